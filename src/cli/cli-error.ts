@@ -1,0 +1,10 @@
+// Errors the CLI reports as one line and an exit code, without a stack trace.
+export class CliError extends Error {
+  constructor(
+    message: string,
+    readonly exitCode = 1,
+  ) {
+    super(message);
+    this.name = 'CliError';
+  }
+}

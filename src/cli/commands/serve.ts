@@ -1,0 +1,44 @@
+// `pigeon serve`: runs the API until SIGTERM or SIGINT, then drains in-flight requests and exits 0.
+import { loadConfig, type ConfigFlags } from '../../config/config.js';
+import { DEMO, demoCurl } from '../../config/demo.js';
+import { startServer } from '../../main/server.js';
+import { createLogger } from '../../shared/logger.js';
+
+export async function serveCommand(flags: ConfigFlags, out: NodeJS.WritableStream): Promise<number> {
+  const config = loadConfig(process.env, flags);
+  const logger = createLogger(config.logLevel);
+  const server = await startServer(config, logger);
+  logger.info({ url: server.url, database: config.databaseUrl.split('?')[0], demo: config.demo }, 'pigeon listening');
+  if (config.demo) {
+    out.write(
+      [
+        '',
+        `Pigeon is running at ${server.url} with a demo account (no config file given):`,
+        `  account ${DEMO.accountId}, API user ${DEMO.username} / ${DEMO.password}`,
+        `  application ${DEMO.applicationId}, number ${DEMO.number}`,
+        '',
+        'Send a message:',
+        '',
+        demoCurl(server.url),
+        '',
+        '',
+      ].join('\n'),
+    );
+    if (!['127.0.0.1', 'localhost', '::1'].includes(config.host)) {
+      logger.warn('the demo account has a published password; give Pigeon a config file before exposing it');
+    }
+  }
+  await new Promise<void>((resolve) => {
+    const stop = (signal: NodeJS.Signals) => {
+      logger.info({ signal }, 'shutting down');
+      process.off('SIGTERM', stop);
+      process.off('SIGINT', stop);
+      resolve();
+    };
+    process.on('SIGTERM', stop);
+    process.on('SIGINT', stop);
+  });
+  await server.close();
+  logger.info('stopped');
+  return 0;
+}

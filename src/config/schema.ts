@@ -1,0 +1,128 @@
+// The shape of pigeon.yaml. Unknown keys are rejected so that a typo fails at boot instead of being ignored.
+import { z } from 'zod';
+import { isE164 } from '../core/phone/phone-number.js';
+import { isPasswordHash } from '../core/accounts/passwords.js';
+
+const e164 = z.string().refine(isE164, { message: 'must be an E.164 number such as +19195551212' });
+
+const httpUrl = z
+  .string()
+  .refine((v) => /^https?:\/\//i.test(v) && URL.canParse(v), { message: 'must be an http(s) URL' });
+
+const userSchema = z
+  .strictObject({
+    username: z.string().min(1).max(256).refine((v) => !v.includes(':'), { message: "must not contain ':'" }),
+    password: z.string().min(1).max(1024).optional(),
+    passwordHash: z
+      .string()
+      .refine(isPasswordHash, { message: 'is not a hash produced by `pigeon hash-password`' })
+      .optional(),
+    roles: z.array(z.enum(['messaging'])).optional(),
+  })
+  .superRefine((user, ctx) => {
+    if ((user.password === undefined) === (user.passwordHash === undefined)) {
+      ctx.addIssue({ code: 'custom', message: 'exactly one of password and passwordHash is required' });
+    }
+  });
+
+const applicationSchema = z
+  .strictObject({
+    id: z.string().min(1).max(128),
+    name: z.string().min(1).max(256),
+    callbackUrl: httpUrl.optional(),
+    callbackUsername: z.string().min(1).optional(),
+    callbackPassword: z.string().min(1).optional(),
+    numbers: z.array(e164).default([]),
+  })
+  .superRefine((app, ctx) => {
+    if ((app.callbackUsername === undefined) !== (app.callbackPassword === undefined)) {
+      ctx.addIssue({ code: 'custom', message: 'callbackUsername and callbackPassword go together' });
+    }
+  });
+
+const accountSchema = z.strictObject({
+  id: z
+    .string()
+    .min(1)
+    .max(64)
+    .regex(/^[A-Za-z0-9_-]+$/, { message: 'must contain only letters, digits, _ and -' }),
+  users: z.array(userSchema).min(1),
+  applications: z.array(applicationSchema).default([]),
+});
+
+export const configFileSchema = z
+  .strictObject({
+    server: z
+      .strictObject({
+        host: z.string().min(1).optional(),
+        port: z.number().int().min(0).max(65535).optional(),
+        publicUrl: httpUrl.optional(),
+        trustProxy: z.boolean().optional(),
+        bodyLimitBytes: z.number().int().min(1024).max(64 * 1024 * 1024).optional(),
+      })
+      .optional(),
+    database: z.strictObject({ url: z.string().min(1).optional() }).optional(),
+    log: z.strictObject({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional() }).optional(),
+    media: z
+      .strictObject({
+        maxBytes: z.number().int().min(1).max(64 * 1024 * 1024).optional(),
+        retentionHours: z.number().min(0).optional(),
+      })
+      .optional(),
+    limits: z
+      .strictObject({
+        listRequestsPerWindow: z.number().int().min(0).optional(),
+        listWindowSeconds: z.number().int().min(1).optional(),
+        listDefaultWindowDays: z.number().min(0).optional(),
+      })
+      .optional(),
+    accounts: z.array(accountSchema).default([]),
+  })
+  .superRefine((file, ctx) => {
+    const accountIds = new Map<string, number>();
+    const appIds = new Map<string, string>();
+    const numbers = new Map<string, string>();
+    file.accounts.forEach((account, a) => {
+      if (accountIds.has(account.id)) {
+        ctx.addIssue({ code: 'custom', path: ['accounts', a, 'id'], message: `duplicate account id '${account.id}'` });
+      }
+      accountIds.set(account.id, a);
+      const usernames = new Set<string>();
+      account.users.forEach((user, u) => {
+        if (usernames.has(user.username)) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['accounts', a, 'users', u, 'username'],
+            message: `duplicate username '${user.username}' in account '${account.id}'`,
+          });
+        }
+        usernames.add(user.username);
+      });
+      account.applications.forEach((app, p) => {
+        const where = `accounts[${a}].applications[${p}]`;
+        const previous = appIds.get(app.id);
+        if (previous) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['accounts', a, 'applications', p, 'id'],
+            message: `application id '${app.id}' is already used by ${previous}`,
+          });
+        }
+        appIds.set(app.id, where);
+        app.numbers.forEach((number, n) => {
+          const owner = numbers.get(number);
+          if (owner) {
+            ctx.addIssue({
+              code: 'custom',
+              path: ['accounts', a, 'applications', p, 'numbers', n],
+              message: `number ${number} is already assigned to ${owner}`,
+            });
+          }
+          numbers.set(number, where);
+        });
+      });
+    });
+  });
+
+export type ConfigFile = z.infer<typeof configFileSchema>;
+export type AccountConfig = ConfigFile['accounts'][number];

@@ -1,0 +1,92 @@
+// Accounts, API users, applications and numbers as declared in the config file, indexed for the
+// lookups a request needs. Passwords only ever live here as scrypt hashes.
+import type { AccountConfig } from '../../config/schema.js';
+import { hashPassword } from './passwords.js';
+
+export interface ApiUser {
+  readonly username: string;
+  readonly passwordHash: string;
+  readonly canMessage: boolean;
+}
+
+export interface Application {
+  readonly id: string;
+  readonly accountId: string;
+  readonly name: string;
+  readonly callbackUrl: string | undefined;
+  readonly callbackCredentials: { readonly username: string; readonly password: string } | undefined;
+  readonly numbers: ReadonlySet<string>;
+}
+
+export interface Account {
+  readonly id: string;
+  readonly users: ReadonlyMap<string, ApiUser>;
+  readonly applications: ReadonlyMap<string, Application>;
+}
+
+export class AccountDirectory {
+  private readonly accounts: ReadonlyMap<string, Account>;
+  private readonly numberOwners: ReadonlyMap<string, Application>;
+
+  private constructor(accounts: Account[]) {
+    this.accounts = new Map(accounts.map((a) => [a.id, a]));
+    const owners = new Map<string, Application>();
+    for (const account of accounts) {
+      for (const app of account.applications.values()) for (const n of app.numbers) owners.set(n, app);
+    }
+    this.numberOwners = owners;
+  }
+
+  /** Hashes plain-text passwords from the config (scrypt, off the event loop) and forgets them. */
+  static async fromConfig(accounts: readonly AccountConfig[]): Promise<AccountDirectory> {
+    const built = await Promise.all(
+      accounts.map(async (account): Promise<Account> => {
+        const users = await Promise.all(
+          account.users.map(
+            async (u): Promise<ApiUser> => ({
+              username: u.username,
+              passwordHash: u.passwordHash ?? (await hashPassword(u.password ?? '')),
+              canMessage: u.roles === undefined || u.roles.includes('messaging'),
+            }),
+          ),
+        );
+        const applications = account.applications.map(
+          (app): Application => ({
+            id: app.id,
+            accountId: account.id,
+            name: app.name,
+            callbackUrl: app.callbackUrl,
+            callbackCredentials:
+              app.callbackUsername && app.callbackPassword
+                ? { username: app.callbackUsername, password: app.callbackPassword }
+                : undefined,
+            numbers: new Set(app.numbers),
+          }),
+        );
+        return {
+          id: account.id,
+          users: new Map(users.map((u) => [u.username, u])),
+          applications: new Map(applications.map((a) => [a.id, a])),
+        };
+      }),
+    );
+    return new AccountDirectory(built);
+  }
+
+  account(accountId: string): Account | undefined {
+    return this.accounts.get(accountId);
+  }
+
+  application(accountId: string, applicationId: string): Application | undefined {
+    return this.accounts.get(accountId)?.applications.get(applicationId);
+  }
+
+  /** The application a number is assigned to, whichever account holds it. */
+  ownerOfNumber(number: string): Application | undefined {
+    return this.numberOwners.get(number);
+  }
+
+  allAccounts(): Iterable<Account> {
+    return this.accounts.values();
+  }
+}

@@ -1,0 +1,69 @@
+// The one catalogue of client-visible errors. Bodies follow Bandwidth's `MessagingRequestError` /
+// `CreateMessageRequestError` shapes (reference section (d)); `type` values are stable and never reused.
+
+export interface FieldError {
+  fieldName: string;
+  description: string;
+}
+
+export interface ErrorBody {
+  type: string;
+  description: string;
+  fieldErrors?: FieldError[];
+}
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly type: string,
+    description: string,
+    readonly fieldErrors?: FieldError[],
+    readonly headers?: Readonly<Record<string, string>>,
+  ) {
+    super(description);
+    this.name = 'ApiError';
+  }
+
+  toBody(): ErrorBody {
+    return this.fieldErrors
+      ? { type: this.type, description: this.message, fieldErrors: this.fieldErrors }
+      : { type: this.type, description: this.message };
+  }
+}
+
+export const errors = {
+  validation: (fieldErrors: FieldError[]) =>
+    new ApiError(400, 'request-validation', 'Your request could not be accepted', fieldErrors),
+  badRequest: (description: string) => new ApiError(400, 'request-validation', description),
+  unauthorized: () =>
+    new ApiError(401, 'unauthorized', 'Authentication Failed', undefined, { 'www-authenticate': 'Basic realm="pigeon"' }),
+  forbidden: () => new ApiError(403, 'forbidden', 'Access Denied'),
+  notFound: (description: string) => new ApiError(404, 'not-found', description),
+  methodNotAllowed: (method: string, allowed: readonly string[]) =>
+    new ApiError(405, 'method-not-allowed', `Method '${method}' not supported for this resource`, undefined, {
+      allow: allowed.join(', '),
+    }),
+  payloadTooLarge: (limitBytes: number) =>
+    new ApiError(413, 'request-entity-too-large', `Request body exceeds the limit of ${limitBytes} bytes`),
+  unsupportedContentType: (contentType: string) =>
+    new ApiError(
+      415,
+      'unsupported-content-type',
+      `Content type '${contentType}' not supported. Please use 'application/json'`,
+    ),
+  rateLimited: (retryAfterSeconds: number) =>
+    new ApiError(
+      429,
+      'rate_limit_exceeded',
+      'Rate limit exceeded. Wait for Retry-After time before sending another request.',
+      undefined,
+      { 'retry-after': String(retryAfterSeconds) },
+    ),
+  queueFull: (ratePerMinute: number, capacity: number) =>
+    new ApiError(
+      429,
+      'max-message-queue-size-exceeded',
+      `The SMS queue for your account is full and cannot accept more messages right now. Your allowed rate is ${ratePerMinute} messages per minute. The capacity of this queue is ${capacity} messages. Reduce your message sending rate, or contact support to increase your allowed rate.`,
+    ),
+  internal: () => new ApiError(500, 'internal-server-error', 'An internal error occurred'),
+} as const;

@@ -1,0 +1,117 @@
+// Accepting an outbound message: validate, build the stored message and its per-recipient
+// records, and hand both to the store, which writes them and their queue entries in one
+// transaction. The caller answers 202 only after that promise resolves.
+import type { Account } from '../accounts/directory.js';
+import { countSegments } from '../encoding/segments.js';
+import { errors, type FieldError } from '../errors.js';
+import { countryA3Of, numberKind } from '../phone/phone-number.js';
+import type { MediaStore, MessageStore } from '../ports.js';
+import type { Message, MessageRecord, Product } from './message.js';
+import { newMessageId } from './message-id.js';
+import { toMessageResponse, type MessageResponse } from './message-response.js';
+import { characterCount, validateSendRequest } from './send-request.js';
+
+/** Where a media URL points inside Pigeon's own media store, if it does. */
+export type LocalMediaResolver = (url: string) => { accountId: string; name: string } | undefined;
+
+export interface SendDeps {
+  store: MessageStore & Pick<MediaStore, 'hasMedia'>;
+  now: () => number;
+}
+
+const PRODUCT_BY_KIND: Record<ReturnType<typeof numberKind>, Product> = {
+  'toll-free': 'TOLL_FREE',
+  'short-code': 'SHORT_CODE_REACH',
+  alphanumeric: 'ALPHA_NUMERIC',
+  local: 'P2P',
+};
+
+async function checkLocalMedia(
+  deps: SendDeps,
+  account: Account,
+  media: readonly string[],
+  resolve: LocalMediaResolver,
+): Promise<FieldError[]> {
+  const problems: FieldError[] = [];
+  for (const url of media) {
+    const local = resolve(url);
+    if (!local) continue;
+    // Another account's media is reported exactly like missing media, so its existence does not leak.
+    if (local.accountId !== account.id || !(await deps.store.hasMedia(account.id, local.name))) {
+      problems.push({ fieldName: 'media', description: `'${url}' does not name media stored for this account` });
+    }
+  }
+  return problems;
+}
+
+export async function sendMessage(
+  deps: SendDeps,
+  account: Account,
+  body: unknown,
+  resolveLocalMedia: LocalMediaResolver = () => undefined,
+): Promise<MessageResponse> {
+  const now = deps.now();
+  const validated = validateSendRequest(body, account, now);
+  if (!validated.ok) throw errors.validation(validated.fieldErrors);
+  const request = validated.value;
+  if (request.media) {
+    const mediaErrors = await checkLocalMedia(deps, account, request.media, resolveLocalMedia);
+    if (mediaErrors.length > 0) throw errors.validation(mediaErrors);
+  }
+
+  // Media makes it an MMS whatever the recipient count; more than one recipient makes it a group MMS.
+  const isMms = request.media !== undefined || request.to.length > 1;
+  const message: Message = {
+    id: newMessageId(now),
+    accountId: account.id,
+    applicationId: request.applicationId,
+    direction: 'out',
+    owner: request.from,
+    from: request.from,
+    to: request.to,
+    text: request.text,
+    media: request.media,
+    tag: request.tag,
+    priority: request.priority,
+    expiration: request.expiration,
+    expiresAt: request.expiresAt,
+    segmentCount: isMms ? 1 : countSegments(request.text ?? '').segments,
+    type: isMms ? 'mms' : 'sms',
+    time: now,
+  };
+  await deps.store.acceptOutbound(message, outboundRecords(message));
+  return toMessageResponse(message);
+}
+
+export function outboundRecords(message: Message): MessageRecord[] {
+  const text = message.text ?? '';
+  const callingA3 = countryA3Of(message.from) ?? null;
+  const shared = {
+    messageId: message.id,
+    accountId: message.accountId,
+    sourceTn: message.from,
+    messageStatus: 'QUEUED' as const,
+    messageDirection: 'OUTBOUND' as const,
+    messageType: message.type,
+    segmentCount: message.segmentCount,
+    errorCode: 0,
+    receiveTime: message.time,
+    carrierName: null,
+    messageSize: Buffer.byteLength(text, 'utf8'),
+    messageLength: characterCount(text),
+    attachmentCount: message.media?.length ?? 0,
+    recipientCount: message.to.length,
+    callingNumberCountryA3: callingA3,
+    product: PRODUCT_BY_KIND[numberKind(message.from)],
+    campaignClass: null,
+    campaignId: null,
+    location: null,
+    bwLatency: null,
+    carrierLatency: null,
+  };
+  return message.to.map((destinationTn) => ({
+    ...shared,
+    destinationTn,
+    calledNumberCountryA3: countryA3Of(destinationTn) ?? null,
+  }));
+}

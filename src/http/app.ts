@@ -1,0 +1,31 @@
+// buildApp wires the HTTP front end from its dependencies and returns it without listening:
+// the entry point listens, tests listen on port 0.
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { installErrorHandling } from './errors.js';
+import { bandwidthApi, type ApiDeps } from './v2/api.js';
+
+export interface AppDeps extends ApiDeps {
+  logger: FastifyBaseLogger;
+}
+
+/** The v2 API is served where each client looks for it: production's /api/v2, the SDKs' test root, and Catapult's /v2. */
+export const API_PREFIXES = ['/api/v2', '', '/v2'] as const;
+
+export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: deps.logger,
+    // Per-request access logs cost a third of the throughput; errors are still logged.
+    logController: new LogController({ disableRequestLogging: true }),
+    trustProxy: deps.config.trustProxy,
+    bodyLimit: deps.config.bodyLimitBytes,
+    return503OnClosing: true,
+    // Ids may contain encoded slashes; routing must not decode them into path separators.
+    routerOptions: { ignoreDuplicateSlashes: false, maxParamLength: 2048 },
+  });
+  installErrorHandling(app);
+  app.get('/healthz', async () => ({ status: 'ok' }));
+  for (const prefix of API_PREFIXES) {
+    await app.register(async (scope) => bandwidthApi(scope, deps), { prefix });
+  }
+  return app;
+}

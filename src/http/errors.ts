@@ -1,0 +1,41 @@
+// Every error leaves in Bandwidth's shape. Anything a client sent gets a 4xx; only our own
+// faults are 500s, and those are logged without the request body or credentials.
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { ApiError, errors } from '../core/errors.js';
+
+function fromFramework(err: FastifyError, request: FastifyRequest): ApiError | undefined {
+  switch (err.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return errors.payloadTooLarge(request.routeOptions.bodyLimit ?? 0);
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return errors.unsupportedContentType(request.headers['content-type'] ?? '');
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return errors.badRequest('The request body is empty');
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+      return errors.badRequest('Content-Length does not match the body');
+    case 'FST_ERR_BAD_URL':
+      return errors.badRequest('The request URL is not valid');
+    default:
+      if (typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 500) {
+        return new ApiError(err.statusCode, 'request-validation', err.message);
+      }
+      return undefined;
+  }
+}
+
+export function sendError(reply: FastifyReply, err: ApiError): FastifyReply {
+  if (err.headers) reply.headers(err.headers);
+  return reply.code(err.status).type('application/json; charset=utf-8').send(err.toBody());
+}
+
+export function installErrorHandling(app: FastifyInstance): void {
+  app.setErrorHandler((err: FastifyError, request, reply) => {
+    const apiError = err instanceof ApiError ? err : fromFramework(err, request);
+    if (apiError) return sendError(reply, apiError);
+    request.log.error({ err }, 'unhandled error');
+    return sendError(reply, errors.internal());
+  });
+  app.setNotFoundHandler((request, reply) =>
+    sendError(reply, errors.notFound(`No resource at ${request.method} ${request.url.split('?')[0]}`)),
+  );
+}

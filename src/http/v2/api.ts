@@ -1,0 +1,27 @@
+// The Bandwidth Messaging v2 API, mounted by app.ts under each supported prefix. Every route in
+// this scope requires Basic Auth for the account named in its path.
+import type { FastifyInstance } from 'fastify';
+import type { AccountDirectory } from '../../core/accounts/directory.js';
+import type { Authenticator } from '../../core/accounts/authenticator.js';
+import type { Store } from '../../core/ports.js';
+import type { Config } from '../../config/config.js';
+import { basicAuth } from '../auth.js';
+import { installJsonParser } from '../json-body.js';
+import { mediaRoutes } from './media.routes.js';
+import { messagesRoutes } from './messages.routes.js';
+
+export interface ApiDeps {
+  config: Config;
+  store: Store;
+  directory: AccountDirectory;
+  authenticator: Authenticator;
+  now: () => number;
+}
+
+export async function bandwidthApi(app: FastifyInstance, deps: ApiDeps): Promise<void> {
+  app.decorateRequest('account', null as never);
+  app.addHook('onRequest', basicAuth(deps.authenticator, deps.directory));
+  installJsonParser(app);
+  messagesRoutes(app, deps);
+  await app.register(async (scope) => mediaRoutes(scope, deps));
+}

@@ -1,0 +1,63 @@
+// /users/{accountId}/media[/{mediaId}] (reference j). Uploads accept any content type and chunked
+// bodies, so this scope replaces the JSON parser with one that keeps the raw bytes.
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { errors } from '../../core/errors.js';
+import { deleteMedia, getMedia, listMedia, putMedia } from '../../core/media/media-service.js';
+import { refuseOtherMethods } from '../method-not-allowed.js';
+import type { ApiDeps } from './api.js';
+import { apiBase, mediaUrl } from './base-url.js';
+
+/**
+ * The media id is everything after `/media/` in the raw path, percent-decoded once, so that both
+ * `a%2Fb` (what the SDKs send) and a literal `a/b` name the same file.
+ */
+function mediaName(request: FastifyRequest): string {
+  const path = request.raw.url?.split('?', 1)[0] ?? '';
+  const at = path.indexOf('/media/');
+  const encoded = at >= 0 ? path.slice(at + '/media/'.length) : '';
+  try {
+    return decodeURIComponent(encoded);
+  } catch {
+    throw errors.badRequest('mediaId is not correctly percent-encoded');
+  }
+}
+
+export function mediaRoutes(app: FastifyInstance, deps: ApiDeps): void {
+  const { config, store, now } = deps;
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: config.media.maxBytes }, (_request, body, done) =>
+    done(null, body),
+  );
+
+  app.get('/users/:accountId/media', async (request, reply) => {
+    const token = request.headers['continuation-token'];
+    const base = apiBase(request, config.publicUrl);
+    const page = await listMedia(store, request.account, typeof token === 'string' ? token : undefined, (name) =>
+      mediaUrl(base, request.account.id, name),
+    );
+    if (page.continuationToken) reply.header('continuation-token', page.continuationToken);
+    return page.items;
+  });
+
+  app.put('/users/:accountId/media/*', { bodyLimit: config.media.maxBytes }, async (request, reply) => {
+    const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
+    const cacheControl = request.headers['cache-control'];
+    await putMedia(store, request.account, mediaName(request), body, request.headers['content-type'], cacheControl, now());
+    return reply.code(204).send();
+  });
+
+  app.get('/users/:accountId/media/*', async (request, reply) => {
+    const media = await getMedia(store, request.account, mediaName(request));
+    reply.header('content-type', media.contentType);
+    if (media.cacheControl) reply.header('cache-control', media.cacheControl);
+    return reply.send(media.data);
+  });
+
+  app.delete('/users/:accountId/media/*', async (request, reply) => {
+    await deleteMedia(store, request.account, mediaName(request));
+    return reply.code(204).send();
+  });
+
+  refuseOtherMethods(app, '/users/:accountId/media', ['GET']);
+  refuseOtherMethods(app, '/users/:accountId/media/*', ['GET', 'PUT', 'DELETE']);
+}

@@ -1,0 +1,8 @@
+// Picks the storage engine from DATABASE_URL. The only place that knows which engines exist.
+import type { Store } from '../core/ports.js';
+import { parseSqliteUrl, SqliteStore } from './sqlite/sqlite-store.js';
+
+export async function openStore(databaseUrl: string): Promise<Store> {
+  if (databaseUrl.startsWith('sqlite:')) return new SqliteStore(parseSqliteUrl(databaseUrl));
+  throw new Error(`DATABASE_URL: unsupported database '${databaseUrl.split(':')[0]}'`);
+}
