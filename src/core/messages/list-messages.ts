@@ -112,9 +112,11 @@ function telephoneFilter(raw: RawQuery, name: string): TnFilter | undefined {
     }
     return { exact: numbers };
   }
-  if (isE164(value)) return { exact: [value] };
-  if (/^\+?\d{5,15}$/.test(value)) return { prefix: value };
-  throw errors.badRequest(`'${name}' must be an E.164 number, a list of them, or a partial number of at least 5 digits`);
+  // One number is matched as a prefix: '+1919' (a partial number) and '+19195551212' (a full one)
+  // are both syntactically E.164, and a full number's prefix matches that number.
+  // "A partial number of at least 5 characters", such as '+1919' (reference i.1).
+  if (/^(?=.{5,16}$)\+?\d+$/.test(value)) return { prefix: value };
+  throw errors.badRequest(`'${name}' must be an E.164 number, a list of them, or a partial number of at least 5 characters`);
 }
 
 function sortOrder(raw: RawQuery): MessageQuery['sort'] {

@@ -1,0 +1,55 @@
+// Runs the real `pigeon` executable (bin/pigeon.js over the compiled dist/, as users run it).
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+export const PIGEON_BIN = fileURLToPath(new URL('../../bin/pigeon.js', import.meta.url));
+
+export interface CliResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+export function runPigeon(args: string[], options: { env?: Record<string, string>; input?: string } = {}): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [PIGEON_BIN, ...args], {
+      env: { PATH: process.env.PATH ?? '', PIGEON_LOG_LEVEL: 'warn', ...options.env },
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+    child.stdin.end(options.input ?? '');
+  });
+}
+
+/** Starts `pigeon serve` and resolves once stdout contains `marker`. */
+export function spawnPigeon(
+  args: string[],
+  env: Record<string, string>,
+  marker: RegExp,
+): Promise<{ child: ChildProcessWithoutNullStreams; output: () => string; match: RegExpMatchArray }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [PIGEON_BIN, ...args], { env: { PATH: process.env.PATH ?? '', ...env } });
+    let stdout = '';
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`pigeon did not print ${String(marker)} in time; output:\n${stdout}`));
+    }, 15_000);
+    child.stdout.on('data', (d: Buffer) => {
+      stdout += d.toString();
+      const match = stdout.match(marker);
+      if (match) {
+        clearTimeout(timer);
+        resolve({ child, output: () => stdout, match });
+      }
+    });
+    child.stderr.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`pigeon exited with ${String(code)} before printing ${String(marker)}:\n${stdout}`));
+    });
+  });
+}
