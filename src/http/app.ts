@@ -1,7 +1,7 @@
 // buildApp wires the HTTP front end from its dependencies and returns it without listening:
 // the entry point listens, tests listen on port 0.
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
-import { installErrorHandling } from './errors.js';
+import { frameworkErrors, installErrorHandling } from './errors.js';
 import { bandwidthApi, type ApiDeps } from './v2/api.js';
 
 export interface AppDeps extends ApiDeps {
@@ -21,6 +21,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     return503OnClosing: true,
     // Ids may contain encoded slashes; routing must not decode them into path separators.
     routerOptions: { ignoreDuplicateSlashes: false, maxParamLength: 2048 },
+    frameworkErrors,
   });
   installErrorHandling(app);
   app.get('/healthz', async () => ({ status: 'ok' }));

@@ -28,6 +28,11 @@ export function sendError(reply: FastifyReply, err: ApiError): FastifyReply {
   return reply.code(err.status).type('application/json; charset=utf-8').send(err.toBody());
 }
 
+/** Router failures (bad percent-encoding, over-long path parameters) bypass setErrorHandler. */
+export function frameworkErrors(err: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+  void sendError(reply, fromFramework(err, request) ?? errors.badRequest('The request URL is not valid'));
+}
+
 export function installErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((err: FastifyError, request, reply) => {
     const apiError = err instanceof ApiError ? err : fromFramework(err, request);

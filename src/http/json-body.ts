@@ -15,7 +15,9 @@ export function parseJsonBody(body: Buffer): unknown {
 }
 
 export function installJsonParser(app: FastifyInstance): void {
-  app.removeContentTypeParser(['application/json']);
+  // Only JSON is accepted here: Fastify's built-in text/plain parser would hand the validator a string
+  // where Bandwidth answers 415 (reference d.1).
+  app.removeAllContentTypeParsers();
   app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_request, body, done) => {
     try {
       done(null, parseJsonBody(body as Buffer));

@@ -2,7 +2,7 @@
 import type { FastifyInstance, HTTPMethods } from 'fastify';
 import { errors } from '../core/errors.js';
 
-const ALL: HTTPMethods[] = ['GET', 'POST', 'PUT', 'DELETE', 'PATCH'];
+const ALL: HTTPMethods[] = ['GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'];
 
 export function refuseOtherMethods(app: FastifyInstance, url: string, allowed: HTTPMethods[]): void {
   const others = ALL.filter((m) => !allowed.includes(m));

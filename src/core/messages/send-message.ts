@@ -51,6 +51,10 @@ export async function sendMessage(
   resolveLocalMedia: LocalMediaResolver = () => undefined,
 ): Promise<MessageResponse> {
   const now = deps.now();
+  // Reference b.2: a body that is not an object has no fields to blame, so no fieldErrors.
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) {
+    throw errors.badRequest('The request body must be a JSON object');
+  }
   const validated = validateSendRequest(body, account, now);
   if (!validated.ok) throw errors.validation(validated.fieldErrors);
   const request = validated.value;

@@ -70,16 +70,10 @@ const e164Error = (value: string) => `'${value}' must be replaced with a valid E
 
 /** `now` is epoch ms, for the expiration check. */
 export function validateSendRequest(
-  body: unknown,
+  body: object,
   account: Account,
   now: number,
 ): Validated<SendRequest> {
-  if (body === null || typeof body !== 'object' || Array.isArray(body)) {
-    return {
-      ok: false,
-      fieldErrors: [{ fieldName: 'body', description: 'The request body must be a JSON object' }],
-    };
-  }
   const input = body as Record<string, unknown>;
   const errors: FieldError[] = [];
   const fail = (fieldName: string, description: string) => errors.push({ fieldName, description });
@@ -102,8 +96,8 @@ export function validateSendRequest(
     fail('from', "'from' must contain exactly one telephone number");
   } else if (typeof from !== 'string') {
     fail('from', "'from' must be a string");
-  } else if (!isE164(from) && !isAlphanumericSenderId(from)) {
-    fail('from', e164Error(from));
+  } else if (!isE164(from) && (from.startsWith('+') || !isAlphanumericSenderId(from))) {
+    fail('from', e164Error(from)); // a leading '+' means a phone number was meant, not a sender id
   } else if (application && !application.numbers.has(from)) {
     fail('from', `'${from}' is not a number of application ${application.id}`);
   }
