@@ -1,5 +1,6 @@
 // The interfaces the core needs from the outside world. Storage engines implement `Store`;
 // the core never imports an implementation.
+import type { BucketLimit } from './delivery/token-bucket.js';
 import type { Message, MessageRecord, MessageStatus, MessageType } from './messages/message.js';
 
 /** A phone-number filter of the list API: exact numbers, or one partial number matched as a prefix. */
@@ -95,6 +96,146 @@ export interface MediaStore {
   deleteMediaCreatedBefore(time: number): Promise<number>;
 }
 
-export interface Store extends MessageStore, MediaStore {
+
+// ---- Delivery ---------------------------------------------------------------------------------
+
+
+/** One recipient of one outbound message, claimed by a worker (or found again by its receipt). */
+export interface DeliveryJob {
+  message: Message;
+  destinationTn: string;
+  /** Submits already made for this recipient before this claim. */
+  attempts: number;
+}
+
+export interface RatePolicy {
+  unit: 'messages' | 'segments';
+  senderLimit(accountId: string, from: string): BucketLimit | undefined;
+  accountLimit(accountId: string): BucketLimit | undefined;
+}
+
+export interface ClaimRequest {
+  workerId: string;
+  now: number;
+  limit: number;
+  leaseMs: number;
+  rates: RatePolicy;
+}
+
+export interface ClaimResult {
+  jobs: DeliveryJob[];
+  /** When the earliest job that is not claimable yet becomes due (rate limits, backoff), if any. */
+  nextDueAt: number | undefined;
+}
+
+/** A callback to send, created in the same transaction as the status change it reports. */
+export interface CallbackToSend {
+  messageId: string;
+  accountId: string;
+  applicationId: string;
+  eventType: string;
+  url: string;
+  /** The JSON array exactly as it will be POSTed. */
+  body: string;
+}
+
+export interface ClaimedCallback extends CallbackToSend {
+  id: number;
+  attempts: number;
+  createdAt: number;
+}
+
+export interface CallbackAttempt {
+  time: number;
+  statusCode: number | undefined;
+  latencyMs: number;
+  error: string | undefined;
+}
+
+export type CallbackNext = { state: 'delivered' } | { state: 'retry'; runAt: number } | { state: 'abandoned' };
+
+export interface MessageEvent {
+  destinationTn: string;
+  status: string;
+  time: number;
+  errorCode: number | undefined;
+  detail: string | undefined;
+}
+
+export interface CallbackRecord {
+  id: number;
+  eventType: string;
+  url: string;
+  state: 'pending' | 'delivered' | 'abandoned';
+  body: string;
+  createdAt: number;
+  attempts: Array<CallbackAttempt & { attempt: number }>;
+}
+
+/** A status change of one recipient, with the callback that reports it (if the application has a URL). */
+export interface StatusChange {
+  messageId: string;
+  destinationTn: string;
+  status: MessageStatus;
+  time: number;
+  errorCode?: number;
+  detail?: string;
+  callback?: CallbackToSend;
+}
+
+export interface DeliveryStore {
+  /** Claims due recipients in priority, then arrival, order, within the rate limits; leases them to the worker. */
+  claimDeliveries(request: ClaimRequest): Promise<ClaimResult>;
+  /** Number of recipients of the account still waiting in the queue. */
+  queuedCount(accountId: string): Promise<number>;
+  /** Records a non-terminal change (SENDING) of a claimed recipient. */
+  recordProgress(change: StatusChange): Promise<void>;
+  /**
+   * The carrier took the message: the queue entry is removed and the carrier id kept for the receipt.
+   * False when the worker's lease had already been taken over (the submit was a duplicate).
+   */
+  recordSubmitted(
+    job: DeliveryJob,
+    workerId: string,
+    carrier: string,
+    carrierMessageId: string,
+    time: number,
+  ): Promise<boolean>;
+  recordRetry(job: DeliveryJob, workerId: string, runAt: number, error: string, time: number): Promise<boolean>;
+  /**
+   * DELIVERED or FAILED, once per recipient: a second terminal change is ignored (returns false) and
+   * enqueues nothing, so duplicates from the carrier never produce a second terminal callback.
+   */
+  recordTerminal(change: StatusChange): Promise<boolean>;
+  findByCarrierId(carrier: string, carrierMessageId: string): Promise<DeliveryJob | undefined>;
+  /** Submitted recipients whose receipt has not come by `submittedBefore`. */
+  findAwaitingReceipt(submittedBefore: number, limit: number): Promise<DeliveryJob[]>;
+  /** Inbound copies (one per owned number), stored with their records and callbacks in one transaction. */
+  acceptInbound(copies: ReadonlyArray<{ message: Message; record: MessageRecord; callback?: CallbackToSend }>): Promise<void>;
+  getMessage(accountId: string, messageId: string): Promise<Message | undefined>;
+  listEvents(messageId: string): Promise<MessageEvent[]>;
+
+  claimCallbacks(request: { workerId: string; now: number; limit: number; leaseMs: number }): Promise<ClaimedCallback[]>;
+  recordCallbackAttempt(id: number, workerId: string, attempt: CallbackAttempt, next: CallbackNext): Promise<void>;
+  listCallbacks(messageId: string): Promise<CallbackRecord[]>;
+
+  getSetting(key: string): Promise<string | undefined>;
+  putSetting(key: string, value: string, time: number): Promise<void>;
+}
+
+/** The simulated carrier's own durable state: receipts it still owes. */
+export interface SimulatorStore {
+  scheduleReceipt(carrierMessageId: string, dueAt: number, receipt: string): Promise<void>;
+  dueReceipts(now: number, limit: number): Promise<Array<{ carrierMessageId: string; dueAt: number; receipt: string }>>;
+  nextReceiptDueAt(): Promise<number | undefined>;
+  deleteReceipt(carrierMessageId: string): Promise<void>;
+}
+
+/** Everything Pigeon keeps, grouped by concern; each engine implements all four over one database. */
+export interface Store {
+  messages: MessageStore;
+  media: MediaStore;
+  delivery: DeliveryStore;
+  simulator: SimulatorStore;
   close(): Promise<void>;
 }

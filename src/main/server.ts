@@ -20,7 +20,7 @@ export interface RunningServer {
 export async function startServer(config: Config, logger: Logger): Promise<RunningServer> {
   const { store, directory, now } = await openCore(config);
   const app = await buildApp({ config, store, directory, authenticator: new Authenticator(directory, now), now, logger });
-  const stopRetention = startMediaRetention(store, config.media.retentionHours, now, (err) =>
+  const stopRetention = startMediaRetention(store.media, config.media.retentionHours, now, (err) =>
     logger.error({ err }, 'media retention sweep failed'),
   );
   try {

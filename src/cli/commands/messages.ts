@@ -28,7 +28,7 @@ export async function messagesCommand(
         options.account ? `messages: no account '${options.account}'` : 'messages: several accounts are configured; pass --account',
       );
     }
-    const list = await listMessages(core.store, account.id, options.filters, {
+    const list = await listMessages(core.store.messages, account.id, options.filters, {
       now: core.now(),
       defaultWindowDays: config.limits.listDefaultWindowDays,
       pageUrl: (token) => `pageToken=${token}`,

@@ -15,7 +15,7 @@ import { characterCount, validateSendRequest } from './send-request.js';
 export type LocalMediaResolver = (url: string) => { accountId: string; name: string } | undefined;
 
 export interface SendDeps {
-  store: MessageStore & Pick<MediaStore, 'hasMedia'>;
+  store: { messages: MessageStore; media: Pick<MediaStore, 'hasMedia'> };
   now: () => number;
 }
 
@@ -37,7 +37,7 @@ async function checkLocalMedia(
     const local = resolve(url);
     if (!local) continue;
     // Another account's media is reported exactly like missing media, so its existence does not leak.
-    if (local.accountId !== account.id || !(await deps.store.hasMedia(account.id, local.name))) {
+    if (local.accountId !== account.id || !(await deps.store.media.hasMedia(account.id, local.name))) {
       problems.push({ fieldName: 'media', description: `'${url}' does not name media stored for this account` });
     }
   }
@@ -83,7 +83,7 @@ export async function sendMessage(
     type: isMms ? 'mms' : 'sms',
     time: now,
   };
-  await deps.store.acceptOutbound(message, outboundRecords(message));
+  await deps.store.messages.acceptOutbound(message, outboundRecords(message));
   return toMessageResponse(message);
 }
 

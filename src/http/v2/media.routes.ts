@@ -23,7 +23,8 @@ function mediaName(request: FastifyRequest): string {
 }
 
 export function mediaRoutes(app: FastifyInstance, deps: ApiDeps): void {
-  const { config, store, now } = deps;
+  const { config, now } = deps;
+  const store = deps.store.media;
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: config.media.maxBytes }, (_request, body, done) =>
     done(null, body),

@@ -31,7 +31,7 @@ export function messagesRoutes(app: FastifyInstance, deps: ApiDeps): void {
     if (retryAfter > 0) throw errors.rateLimited(retryAfter);
     const path = `${apiBase(request, config.publicUrl)}/users/${encodeURIComponent(request.account.id)}/messages`;
     const query = request.query as Record<string, unknown>;
-    return listMessages(store, request.account.id, query, {
+    return listMessages(store.messages, request.account.id, query, {
       now: now(),
       defaultWindowDays: config.limits.listDefaultWindowDays,
       pageUrl: (token) => {

@@ -1,27 +1,27 @@
-// Group commit: writes that arrive while the event loop is busy are applied together in one
-// transaction, so one fsync makes a whole batch durable. Each caller's promise settles only after
-// the COMMIT that contains its write, which is what lets the API answer 202 only for data on disk.
+// Group commit: writes that arrive while the event loop is busy run together in one transaction,
+// so one fsync makes a whole batch durable. Each caller's promise settles only after the COMMIT
+// that contains its write, which is what lets the API answer 202 only for data on disk.
 import type Database from 'better-sqlite3';
 
-interface Pending<T> {
-  item: T;
-  resolve: () => void;
+interface Pending {
+  work: () => unknown;
+  resolve: (value: unknown) => void;
   reject: (err: unknown) => void;
 }
 
-export class GroupCommitter<T> {
-  private pending: Array<Pending<T>> = [];
+export class GroupCommitter {
+  private pending: Pending[] = [];
   private scheduled = false;
 
   constructor(
     private readonly db: Database.Database,
-    private readonly apply: (item: T) => void,
     private readonly maxBatch = 512,
   ) {}
 
-  submit(item: T): Promise<void> {
-    return new Promise((resolve, reject) => {
-      this.pending.push({ item, resolve, reject });
+  /** Runs `work` inside the next batch's transaction and resolves with its result after the COMMIT. */
+  run<T>(work: () => T): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.pending.push({ work, resolve: resolve as (value: unknown) => void, reject });
       if (this.pending.length >= this.maxBatch) this.flush();
       else if (!this.scheduled) {
         this.scheduled = true;
@@ -36,21 +36,20 @@ export class GroupCommitter<T> {
     const batch = this.pending;
     if (batch.length === 0) return;
     this.pending = [];
+    let results: unknown[];
     try {
-      this.db.transaction(() => {
-        for (const p of batch) this.apply(p.item);
-      }).immediate();
-      for (const p of batch) p.resolve();
+      results = this.db.transaction(() => batch.map((p) => p.work())).immediate();
     } catch {
-      // One bad write must not fail its neighbours: retry each on its own to find the culprit.
+      // One failing write must not fail its neighbours: run each on its own to isolate the culprit.
       for (const p of batch) {
         try {
-          this.db.transaction(() => this.apply(p.item)).immediate();
-          p.resolve();
+          p.resolve(this.db.transaction(p.work).immediate());
         } catch (err) {
           p.reject(err);
         }
       }
+      return;
     }
+    batch.forEach((p, i) => p.resolve(results[i]));
   }
 }

@@ -1,0 +1,109 @@
+// Row shapes of the SQLite schema and their mapping to domain objects.
+import type { Message, MessageRecord } from '../../core/messages/message.js';
+
+export interface RecordRow {
+  message_id: string;
+  account_id: string;
+  source_tn: string;
+  destination_tn: string;
+  status: MessageRecord['messageStatus'];
+  direction: MessageRecord['messageDirection'];
+  message_type: MessageRecord['messageType'];
+  segment_count: number;
+  error_code: number;
+  receive_time: number;
+  carrier_name: string | null;
+  message_size: number;
+  message_length: number;
+  attachment_count: number;
+  recipient_count: number;
+  calling_a3: string | null;
+  called_a3: string | null;
+  product: string | null;
+  campaign_class: string | null;
+  campaign_id: string | null;
+  location: string | null;
+  bw_latency: number | null;
+  carrier_latency: number | null;
+}
+
+export function recordFromRow(row: RecordRow): MessageRecord {
+  return {
+    messageId: row.message_id,
+    accountId: row.account_id,
+    sourceTn: row.source_tn,
+    destinationTn: row.destination_tn,
+    messageStatus: row.status,
+    messageDirection: row.direction,
+    messageType: row.message_type,
+    segmentCount: Number(row.segment_count),
+    errorCode: Number(row.error_code),
+    receiveTime: Number(row.receive_time),
+    carrierName: row.carrier_name,
+    messageSize: Number(row.message_size),
+    messageLength: Number(row.message_length),
+    attachmentCount: Number(row.attachment_count),
+    recipientCount: Number(row.recipient_count),
+    callingNumberCountryA3: row.calling_a3,
+    calledNumberCountryA3: row.called_a3,
+    product: row.product,
+    campaignClass: row.campaign_class,
+    campaignId: row.campaign_id,
+    location: row.location,
+    bwLatency: row.bw_latency === null ? null : Number(row.bw_latency),
+    carrierLatency: row.carrier_latency === null ? null : Number(row.carrier_latency),
+  };
+}
+
+export interface MessageRow {
+  id: string;
+  account_id: string;
+  application_id: string;
+  direction: 'in' | 'out';
+  owner: string;
+  from_tn: string;
+  to_json: string;
+  text: string | null;
+  media_json: string | null;
+  tag: string | null;
+  priority: 'default' | 'high';
+  expiration: string | null;
+  expires_at: number | null;
+  segment_count: number;
+  message_type: 'sms' | 'mms';
+  created_at: number;
+}
+
+export function messageFromRow(row: MessageRow): Message {
+  return {
+    id: row.id,
+    accountId: row.account_id,
+    applicationId: row.application_id,
+    direction: row.direction,
+    owner: row.owner,
+    from: row.from_tn,
+    to: JSON.parse(row.to_json) as string[],
+    text: row.text ?? undefined,
+    media: row.media_json ? (JSON.parse(row.media_json) as string[]) : undefined,
+    tag: row.tag ?? undefined,
+    priority: row.priority,
+    expiration: row.expiration ?? undefined,
+    expiresAt: row.expires_at === null ? undefined : Number(row.expires_at),
+    segmentCount: Number(row.segment_count),
+    type: row.message_type,
+    time: Number(row.created_at),
+  };
+}
+
+/** Named parameters for inserting a message row. */
+export function messageParams(message: Message) {
+  return {
+    ...message,
+    toJson: JSON.stringify(message.to),
+    mediaJson: message.media ? JSON.stringify(message.media) : null,
+    text: message.text ?? null,
+    tag: message.tag ?? null,
+    expiration: message.expiration ?? null,
+    expiresAt: message.expiresAt ?? null,
+  };
+}

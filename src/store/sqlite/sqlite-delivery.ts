@@ -1,0 +1,345 @@
+// The delivery queue, status changes, carrier correlation and the callback outbox in SQLite. Every
+// write goes through the group committer, so a change and the callback that reports it commit together.
+import type Database from 'better-sqlite3';
+import type { Message, MessageRecord } from '../../core/messages/message.js';
+import { take, type BucketLimit, type BucketState } from '../../core/delivery/token-bucket.js';
+import type {
+  CallbackAttempt,
+  CallbackNext,
+  CallbackRecord,
+  CallbackToSend,
+  ClaimedCallback,
+  ClaimRequest,
+  ClaimResult,
+  DeliveryJob,
+  DeliveryStore,
+  MessageEvent,
+  StatusChange,
+} from '../../core/ports.js';
+import type { GroupCommitter } from './group-commit.js';
+import { INSERT_EVENT, INSERT_MESSAGE, INSERT_RECORD } from './sqlite-messages.js';
+import { messageFromRow, messageParams, type MessageRow } from './rows.js';
+
+type QueueRow = MessageRow & {
+  destination_tn: string;
+  queue_account_id: string;
+  source_tn: string;
+  q_segment_count: number;
+  expires_at: number | null;
+  attempts: number;
+};
+
+const TERMINAL = `('DELIVERED', 'FAILED')`;
+
+export class SqliteDelivery implements DeliveryStore {
+  private readonly s;
+
+  constructor(
+    private readonly db: Database.Database,
+    private readonly writes: GroupCommitter,
+  ) {
+    this.s = {
+      candidates: db.prepare(`SELECT m.*, q.destination_tn, q.account_id AS queue_account_id, q.source_tn,
+          q.segment_count AS q_segment_count, q.attempts
+        FROM delivery_queue q JOIN messages m ON m.id = q.message_id
+        WHERE q.run_at <= @now AND (q.locked_until IS NULL OR q.locked_until < @now)
+        ORDER BY q.priority, q.enqueued_at
+        LIMIT @scan`),
+      lease: db.prepare(`UPDATE delivery_queue SET locked_by = ?, locked_until = ?, attempts = attempts + 1
+        WHERE message_id = ? AND destination_tn = ?`),
+      postpone: db.prepare('UPDATE delivery_queue SET run_at = ? WHERE message_id = ? AND destination_tn = ?'),
+      bucket: db.prepare('SELECT tokens, updated_at AS updatedAt FROM rate_buckets WHERE key = ?'),
+      saveBucket: db.prepare(`INSERT INTO rate_buckets (key, tokens, updated_at) VALUES (?, ?, ?)
+        ON CONFLICT (key) DO UPDATE SET tokens = excluded.tokens, updated_at = excluded.updated_at`),
+      queued: db.prepare('SELECT count(*) AS n FROM delivery_queue WHERE account_id = ?'),
+      status: db.prepare(`UPDATE message_recipients SET status = ?, error_code = ?, updated_at = ?
+        WHERE message_id = ? AND destination_tn = ? AND status NOT IN ${TERMINAL}`),
+      event: db.prepare(INSERT_EVENT),
+      callback: db.prepare(`INSERT INTO callback_outbox (message_id, account_id, application_id, event_type, url, body,
+          created_at, run_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`),
+      dequeueOwned: db.prepare('DELETE FROM delivery_queue WHERE message_id = ? AND destination_tn = ? AND locked_by = ?'),
+      dequeue: db.prepare('DELETE FROM delivery_queue WHERE message_id = ? AND destination_tn = ?'),
+      addRef: db.prepare(`INSERT OR IGNORE INTO carrier_refs (carrier, carrier_message_id, message_id, destination_tn,
+          submitted_at) VALUES (?, ?, ?, ?, ?)`),
+      dropRefs: db.prepare('DELETE FROM carrier_refs WHERE message_id = ? AND destination_tn = ?'),
+      retry: db.prepare(`UPDATE delivery_queue SET run_at = ?, last_error = ?, locked_by = NULL, locked_until = NULL
+        WHERE message_id = ? AND destination_tn = ? AND locked_by = ?`),
+      byCarrierId: db.prepare(`SELECT m.*, r.destination_tn FROM carrier_refs r JOIN messages m ON m.id = r.message_id
+        WHERE r.carrier = ? AND r.carrier_message_id = ?`),
+      awaitingReceipt: db.prepare(`SELECT m.*, r.destination_tn FROM carrier_refs r JOIN messages m ON m.id = r.message_id
+        WHERE r.submitted_at < ? ORDER BY r.submitted_at LIMIT ?`),
+      message: db.prepare('SELECT * FROM messages WHERE account_id = ? AND id = ?'),
+      events: db.prepare(`SELECT destination_tn, status, time, error_code, detail FROM message_events
+        WHERE message_id = ? ORDER BY id`),
+      insertMessage: db.prepare(INSERT_MESSAGE),
+      insertRecord: db.prepare(INSERT_RECORD),
+      claimCallbacks: db.prepare(`SELECT * FROM callback_outbox o
+        WHERE o.state = 'pending' AND o.run_at <= @now AND (o.locked_until IS NULL OR o.locked_until < @now)
+          AND NOT EXISTS (SELECT 1 FROM callback_outbox p WHERE p.message_id = o.message_id AND p.state = 'pending' AND p.id < o.id)
+        ORDER BY o.id LIMIT @limit`),
+      leaseCallback: db.prepare('UPDATE callback_outbox SET locked_by = ?, locked_until = ?, attempts = attempts + 1 WHERE id = ?'),
+      callbackAttempts: db.prepare('SELECT attempts FROM callback_outbox WHERE id = ? AND locked_by = ?'),
+      insertAttempt: db.prepare(`INSERT OR REPLACE INTO callback_attempts (outbox_id, attempt, time, status_code, latency_ms, error)
+        VALUES (?, ?, ?, ?, ?, ?)`),
+      finishCallback: db.prepare(`UPDATE callback_outbox SET state = ?, run_at = ?, last_error = ?, locked_by = NULL,
+          locked_until = NULL WHERE id = ? AND locked_by = ?`),
+      callbacksOf: db.prepare('SELECT * FROM callback_outbox WHERE message_id = ? ORDER BY id'),
+      attemptsOf: db.prepare(`SELECT a.* FROM callback_attempts a JOIN callback_outbox o ON o.id = a.outbox_id
+        WHERE o.message_id = ? ORDER BY a.outbox_id, a.attempt`),
+      getSetting: db.prepare('SELECT value FROM settings WHERE key = ?'),
+      putSetting: db.prepare(`INSERT INTO settings (key, value, updated_at) VALUES (?, ?, ?)
+        ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`),
+    };
+  }
+
+  claimDeliveries(request: ClaimRequest): Promise<ClaimResult> {
+    return this.writes.run(() => this.claimNow(request));
+  }
+
+  private claimNow({ workerId, now, limit, leaseMs, rates }: ClaimRequest): ClaimResult {
+    const candidates = this.s.candidates.all({ now, scan: limit * 4 }) as QueueRow[];
+    const buckets = new Map<string, BucketState | undefined>();
+    const changed = new Set<string>();
+    // Once a sender or an account is held back, its later jobs wait too: first in, first out per sender.
+    const heldUntil = new Map<string, number>();
+    const jobs: DeliveryJob[] = [];
+    let nextDueAt: number | undefined;
+
+    const state = (key: string) => {
+      if (!buckets.has(key)) buckets.set(key, this.s.bucket.get(key) as BucketState | undefined);
+      return buckets.get(key);
+    };
+    for (const row of candidates) {
+      if (jobs.length >= limit) break;
+      const accountId = row.queue_account_id;
+      const senderKey = `sender:${accountId}:${row.source_tn}`;
+      const accountKey = `account:${accountId}`;
+      const expired = row.expires_at !== null && row.expires_at <= now;
+      if (!expired) {
+        const held = Math.max(heldUntil.get(senderKey) ?? 0, heldUntil.get(accountKey) ?? 0);
+        const limits: Array<[string, BucketLimit | undefined]> = [
+          [senderKey, rates.senderLimit(accountId, row.source_tn)],
+          [accountKey, rates.accountLimit(accountId)],
+        ];
+        const cost = rates.unit === 'segments' ? row.q_segment_count : 1;
+        let wait = held > now ? held - now : 0;
+        const taken: Array<[string, BucketState]> = [];
+        if (wait === 0) {
+          for (const [key, bucketLimit] of limits) {
+            if (!bucketLimit) continue;
+            const result = take(state(key), bucketLimit, cost, now);
+            if (result.ok) taken.push([key, result.state]);
+            else wait = Math.max(wait, result.waitMs);
+          }
+        }
+        if (wait > 0) {
+          const runAt = now + wait;
+          for (const [key, bucketLimit] of limits) if (bucketLimit) heldUntil.set(key, Math.max(heldUntil.get(key) ?? 0, runAt));
+          this.s.postpone.run(runAt, row.id, row.destination_tn);
+          nextDueAt = Math.min(nextDueAt ?? runAt, runAt);
+          continue;
+        }
+        for (const [key, next] of taken) {
+          buckets.set(key, next);
+          changed.add(key);
+        }
+      }
+      this.s.lease.run(workerId, now + leaseMs, row.id, row.destination_tn);
+      jobs.push({ message: messageFromRow(row), destinationTn: row.destination_tn, attempts: Number(row.attempts) });
+    }
+    for (const key of changed) {
+      const bucket = buckets.get(key);
+      if (bucket) this.s.saveBucket.run(key, bucket.tokens, bucket.updatedAt);
+    }
+    return { jobs, nextDueAt };
+  }
+
+  async queuedCount(accountId: string): Promise<number> {
+    return (this.s.queued.get(accountId) as { n: number }).n;
+  }
+
+  private applyChange(change: StatusChange): boolean {
+    const updated = this.s.status.run(
+      change.status,
+      change.errorCode ?? 0,
+      change.time,
+      change.messageId,
+      change.destinationTn,
+    ).changes;
+    if (updated === 0) return false;
+    this.s.event.run(change.messageId, change.destinationTn, change.status, change.time, change.errorCode ?? null, change.detail ?? null);
+    if (change.callback) this.insertCallback(change.callback, change.time);
+    return true;
+  }
+
+  private insertCallback(c: CallbackToSend, time: number): void {
+    this.s.callback.run(c.messageId, c.accountId, c.applicationId, c.eventType, c.url, c.body, time, time);
+  }
+
+  recordProgress(change: StatusChange): Promise<void> {
+    return this.writes.run(() => {
+      this.applyChange(change);
+    });
+  }
+
+  recordSubmitted(job: DeliveryJob, workerId: string, carrier: string, carrierMessageId: string, time: number): Promise<boolean> {
+    return this.writes.run(() => {
+      const owned = this.s.dequeueOwned.run(job.message.id, job.destinationTn, workerId).changes > 0;
+      // Kept even for a duplicate submit, so that whichever receipt comes first can end the recipient.
+      this.s.addRef.run(carrier, carrierMessageId, job.message.id, job.destinationTn, time);
+      this.applyChange({ messageId: job.message.id, destinationTn: job.destinationTn, status: 'SENT', time, detail: `${carrier}:${carrierMessageId}` });
+      return owned;
+    });
+  }
+
+  recordRetry(job: DeliveryJob, workerId: string, runAt: number, error: string, time: number): Promise<boolean> {
+    return this.writes.run(() => {
+      const owned = this.s.retry.run(runAt, error, job.message.id, job.destinationTn, workerId).changes > 0;
+      if (owned) {
+        this.s.event.run(job.message.id, job.destinationTn, 'QUEUED', time, null, `retry at ${new Date(runAt).toISOString()}: ${error}`);
+      }
+      return owned;
+    });
+  }
+
+  recordTerminal(change: StatusChange): Promise<boolean> {
+    return this.writes.run(() => {
+      const applied = this.applyChange(change);
+      if (applied) {
+        this.s.dequeue.run(change.messageId, change.destinationTn);
+        this.s.dropRefs.run(change.messageId, change.destinationTn);
+      }
+      return applied;
+    });
+  }
+
+  async findByCarrierId(carrier: string, carrierMessageId: string): Promise<DeliveryJob | undefined> {
+    const row = this.s.byCarrierId.get(carrier, carrierMessageId) as (MessageRow & { destination_tn: string }) | undefined;
+    return row && { message: messageFromRow(row), destinationTn: row.destination_tn, attempts: 0 };
+  }
+
+  async findAwaitingReceipt(submittedBefore: number, limit: number): Promise<DeliveryJob[]> {
+    const rows = this.s.awaitingReceipt.all(submittedBefore, limit) as Array<MessageRow & { destination_tn: string }>;
+    return rows.map((row) => ({ message: messageFromRow(row), destinationTn: row.destination_tn, attempts: 0 }));
+  }
+
+  acceptInbound(copies: ReadonlyArray<{ message: Message; record: MessageRecord; callback?: CallbackToSend }>): Promise<void> {
+    return this.writes.run(() => {
+      for (const { message, record, callback } of copies) {
+        this.s.insertMessage.run(messageParams(message));
+        this.s.insertRecord.run(record);
+        this.s.event.run(message.id, record.destinationTn, 'RECEIVED', message.time, null, null);
+        if (callback) this.insertCallback(callback, message.time);
+      }
+    });
+  }
+
+  async getMessage(accountId: string, messageId: string): Promise<Message | undefined> {
+    const row = this.s.message.get(accountId, messageId) as MessageRow | undefined;
+    return row && messageFromRow(row);
+  }
+
+  async listEvents(messageId: string): Promise<MessageEvent[]> {
+    const rows = this.s.events.all(messageId) as Array<{
+      destination_tn: string;
+      status: string;
+      time: number;
+      error_code: number | null;
+      detail: string | null;
+    }>;
+    return rows.map((r) => ({
+      destinationTn: r.destination_tn,
+      status: r.status,
+      time: Number(r.time),
+      errorCode: r.error_code ?? undefined,
+      detail: r.detail ?? undefined,
+    }));
+  }
+
+  claimCallbacks(request: { workerId: string; now: number; limit: number; leaseMs: number }): Promise<ClaimedCallback[]> {
+    return this.writes.run(() => {
+      const rows = this.s.claimCallbacks.all({ now: request.now, limit: request.limit }) as Array<{
+        id: number;
+        message_id: string;
+        account_id: string;
+        application_id: string;
+        event_type: string;
+        url: string;
+        body: string;
+        attempts: number;
+        created_at: number;
+      }>;
+      return rows.map((r) => {
+        this.s.leaseCallback.run(request.workerId, request.now + request.leaseMs, r.id);
+        return {
+          id: Number(r.id),
+          messageId: r.message_id,
+          accountId: r.account_id,
+          applicationId: r.application_id,
+          eventType: r.event_type,
+          url: r.url,
+          body: r.body,
+          attempts: Number(r.attempts) + 1,
+          createdAt: Number(r.created_at),
+        };
+      });
+    });
+  }
+
+  recordCallbackAttempt(id: number, workerId: string, attempt: CallbackAttempt, next: CallbackNext): Promise<void> {
+    return this.writes.run(() => {
+      const row = this.s.callbackAttempts.get(id, workerId) as { attempts: number } | undefined;
+      if (!row) return; // the lease was taken over; the new owner records its own attempt
+      this.s.insertAttempt.run(id, row.attempts, attempt.time, attempt.statusCode ?? null, attempt.latencyMs, attempt.error ?? null);
+      const runAt = next.state === 'retry' ? next.runAt : attempt.time;
+      const error = attempt.error ?? (attempt.statusCode !== undefined && next.state !== 'delivered' ? `HTTP ${attempt.statusCode}` : null);
+      this.s.finishCallback.run(next.state === 'retry' ? 'pending' : next.state, runAt, error, id, workerId);
+    });
+  }
+
+  async listCallbacks(messageId: string): Promise<CallbackRecord[]> {
+    const outbox = this.s.callbacksOf.all(messageId) as Array<{
+      id: number;
+      event_type: string;
+      url: string;
+      state: CallbackRecord['state'];
+      body: string;
+      created_at: number;
+    }>;
+    const attempts = this.s.attemptsOf.all(messageId) as Array<{
+      outbox_id: number;
+      attempt: number;
+      time: number;
+      status_code: number | null;
+      latency_ms: number;
+      error: string | null;
+    }>;
+    return outbox.map((o) => ({
+      id: Number(o.id),
+      eventType: o.event_type,
+      url: o.url,
+      state: o.state,
+      body: o.body,
+      createdAt: Number(o.created_at),
+      attempts: attempts
+        .filter((a) => a.outbox_id === o.id)
+        .map((a) => ({
+          attempt: a.attempt,
+          time: Number(a.time),
+          statusCode: a.status_code ?? undefined,
+          latencyMs: a.latency_ms,
+          error: a.error ?? undefined,
+        })),
+    }));
+  }
+
+  async getSetting(key: string): Promise<string | undefined> {
+    return (this.s.getSetting.get(key) as { value: string } | undefined)?.value;
+  }
+
+  putSetting(key: string, value: string, time: number): Promise<void> {
+    return this.writes.run(() => {
+      this.s.putSetting.run(key, value, time);
+    });
+  }
+}
