@@ -3,7 +3,11 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { ConfigError, type ConfigFlags } from '../config/config.js';
 import { CliError } from './cli-error.js';
+import { adminTarget } from './admin-client.js';
 import { configCheckCommand } from './commands/config-check.js';
+import { inboundCommand } from './commands/inbound.js';
+import { messageCommand } from './commands/message.js';
+import { simulatorCommand } from './commands/simulator.js';
 import { hashPasswordCommand } from './commands/hash-password.js';
 import { messagesCommand } from './commands/messages.js';
 import { sendCommand } from './commands/send.js';
@@ -12,7 +16,7 @@ import { serveCommand } from './commands/serve.js';
 const USAGE = `Usage: pigeon <command> [options]
 
 Commands:
-  serve                 run the API server (default command)
+  serve                 run Pigeon (default command) [--role all|api|worker]
   send                  accept a message: --from N --to N [--to N…] [--text T] [--media URL…]
                         [--tag T] [--priority default|high] [--expiration RFC3339]
                         [--account ID] [--application ID]
@@ -21,6 +25,22 @@ Commands:
                         [--limit N] [--page-token T] [--json]
   config check          validate the config file
   hash-password         read a password on stdin, print its hash for the config file
+
+Commands that talk to a running Pigeon's admin API (--url, env PIGEON_URL, default
+http://127.0.0.1:8080; --admin-token, env PIGEON_ADMIN_TOKEN):
+  inbound               a phone sends a message: --from N --to N [--to N…] [--text T]
+                        [--media URL|FILE…]
+  message ID            a message's recipients, events and callbacks [--wait]
+                        [--until terminal|callbacks] [--timeout SECONDS]
+  simulator rules       list the simulated carrier's rules
+  simulator add         add a rule: --to PATTERN [--from PATTERN] [--match REGEX]
+                        --outcome deliver|fail|no-receipt|transient|reject
+                        [--error-code N] [--delay-ms N] [--failures N|always] [--id ID]
+  simulator remove ID   remove a rule
+  simulator set         replace all rules: --file rules.yaml
+  simulator defaults    show or change [--latency-ms N] [--failure-probability P]
+                        [--failure-error-code N] [--seed N]
+  simulator test-numbers  the ready-made test numbers and what each does
 
 Options for every command:
   --config PATH         config file (env PIGEON_CONFIG)
@@ -38,6 +58,7 @@ const OPTIONS = {
   port: { type: 'string' },
   'public-url': { type: 'string' },
   'log-level': { type: 'string' },
+  role: { type: 'string' },
   verbose: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
   from: { type: 'string' },
@@ -57,6 +78,23 @@ const OPTIONS = {
   limit: { type: 'string' },
   'page-token': { type: 'string' },
   json: { type: 'boolean' },
+  url: { type: 'string' },
+  'admin-token': { type: 'string' },
+  id: { type: 'string' },
+  description: { type: 'string' },
+  match: { type: 'string' },
+  outcome: { type: 'string' },
+  'error-code': { type: 'string' },
+  'delay-ms': { type: 'string' },
+  failures: { type: 'string' },
+  file: { type: 'string' },
+  'latency-ms': { type: 'string' },
+  'failure-probability': { type: 'string' },
+  'failure-error-code': { type: 'string' },
+  seed: { type: 'string' },
+  wait: { type: 'boolean' },
+  until: { type: 'string' },
+  timeout: { type: 'string' },
 } satisfies ParseArgsConfig['options'];
 
 const LIST_FILTERS: Record<string, string> = {
@@ -83,7 +121,9 @@ export async function runCli(
   try {
     const { values, positionals } = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
     verbose = values.verbose ?? false;
-    const command = positionals.join(' ') || 'serve';
+    const [group = 'serve', ...rest] = positionals;
+    const command = group === 'config' ? `config ${rest.join(' ')}` : group;
+    const target = () => adminTarget(process.env, { url: values.url, adminToken: values['admin-token'] });
     if (values.help || command === 'help') {
       io.stdout.write(USAGE);
       return 0;
@@ -95,6 +135,7 @@ export async function runCli(
       databaseUrl: values['database-url'],
       publicUrl: values['public-url'],
       logLevel: values['log-level'],
+      role: values.role,
     };
     switch (command) {
       case 'serve':
@@ -127,8 +168,41 @@ export async function runCli(
         }
         return await messagesCommand(flags, { account: values.account, json: values.json ?? false, filters }, io.stdout);
       }
+      case 'inbound':
+        return await inboundCommand(
+          target(),
+          { from: values.from, to: values.to ?? [], text: values.text, media: values.media ?? [] },
+          io.stdout,
+        );
+      case 'message':
+        return await messageCommand(target(), rest[0], { wait: values.wait ?? false, until: values.until, timeout: values.timeout }, io.stdout);
+      case 'simulator':
+        return await simulatorCommand(
+          target(),
+          rest[0],
+          rest.slice(1),
+          {
+            id: values.id,
+            description: values.description,
+            to: values.to?.[0],
+            from: values.from,
+            match: values.match,
+            outcome: values.outcome,
+            errorCode: values['error-code'],
+            delayMs: values['delay-ms'],
+            failures: values.failures,
+            file: values.file,
+            defaults: {
+              latencyMs: values['latency-ms'],
+              failureProbability: values['failure-probability'],
+              failureErrorCode: values['failure-error-code'],
+              seed: values.seed,
+            },
+          },
+          io.stdout,
+        );
       default:
-        throw new CliError(`unknown command '${command}'; run 'pigeon --help'`, 2);
+        throw new CliError(`unknown command '${positionals.join(' ')}'; run 'pigeon --help'`, 2);
     }
   } catch (err) {
     const known = err instanceof CliError || err instanceof ConfigError;

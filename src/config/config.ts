@@ -3,12 +3,17 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import type { z } from 'zod';
+import { parseSimulatorConfig, SimulatorRuleError } from '../carriers/simulator/rules.js';
 import { demoAccounts } from './demo.js';
 import { configFileSchema, type AccountConfig, type ConfigFile } from './schema.js';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
+export type Role = 'all' | 'api' | 'worker';
+
 export interface Config {
+  /** api: serves HTTP only; worker: delivers and sends callbacks only; all: both (the default). */
+  readonly role: Role;
   readonly host: string;
   readonly port: number;
   /** Base URL clients use to reach Pigeon (for page and media links); derived from each request when absent. */
@@ -23,10 +28,46 @@ export interface Config {
     readonly listWindowSeconds: number;
     readonly listDefaultWindowDays: number;
   };
+  /** Bearer token of the admin API; absent: a random one is made at start-up and printed. */
+  readonly adminToken: string | undefined;
+  readonly delivery: DeliveryConfig;
+  readonly callbacks: CallbacksConfig;
+  /** The simulator section as written; the simulated carrier validates it. */
+  readonly simulator: unknown;
   readonly accounts: readonly AccountConfig[];
   /** True when Pigeon runs without a config file, on the demo account. */
   readonly demo: boolean;
   readonly configPath: string | undefined;
+}
+
+export interface RateLimitsConfig {
+  readonly unit: 'messages' | 'segments';
+  /** Bucket size above the rate: Bandwidth's burst rule is the dequeue rate + 10. */
+  readonly burstExtra: number;
+  /** Per-second limits; 0 means unlimited. */
+  readonly account: number;
+  readonly numberTypes: { readonly local: number; readonly tollFree: number; readonly shortCode: number; readonly alphanumeric: number };
+  /** An account's queue holds this many minutes of its rate before POST answers 429. */
+  readonly queueMinutes: number;
+}
+
+export interface DeliveryConfig {
+  readonly concurrency: number;
+  readonly leaseMs: number;
+  readonly maxAttempts: number;
+  readonly retryInitialMs: number;
+  readonly retryMaxMs: number;
+  readonly receiptTimeoutMs: number;
+  readonly rateLimits: RateLimitsConfig;
+}
+
+export interface CallbacksConfig {
+  readonly timeoutMs: number;
+  readonly retryWindowMs: number;
+  readonly retryInitialMs: number;
+  readonly retryMaxMs: number;
+  readonly authMode: 'preemptive' | 'challenge';
+  readonly concurrency: number;
 }
 
 /** Options given on the command line; each overrides the environment and the file. */
@@ -37,6 +78,7 @@ export interface ConfigFlags {
   databaseUrl?: string | undefined;
   publicUrl?: string | undefined;
   logLevel?: string | undefined;
+  role?: string | undefined;
 }
 
 export class ConfigError extends Error {
@@ -80,6 +122,14 @@ function readConfigFile(path: string): ConfigFile {
   if (!result.success) {
     throw new ConfigError(`${path}: ${result.error.issues.map(describeIssue).join('; ')}`);
   }
+  try {
+    parseSimulatorConfig(result.data.simulator ?? {});
+  } catch (err) {
+    if (err instanceof SimulatorRuleError) {
+      throw new ConfigError(`${path}: ${err.issues.map((i) => `simulator.${i.path}: ${i.message}`).join('; ')}`);
+    }
+    throw err;
+  }
   return result.data;
 }
 
@@ -121,7 +171,12 @@ export function loadConfig(env: NodeJS.ProcessEnv, flags: ConfigFlags = {}): Con
     throw new ConfigError(`public URL '${publicUrl}' must be an http(s) URL`);
   }
 
+  const role = pick<string>([flags.role, '--role'], [env.PIGEON_ROLE, 'PIGEON_ROLE']);
+  if (role && !['all', 'api', 'worker'].includes(role[0])) {
+    throw new ConfigError(`${role[1]}: '${role[0]}' is not one of all, api, worker`);
+  }
   const config: Config = {
+    role: (role?.[0] ?? 'all') as Role,
     host: flags.host ?? (env.HOST || file.server?.host || '127.0.0.1'),
     port: port ? parsePort(...port) : (file.server?.port ?? 8080),
     publicUrl: publicUrl?.replace(/\/+$/, ''),
@@ -139,11 +194,55 @@ export function loadConfig(env: NodeJS.ProcessEnv, flags: ConfigFlags = {}): Con
       listWindowSeconds: file.limits?.listWindowSeconds ?? 300,
       listDefaultWindowDays: file.limits?.listDefaultWindowDays ?? 14,
     },
+    adminToken: env.PIGEON_ADMIN_TOKEN || file.admin?.token,
+    delivery: deliveryConfig(file),
+    callbacks: callbacksConfig(file),
+    simulator: file.simulator,
     accounts: configPath ? file.accounts : demoAccounts(),
     demo: !configPath,
     configPath,
   };
   return deepFreeze(config);
+}
+
+const seconds = (value: number | undefined, fallback: number) => Math.round((value ?? fallback) * 1000);
+
+function deliveryConfig(file: ConfigFile): DeliveryConfig {
+  const d = file.delivery;
+  const r = d?.rateLimits;
+  return {
+    concurrency: d?.concurrency ?? 64,
+    leaseMs: seconds(d?.leaseSeconds, 30),
+    maxAttempts: d?.maxAttempts ?? 10,
+    retryInitialMs: seconds(d?.retryInitialSeconds, 1),
+    retryMaxMs: seconds(d?.retryMaxSeconds, 300),
+    // Bandwidth reports 9902 delivery-receipt-expired when no receipt came within two hours.
+    receiptTimeoutMs: seconds(d?.receiptTimeoutSeconds, 7200),
+    rateLimits: {
+      unit: r?.unit ?? 'segments',
+      burstExtra: r?.burstExtra ?? 10,
+      account: r?.account ?? 0,
+      numberTypes: {
+        local: r?.numberTypes?.local ?? 0,
+        tollFree: r?.numberTypes?.tollFree ?? 0,
+        shortCode: r?.numberTypes?.shortCode ?? 0,
+        alphanumeric: r?.numberTypes?.alphanumeric ?? 0,
+      },
+      queueMinutes: r?.queueMinutes ?? 15,
+    },
+  };
+}
+
+function callbacksConfig(file: ConfigFile): CallbacksConfig {
+  const c = file.callbacks;
+  return {
+    timeoutMs: seconds(c?.timeoutSeconds, 10),
+    retryWindowMs: seconds(c?.retryWindowHours === undefined ? undefined : c.retryWindowHours * 3600, 24 * 3600),
+    retryInitialMs: seconds(c?.retryInitialSeconds, 10),
+    retryMaxMs: seconds(c?.retryMaxSeconds, 3600),
+    authMode: c?.authMode ?? 'preemptive',
+    concurrency: c?.concurrency ?? 32,
+  };
 }
 
 function deepFreeze<T>(value: T): T {

@@ -48,6 +48,50 @@ const accountSchema = z.strictObject({
     .regex(/^[A-Za-z0-9_-]+$/, { message: 'must contain only letters, digits, _ and -' }),
   users: z.array(userSchema).min(1),
   applications: z.array(applicationSchema).default([]),
+  /** Overrides of the default throughput limits, per account and per sending number (per second). */
+  throughput: z
+    .strictObject({
+      perSecond: z.number().min(0).optional(),
+      numbers: z.record(e164, z.number().min(0)).optional(),
+      maxQueueSize: z.number().int().min(0).optional(),
+    })
+    .optional(),
+});
+
+const perSecond = z.number().min(0);
+
+const deliverySchema = z.strictObject({
+  concurrency: z.number().int().min(1).max(10_000).optional(),
+  leaseSeconds: z.number().min(1).optional(),
+  maxAttempts: z.number().int().min(1).optional(),
+  retryInitialSeconds: z.number().min(0).optional(),
+  retryMaxSeconds: z.number().min(0).optional(),
+  receiptTimeoutSeconds: z.number().min(1).optional(),
+  rateLimits: z
+    .strictObject({
+      unit: z.enum(['messages', 'segments']).optional(),
+      burstExtra: z.number().min(0).optional(),
+      account: perSecond.optional(),
+      numberTypes: z
+        .strictObject({
+          local: perSecond.optional(),
+          tollFree: perSecond.optional(),
+          shortCode: perSecond.optional(),
+          alphanumeric: perSecond.optional(),
+        })
+        .optional(),
+      queueMinutes: z.number().min(0).optional(),
+    })
+    .optional(),
+});
+
+const callbacksSchema = z.strictObject({
+  timeoutSeconds: z.number().min(0.1).max(300).optional(),
+  retryWindowHours: z.number().min(0).optional(),
+  retryInitialSeconds: z.number().min(0).optional(),
+  retryMaxSeconds: z.number().min(0).optional(),
+  authMode: z.enum(['preemptive', 'challenge']).optional(),
+  concurrency: z.number().int().min(1).max(1000).optional(),
 });
 
 export const configFileSchema = z
@@ -76,6 +120,11 @@ export const configFileSchema = z
         listDefaultWindowDays: z.number().min(0).optional(),
       })
       .optional(),
+    admin: z.strictObject({ token: z.string().min(16, { message: 'must be at least 16 characters' }).optional() }).optional(),
+    delivery: deliverySchema.optional(),
+    callbacks: callbacksSchema.optional(),
+    // Validated by the simulator itself (carriers/simulator), which owns its rule format.
+    simulator: z.unknown().optional(),
     accounts: z.array(accountSchema).default([]),
   })
   .superRefine((file, ctx) => {

@@ -212,7 +212,7 @@ export interface DeliveryStore {
   findAwaitingReceipt(submittedBefore: number, limit: number): Promise<DeliveryJob[]>;
   /** Inbound copies (one per owned number), stored with their records and callbacks in one transaction. */
   acceptInbound(copies: ReadonlyArray<{ message: Message; record: MessageRecord; callback?: CallbackToSend }>): Promise<void>;
-  getMessage(accountId: string, messageId: string): Promise<Message | undefined>;
+  getMessage(messageId: string): Promise<Message | undefined>;
   listEvents(messageId: string): Promise<MessageEvent[]>;
 
   claimCallbacks(request: { workerId: string; now: number; limit: number; leaseMs: number }): Promise<ClaimedCallback[]>;

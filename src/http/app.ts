@@ -2,10 +2,13 @@
 // the entry point listens, tests listen on port 0.
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { frameworkErrors, installErrorHandling } from './errors.js';
+import { adminApi, type AdminDeps } from './admin/admin.routes.js';
 import { bandwidthApi, type ApiDeps } from './v2/api.js';
 
 export interface AppDeps extends ApiDeps {
   logger: FastifyBaseLogger;
+  /** The admin API; absent, it is not mounted. */
+  admin?: Omit<AdminDeps, 'config' | 'store' | 'inboundDeps' | 'now'> & { token: string };
 }
 
 /** The v2 API is served where each client looks for it: production's /api/v2, the SDKs' test root, and Catapult's /v2. */
@@ -27,6 +30,17 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.get('/healthz', async () => ({ status: 'ok' }));
   for (const prefix of API_PREFIXES) {
     await app.register(async (scope) => bandwidthApi(scope, deps), { prefix });
+  }
+  const admin = deps.admin;
+  if (admin) {
+    const adminDeps: AdminDeps = {
+      ...admin,
+      config: deps.config,
+      store: deps.store,
+      now: deps.now,
+      inboundDeps: { store: deps.store, directory: deps.directory },
+    };
+    await app.register(async (scope) => adminApi(scope, adminDeps, admin.token), { prefix: '/admin/v1' });
   }
   return app;
 }

@@ -1,51 +1,141 @@
 // Starting and stopping a whole Pigeon process: the one place that opens the store, builds the
-// app, listens, and tears everything down in order.
-import type { FastifyInstance } from 'fastify';
-import type { Logger } from 'pino';
+// app, starts the carrier and the background workers, listens, and tears everything down in order.
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
+import { HttpCallbackTransport } from '../callbacks/http-callback-transport.js';
+import { isSimulatorRuleError, openCarrier } from '../carriers/open-carrier.js';
 import type { Config } from '../config/config.js';
 import { Authenticator } from '../core/accounts/authenticator.js';
+import { CallbackWorker } from '../core/callbacks/callback-worker.js';
+import { DeliveryWorker } from '../core/delivery/delivery-worker.js';
+import { throughputPolicy } from '../core/delivery/rate-policy.js';
+import { applyReceipt, expireOverdueReceipts } from '../core/delivery/receipts.js';
+import { receiveInbound } from '../core/inbound/receive-inbound.js';
 import { startMediaRetention } from '../core/media/media-retention.js';
 import type { Store } from '../core/ports.js';
 import { buildApp } from '../http/app.js';
+import { PollLoop } from '../shared/poll-loop.js';
 import { openCore } from './open-core.js';
 
 export interface RunningServer {
-  app: FastifyInstance;
+  /** Absent in a worker-only process. */
+  app: FastifyInstance | undefined;
   store: Store;
-  /** The base URL the server listens on, e.g. http://127.0.0.1:8080. */
+  /** The base URL the server listens on, e.g. http://127.0.0.1:8080 ('' in a worker-only process). */
   url: string;
+  /** Absent when no admin token is configured: the admin API is then not mounted. */
+  adminToken: string | undefined;
+  delivery: DeliveryWorker;
+  callbacks: CallbackWorker;
   close(): Promise<void>;
 }
 
-export async function startServer(config: Config, logger: Logger): Promise<RunningServer> {
+/** The admin token of the demo setup (no config file), printed at start-up like the demo password. */
+export const DEMO_ADMIN_TOKEN = 'pigeon-demo-admin-token';
+
+export async function startServer(config: Config, logger: FastifyBaseLogger): Promise<RunningServer> {
   const { store, directory, now } = await openCore(config);
-  const app = await buildApp({ config, store, directory, authenticator: new Authenticator(directory, now), now, logger });
-  const stopRetention = startMediaRetention(store.media, config.media.retentionHours, now, (err) =>
-    logger.error({ err }, 'media retention sweep failed'),
+  const workerId = `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
+  const onError = (err: unknown, context = 'background') => logger.error({ err }, `${context} failed`);
+  const throughput = throughputPolicy(config.delivery.rateLimits, config.accounts);
+  const { carrier, simulator } = openCarrier(config, store, now, onError);
+  const transport = new HttpCallbackTransport();
+
+  const callbacks = new CallbackWorker(
+    { store: store.delivery, transport, directory, now, onError },
+    { workerId, idleMs: 250, leaseMs: config.callbacks.timeoutMs * 3, ...config.callbacks },
   );
+  const delivery = new DeliveryWorker(
+    { store: store.delivery, carrier, directory, rates: throughput, now, onError, onChange: () => callbacks.wake() },
+    { workerId, idleMs: 250, ...config.delivery },
+  );
+  const receiptDeps = { store: store.delivery, directory, now };
+  const runsWorkers = config.role !== 'api';
+  const servesHttp = config.role !== 'worker';
+  // Links to inbound media need the address clients use; it is known once the server listens.
+  let publicBase = config.publicUrl ?? `http://${config.host}:${config.port}`;
+  if (runsWorkers) await carrier.start({
+    receipt: async (receipt) => {
+      const outcome = await applyReceipt(receiptDeps, carrier.name, receipt);
+      if (outcome === 'applied') callbacks.wake();
+      if (outcome === 'unknown') throw new Error(`receipt for unknown ${carrier.name} message id ${receipt.carrierMessageId}`);
+    },
+    inbound: async (message) => {
+      await receiveInbound({ store, directory, mediaBaseUrl: `${publicBase}/api/v2` }, message);
+      callbacks.wake();
+    },
+    stateChanged: (state) => logger.info({ carrier: carrier.name, state }, 'carrier state changed'),
+  });
+  const receiptSweeper = new PollLoop(async () => {
+    if ((await expireOverdueReceipts(receiptDeps, config.delivery.receiptTimeoutMs)) > 0) callbacks.wake();
+    return Math.min(60_000, Math.max(1000, config.delivery.receiptTimeoutMs / 10));
+  }, (err) => onError(err, 'receipt sweep'));
+
+  const adminToken = config.adminToken ?? (config.demo ? DEMO_ADMIN_TOKEN : undefined);
+  if (!adminToken) logger.warn('admin API disabled: set admin.token in the config file or PIGEON_ADMIN_TOKEN');
+  const app = servesHttp ? await buildApp({
+    config,
+    store,
+    directory,
+    authenticator: new Authenticator(directory, now),
+    now,
+    logger,
+    throughput,
+    onAccepted: () => delivery.wake(),
+    admin: adminToken === undefined ? undefined : {
+      token: adminToken,
+      simulator,
+      isRuleError: isSimulatorRuleError,
+      onInbound: () => callbacks.wake(),
+      status: () => ({
+        carrier: { name: carrier.name, state: carrier.state() },
+        delivery: delivery.counters,
+        callbacks: callbacks.counters,
+      }),
+    },
+  }) : undefined;
+  const stopRetention = startMediaRetention(store.media, config.media.retentionHours, now, (err) => onError(err, 'media retention'));
+  if (runsWorkers) {
+    delivery.start();
+    callbacks.start();
+    receiptSweeper.start();
+  }
+
+  let closing: Promise<void> | undefined;
+  const close = () => {
+    // In-flight requests finish first (their 202s are already durable); then the workers finish
+    // what they hold, the carrier keeps what it owes, and the store closes last.
+    closing ??= (async () => {
+      stopRetention();
+      await app?.close();
+      await delivery.stop();
+      await receiptSweeper.stop();
+      await carrier.stop();
+      await callbacks.stop();
+      await transport.close();
+      await store.close();
+    })();
+    return closing;
+  };
   try {
-    await app.listen({ host: config.host, port: config.port });
+    await app?.listen({ host: config.host, port: config.port });
   } catch (err) {
-    stopRetention();
-    await store.close();
+    await close();
     throw err;
   }
-  const address = app.server.address();
+  const address = app?.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
-  let closing: Promise<void> | undefined;
+  const url = app ? `http://${host === '0.0.0.0' || host === '[::]' ? '127.0.0.1' : host}:${port}` : '';
+  publicBase = config.publicUrl ?? url;
   return {
     app,
     store,
-    url: `http://${host === '0.0.0.0' || host === '[::]' ? '127.0.0.1' : host}:${port}`,
-    close() {
-      // In-flight requests finish first (their 202s are already durable), then the store closes.
-      closing ??= (async () => {
-        stopRetention();
-        await app.close();
-        await store.close();
-      })();
-      return closing;
-    },
+    url,
+    adminToken,
+    delivery,
+    callbacks,
+    close,
   };
 }

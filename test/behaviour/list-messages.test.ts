@@ -35,7 +35,8 @@ for (const backend of BACKENDS) {
     };
 
     before(async () => {
-      pigeon = await startPigeon({ backend });
+      // API role only: no delivery runs, so every record stays QUEUED while the filters are checked.
+      pigeon = await startPigeon({ backend, env: { PIGEON_ROLE: 'api' } });
       // 25 SMS to RECIPIENT from the first number (1 to 3 segments), 1 group, 1 from the second number to the UK.
       for (let i = 0; i < 25; i++) {
         const { body } = await postMessage(pigeon, smsBody({ text: 'x'.repeat(100 + i * 10) }));

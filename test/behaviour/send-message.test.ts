@@ -14,7 +14,8 @@ for (const backend of BACKENDS) {
   describe(`POST …/messages semantics (${backend})`, () => {
     let pigeon: TestPigeon;
     before(async () => {
-      pigeon = await startPigeon({ backend });
+      // API role only: the queue entries written with each message stay where the test can see them.
+      pigeon = await startPigeon({ backend, env: { PIGEON_ROLE: 'api' } });
     });
     after(() => pigeon.close());
 

@@ -17,7 +17,7 @@ async function startChild() {
   const dbPath = join(dir, 'pigeon.db');
   const { child, match } = await spawnPigeon(
     ['serve'],
-    { PIGEON_CONFIG: configPath, DATABASE_URL: `sqlite:${dbPath}`, PORT: '0', PIGEON_LOG_LEVEL: 'info' },
+    { PIGEON_CONFIG: configPath, DATABASE_URL: `sqlite:${dbPath}`, PORT: '0', PIGEON_LOG_LEVEL: 'info', PIGEON_ROLE: 'api' },
     /"url":"(http:\/\/127\.0\.0\.1:\d+)"/,
   );
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>

@@ -24,8 +24,25 @@ export const ACCOUNT_B = {
 export const RECIPIENT = '+19195550199';
 export const RECIPIENT_2 = '+19195550198';
 
-export function fixtureConfigYaml(): string {
-  return `
+export interface FixtureOptions {
+  /** Callback URL of account A's main application (and its credentials). */
+  callbackUrl?: string;
+  callbackCredentials?: { username: string; password: string };
+  /** Callback URL of account A's second application and account B's application. */
+  otherCallbackUrl?: string;
+  /** Extra top-level YAML (delivery, callbacks, simulator …). */
+  extra?: string;
+}
+
+export function fixtureConfigYaml(options: FixtureOptions = {}): string {
+  const callback = (url: string | undefined, creds?: { username: string; password: string }) =>
+    [
+      url ? `        callbackUrl: ${url}` : '',
+      creds ? `        callbackUsername: ${creds.username}\n        callbackPassword: ${creds.password}` : '',
+    ]
+      .filter(Boolean)
+      .join('\n');
+  return `${options.extra ?? ''}
 accounts:
   - id: "${ACCOUNT_A.id}"
     users:
@@ -34,9 +51,11 @@ accounts:
     applications:
       - id: ${ACCOUNT_A.applicationId}
         name: Main
+${callback(options.callbackUrl, options.callbackCredentials)}
         numbers: ["${ACCOUNT_A.number}", "${ACCOUNT_A.secondNumber}"]
       - id: ${ACCOUNT_A.otherApplicationId}
         name: Toll-free
+${callback(options.otherCallbackUrl)}
         numbers: ["${ACCOUNT_A.tollFreeNumber}"]
   - id: "${ACCOUNT_B.id}"
     users:
@@ -44,6 +63,7 @@ accounts:
     applications:
       - id: ${ACCOUNT_B.applicationId}
         name: Other
+${callback(options.otherCallbackUrl)}
         numbers: ["${ACCOUNT_B.number}"]
 `;
 }

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig, type Config } from '../../src/config/config.js';
 import { startServer, type RunningServer } from '../../src/main/server.js';
+import type { MessageView } from '../../src/core/admin/message-view.js';
 import { createLogger } from '../../src/shared/logger.js';
 import { fixtureConfigYaml } from './fixtures.js';
 
@@ -18,33 +19,60 @@ export interface TestPigeon {
   server: RunningServer;
   /** fetch relative to the server URL. */
   fetch(path: string, init?: RequestInit): Promise<Response>;
+  /** A JSON call to the admin API; throws on a non-2xx answer. */
+  admin<T = unknown>(method: string, path: string, body?: unknown): Promise<T>;
+  /** Waits (through the admin API, no sleeps) until a message is delivered/failed, or its callbacks are settled. */
+  waitForMessage(id: string, until?: 'terminal' | 'callbacks', timeoutSeconds?: number): Promise<MessageView>;
   close(): Promise<void>;
 }
+
+export const ADMIN_TOKEN = 'test-admin-token-0123456789';
 
 export interface StartOptions {
   backend?: Backend;
   /** YAML for the config file; defaults to the shared fixtures. */
   configYaml?: string;
+  /** Directory for the config file and database (to restart on the same database); a temp dir by default. */
+  dir?: string;
   env?: Record<string, string>;
 }
 
 export async function startPigeon(options: StartOptions = {}): Promise<TestPigeon> {
-  const dir = mkdtempSync(join(tmpdir(), 'pigeon-test-'));
+  const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'pigeon-test-'));
   const configPath = join(dir, 'pigeon.yaml');
   writeFileSync(configPath, options.configYaml ?? fixtureConfigYaml());
   const config = loadConfig(
-    { PIGEON_CONFIG: configPath, DATABASE_URL: `sqlite:${join(dir, 'pigeon.db')}`, PIGEON_LOG_LEVEL: 'silent', ...options.env },
+    {
+      PIGEON_CONFIG: configPath,
+      DATABASE_URL: `sqlite:${join(dir, 'pigeon.db')}`,
+      PIGEON_LOG_LEVEL: 'silent',
+      PIGEON_ADMIN_TOKEN: ADMIN_TOKEN,
+      ...options.env,
+    },
     { port: '0', host: '127.0.0.1' },
   );
   const server = await startServer(config, createLogger(config.logLevel));
+  const admin = async <T>(method: string, path: string, body?: unknown): Promise<T> => {
+    const res = await fetch(`${server.url}/admin/v1${path}`, {
+      method,
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}`, ...(body !== undefined && { 'content-type': 'application/json' }) },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await res.text();
+    if (!res.ok) throw new Error(`${method} /admin/v1${path}: ${res.status} ${text}`);
+    return (text ? JSON.parse(text) : undefined) as T;
+  };
   return {
     url: server.url,
     config,
     server,
     fetch: (path, init) => fetch(`${server.url}${path}`, init),
+    admin,
+    waitForMessage: (id, until = 'terminal', timeoutSeconds = 20) =>
+      admin<MessageView>('GET', `/messages/${id}/wait?until=${until}&timeout=${timeoutSeconds}`),
     async close() {
       await server.close();
-      rmSync(dir, { recursive: true, force: true });
+      if (!options.dir) rmSync(dir, { recursive: true, force: true });
     },
   };
 }

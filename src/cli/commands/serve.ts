@@ -16,6 +16,7 @@ export async function serveCommand(flags: ConfigFlags, out: NodeJS.WritableStrea
         `Pigeon is running at ${server.url} with a demo account (no config file given):`,
         `  account ${DEMO.accountId}, API user ${DEMO.username} / ${DEMO.password}`,
         `  application ${DEMO.applicationId}, number ${DEMO.number}`,
+        `  admin API token ${server.adminToken ?? '(none)'} (for pigeon inbound, pigeon simulator, pigeon message)`,
         '',
         'Send a message:',
         '',

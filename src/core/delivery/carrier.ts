@@ -56,7 +56,11 @@ export interface CarrierInbound {
   time: number;
 }
 
-/** How an adapter reports what arrives on its own. Each returns once the event is durably recorded. */
+/**
+ * How an adapter reports what arrives on its own. Each resolves once the event is durably recorded;
+ * a rejection means "not taken": the adapter must offer the event again later (an SMPP adapter
+ * answers the deliver_sm with an error so the SMSC redelivers).
+ */
 export interface CarrierEvents {
   receipt(receipt: DeliveryReceipt): Promise<void>;
   inbound(message: CarrierInbound): Promise<void>;

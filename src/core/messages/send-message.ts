@@ -4,27 +4,23 @@
 import type { Account } from '../accounts/directory.js';
 import { countSegments } from '../encoding/segments.js';
 import { errors, type FieldError } from '../errors.js';
-import { countryA3Of, numberKind } from '../phone/phone-number.js';
-import type { MediaStore, MessageStore } from '../ports.js';
-import type { Message, MessageRecord, Product } from './message.js';
+import type { ThroughputPolicy } from '../delivery/rate-policy.js';
+import type { DeliveryStore, MediaStore, MessageStore } from '../ports.js';
+import type { Message } from './message.js';
+import { messageRecord } from './message-record.js';
 import { newMessageId } from './message-id.js';
 import { toMessageResponse, type MessageResponse } from './message-response.js';
-import { characterCount, validateSendRequest } from './send-request.js';
+import { validateSendRequest } from './send-request.js';
 
 /** Where a media URL points inside Pigeon's own media store, if it does. */
 export type LocalMediaResolver = (url: string) => { accountId: string; name: string } | undefined;
 
 export interface SendDeps {
-  store: { messages: MessageStore; media: Pick<MediaStore, 'hasMedia'> };
+  store: { messages: MessageStore; media: Pick<MediaStore, 'hasMedia'>; delivery: Pick<DeliveryStore, 'queuedCount'> };
   now: () => number;
+  /** Sizes each account's queue; without it the queue is unbounded. */
+  throughput?: Pick<ThroughputPolicy, 'queueCapacity' | 'accountRatePerMinute'>;
 }
-
-const PRODUCT_BY_KIND: Record<ReturnType<typeof numberKind>, Product> = {
-  'toll-free': 'TOLL_FREE',
-  'short-code': 'SHORT_CODE_REACH',
-  alphanumeric: 'ALPHA_NUMERIC',
-  local: 'P2P',
-};
 
 async function checkLocalMedia(
   deps: SendDeps,
@@ -63,6 +59,13 @@ export async function sendMessage(
     if (mediaErrors.length > 0) throw errors.validation(mediaErrors);
   }
 
+  const capacity = deps.throughput?.queueCapacity(account.id);
+  // Checked before writing, so concurrent requests can overshoot by a few: the limit protects the
+  // queue from floods, it is not an exact quota.
+  if (capacity !== undefined && (await deps.store.delivery.queuedCount(account.id)) + request.to.length > capacity) {
+    throw errors.queueFull(deps.throughput?.accountRatePerMinute(account.id) ?? 0, capacity);
+  }
+
   // Media makes it an MMS whatever the recipient count; more than one recipient makes it a group MMS.
   const isMms = request.media !== undefined || request.to.length > 1;
   const message: Message = {
@@ -83,39 +86,10 @@ export async function sendMessage(
     type: isMms ? 'mms' : 'sms',
     time: now,
   };
-  await deps.store.messages.acceptOutbound(message, outboundRecords(message));
+  await deps.store.messages.acceptOutbound(
+    message,
+    message.to.map((destination) => messageRecord(message, destination, 'QUEUED')),
+  );
   return toMessageResponse(message);
 }
 
-export function outboundRecords(message: Message): MessageRecord[] {
-  const text = message.text ?? '';
-  const callingA3 = countryA3Of(message.from) ?? null;
-  const shared = {
-    messageId: message.id,
-    accountId: message.accountId,
-    sourceTn: message.from,
-    messageStatus: 'QUEUED' as const,
-    messageDirection: 'OUTBOUND' as const,
-    messageType: message.type,
-    segmentCount: message.segmentCount,
-    errorCode: 0,
-    receiveTime: message.time,
-    carrierName: null,
-    messageSize: Buffer.byteLength(text, 'utf8'),
-    messageLength: characterCount(text),
-    attachmentCount: message.media?.length ?? 0,
-    recipientCount: message.to.length,
-    callingNumberCountryA3: callingA3,
-    product: PRODUCT_BY_KIND[numberKind(message.from)],
-    campaignClass: null,
-    campaignId: null,
-    location: null,
-    bwLatency: null,
-    carrierLatency: null,
-  };
-  return message.to.map((destinationTn) => ({
-    ...shared,
-    destinationTn,
-    calledNumberCountryA3: countryA3Of(destinationTn) ?? null,
-  }));
-}

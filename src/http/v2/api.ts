@@ -3,6 +3,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { AccountDirectory } from '../../core/accounts/directory.js';
 import type { Authenticator } from '../../core/accounts/authenticator.js';
+import type { ThroughputPolicy } from '../../core/delivery/rate-policy.js';
 import type { Store } from '../../core/ports.js';
 import type { Config } from '../../config/config.js';
 import { basicAuth } from '../auth.js';
@@ -16,6 +17,9 @@ export interface ApiDeps {
   directory: AccountDirectory;
   authenticator: Authenticator;
   now: () => number;
+  throughput?: ThroughputPolicy;
+  /** Called after messages were accepted, so delivery starts without waiting for a poll. */
+  onAccepted?: () => void;
 }
 
 export async function bandwidthApi(app: FastifyInstance, deps: ApiDeps): Promise<void> {

@@ -18,11 +18,12 @@ export function messagesRoutes(app: FastifyInstance, deps: ApiDeps): void {
 
   app.post('/users/:accountId/messages', { bodyLimit: config.bodyLimitBytes }, async (request, reply) => {
     const message = await sendMessage(
-      { store, now },
+      { store, now, throughput: deps.throughput },
       request.account,
       request.body,
       localMediaResolver(request, config.publicUrl),
     );
+    deps.onAccepted?.();
     return reply.code(202).send(message);
   });
 

@@ -61,14 +61,14 @@ export class SqliteDelivery implements DeliveryStore {
       dequeue: db.prepare('DELETE FROM delivery_queue WHERE message_id = ? AND destination_tn = ?'),
       addRef: db.prepare(`INSERT OR IGNORE INTO carrier_refs (carrier, carrier_message_id, message_id, destination_tn,
           submitted_at) VALUES (?, ?, ?, ?, ?)`),
-      dropRefs: db.prepare('DELETE FROM carrier_refs WHERE message_id = ? AND destination_tn = ?'),
+      settleRefs: db.prepare('UPDATE carrier_refs SET settled = 1 WHERE message_id = ? AND destination_tn = ?'),
       retry: db.prepare(`UPDATE delivery_queue SET run_at = ?, last_error = ?, locked_by = NULL, locked_until = NULL
         WHERE message_id = ? AND destination_tn = ? AND locked_by = ?`),
       byCarrierId: db.prepare(`SELECT m.*, r.destination_tn FROM carrier_refs r JOIN messages m ON m.id = r.message_id
         WHERE r.carrier = ? AND r.carrier_message_id = ?`),
       awaitingReceipt: db.prepare(`SELECT m.*, r.destination_tn FROM carrier_refs r JOIN messages m ON m.id = r.message_id
-        WHERE r.submitted_at < ? ORDER BY r.submitted_at LIMIT ?`),
-      message: db.prepare('SELECT * FROM messages WHERE account_id = ? AND id = ?'),
+        WHERE r.settled = 0 AND r.submitted_at < ? ORDER BY r.submitted_at LIMIT ?`),
+      message: db.prepare('SELECT * FROM messages WHERE id = ?'),
       events: db.prepare(`SELECT destination_tn, status, time, error_code, detail FROM message_events
         WHERE message_id = ? ORDER BY id`),
       insertMessage: db.prepare(INSERT_MESSAGE),
@@ -196,7 +196,8 @@ export class SqliteDelivery implements DeliveryStore {
     return this.writes.run(() => {
       const owned = this.s.retry.run(runAt, error, job.message.id, job.destinationTn, workerId).changes > 0;
       if (owned) {
-        this.s.event.run(job.message.id, job.destinationTn, 'QUEUED', time, null, `retry at ${new Date(runAt).toISOString()}: ${error}`);
+        const detail = `retry at ${new Date(runAt).toISOString()}: ${error}`;
+        this.applyChange({ messageId: job.message.id, destinationTn: job.destinationTn, status: 'QUEUED', time, detail });
       }
       return owned;
     });
@@ -207,7 +208,7 @@ export class SqliteDelivery implements DeliveryStore {
       const applied = this.applyChange(change);
       if (applied) {
         this.s.dequeue.run(change.messageId, change.destinationTn);
-        this.s.dropRefs.run(change.messageId, change.destinationTn);
+        this.s.settleRefs.run(change.messageId, change.destinationTn);
       }
       return applied;
     });
@@ -234,8 +235,8 @@ export class SqliteDelivery implements DeliveryStore {
     });
   }
 
-  async getMessage(accountId: string, messageId: string): Promise<Message | undefined> {
-    const row = this.s.message.get(accountId, messageId) as MessageRow | undefined;
+  async getMessage(messageId: string): Promise<Message | undefined> {
+    const row = this.s.message.get(messageId) as MessageRow | undefined;
     return row && messageFromRow(row);
   }
 

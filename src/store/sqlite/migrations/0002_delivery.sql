@@ -20,10 +20,12 @@ CREATE TABLE carrier_refs (
   message_id         TEXT NOT NULL,
   destination_tn     TEXT NOT NULL,
   submitted_at       INTEGER NOT NULL,
+  -- Set when the recipient ended; the row stays so that a late duplicate receipt is recognised, not retried.
+  settled            INTEGER NOT NULL DEFAULT 0,
   PRIMARY KEY (carrier, carrier_message_id)
 );
 CREATE INDEX carrier_refs_message ON carrier_refs (message_id, destination_tn);
-CREATE INDEX carrier_refs_submitted ON carrier_refs (submitted_at);
+CREATE INDEX carrier_refs_awaiting ON carrier_refs (settled, submitted_at);
 
 -- Callbacks to send, written in the same transaction as the status change they report.
 CREATE TABLE callback_outbox (

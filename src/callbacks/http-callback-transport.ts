@@ -1,0 +1,62 @@
+// Callbacks over HTTP(S) with keep-alive connections, the headers Bandwidth sends, a hard timeout,
+// and both Basic-auth modes: preemptive, or the challenge flow Bandwidth documented in 2022 (POST
+// without credentials, and again with them only after a 401 that carries WWW-Authenticate: Basic).
+import { Agent as HttpAgent, request as httpRequest } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import type { CallbackRequest, CallbackTransport } from '../core/callbacks/callback-transport.js';
+
+export class HttpCallbackTransport implements CallbackTransport {
+  private readonly http = new HttpAgent({ keepAlive: true, maxSockets: 64 });
+  private readonly https = new HttpsAgent({ keepAlive: true, maxSockets: 64 });
+
+  async post(request: CallbackRequest): Promise<{ statusCode: number }> {
+    const preemptive = request.authMode === 'preemptive' && request.credentials !== undefined;
+    const first = await this.once(request, preemptive);
+    if (
+      first.statusCode === 401 &&
+      !preemptive &&
+      request.credentials &&
+      /^\s*basic\b/i.test(first.wwwAuthenticate ?? '')
+    ) {
+      return { statusCode: (await this.once(request, true)).statusCode };
+    }
+    return { statusCode: first.statusCode };
+  }
+
+  private once(request: CallbackRequest, withCredentials: boolean): Promise<{ statusCode: number; wwwAuthenticate?: string }> {
+    const url = new URL(request.url);
+    const secure = url.protocol === 'https:';
+    const body = Buffer.from(request.body, 'utf8');
+    const headers: Record<string, string | number> = {
+      'content-type': 'application/json; charset=utf-8',
+      'content-length': body.length,
+      'user-agent': 'BandwidthAPI/v2',
+    };
+    if (withCredentials && request.credentials) {
+      const { username, password } = request.credentials;
+      headers.authorization = `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`;
+    }
+    return new Promise((resolve, reject) => {
+      const req = (secure ? httpsRequest : httpRequest)(
+        url,
+        { method: 'POST', headers, agent: secure ? this.https : this.http, signal: AbortSignal.timeout(request.timeoutMs) },
+        (res) => {
+          // The body is not needed, but must be read so the connection can be reused.
+          res.resume();
+          res.on('end', () => {
+            const challenge = res.headers['www-authenticate'];
+            resolve({ statusCode: res.statusCode ?? 0, wwwAuthenticate: Array.isArray(challenge) ? challenge[0] : challenge });
+          });
+          res.on('error', reject);
+        },
+      );
+      req.on('error', (err) => reject(err.name === 'AbortError' ? new Error(`timed out after ${request.timeoutMs} ms`) : err));
+      req.end(body);
+    });
+  }
+
+  async close(): Promise<void> {
+    this.http.destroy();
+    this.https.destroy();
+  }
+}

@@ -1,0 +1,47 @@
+// Everything Pigeon knows about one message, for the admin API, the CLI and tests: the message with
+// its text, each recipient's record, the event timeline and every callback with its attempts.
+import type { Message } from '../messages/message.js';
+import { toListItem, type ListMessageItem } from '../messages/list-messages.js';
+import type { CallbackRecord, DeliveryStore, MessageEvent, MessageStore } from '../ports.js';
+
+export interface MessageView {
+  message: Message & { timeIso: string };
+  recipients: ListMessageItem[];
+  events: Array<MessageEvent & { timeIso: string }>;
+  callbacks: Array<Omit<CallbackRecord, 'body'> & { body: unknown }>;
+}
+
+export async function messageView(
+  store: { messages: MessageStore; delivery: DeliveryStore },
+  messageId: string,
+): Promise<MessageView | undefined> {
+  const message = await store.delivery.getMessage(messageId);
+  if (!message) return undefined;
+  const [records, events, callbacks] = await Promise.all([
+    store.messages.listMessages(message.accountId, {
+      messageId,
+      sort: { field: 'destinationTn', direction: 'asc' },
+      offset: 0,
+      limit: 100,
+    }),
+    store.delivery.listEvents(messageId),
+    store.delivery.listCallbacks(messageId),
+  ]);
+  return {
+    message: { ...message, timeIso: new Date(message.time).toISOString() },
+    recipients: records.records.map(toListItem),
+    events: events.map((e) => ({ ...e, timeIso: new Date(e.time).toISOString() })),
+    callbacks: callbacks.map((c) => ({ ...c, body: JSON.parse(c.body) as unknown })),
+  };
+}
+
+const FINAL = new Set(['DELIVERED', 'FAILED', 'RECEIVED']);
+
+export type WaitCondition = 'terminal' | 'callbacks';
+
+/** True once every recipient reached a final status and, for 'callbacks', every callback is settled. */
+export function satisfies(view: MessageView, condition: WaitCondition): boolean {
+  const final = view.recipients.length > 0 && view.recipients.every((r) => FINAL.has(r.messageStatus));
+  if (condition === 'terminal') return final;
+  return final && view.callbacks.every((c) => c.state !== 'pending');
+}

@@ -1,0 +1,150 @@
+// Hands queued recipients to the carrier. Claims are leased, so a worker that dies mid-flight has
+// its work taken over when the lease runs out; terminal changes are guarded in the store, so a
+// submit repeated because of that produces at most one terminal callback.
+import type { AccountDirectory } from '../accounts/directory.js';
+import type { DeliveryJob, DeliveryStore, RatePolicy } from '../ports.js';
+import { PollLoop } from '../../shared/poll-loop.js';
+import { backoffMs } from './backoff.js';
+import { CarrierError, type CarrierAdapter } from './carrier.js';
+import { ERROR } from './error-codes.js';
+import { statusChange } from './status-change.js';
+
+export interface DeliveryWorkerOptions {
+  workerId: string;
+  concurrency: number;
+  leaseMs: number;
+  maxAttempts: number;
+  retryInitialMs: number;
+  retryMaxMs: number;
+  /** Longest sleep when the queue is empty; new messages wake the worker sooner. */
+  idleMs: number;
+}
+
+export interface DeliveryWorkerDeps {
+  store: DeliveryStore;
+  carrier: CarrierAdapter;
+  directory: AccountDirectory;
+  rates: RatePolicy;
+  now: () => number;
+  onError: (err: unknown, context: string) => void;
+  /** Called after a change that may have queued a callback, so it leaves without waiting for a poll. */
+  onChange?: () => void;
+}
+
+export interface DeliveryCounters {
+  submitted: number;
+  retried: number;
+  failed: number;
+  /** Submits whose lease had been taken over by another worker before they were recorded. */
+  duplicateSubmits: number;
+}
+
+export class DeliveryWorker {
+  readonly counters: DeliveryCounters = { submitted: 0, retried: 0, failed: 0, duplicateSubmits: 0 };
+  private inFlight = 0;
+  private readonly loop: PollLoop;
+  private readonly active = new Set<Promise<void>>();
+
+  constructor(
+    private readonly deps: DeliveryWorkerDeps,
+    private readonly options: DeliveryWorkerOptions,
+  ) {
+    this.loop = new PollLoop(() => this.tick(), (err) => deps.onError(err, 'delivery claim'));
+  }
+
+  start(): void {
+    this.loop.start();
+  }
+
+  /** Called when messages were accepted, so they go out without waiting for the next poll. */
+  wake(): void {
+    this.loop.wake();
+  }
+
+  async stop(): Promise<void> {
+    await this.loop.stop();
+    await Promise.allSettled([...this.active]);
+  }
+
+  private async tick(): Promise<number> {
+    const free = this.options.concurrency - this.inFlight;
+    if (free <= 0) return this.options.idleMs;
+    const now = this.deps.now();
+    const { jobs, nextDueAt } = await this.deps.store.claimDeliveries({
+      workerId: this.options.workerId,
+      now,
+      limit: free,
+      leaseMs: this.options.leaseMs,
+      rates: this.deps.rates,
+    });
+    for (const job of jobs) {
+      this.inFlight++;
+      const work = this.deliver(job)
+        .catch((err: unknown) => this.deps.onError(err, `delivery of ${job.message.id}`))
+        .finally(() => {
+          this.inFlight--;
+          this.active.delete(work);
+          this.loop.wake();
+        });
+      this.active.add(work);
+    }
+    if (jobs.length === free) return 0;
+    const untilDue = nextDueAt === undefined ? this.options.idleMs : nextDueAt - now;
+    return Math.min(this.options.idleMs, Math.max(1, untilDue));
+  }
+
+  private async deliver(job: DeliveryJob): Promise<void> {
+    const { store, carrier, directory, now } = this.deps;
+    const { message, destinationTn } = job;
+    const attempt = job.attempts + 1;
+    if (message.expiresAt !== undefined && message.expiresAt <= now()) {
+      await this.fail(job, ERROR.expired, 'expiration passed before the message could be sent');
+      return;
+    }
+    if (attempt === 1) {
+      const sending = statusChange(directory, message, destinationTn, 'SENDING', now());
+      await store.recordProgress(sending);
+      if (sending.callback) this.deps.onChange?.();
+    }
+    try {
+      const { carrierMessageId } = await carrier.submit({
+        messageId: message.id,
+        from: message.from,
+        destination: destinationTn,
+        recipients: message.to,
+        text: message.text,
+        media: message.media,
+        type: message.type,
+        segmentCount: message.segmentCount,
+        attempt,
+      });
+      const owned = await store.recordSubmitted(job, this.options.workerId, carrier.name, carrierMessageId, now());
+      this.counters.submitted++;
+      if (!owned) this.counters.duplicateSubmits++;
+    } catch (err) {
+      const carrierError =
+        err instanceof CarrierError ? err : new CarrierError(err instanceof Error ? err.message : String(err), true, 5999);
+      if (!carrierError.transient) {
+        await this.fail(job, carrierError.errorCode, carrierError.message);
+        return;
+      }
+      const runAt = now() + backoffMs(attempt, this.options.retryInitialMs, this.options.retryMaxMs);
+      const pastExpiration = message.expiresAt !== undefined && runAt >= message.expiresAt;
+      if (attempt >= this.options.maxAttempts || pastExpiration) {
+        const code = pastExpiration ? ERROR.expired : ERROR.retriesExceeded;
+        await this.fail(job, code, `gave up after ${attempt} attempts: ${carrierError.message}`);
+        return;
+      }
+      this.counters.retried++;
+      await store.recordRetry(job, this.options.workerId, runAt, carrierError.message, now());
+    }
+  }
+
+  private async fail(job: DeliveryJob, errorCode: number, detail: string): Promise<void> {
+    const change = statusChange(this.deps.directory, job.message, job.destinationTn, 'FAILED', this.deps.now(), { errorCode, detail });
+    if (await this.deps.store.recordTerminal(change)) {
+      this.counters.failed++;
+      this.deps.onChange?.();
+    }
+  }
+}

@@ -1,0 +1,78 @@
+// A message arriving from a carrier (or injected through the admin API as if it had): one copy per
+// addressed number that Pigeon owns, each with its own id and `owner`, stored with its
+// `message-received` callback in one transaction (reference e.8, e.9).
+import type { AccountDirectory } from '../accounts/directory.js';
+import type { CarrierInbound } from '../delivery/carrier.js';
+import { statusChange } from '../delivery/status-change.js';
+import { countSegments } from '../encoding/segments.js';
+import { errors } from '../errors.js';
+import type { Message } from '../messages/message.js';
+import { newMessageId } from '../messages/message-id.js';
+import { messageRecord } from '../messages/message-record.js';
+import type { DeliveryStore, MediaStore } from '../ports.js';
+
+export interface InboundDeps {
+  store: { delivery: DeliveryStore; media: MediaStore };
+  directory: AccountDirectory;
+  /** Base URL of the v2 API, e.g. http://127.0.0.1:8080/api/v2, for links to stored inbound media. */
+  mediaBaseUrl: string;
+}
+
+function safeFileName(name: string | undefined, index: number): string {
+  const cleaned = (name ?? '').replace(/[^A-Za-z0-9._-]/g, '_').replace(/^\.+/, '');
+  return cleaned.length > 0 ? cleaned.slice(0, 128) : `attachment-${index}`;
+}
+
+export async function receiveInbound(deps: InboundDeps, inbound: CarrierInbound): Promise<Message[]> {
+  const owned = [...new Set(inbound.to)].flatMap((number) => {
+    const application = deps.directory.ownerOfNumber(number);
+    return application ? [{ number, application }] : [];
+  });
+  if (owned.length === 0) throw errors.badRequest('none of the addressed numbers belongs to an application');
+
+  const copies = [];
+  for (const { number, application } of owned) {
+    const id = newMessageId(inbound.time);
+    // Attachments that arrive as bytes are stored under {messageId}/{index}/{fileName} (reference h.2).
+    const media: string[] = [];
+    for (const [index, attachment] of inbound.media.entries()) {
+      if (attachment.data) {
+        const name = `${id}/${index}/${safeFileName(attachment.fileName, index)}`;
+        await deps.store.media.putMedia({
+          accountId: application.accountId,
+          name,
+          contentType: attachment.contentType ?? 'application/octet-stream',
+          cacheControl: undefined,
+          data: attachment.data,
+          createdAt: inbound.time,
+        });
+        media.push(`${deps.mediaBaseUrl}/users/${encodeURIComponent(application.accountId)}/media/${name}`);
+      } else if (attachment.url) {
+        media.push(attachment.url);
+      }
+    }
+    const isMms = media.length > 0 || inbound.to.length > 1;
+    const message: Message = {
+      id,
+      accountId: application.accountId,
+      applicationId: application.id,
+      direction: 'in',
+      owner: number,
+      from: inbound.from,
+      to: [...inbound.to],
+      text: inbound.text,
+      media: media.length > 0 ? media : undefined,
+      tag: undefined,
+      priority: 'default',
+      expiration: undefined,
+      expiresAt: undefined,
+      segmentCount: isMms ? 1 : countSegments(inbound.text ?? '').segments,
+      type: isMms ? 'mms' : 'sms',
+      time: inbound.time,
+    };
+    const change = statusChange(deps.directory, message, number, 'RECEIVED', inbound.time);
+    copies.push({ message, record: messageRecord(message, number, 'RECEIVED'), callback: change.callback });
+  }
+  await deps.store.delivery.acceptInbound(copies);
+  return copies.map((c) => c.message);
+}

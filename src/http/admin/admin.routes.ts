@@ -1,0 +1,106 @@
+// The admin API (/admin/v1): simulator rules, inbound injection, and a message's timeline and
+// callback attempts. Test code waits on messages through /wait instead of sleeping.
+import type { FastifyInstance } from 'fastify';
+import { messageView, satisfies, type WaitCondition } from '../../core/admin/message-view.js';
+import type { CarrierInbound } from '../../core/delivery/carrier.js';
+import { ApiError, errors } from '../../core/errors.js';
+import { receiveInbound, type InboundDeps } from '../../core/inbound/receive-inbound.js';
+import type { Config } from '../../config/config.js';
+import type { Store } from '../../core/ports.js';
+import { installJsonParser } from '../json-body.js';
+import { adminAuth } from './admin-auth.js';
+import { parseInbound } from './inbound-request.js';
+
+/** What the admin API needs of the simulated carrier. */
+export interface SimulatorControl {
+  getRules(): Promise<unknown[]>;
+  setRules(rules: unknown): Promise<unknown[]>;
+  addRule(rule: unknown): Promise<unknown>;
+  removeRule(id: string): Promise<boolean>;
+  getDefaults(): Promise<unknown>;
+  setDefaults(partial: unknown): Promise<unknown>;
+  readonly testNumbers: readonly unknown[];
+}
+
+export interface AdminDeps {
+  config: Config;
+  store: Store;
+  inboundDeps: Omit<InboundDeps, 'mediaBaseUrl'>;
+  simulator: SimulatorControl | undefined;
+  /** Called after an inbound message is stored, so its callbacks leave at once. */
+  onInbound: () => void;
+  status: () => unknown;
+  now: () => number;
+  /** Turns errors of the simulator's rule validation into 400s. */
+  isRuleError: (err: unknown) => err is Error;
+}
+
+const MAX_WAIT_MS = 60_000;
+
+export async function adminApi(app: FastifyInstance, deps: AdminDeps, token: string): Promise<void> {
+  app.addHook('onRequest', adminAuth(token));
+  installJsonParser(app);
+  const simulator = () => {
+    if (!deps.simulator) throw errors.notFound('The simulated carrier is not in use');
+    return deps.simulator;
+  };
+  const asBadRequest = async <T>(work: () => Promise<T>): Promise<T> => {
+    try {
+      return await work();
+    } catch (err) {
+      if (deps.isRuleError(err)) throw errors.badRequest(err.message);
+      throw err;
+    }
+  };
+
+  app.get('/status', async () => deps.status());
+
+  app.get('/simulator/rules', async () => simulator().getRules());
+  app.put('/simulator/rules', async (request) => asBadRequest(() => simulator().setRules(request.body)));
+  app.post('/simulator/rules', async (request, reply) =>
+    reply.code(201).send(await asBadRequest(() => simulator().addRule(request.body))),
+  );
+  app.delete('/simulator/rules/:id', async (request, reply) => {
+    const { id } = request.params as { id: string };
+    if (!(await simulator().removeRule(id))) throw errors.notFound(`No simulator rule '${id}'`);
+    return reply.code(204).send();
+  });
+  app.get('/simulator/defaults', async () => simulator().getDefaults());
+  app.patch('/simulator/defaults', async (request) => asBadRequest(() => simulator().setDefaults(request.body)));
+  app.get('/simulator/test-numbers', async () => simulator().testNumbers);
+
+  app.post('/inbound', async (request, reply) => {
+    const inbound: CarrierInbound = parseInbound(request.body, deps.now(), deps.config.media.maxBytes);
+    const base = deps.config.publicUrl ?? `${request.protocol}://${request.host}`;
+    const messages = await receiveInbound({ ...deps.inboundDeps, mediaBaseUrl: `${base}/api/v2` }, inbound);
+    deps.onInbound();
+    return reply.code(201).send({ messages: messages.map((m) => ({ id: m.id, owner: m.owner, accountId: m.accountId, applicationId: m.applicationId })) });
+  });
+
+  const view = async (id: string) => {
+    const found = await messageView(deps.store, id);
+    if (!found) throw errors.notFound(`No message '${id}'`);
+    return found;
+  };
+  app.get('/messages/:id', async (request) => view((request.params as { id: string }).id));
+  app.get('/messages/:id/events', async (request) => (await view((request.params as { id: string }).id)).events);
+  app.get('/messages/:id/callbacks', async (request) => (await view((request.params as { id: string }).id)).callbacks);
+
+  app.get('/messages/:id/wait', async (request) => {
+    const { id } = request.params as { id: string };
+    const query = request.query as { until?: string; timeout?: string };
+    const until = (query.until ?? 'terminal') as WaitCondition;
+    if (until !== 'terminal' && until !== 'callbacks') throw errors.badRequest("'until' must be terminal or callbacks");
+    const timeoutMs = Math.min(MAX_WAIT_MS, Math.max(0, Number(query.timeout ?? 30) * 1000 || 0));
+    const deadline = Date.now() + timeoutMs;
+    // Polling keeps this correct when another process does the delivery.
+    for (;;) {
+      const current = await view(id);
+      if (satisfies(current, until)) return current;
+      if (Date.now() >= deadline) {
+        throw new ApiError(408, 'timeout', `message ${id} did not reach '${until}' within ${timeoutMs / 1000} s`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  });
+}
