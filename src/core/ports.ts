@@ -213,6 +213,11 @@ export interface DeliveryStore {
   /** Inbound copies (one per owned number), stored with their records and callbacks in one transaction. */
   acceptInbound(copies: ReadonlyArray<{ message: Message; record: MessageRecord; callback?: CallbackToSend }>): Promise<void>;
   getMessage(messageId: string): Promise<Message | undefined>;
+  /**
+   * Status changes after acceptance, in order. Acceptance itself (RECEIVED, then QUEUED for outbound
+   * messages) is not stored as events: it is the message's own time, and saving two rows per
+   * recipient on the hot path bought nothing.
+   */
   listEvents(messageId: string): Promise<MessageEvent[]>;
 
   claimCallbacks(request: { workerId: string; now: number; limit: number; leaseMs: number }): Promise<ClaimedCallback[]>;

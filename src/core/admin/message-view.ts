@@ -30,9 +30,22 @@ export async function messageView(
   return {
     message: { ...message, timeIso: new Date(message.time).toISOString() },
     recipients: records.records.map(toListItem),
-    events: events.map((e) => ({ ...e, timeIso: new Date(e.time).toISOString() })),
+    events: [...acceptanceEvents(message), ...events].map((e) => ({ ...e, timeIso: new Date(e.time).toISOString() })),
     callbacks: callbacks.map((c) => ({ ...c, body: JSON.parse(c.body) as unknown })),
   };
+}
+
+/** The events of acceptance, which the store keeps as the message's own time (see DeliveryStore.listEvents). */
+function acceptanceEvents(message: Message): MessageEvent[] {
+  const at = (destinationTn: string, status: string): MessageEvent => ({
+    destinationTn,
+    status,
+    time: message.time,
+    errorCode: undefined,
+    detail: undefined,
+  });
+  if (message.direction === 'in') return [at(message.owner, 'RECEIVED')];
+  return message.to.flatMap((to) => [at(to, 'RECEIVED'), at(to, 'QUEUED')]);
 }
 
 const FINAL = new Set(['DELIVERED', 'FAILED', 'RECEIVED']);

@@ -95,15 +95,55 @@ export function messageFromRow(row: MessageRow): Message {
   };
 }
 
-/** Named parameters for inserting a message row. */
-export function messageParams(message: Message) {
-  return {
-    ...message,
-    toJson: JSON.stringify(message.to),
-    mediaJson: message.media ? JSON.stringify(message.media) : null,
-    text: message.text ?? null,
-    tag: message.tag ?? null,
-    expiration: message.expiration ?? null,
-    expiresAt: message.expiresAt ?? null,
-  };
+// Parameters are bound by position, in the column order of INSERT_MESSAGE and INSERT_RECORD:
+// binding by name costs a property lookup per parameter, about a third of these inserts.
+
+export function messageParams(m: Message): unknown[] {
+  return [
+    m.id,
+    m.accountId,
+    m.applicationId,
+    m.direction,
+    m.owner,
+    m.from,
+    JSON.stringify(m.to),
+    m.text ?? null,
+    m.media ? JSON.stringify(m.media) : null,
+    m.tag ?? null,
+    m.priority,
+    m.expiration ?? null,
+    m.expiresAt ?? null,
+    m.segmentCount,
+    m.type,
+    m.time,
+  ];
+}
+
+export function recordParams(r: MessageRecord): unknown[] {
+  return [
+    r.messageId,
+    r.destinationTn,
+    r.accountId,
+    r.sourceTn,
+    r.messageDirection,
+    r.messageType,
+    r.messageStatus,
+    r.errorCode,
+    r.carrierName,
+    r.segmentCount,
+    r.messageSize,
+    r.messageLength,
+    r.attachmentCount,
+    r.recipientCount,
+    r.callingNumberCountryA3,
+    r.calledNumberCountryA3,
+    r.product,
+    r.campaignClass,
+    r.campaignId,
+    r.location,
+    r.bwLatency,
+    r.carrierLatency,
+    r.receiveTime,
+    r.receiveTime,
+  ];
 }

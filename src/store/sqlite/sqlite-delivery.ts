@@ -18,7 +18,7 @@ import type {
 } from '../../core/ports.js';
 import type { GroupCommitter } from './group-commit.js';
 import { INSERT_EVENT, INSERT_MESSAGE, INSERT_RECORD } from './sqlite-messages.js';
-import { messageFromRow, messageParams, type MessageRow } from './rows.js';
+import { messageFromRow, messageParams, recordParams, type MessageRow } from './rows.js';
 
 type QueueRow = MessageRow & {
   destination_tn: string;
@@ -227,9 +227,8 @@ export class SqliteDelivery implements DeliveryStore {
   acceptInbound(copies: ReadonlyArray<{ message: Message; record: MessageRecord; callback?: CallbackToSend }>): Promise<void> {
     return this.writes.run(() => {
       for (const { message, record, callback } of copies) {
-        this.s.insertMessage.run(messageParams(message));
-        this.s.insertRecord.run(record);
-        this.s.event.run(message.id, record.destinationTn, 'RECEIVED', message.time, null, null);
+        this.s.insertMessage.run(...messageParams(message));
+        this.s.insertRecord.run(...recordParams(record));
         if (callback) this.insertCallback(callback, message.time);
       }
     });

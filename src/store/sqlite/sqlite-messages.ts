@@ -4,21 +4,17 @@ import type { Message, MessageRecord } from '../../core/messages/message.js';
 import type { MessageQuery, MessageStore } from '../../core/ports.js';
 import { buildMessageListQuery } from '../sql/message-list-query.js';
 import type { GroupCommitter } from './group-commit.js';
-import { messageParams, recordFromRow, type RecordRow } from './rows.js';
+import { messageParams, recordFromRow, recordParams, type RecordRow } from './rows.js';
 
 export const INSERT_MESSAGE = `INSERT INTO messages (id, account_id, application_id, direction, owner, from_tn,
     to_json, text, media_json, tag, priority, expiration, expires_at, segment_count, message_type, created_at)
-  VALUES (@id, @accountId, @applicationId, @direction, @owner, @from, @toJson, @text, @mediaJson, @tag,
-    @priority, @expiration, @expiresAt, @segmentCount, @type, @time)`;
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
 
 export const INSERT_RECORD = `INSERT INTO message_recipients (message_id, destination_tn, account_id, source_tn,
     direction, message_type, status, error_code, carrier_name, segment_count, message_size, message_length,
     attachment_count, recipient_count, calling_a3, called_a3, product, campaign_class, campaign_id, location,
     bw_latency, carrier_latency, receive_time, updated_at)
-  VALUES (@messageId, @destinationTn, @accountId, @sourceTn, @messageDirection, @messageType, @messageStatus,
-    @errorCode, @carrierName, @segmentCount, @messageSize, @messageLength, @attachmentCount, @recipientCount,
-    @callingNumberCountryA3, @calledNumberCountryA3, @product, @campaignClass, @campaignId, @location,
-    @bwLatency, @carrierLatency, @receiveTime, @receiveTime)`;
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
 
 export const INSERT_EVENT = `INSERT INTO message_events (message_id, destination_tn, status, time, error_code, detail)
   VALUES (?, ?, ?, ?, ?, ?)`;
@@ -26,7 +22,6 @@ export const INSERT_EVENT = `INSERT INTO message_events (message_id, destination
 export class SqliteMessages implements MessageStore {
   private readonly insertMessage;
   private readonly insertRecord;
-  private readonly insertEvent;
   private readonly enqueue;
 
   constructor(
@@ -35,7 +30,6 @@ export class SqliteMessages implements MessageStore {
   ) {
     this.insertMessage = db.prepare(INSERT_MESSAGE);
     this.insertRecord = db.prepare(INSERT_RECORD);
-    this.insertEvent = db.prepare(INSERT_EVENT);
     this.enqueue = db.prepare(`INSERT INTO delivery_queue (message_id, destination_tn, account_id, source_tn,
         priority, segment_count, enqueued_at, run_at, expires_at)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`);
@@ -43,12 +37,10 @@ export class SqliteMessages implements MessageStore {
 
   acceptOutbound(message: Message, records: readonly MessageRecord[]): Promise<void> {
     return this.writes.run(() => {
-      this.insertMessage.run(messageParams(message));
+      this.insertMessage.run(...messageParams(message));
       const priority = message.priority === 'high' ? 0 : 1;
       for (const record of records) {
-        this.insertRecord.run(record);
-        this.insertEvent.run(message.id, record.destinationTn, 'RECEIVED', message.time, null, null);
-        this.insertEvent.run(message.id, record.destinationTn, 'QUEUED', message.time, null, null);
+        this.insertRecord.run(...recordParams(record));
         this.enqueue.run(
           message.id,
           record.destinationTn,

@@ -18,7 +18,6 @@ CREATE TABLE messages (
   message_type   TEXT NOT NULL CHECK (message_type IN ('sms', 'mms')),
   created_at     INTEGER NOT NULL
 );
-CREATE INDEX messages_account_time ON messages (account_id, created_at);
 
 -- One row per (message, destination number): what GET …/messages lists, with its current status.
 CREATE TABLE message_recipients (
@@ -47,7 +46,7 @@ CREATE TABLE message_recipients (
   receive_time     INTEGER NOT NULL,
   updated_at       INTEGER NOT NULL,
   PRIMARY KEY (message_id, destination_tn)
-);
+) WITHOUT ROWID;
 CREATE INDEX message_recipients_account_time ON message_recipients (account_id, receive_time);
 CREATE INDEX message_recipients_account_source ON message_recipients (account_id, source_tn);
 CREATE INDEX message_recipients_account_destination ON message_recipients (account_id, destination_tn);
@@ -69,8 +68,9 @@ CREATE TABLE delivery_queue (
   locked_by      TEXT,
   locked_until   INTEGER,
   PRIMARY KEY (message_id, destination_tn)
-);
-CREATE INDEX delivery_queue_ready ON delivery_queue (priority, run_at, enqueued_at);
+) WITHOUT ROWID;
+-- Claims walk the queue in dequeue order (priority, then arrival) and stop after a batch.
+CREATE INDEX delivery_queue_order ON delivery_queue (priority, enqueued_at);
 CREATE INDEX delivery_queue_account ON delivery_queue (account_id);
 
 CREATE TABLE media (

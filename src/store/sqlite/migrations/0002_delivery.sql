@@ -77,7 +77,3 @@ CREATE TABLE simulator_receipts (
   receipt            TEXT NOT NULL
 );
 CREATE INDEX simulator_receipts_due ON simulator_receipts (due_at);
-
--- Claims walk the queue in dequeue order (priority, then arrival) and stop after a batch.
-DROP INDEX delivery_queue_ready;
-CREATE INDEX delivery_queue_order ON delivery_queue (priority, enqueued_at);

@@ -1,0 +1,127 @@
+// Servers under test run as child processes so that they never share an event loop (or a core's
+// worth of scheduling) with the load generator in the bench process.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { createInterface } from 'node:readline';
+
+export interface ChildServer {
+  readonly name: string;
+  readonly url: string;
+  readonly pid: number;
+  /** Log lines at pino level warn (40) or above, or lines that are not JSON at all. */
+  readonly complaints: string[];
+  /** SIGTERM, then SIGKILL if the process has not exited in time. Resolves with the exit code. */
+  stop(timeoutMs?: number): Promise<number | null>;
+}
+
+const live = new Set<ChildProcess>();
+
+/** Last-resort cleanup for paths that never reach a `finally` (uncaught errors, signals). */
+export function killAllChildren(): void {
+  for (const child of live) {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  }
+  live.clear();
+}
+
+export interface StartOptions {
+  name: string;
+  args: string[];
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+  readyTimeoutMs?: number;
+}
+
+/**
+ * Starts `node ...args` and resolves once it prints a JSON line with a `url` and a `msg` ending in
+ * "listening" (Pigeon's start-up log line and the bare server's both have that shape).
+ */
+export function startChild(options: StartOptions): Promise<ChildServer> {
+  const child = spawn(process.execPath, options.args, {
+    cwd: options.cwd,
+    env: options.env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  live.add(child);
+  const tail: string[] = [];
+  const complaints: string[] = [];
+  const remember = (line: string) => {
+    tail.push(line);
+    if (tail.length > 30) tail.shift();
+  };
+
+  const exited = new Promise<number | null>((resolve) => {
+    child.once('exit', (code) => {
+      live.delete(child);
+      resolve(code);
+    });
+  });
+
+  return new Promise<ChildServer>((resolve, reject) => {
+    let ready = false;
+    const fail = (why: string) => {
+      if (ready) return;
+      ready = true;
+      clearTimeout(timer);
+      child.kill('SIGKILL');
+      reject(new Error(`${options.name} did not start: ${why}\n--- last output ---\n${tail.join('\n')}`));
+    };
+    const timer = setTimeout(() => fail(`no "listening" line within ${options.readyTimeoutMs ?? 30_000} ms`), options.readyTimeoutMs ?? 30_000);
+
+    createInterface({ input: child.stderr }).on('line', (line) => {
+      remember(line);
+      if (ready) complaints.push(line);
+    });
+    // The stdout pipe is read to the end even after start-up: a child blocked on a full pipe would stall.
+    createInterface({ input: child.stdout }).on('line', (line) => {
+      remember(line);
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(line);
+      } catch {
+        if (ready) complaints.push(line);
+        return;
+      }
+      const entry = parsed as { msg?: unknown; url?: unknown; level?: unknown };
+      if (typeof entry.level === 'number' && entry.level >= 40) complaints.push(line);
+      if (!ready && typeof entry.url === 'string' && typeof entry.msg === 'string' && entry.msg.endsWith('listening')) {
+        ready = true;
+        clearTimeout(timer);
+        const url = entry.url;
+        resolve({
+          name: options.name,
+          url,
+          pid: child.pid ?? -1,
+          complaints,
+          async stop(timeoutMs = 10_000) {
+            if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
+            child.kill('SIGTERM');
+            const killer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+            const code = await exited;
+            clearTimeout(killer);
+            return code;
+          },
+        });
+      }
+    });
+    child.once('error', (err) => fail(err.message));
+    void exited.then((code) => fail(`exited with code ${code}`));
+  });
+}
+
+/**
+ * CPU time (user + system, in ms) a process has used so far, from /proc; undefined where /proc is
+ * missing. Used to tell whether the server or the load generator was the saturated side.
+ */
+export function processCpuMs(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the parenthesised command name; the name itself may contain spaces.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const ticks = Number(fields[11]) + Number(fields[12]);
+    // USER_HZ is 100 on every Linux ABI Node supports.
+    return Number.isFinite(ticks) ? ticks * 10 : undefined;
+  } catch {
+    return undefined;
+  }
+}

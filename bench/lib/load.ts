@@ -1,0 +1,129 @@
+// One closed-loop load phase with autocannon. Two things differ from a plain `autocannon({duration})`:
+//
+// - The phase ends by draining, not by cutting: at the deadline each connection finishes the
+//   request it has in flight and then stops. autocannon's own end destroys sockets mid-request, and
+//   a request the server committed but whose 202 never arrived would make "rows in the database =
+//   2xx responses" unprovable.
+// - Latency percentiles come from the per-response times (float ms) rather than autocannon's
+//   histogram, which records whole milliseconds: too coarse for a baseline that answers in ~1-5 ms.
+import { performance } from 'node:perf_hooks';
+import autocannon from 'autocannon';
+import { processCpuMs } from './child.js';
+
+export interface LoadOptions {
+  url: string;
+  headers: Record<string, string>;
+  body: string;
+  seconds: number;
+  connections: number;
+  /** pid of the server, to report its CPU use over the measured window. */
+  serverPid: number;
+}
+
+export interface LoadResult {
+  /** Every response, drain included: what the server must have persisted. */
+  responses2xx: number;
+  non2xx: number;
+  statusCounts: Record<string, number>;
+  /** Connection errors and timeouts. */
+  errors: number;
+  timeouts: number;
+  /** Responses completed inside the measured window, and that window's length. */
+  windowResponses: number;
+  windowMs: number;
+  requestsPerSecond: number;
+  p50Ms: number;
+  p99Ms: number;
+  maxMs: number;
+  /** CPU used during the window as a percentage of one core; undefined where it cannot be read. */
+  serverCpuPercent: number | undefined;
+  loadgenCpuPercent: number;
+}
+
+/** The parts of autocannon's client that the drain relies on; they are not in @types/autocannon. */
+interface DrainableClient {
+  reqsMade: number;
+  responseMax: number | undefined;
+}
+
+// autocannon's own timer is only a backstop in case the drain never completes (a hung server).
+const BACKSTOP_SECONDS = 30;
+
+export function percentile(sorted: Float64Array, p: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  const rank = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  return sorted[rank] ?? Number.NaN;
+}
+
+export function runLoad(options: LoadOptions): Promise<LoadResult> {
+  return new Promise<LoadResult>((resolve, reject) => {
+    const clients: DrainableClient[] = [];
+    const latencies: number[] = [];
+    let inWindow = true;
+    let windowEnd = 0;
+    let serverCpuEnd: number | undefined;
+    let loadgenCpuEnd = 0;
+
+    const serverCpuStart = processCpuMs(options.serverPid);
+    const loadgenCpuStart = process.cpuUsage();
+    const start = performance.now();
+    const instance = autocannon(
+      {
+        url: options.url,
+        method: 'POST',
+        headers: options.headers,
+        body: options.body,
+        connections: options.connections,
+        pipelining: 1,
+        duration: options.seconds + BACKSTOP_SECONDS,
+        setupClient: (client) => clients.push(client as unknown as DrainableClient),
+      },
+      (err, result) => {
+        clearTimeout(deadline);
+        if (err) {
+          reject(err instanceof Error ? err : new Error(String(err)));
+          return;
+        }
+        if (inWindow) {
+          reject(new Error('autocannon finished before the measured window ended'));
+          return;
+        }
+        const statusCounts: Record<string, number> = {};
+        for (const [code, stat] of Object.entries(result.statusCodeStats ?? {})) statusCounts[code] = stat.count ?? 0;
+        const sorted = Float64Array.from(latencies).sort();
+        const windowMs = windowEnd - start;
+        const cpu = (used: number) => (100 * used) / windowMs;
+        resolve({
+          responses2xx: result['2xx'],
+          non2xx: result.non2xx,
+          statusCounts,
+          errors: result.errors,
+          timeouts: result.timeouts,
+          windowResponses: latencies.length,
+          windowMs,
+          requestsPerSecond: (latencies.length * 1000) / windowMs,
+          p50Ms: percentile(sorted, 50),
+          p99Ms: percentile(sorted, 99),
+          maxMs: sorted.length > 0 ? (sorted[sorted.length - 1] ?? Number.NaN) : Number.NaN,
+          serverCpuPercent:
+            serverCpuStart !== undefined && serverCpuEnd !== undefined ? cpu(serverCpuEnd - serverCpuStart) : undefined,
+          loadgenCpuPercent: cpu(loadgenCpuEnd),
+        });
+      },
+    );
+
+    instance.on('response', (_client, _statusCode, _bytes, responseTime) => {
+      if (inWindow) latencies.push(responseTime);
+    });
+
+    const deadline = setTimeout(() => {
+      inWindow = false;
+      windowEnd = performance.now();
+      serverCpuEnd = processCpuMs(options.serverPid);
+      const used = process.cpuUsage(loadgenCpuStart);
+      loadgenCpuEnd = (used.user + used.system) / 1000;
+      // A client checks responseMax before sending its next request, so each stops after the response to the request it has in flight.
+      for (const client of clients) client.responseMax = client.reqsMade;
+    }, options.seconds * 1000);
+  });
+}
