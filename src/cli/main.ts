@@ -10,6 +10,7 @@ import { messageCommand } from './commands/message.js';
 import { simulatorCommand } from './commands/simulator.js';
 import { hashPasswordCommand } from './commands/hash-password.js';
 import { messagesCommand } from './commands/messages.js';
+import { migrateCommand } from './commands/migrate.js';
 import { sendCommand } from './commands/send.js';
 import { serveCommand } from './commands/serve.js';
 
@@ -23,6 +24,7 @@ Commands:
   messages              list messages: [--account ID] [--source-tn N] [--destination-tn N]
                         [--status S] [--direction INBOUND|OUTBOUND] [--type sms|mms]
                         [--limit N] [--page-token T] [--json]
+  migrate               bring the database schema up to date and exit
   config check          validate the config file
   hash-password         read a password on stdin, print its hash for the config file
 
@@ -140,6 +142,8 @@ export async function runCli(
     switch (command) {
       case 'serve':
         return await serveCommand(flags, io.stdout);
+      case 'migrate':
+        return await migrateCommand(flags, io.stdout);
       case 'config check':
         return configCheckCommand(flags, io.stdout);
       case 'hash-password':

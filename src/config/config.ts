@@ -85,6 +85,11 @@ export class ConfigError extends Error {
   override name = 'ConfigError';
 }
 
+/** The database URL without its password and options, fit for logs and messages. */
+export function describeDatabaseUrl(url: string): string {
+  return url.replace(/\/\/([^:@/]*):[^@/]*@/, '//$1:***@').split('?')[0] ?? url;
+}
+
 export const DEFAULT_DATABASE_URL = 'sqlite:./data/pigeon.db';
 
 const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];

@@ -59,11 +59,11 @@ export const errors = {
       undefined,
       { 'retry-after': String(retryAfterSeconds) },
     ),
-  queueFull: (ratePerMinute: number, capacity: number) =>
+  queueFull: (ratePerMinute: number, capacity: number, minutes: number) =>
     new ApiError(
       429,
       'max-message-queue-size-exceeded',
-      `The SMS queue for your account is full and cannot accept more messages right now. Your allowed rate is ${ratePerMinute} messages per minute. The capacity of this queue is ${capacity} messages. Reduce your message sending rate, or contact support to increase your allowed rate.`,
+      `The SMS queue for your account is full and cannot accept more messages right now. Your allowed rate is ${ratePerMinute} messages per minute. The capacity of this queue is ${capacity} messages (${minutes} minutes). Reduce your message sending rate, or contact support to increase your allowed rate.`,
     ),
   internal: () => new ApiError(500, 'internal-server-error', 'An internal error occurred'),
 } as const;

@@ -188,8 +188,11 @@ export interface DeliveryStore {
   claimDeliveries(request: ClaimRequest): Promise<ClaimResult>;
   /** Number of recipients of the account still waiting in the queue. */
   queuedCount(accountId: string): Promise<number>;
-  /** Records a non-terminal change (SENDING) of a claimed recipient. */
-  recordProgress(change: StatusChange): Promise<void>;
+  /**
+   * Records a non-terminal change (SENDING) of a claimed recipient. Its event and callback are written
+   * only the first time the recipient reaches that status; resolves whether they were.
+   */
+  recordProgress(change: StatusChange): Promise<boolean>;
   /**
    * The carrier took the message: the queue entry is removed and the carrier id kept for the receipt.
    * False when the worker's lease had already been taken over (the submit was a duplicate).
@@ -242,5 +245,10 @@ export interface Store {
   media: MediaStore;
   delivery: DeliveryStore;
   simulator: SimulatorStore;
+  /**
+   * Engines shared by several processes tell when work appears elsewhere (PostgreSQL LISTEN/NOTIFY);
+   * workers still poll, so this only makes them faster. Absent where one process is all there is.
+   */
+  listen?(channel: 'delivery' | 'callbacks', onNotify: () => void): Promise<() => Promise<void>>;
   close(): Promise<void>;
 }

@@ -96,7 +96,12 @@ export async function startServer(config: Config, logger: FastifyBaseLogger): Pr
     },
   }) : undefined;
   const stopRetention = startMediaRetention(store.media, config.media.retentionHours, now, (err) => onError(err, 'media retention'));
+  const unlisten: Array<() => Promise<void>> = [];
   if (runsWorkers) {
+    if (store.listen) {
+      unlisten.push(await store.listen('delivery', () => delivery.wake()));
+      unlisten.push(await store.listen('callbacks', () => callbacks.wake()));
+    }
     delivery.start();
     callbacks.start();
     receiptSweeper.start();
@@ -109,6 +114,7 @@ export async function startServer(config: Config, logger: FastifyBaseLogger): Pr
     closing ??= (async () => {
       stopRetention();
       await app?.close();
+      await Promise.all(unlisten.map((stop) => stop()));
       await delivery.stop();
       await receiptSweeper.stop();
       await carrier.stop();

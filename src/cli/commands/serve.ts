@@ -1,5 +1,5 @@
 // `pigeon serve`: runs the API until SIGTERM or SIGINT, then drains in-flight requests and exits 0.
-import { loadConfig, type ConfigFlags } from '../../config/config.js';
+import { describeDatabaseUrl, loadConfig, type ConfigFlags } from '../../config/config.js';
 import { DEMO, demoCurl } from '../../config/demo.js';
 import { startServer } from '../../main/server.js';
 import { createLogger } from '../../shared/logger.js';
@@ -8,7 +8,9 @@ export async function serveCommand(flags: ConfigFlags, out: NodeJS.WritableStrea
   const config = loadConfig(process.env, flags);
   const logger = createLogger(config.logLevel);
   const server = await startServer(config, logger);
-  logger.info({ url: server.url, database: config.databaseUrl.split('?')[0], demo: config.demo }, 'pigeon listening');
+  const database = describeDatabaseUrl(config.databaseUrl);
+  if (server.url) logger.info({ url: server.url, role: config.role, database, demo: config.demo }, 'pigeon listening');
+  else logger.info({ role: config.role, database }, 'pigeon worker running');
   if (config.demo) {
     out.write(
       [

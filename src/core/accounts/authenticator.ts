@@ -13,6 +13,8 @@ const CACHE_TTL_MS = 5 * 60_000;
 export class Authenticator {
   private readonly key = randomBytes(32);
   private readonly verified = new Map<string, { outcome: AuthOutcome; expires: number }>();
+  // A burst of requests with the same credentials shares one scrypt check instead of running one each.
+  private readonly checking = new Map<string, Promise<AuthOutcome>>();
   // Unknown usernames are checked against this throw-away hash so that they take as long as known ones.
   private readonly decoyHash: Promise<string> = hashPassword(randomBytes(16).toString('hex'));
 
@@ -25,7 +27,15 @@ export class Authenticator {
     const cacheKey = createHmac('sha256', this.key).update(`${accountId}\0${username}\0${password}`).digest('base64');
     const cached = this.verified.get(cacheKey);
     if (cached && cached.expires > this.now()) return cached.outcome;
+    let check = this.checking.get(cacheKey);
+    if (!check) {
+      check = this.verify(accountId, username, password, cacheKey).finally(() => this.checking.delete(cacheKey));
+      this.checking.set(cacheKey, check);
+    }
+    return check;
+  }
 
+  private async verify(accountId: string, username: string, password: string, cacheKey: string): Promise<AuthOutcome> {
     const user = this.directory.account(accountId)?.users.get(username);
     const matches = await verifyPassword(password, user?.passwordHash ?? (await this.decoyHash));
     if (!user || !matches) return 'unauthorized';

@@ -115,5 +115,7 @@ export class CallbackWorker {
       { time: started, statusCode, latencyMs: finished - started, error },
       next,
     );
+    // Retry on time rather than at the next idle poll.
+    if (next.state === 'retry') setTimeout(() => this.loop.wake(), Math.max(0, next.runAt - now())).unref();
   }
 }

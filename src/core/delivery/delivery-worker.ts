@@ -42,6 +42,8 @@ export interface DeliveryCounters {
 export class DeliveryWorker {
   readonly counters: DeliveryCounters = { submitted: 0, retried: 0, failed: 0, duplicateSubmits: 0 };
   private inFlight = 0;
+  /** The earliest time this worker knows work becomes due (its own retries, rate-limited jobs). */
+  private nextKnownDue: number | undefined;
   private readonly loop: PollLoop;
   private readonly active = new Set<Promise<void>>();
 
@@ -89,8 +91,14 @@ export class DeliveryWorker {
       this.active.add(work);
     }
     if (jobs.length === free) return 0;
-    const untilDue = nextDueAt === undefined ? this.options.idleMs : nextDueAt - now;
+    this.noteDue(nextDueAt);
+    if (this.nextKnownDue !== undefined && this.nextKnownDue <= now) this.nextKnownDue = undefined;
+    const untilDue = this.nextKnownDue === undefined ? this.options.idleMs : this.nextKnownDue - now;
     return Math.min(this.options.idleMs, Math.max(1, untilDue));
+  }
+
+  private noteDue(time: number | undefined): void {
+    if (time !== undefined) this.nextKnownDue = Math.min(this.nextKnownDue ?? time, time);
   }
 
   private async deliver(job: DeliveryJob): Promise<void> {
@@ -101,11 +109,10 @@ export class DeliveryWorker {
       await this.fail(job, ERROR.expired, 'expiration passed before the message could be sent');
       return;
     }
-    if (attempt === 1) {
-      const sending = statusChange(directory, message, destinationTn, 'SENDING', now());
-      await store.recordProgress(sending);
-      if (sending.callback) this.deps.onChange?.();
-    }
+    // Every attempt, not only the first: a process that died between its claim and this write
+    // must not cost the recipient its SENDING event. The store reports it once.
+    const sending = statusChange(directory, message, destinationTn, 'SENDING', now());
+    if ((await store.recordProgress(sending)) && sending.callback) this.deps.onChange?.();
     try {
       const { carrierMessageId } = await carrier.submit({
         messageId: message.id,
@@ -137,6 +144,7 @@ export class DeliveryWorker {
       }
       this.counters.retried++;
       await store.recordRetry(job, this.options.workerId, runAt, carrierError.message, now());
+      this.noteDue(runAt);
     }
   }
 

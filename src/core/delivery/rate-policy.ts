@@ -35,7 +35,7 @@ export function throughputPolicy(config: RateLimitsConfig, accounts: readonly Ac
     accountLimit: (accountId) => limit(accountRate(accountId)),
     queueCapacity(accountId) {
       const explicit = byId.get(accountId)?.maxQueueSize;
-      if (explicit) return explicit;
+      if (explicit !== undefined) return explicit > 0 ? explicit : undefined;
       const rate = accountRate(accountId);
       // Bandwidth sizes the account queue to 15 minutes of its dequeue rate.
       return rate > 0 && config.queueMinutes > 0 ? Math.ceil(rate * 60 * config.queueMinutes) : undefined;

@@ -32,5 +32,9 @@ export function take(state: BucketState | undefined, limit: BucketLimit, cost: n
   if (current.tokens >= needed) {
     return { ok: true, state: { tokens: current.tokens - cost, updatedAt: now } };
   }
-  return { ok: false, state: current, waitMs: Math.ceil(((needed - current.tokens) / limit.rate) * 1000) };
+  // The ready time is computed from the stored state, not from `now`, so that jobs held back by
+  // different claims get the same ready time and keep their order.
+  const base = state ?? current;
+  const readyAt = base.updatedAt + Math.ceil(((needed - base.tokens) / limit.rate) * 1000);
+  return { ok: false, state: current, waitMs: Math.max(1, readyAt - now) };
 }

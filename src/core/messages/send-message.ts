@@ -63,7 +63,10 @@ export async function sendMessage(
   // Checked before writing, so concurrent requests can overshoot by a few: the limit protects the
   // queue from floods, it is not an exact quota.
   if (capacity !== undefined && (await deps.store.delivery.queuedCount(account.id)) + request.to.length > capacity) {
-    throw errors.queueFull(deps.throughput?.accountRatePerMinute(account.id) ?? 0, capacity);
+    const perMinute = deps.throughput?.accountRatePerMinute(account.id) ?? 0;
+    // How long the full queue takes to drain at the account's rate, as Bandwidth's message states it.
+    const minutes = perMinute > 0 ? Math.round((capacity / perMinute) * 10) / 10 : 0;
+    throw errors.queueFull(perMinute, capacity, minutes);
   }
 
   // Media makes it an MMS whatever the recipient count; more than one recipient makes it a group MMS.

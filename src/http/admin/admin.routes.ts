@@ -91,7 +91,9 @@ export async function adminApi(app: FastifyInstance, deps: AdminDeps, token: str
     const query = request.query as { until?: string; timeout?: string };
     const until = (query.until ?? 'terminal') as WaitCondition;
     if (until !== 'terminal' && until !== 'callbacks') throw errors.badRequest("'until' must be terminal or callbacks");
-    const timeoutMs = Math.min(MAX_WAIT_MS, Math.max(0, Number(query.timeout ?? 30) * 1000 || 0));
+    const seconds = Number(query.timeout ?? 30);
+    if (!Number.isFinite(seconds) || seconds < 0) throw errors.badRequest("'timeout' must be a number of seconds");
+    const timeoutMs = Math.min(MAX_WAIT_MS, seconds * 1000);
     const deadline = Date.now() + timeoutMs;
     // Polling keeps this correct when another process does the delivery.
     for (;;) {

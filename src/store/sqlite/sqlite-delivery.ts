@@ -55,6 +55,7 @@ export class SqliteDelivery implements DeliveryStore {
       status: db.prepare(`UPDATE message_recipients SET status = ?, error_code = ?, updated_at = ?
         WHERE message_id = ? AND destination_tn = ? AND status NOT IN ${TERMINAL}`),
       event: db.prepare(INSERT_EVENT),
+      hasEvent: db.prepare('SELECT 1 FROM message_events WHERE message_id = ? AND destination_tn = ? AND status = ?'),
       callback: db.prepare(`INSERT INTO callback_outbox (message_id, account_id, application_id, event_type, url, body,
           created_at, run_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`),
       dequeueOwned: db.prepare('DELETE FROM delivery_queue WHERE message_id = ? AND destination_tn = ? AND locked_by = ?'),
@@ -135,8 +136,10 @@ export class SqliteDelivery implements DeliveryStore {
         if (wait > 0) {
           const runAt = now + wait;
           for (const [key, bucketLimit] of limits) if (bucketLimit) heldUntil.set(key, Math.max(heldUntil.get(key) ?? 0, runAt));
-          this.s.postpone.run(runAt, row.id, row.destination_tn);
-          nextDueAt = Math.min(nextDueAt ?? runAt, runAt);
+          // A message that would expire while held back is looked at again when it expires, to fail it on time.
+          const rowRunAt = row.expires_at === null ? runAt : Math.min(runAt, Number(row.expires_at));
+          this.s.postpone.run(rowRunAt, row.id, row.destination_tn);
+          nextDueAt = Math.min(nextDueAt ?? rowRunAt, rowRunAt);
           continue;
         }
         for (const [key, next] of taken) {
@@ -176,9 +179,14 @@ export class SqliteDelivery implements DeliveryStore {
     this.s.callback.run(c.messageId, c.accountId, c.applicationId, c.eventType, c.url, c.body, time, time);
   }
 
-  recordProgress(change: StatusChange): Promise<void> {
+  recordProgress(change: StatusChange): Promise<boolean> {
     return this.writes.run(() => {
-      this.applyChange(change);
+      // A status is reported once per recipient, even when a retry or a takeover passes through it again.
+      if (this.s.hasEvent.get(change.messageId, change.destinationTn, change.status)) {
+        this.s.status.run(change.status, change.errorCode ?? 0, change.time, change.messageId, change.destinationTn);
+        return false;
+      }
+      return this.applyChange(change);
     });
   }
 
@@ -187,7 +195,15 @@ export class SqliteDelivery implements DeliveryStore {
       const owned = this.s.dequeueOwned.run(job.message.id, job.destinationTn, workerId).changes > 0;
       // Kept even for a duplicate submit, so that whichever receipt comes first can end the recipient.
       this.s.addRef.run(carrier, carrierMessageId, job.message.id, job.destinationTn, time);
-      this.applyChange({ messageId: job.message.id, destinationTn: job.destinationTn, status: 'SENT', time, detail: `${carrier}:${carrierMessageId}` });
+      const progressed = this.applyChange({
+        messageId: job.message.id,
+        destinationTn: job.destinationTn,
+        status: 'SENT',
+        time,
+        detail: `${carrier}:${carrierMessageId}`,
+      });
+      // The recipient already ended (another submit's receipt came first): this id awaits nothing.
+      if (!progressed) this.s.settleRefs.run(job.message.id, job.destinationTn);
       return owned;
     });
   }
@@ -206,10 +222,9 @@ export class SqliteDelivery implements DeliveryStore {
   recordTerminal(change: StatusChange): Promise<boolean> {
     return this.writes.run(() => {
       const applied = this.applyChange(change);
-      if (applied) {
-        this.s.dequeue.run(change.messageId, change.destinationTn);
-        this.s.settleRefs.run(change.messageId, change.destinationTn);
-      }
+      // Also when it had already ended: nothing of the recipient may stay queued or await a receipt.
+      this.s.dequeue.run(change.messageId, change.destinationTn);
+      this.s.settleRefs.run(change.messageId, change.destinationTn);
       return applied;
     });
   }

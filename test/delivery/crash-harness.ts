@@ -1,0 +1,305 @@
+// Helpers of the crash-recovery test: a real `pigeon serve` child on a database that outlives it, a
+// traffic plan whose expected outcome is known per recipient, a tracker of the terminal callbacks a
+// CallbackReceiver saw, and a read-only audit of the SQLite file once no Pigeon process is left.
+import Database from 'better-sqlite3';
+import type { ChildProcessWithoutNullStreams } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { CallbackReceiver, ReceivedCallback } from '../helpers/callback-receiver.js';
+import { spawnPigeon } from '../helpers/cli.js';
+import { ACCOUNT_A, AUTH_A, fixtureConfigYaml } from '../helpers/fixtures.js';
+
+/** The simulator's ready-made failing destination: a "failed" receipt with 4720. */
+export const FAILING_NUMBER = '+15005550001';
+export const FAILING_CODE = 4720;
+/** Destinations under this prefix get their receipt late (a simulator rule in the config). */
+export const SLOW_PREFIX = '+1704555';
+export const SLOW_DELAY_MS = 300;
+export const ADMIN_TOKEN = 'crash-test-admin-token-0123456789';
+
+export const TERMINAL_TYPES: ReadonlySet<string> = new Set(['message-delivered', 'message-failed']);
+
+export type CallbackEvent = ReceivedCallback['body'][number];
+
+/** A recipient of a message, as `messageId|destination`. */
+export const recipientKey = (messageId: string, destination: string): string => `${messageId}|${destination}`;
+
+export function expectedOutcome(destination: string): { type: string; errorCode?: number } {
+  return destination === FAILING_NUMBER ? { type: 'message-failed', errorCode: FAILING_CODE } : { type: 'message-delivered' };
+}
+
+/** A directory holding the config file and the database that every child of one scenario shares. */
+export function crashWorkspace(callbackUrl: string): { configPath: string; dbPath: string } {
+  const dir = mkdtempSync(join(tmpdir(), 'pigeon-crash-'));
+  const configPath = join(dir, 'pigeon.yaml');
+  // A one-second delivery lease, so the work a killed process held is taken over quickly; callback
+  // leases are three times the callback timeout, so a one-second timeout frees them after 3 s.
+  const extra = `
+delivery:
+  leaseSeconds: 1
+callbacks:
+  timeoutSeconds: 1
+  retryInitialSeconds: 0.2
+  retryMaxSeconds: 1
+simulator:
+  latencyMs: 5
+  rules:
+    - { id: slow-receipts, to: "${SLOW_PREFIX}*", outcome: deliver, delayMs: ${SLOW_DELAY_MS} }
+`;
+  writeFileSync(configPath, fixtureConfigYaml({ callbackUrl, extra }));
+  return { configPath, dbPath: join(dir, 'pigeon.db') };
+}
+
+export interface PigeonChild {
+  child: ChildProcessWithoutNullStreams;
+  url: string;
+  output: () => string;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+/** `pigeon serve` (role all unless told) on the workspace's config and database. */
+export async function startChild(workspace: { configPath: string; dbPath: string }, role: 'all' | 'api' = 'all'): Promise<PigeonChild> {
+  const { child, output, match } = await spawnPigeon(
+    ['serve', '--role', role],
+    {
+      PIGEON_CONFIG: workspace.configPath,
+      DATABASE_URL: `sqlite:${workspace.dbPath}`,
+      PORT: '0',
+      PIGEON_LOG_LEVEL: 'info',
+      PIGEON_ADMIN_TOKEN: ADMIN_TOKEN,
+    },
+    /"url":"(http:\/\/127\.0\.0\.1:\d+)"/,
+  );
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) resolve({ code: child.exitCode, signal: child.signalCode });
+    else child.on('exit', (code, signal) => resolve({ code, signal }));
+  });
+  return { child, url: match[1] as string, output, exited };
+}
+
+/** Kills the child at once (no shutdown code runs) and resolves when it is gone. */
+export async function killHard(pigeon: PigeonChild): Promise<void> {
+  pigeon.child.kill('SIGKILL');
+  const { signal } = await pigeon.exited;
+  if (signal !== 'SIGKILL') throw new Error(`expected the child to die of SIGKILL, got ${String(signal)}`);
+}
+
+/** SIGTERM: the child drains and closes the database; resolves with its exit code. */
+export async function stopGracefully(pigeon: PigeonChild): Promise<number | null> {
+  pigeon.child.kill('SIGTERM');
+  const { code } = await pigeon.exited;
+  return code;
+}
+
+/** The destinations of message `i` of a run: singles, slow receipts, the failing number, and groups. */
+export function destinationsOf(i: number): string[] {
+  const normal = (n: number) => `+1919556${String(n % 10_000).padStart(4, '0')}`;
+  const slow = (n: number) => `${SLOW_PREFIX}${String(n % 10_000).padStart(4, '0')}`;
+  if (i % 7 === 3) {
+    // A group MMS: one fast, one slow, and every other group has the failing number as a member.
+    return [normal(i), slow(i), i % 14 === 3 ? FAILING_NUMBER : normal(i + 5000)];
+  }
+  if (i % 10 === 1) return [FAILING_NUMBER];
+  if (i % 4 === 2) return [slow(i)];
+  return [normal(i)];
+}
+
+export interface Accepted {
+  id: string;
+  to: string[];
+}
+
+/**
+ * One authenticated request: with a cold credential cache every request of a concurrent burst runs
+ * its own scrypt verification, and a burst of hundreds then takes many seconds instead of one.
+ */
+export async function warmUp(url: string): Promise<void> {
+  const res = await fetch(`${url}/api/v2/users/${ACCOUNT_A.id}/messages`, { headers: { authorization: AUTH_A } });
+  await res.arrayBuffer();
+  if (res.status !== 200) throw new Error(`warm-up request answered ${res.status}`);
+}
+
+/**
+ * Sends messages 0..count-1 concurrently; resolves, once every request has settled, with those
+ * answered 202 and what happened to the others (an HTTP status, or the network error of a killed server).
+ */
+export async function sendAll(url: string, count: number, label: string): Promise<{ accepted: Accepted[]; refused: string[] }> {
+  const results = await Promise.allSettled(
+    Array.from({ length: count }, async (_, i) => {
+      const res = await fetch(`${url}/api/v2/users/${ACCOUNT_A.id}/messages`, {
+        method: 'POST',
+        headers: { authorization: AUTH_A, 'content-type': 'application/json' },
+        body: JSON.stringify({
+          applicationId: ACCOUNT_A.applicationId,
+          from: i % 2 === 0 ? ACCOUNT_A.number : ACCOUNT_A.secondNumber,
+          to: destinationsOf(i),
+          text: `${label} ${i}`,
+        }),
+      });
+      const body = (await res.json()) as { id?: string; to?: string[] };
+      return { status: res.status, body };
+    }),
+  );
+  const accepted: Accepted[] = [];
+  const refused: string[] = [];
+  for (const r of results) {
+    if (r.status === 'fulfilled' && r.value.status === 202 && r.value.body.id && r.value.body.to) {
+      accepted.push({ id: r.value.body.id, to: r.value.body.to });
+    } else {
+      refused.push(r.status === 'fulfilled' ? `HTTP ${r.value.status}` : String(r.reason));
+    }
+  }
+  return { accepted, refused };
+}
+
+/** Indexes the terminal callbacks a receiver got, incrementally, so waitFor conditions stay cheap. */
+export class TerminalTracker {
+  /** Every terminal event received, per recipient, in arrival order (duplicates included). */
+  readonly byRecipient = new Map<string, CallbackEvent[]>();
+  /** Recipients that got a message-sending callback (MMS only). */
+  readonly sending = new Set<string>();
+  nonTerminal = 0;
+  total = 0;
+  private scanned = 0;
+
+  constructor(private readonly receiver: CallbackReceiver) {}
+
+  update(): this {
+    const received = this.receiver.received;
+    for (; this.scanned < received.length; this.scanned++) {
+      for (const event of received[this.scanned]?.body ?? []) {
+        this.total++;
+        const key = recipientKey(String(event.message.id), event.to);
+        if (!TERMINAL_TYPES.has(event.type)) {
+          this.nonTerminal++;
+          if (event.type === 'message-sending') this.sending.add(key);
+          continue;
+        }
+        const list = this.byRecipient.get(key);
+        if (list) list.push(event);
+        else this.byRecipient.set(key, [event]);
+      }
+    }
+    return this;
+  }
+
+  /** How many of `keys` have at least one terminal callback. */
+  covered(keys: readonly string[]): number {
+    this.update();
+    return keys.reduce((n, key) => n + (this.byRecipient.has(key) ? 1 : 0), 0);
+  }
+}
+
+export interface DbAudit {
+  recipients: Array<{ message_id: string; destination_tn: string; status: string; error_code: number }>;
+  /** Terminal events (DELIVERED/FAILED) per recipient key. */
+  terminalEvents: Map<string, number>;
+  /** SENT events per recipient key (more than one: the recipient was submitted again after a takeover). */
+  sentEvents: Map<string, number>;
+  queueRows: number;
+  /** Terminal callbacks in the outbox: recipient key → bodies. */
+  terminalOutbox: Map<string, string[]>;
+  outboxStates: Record<string, number>;
+  carrierRefs: number;
+  unsettledRefs: Array<{ message_id: string; destination_tn: string; status: string }>;
+  pendingSimulatorReceipts: number;
+}
+
+/** Reads the database file read-only; call it only when no Pigeon process has it open. */
+export function auditDatabase(dbPath: string): DbAudit {
+  const db = new Database(dbPath, { readonly: true, fileMustExist: true });
+  try {
+    const recipients = db
+      .prepare(`SELECT message_id, destination_tn, status, error_code FROM message_recipients WHERE direction = 'OUTBOUND'`)
+      .all() as DbAudit['recipients'];
+    const countsOf = (status: string) =>
+      new Map(
+        (
+          db
+            .prepare(`SELECT message_id, destination_tn, count(*) AS n FROM message_events WHERE status IN (${status})
+              GROUP BY message_id, destination_tn`)
+            .all() as Array<{ message_id: string; destination_tn: string; n: number }>
+        ).map((r) => [recipientKey(r.message_id, r.destination_tn), r.n]),
+      );
+    const terminalOutbox = new Map<string, string[]>();
+    const outboxStates: Record<string, number> = {};
+    const outbox = db.prepare('SELECT event_type, state, body FROM callback_outbox').all() as Array<{
+      event_type: string;
+      state: string;
+      body: string;
+    }>;
+    for (const row of outbox) {
+      outboxStates[row.state] = (outboxStates[row.state] ?? 0) + 1;
+      if (!TERMINAL_TYPES.has(row.event_type)) continue;
+      for (const event of JSON.parse(row.body) as CallbackEvent[]) {
+        const key = recipientKey(String(event.message.id), event.to);
+        terminalOutbox.set(key, [...(terminalOutbox.get(key) ?? []), JSON.stringify(event)]);
+      }
+    }
+    return {
+      recipients,
+      terminalEvents: countsOf(`'DELIVERED', 'FAILED'`),
+      sentEvents: countsOf(`'SENT'`),
+      queueRows: (db.prepare('SELECT count(*) AS n FROM delivery_queue').get() as { n: number }).n,
+      terminalOutbox,
+      outboxStates,
+      carrierRefs: (db.prepare('SELECT count(*) AS n FROM carrier_refs').get() as { n: number }).n,
+      unsettledRefs: db
+        .prepare(`SELECT r.message_id, r.destination_tn, mr.status FROM carrier_refs r
+          JOIN message_recipients mr ON mr.message_id = r.message_id AND mr.destination_tn = r.destination_tn
+          WHERE r.settled = 0`)
+        .all() as DbAudit['unsettledRefs'],
+      pendingSimulatorReceipts: (db.prepare('SELECT count(*) AS n FROM simulator_receipts').get() as { n: number }).n,
+    };
+  } finally {
+    db.close();
+  }
+}
+
+/** The delivery and callback counters of a live child (admin API). */
+export async function childStatus(pigeon: PigeonChild): Promise<unknown> {
+  const res = await fetch(`${pigeon.url}/admin/v1/status`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
+  return res.ok ? await res.json() : `HTTP ${res.status}`;
+}
+
+/** Error-level log lines of a child, counted by message (and error message), for the diagnostics. */
+export function errorLines(output: string): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const line of output.split('\n')) {
+    if (!line.startsWith('{')) continue;
+    let entry: { level?: number; msg?: string; err?: { message?: string } };
+    try {
+      entry = JSON.parse(line) as typeof entry;
+    } catch {
+      continue;
+    }
+    if ((entry.level ?? 0) < 50) continue;
+    const detail = (entry.err?.message ?? '').replace(/sim-[0-9a-f]+-[0-9a-z]+/g, 'sim-…').replace(/\d+ refusals/, 'N refusals');
+    const key = `${entry.msg ?? ''}: ${detail}`;
+    counts[key] = (counts[key] ?? 0) + 1;
+  }
+  return counts;
+}
+
+/** Work still owed, read while a child may be running (WAL readers do not block its writer). */
+export function outstandingWork(dbPath: string): { queued: number; pendingCallbacks: number } {
+  const db = new Database(dbPath, { readonly: true, fileMustExist: true, timeout: 5000 });
+  try {
+    return {
+      queued: (db.prepare('SELECT count(*) AS n FROM delivery_queue').get() as { n: number }).n,
+      pendingCallbacks: (db.prepare(`SELECT count(*) AS n FROM callback_outbox WHERE state = 'pending'`).get() as { n: number }).n,
+    };
+  } finally {
+    db.close();
+  }
+}
+
+/** Polls `probe` until it returns true; rejects with `what` after `timeoutMs`. */
+export async function pollUntil(probe: () => boolean, timeoutMs: number, what: string, everyMs = 50): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!probe()) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, everyMs));
+  }
+}

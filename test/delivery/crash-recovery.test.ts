@@ -1,0 +1,174 @@
+// The promise: nothing that got a 202 is ever lost. A Pigeon process is killed with SIGKILL (no
+// shutdown code runs), a new one is started on the same database, and every recipient of every
+// accepted message must still end — delivered or failed, exactly once in the database — with its
+// terminal callback, which may arrive more than once only as a resend of the same outbox row.
+import assert from 'node:assert/strict';
+import { describe, it, type TestContext } from 'node:test';
+import { CallbackReceiver } from '../helpers/callback-receiver.js';
+import {
+  auditDatabase,
+  childStatus,
+  crashWorkspace,
+  destinationsOf,
+  errorLines,
+  expectedOutcome,
+  killHard,
+  outstandingWork,
+  pollUntil,
+  recipientKey,
+  sendAll,
+  startChild,
+  stopGracefully,
+  TerminalTracker,
+  warmUp,
+  type PigeonChild,
+} from './crash-harness.js';
+
+interface Scenario {
+  label: string;
+  messages: number;
+  /**
+   * mid-delivery: a process in role all is killed, requests possibly still in flight, once the
+   * receiver has seen terminal callbacks for `share` of the recipients being sent.
+   * after-202: a process in role api (it accepts but never delivers) is killed as soon as every
+   * request has been answered, so the next process finds all the work untouched.
+   */
+  kill: { when: 'mid-delivery'; share: number } | { when: 'after-202' };
+}
+
+async function runScenario(t: TestContext, scenario: Scenario): Promise<void> {
+  const receiver = await new CallbackReceiver().start();
+  const children: PigeonChild[] = [];
+  try {
+    const workspace = crashWorkspace(receiver.url);
+    const tracker = new TerminalTracker(receiver);
+    const plannedRecipients = Array.from({ length: scenario.messages }, (_, i) => destinationsOf(i).length).reduce((a, b) => a + b, 0);
+
+    // ---- First life: accept, (start to) deliver, die. ----
+    const first = await startChild(workspace, scenario.kill.when === 'mid-delivery' ? 'all' : 'api');
+    children.push(first);
+    await warmUp(first.url);
+    const started = Date.now();
+    const sending = sendAll(first.url, scenario.messages, scenario.label);
+    if (scenario.kill.when === 'mid-delivery') {
+      const threshold = Math.ceil(plannedRecipients * scenario.kill.share);
+      await receiver.waitFor(() => tracker.update().byRecipient.size >= threshold, 20_000, `${threshold} terminal callbacks before the kill`);
+    } else {
+      await sending;
+    }
+    await killHard(first);
+    const killedAfterMs = Date.now() - started;
+    const callbacksAtKill = tracker.update().total;
+    const { accepted, refused } = await sending;
+    const keys = accepted.flatMap((m) => m.to.map((to) => recipientKey(m.id, to)));
+    const coveredAtKill = tracker.covered(keys);
+    // Requests cut off by the kill fail at the network level; a live server answered all others 202.
+    assert.deepEqual(refused.filter((r) => r.startsWith('HTTP ')), [], 'no request was refused with an HTTP error');
+    assert.ok(accepted.length > 0, 'some messages were accepted before the kill');
+    if (scenario.kill.when === 'mid-delivery') {
+      // Otherwise the kill interrupted nothing and the scenario proves nothing.
+      assert.ok(coveredAtKill < keys.length, `delivery was still under way at the kill (${coveredAtKill}/${keys.length} ended)`);
+    } else {
+      assert.equal(refused.length, 0, 'every request was answered before the kill');
+      assert.equal(tracker.total, 0, 'an api-only process sends no callbacks');
+      assert.equal(outstandingWork(workspace.dbPath).queued, keys.length, 'every accepted recipient is queued on disk');
+    }
+
+    // ---- Second life: same database, same config; everything accepted must end. ----
+    const second = await startChild(workspace);
+    children.push(second);
+    const restarted = Date.now();
+    await receiver.waitFor(() => tracker.covered(keys) === keys.length, 60_000, 'a terminal callback for every accepted recipient');
+    const drainMs = Date.now() - restarted;
+    // Callbacks the dead process sent without recording it are resent once their lease ends, and
+    // messages stored but never answered are delivered too: wait for the queue and the outbox to
+    // empty so that every callback, duplicates included, has arrived before counting.
+    await pollUntil(
+      () => {
+        const owed = outstandingWork(workspace.dbPath);
+        return owed.queued === 0 && owed.pendingCallbacks === 0;
+      },
+      20_000,
+      'an empty delivery queue and callback outbox',
+    );
+    const status = await childStatus(second);
+    assert.equal(await stopGracefully(second), 0, 'the second process stops cleanly');
+    tracker.update();
+
+    // ---- The database, read once no process has it open. ----
+    const audit = auditDatabase(workspace.dbPath);
+    const stored = new Map(audit.recipients.map((row) => [recipientKey(row.message_id, row.destination_tn), row]));
+    for (const key of keys) assert.ok(stored.has(key), `accepted recipient ${key} is in the database`);
+    // Stored but never answered (cut off by the kill): not promised to the client, but ended all the same.
+    const unanswered = stored.size - keys.length;
+    let duplicates = 0;
+    const outcomes = { delivered: 0, failed: 0 };
+    for (const [key, row] of stored) {
+      const expected = expectedOutcome(row.destination_tn);
+      // (2) terminal status, exactly one terminal event, exactly one terminal callback in the outbox.
+      assert.equal(row.status, expected.type === 'message-delivered' ? 'DELIVERED' : 'FAILED', `${key} status`);
+      assert.equal(row.error_code, expected.errorCode ?? 0, `${key} error code`);
+      assert.equal(audit.terminalEvents.get(key), 1, `${key} has exactly one terminal event`);
+      const outboxBodies = audit.terminalOutbox.get(key) ?? [];
+      assert.equal(outboxBodies.length, 1, `${key} has exactly one terminal callback in the outbox`);
+
+      // (1) at least one terminal callback, of the kind the destination dictates.
+      const events = tracker.byRecipient.get(key) ?? [];
+      assert.ok(events.length >= 1, `${key} has a terminal callback`);
+      // (4) never both delivered and failed.
+      const types = new Set(events.map((e) => e.type));
+      assert.equal(types.size, 1, `${key} got one kind of terminal callback, not ${[...types].join(' and ')}`);
+      const [firstEvent] = events;
+      assert.ok(firstEvent);
+      assert.equal(firstEvent.type, expected.type, `${key} ends as its destination dictates`);
+      if (expected.errorCode !== undefined) assert.equal(firstEvent.errorCode, expected.errorCode, `${key} fails with ${expected.errorCode}`);
+      outcomes[firstEvent.type === 'message-delivered' ? 'delivered' : 'failed']++;
+
+      // (3) duplicates are resends of the one outbox row: identical bodies, same type, time and id.
+      for (const event of events) assert.equal(JSON.stringify(event), outboxBodies[0], `${key}: every terminal callback is the outbox row`);
+      duplicates += events.length - 1;
+    }
+    const stray = [...tracker.byRecipient.keys()].filter((key) => !stored.has(key));
+    assert.deepEqual(stray, [], 'no terminal callback for a recipient that is not stored');
+    assert.equal(audit.terminalEvents.size, stored.size, 'terminal events exist only for stored recipients');
+    assert.equal(audit.queueRows, 0, 'the delivery queue is empty');
+    assert.deepEqual(Object.keys(audit.outboxStates), ['delivered'], `every callback was delivered: ${JSON.stringify(audit.outboxStates)}`);
+
+    const twiceSent = [...audit.sentEvents.values()].filter((n) => n > 1).length;
+    const recipientsOf = new Map<string, number>();
+    for (const row of audit.recipients) recipientsOf.set(row.message_id, (recipientsOf.get(row.message_id) ?? 0) + 1);
+    const groupKeys = [...stored.values()].filter((r) => (recipientsOf.get(r.message_id) ?? 0) > 1).map((r) => recipientKey(r.message_id, r.destination_tn));
+    const withoutSending = groupKeys.filter((key) => !tracker.sending.has(key)).length;
+    const unsettledOfEnded = audit.unsettledRefs.filter((r) => r.status === 'DELIVERED' || r.status === 'FAILED').length;
+    const d = (line: string) => t.diagnostic(`${scenario.label}: ${line}`);
+    d(
+      `accepted ${accepted.length}/${scenario.messages} messages (${keys.length} recipients), ${refused.length} cut off by the kill ` +
+        `(${unanswered} of their recipients stored anyway); outcomes ${outcomes.delivered} delivered, ${outcomes.failed} failed`,
+    );
+    d(`killed ${killedAfterMs} ms after the first send, ${coveredAtKill}/${keys.length} accepted recipients ended, ${callbacksAtKill} callbacks received`);
+    d(`after the restart the remaining ${keys.length - coveredAtKill} ended within ${drainMs} ms`);
+    d(`callbacks received ${tracker.total} (${tracker.nonTerminal} non-terminal); duplicate terminal callbacks ${duplicates}`);
+    d(`group MMS recipients ${groupKeys.length}, of which without a message-sending callback ${withoutSending}`);
+    d(
+      `recipients with two recorded submits ${twiceSent}; carrier refs ${audit.carrierRefs}, unsettled refs of ended recipients ${unsettledOfEnded}; ` +
+        `simulator receipts still owed ${audit.pendingSimulatorReceipts}`,
+    );
+    d(`second process counters ${JSON.stringify(status)}`);
+    d(`error logs: first process ${JSON.stringify(errorLines(first.output()))}; second ${JSON.stringify(errorLines(second.output()))}`);
+  } finally {
+    for (const child of children) {
+      if (child.child.exitCode === null && child.child.signalCode === null) await killHard(child).catch(() => undefined);
+    }
+    await receiver.stop();
+  }
+}
+
+describe('crash recovery: every accepted message ends after SIGKILL and restart', () => {
+  it('kill mid-delivery: each recipient ends exactly once, its terminal callback arrives at least once', async (t) => {
+    await runScenario(t, { label: 'mid-delivery', messages: 600, kill: { when: 'mid-delivery', share: 0.25 } });
+  });
+
+  it('kill right after the 202s, before any delivery: the next process delivers everything', async (t) => {
+    await runScenario(t, { label: 'after-202', messages: 150, kill: { when: 'after-202' } });
+  });
+});

@@ -1,0 +1,219 @@
+// Throughput (reference d.4): per-number and per-account token buckets measured from the recorded
+// timeline, first-in first-out per sender, `high` before `default`, expiration while held back by a
+// limit (4360), and the account queue that answers 429 when full.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { ACCOUNT_A, ACCOUNT_B, AUTH_B, RECIPIENT, RECIPIENT_2 } from '../helpers/fixtures.js';
+import { postMessage, smsBody } from '../helpers/http.js';
+import { BACKENDS, type TestPigeon } from '../helpers/pigeon.js';
+import {
+  assertNonDecreasing,
+  eventually,
+  maxInWindow,
+  records,
+  send,
+  startHarness,
+  statuses,
+  timeOf,
+  view,
+  type Harness,
+} from './e2e-support.js';
+
+/** SENDING times of messages, in the order given; waits until the last one is terminal first. */
+async function sendingTimes(pigeon: TestPigeon, ids: readonly string[]): Promise<number[]> {
+  for (const id of ids) await pigeon.waitForMessage(id, 'terminal', 30);
+  const times: number[] = [];
+  for (const id of ids) times.push(timeOf((await view(pigeon, id)).events, 'SENDING'));
+  return times;
+}
+
+/**
+ * The token-bucket bound: at most `burst + rate × elapsed` messages may have gone by any time, counted
+ * from `since`, the acceptance of the first message (its claim can only come later, so the check
+ * needs no slack for the milliseconds between a claim and its SENDING record).
+ */
+function assertBucket(times: readonly number[], rate: number, burst: number, since: number): void {
+  const sorted = [...times].sort((a, b) => a - b);
+  sorted.forEach((t, i) => {
+    const allowed = burst + (rate * (t - since)) / 1000;
+    assert.ok(i + 1 <= allowed, `message ${i + 1} went ${t - since} ms after the first was accepted: more than ${allowed.toFixed(2)} allowed`);
+  });
+}
+
+for (const backend of BACKENDS) {
+  describe(`rate limits per number and per account (${backend})`, () => {
+    let h: Harness;
+    before(async () => {
+      h = await startHarness({
+        backend,
+        extra: 'delivery: { rateLimits: { unit: messages, burstExtra: 0, numberTypes: { local: 5 } } }\n',
+        throughputA: { perSecond: 4 },
+      });
+    });
+    after(() => h.close());
+
+    it('sends at most 5 per second from one local number (burst 5), in the order they were accepted', async () => {
+      const ids: string[] = [];
+      let firstAccepted = 0;
+      for (let i = 0; i < 15; i++) {
+        const created = await send(
+          h.pigeon,
+          { applicationId: ACCOUNT_B.applicationId, from: ACCOUNT_B.number, to: [RECIPIENT], text: `n${i}` },
+          { auth: AUTH_B, accountId: ACCOUNT_B.id },
+        );
+        ids.push(created.id);
+        firstAccepted ||= Date.parse(created.time);
+      }
+      const times = await sendingTimes(h.pigeon, ids);
+      // 5 at once, then one every 200 ms: the 15th goes 2 s after the first.
+      const span = Math.max(...times) - firstAccepted;
+      assert.ok(span >= 2000, `15 messages at 5/s took only ${span} ms`);
+      assert.ok(maxInWindow(times, 1000) <= 10, `${maxInWindow(times, 1000)} in one second`);
+      assertBucket(times, 5, 5, firstAccepted);
+      // First in, first out per sender.
+      assertNonDecreasing(times, 'SENDING times in send order');
+      for (const id of ids) {
+        const [record] = await records(h.pigeon, id, AUTH_B, ACCOUNT_B.id);
+        assert.equal(record?.messageStatus, 'DELIVERED');
+      }
+    });
+
+    it('holds an account to its own perSecond limit across its numbers, FIFO per number', async () => {
+      const byNumber = new Map<string, string[]>([
+        [ACCOUNT_A.number, []],
+        [ACCOUNT_A.secondNumber, []],
+      ]);
+      const ids: string[] = [];
+      let firstAccepted = 0;
+      for (let i = 0; i < 12; i++) {
+        const from = i % 2 === 0 ? ACCOUNT_A.number : ACCOUNT_A.secondNumber;
+        const created = await send(h.pigeon, smsBody({ from, text: `a${i}` }));
+        firstAccepted ||= Date.parse(created.time);
+        ids.push(created.id);
+        byNumber.get(from)?.push(created.id);
+      }
+      const times = await sendingTimes(h.pigeon, ids);
+      // 4 at once, then one every 250 ms: the 12th goes 2 s after the first, although each number allows 5/s.
+      const span = Math.max(...times) - firstAccepted;
+      assert.ok(span >= 2000, `12 messages at 4/s took only ${span} ms`);
+      assert.ok(maxInWindow(times, 1000) <= 8, `${maxInWindow(times, 1000)} in one second`);
+      assertBucket(times, 4, 4, firstAccepted);
+      for (const [number, own] of byNumber) assertNonDecreasing(await sendingTimes(h.pigeon, own), `SENDING order of ${number}`);
+    });
+  });
+
+  describe(`priority and expiration under a rate limit (${backend})`, () => {
+    let h: Harness;
+    before(async () => {
+      h = await startHarness({
+        backend,
+        extra: 'delivery: { rateLimits: { unit: messages, burstExtra: 0 } }\n',
+        throughputA: { numbers: { [ACCOUNT_A.number]: 3, [ACCOUNT_A.secondNumber]: 0.5, [ACCOUNT_A.tollFreeNumber]: 0.5 } },
+        otherToReceiver: true,
+      });
+    });
+    after(() => h.close());
+
+    it('sends queued high-priority messages before the default ones queued earlier', async () => {
+      const defaults: Array<{ id: string; time: string }> = [];
+      for (let i = 0; i < 6; i++) defaults.push(await send(h.pigeon, smsBody({ text: `default ${i}` })));
+      const highs: Array<{ id: string; time: string }> = [];
+      for (let i = 0; i < 3; i++) highs.push(await send(h.pigeon, smsBody({ text: `high ${i}`, priority: 'high' })));
+      const lastHighAccepted = Date.parse(highs.at(-1)!.time);
+
+      const defaultTimes = await sendingTimes(h.pigeon, defaults.map((d) => d.id));
+      const highTimes = await sendingTimes(h.pigeon, highs.map((d) => d.id));
+      // Defaults not yet sent when the last high one was accepted were still waiting in the queue.
+      const stillQueued = defaultTimes.filter((t) => t > lastHighAccepted);
+      assert.ok(stillQueued.length >= 1, `only ${stillQueued.length} default messages were still queued; the test proves nothing`);
+      assert.ok(
+        Math.max(...highTimes) <= Math.min(...stillQueued),
+        `high sent at ${JSON.stringify(highTimes.map((t) => t - lastHighAccepted))} ms, queued defaults at ${JSON.stringify(stillQueued.map((t) => t - lastHighAccepted))} ms`,
+      );
+      assertNonDecreasing(highTimes, 'high-priority SENDING order');
+      assertNonDecreasing(defaultTimes, 'default SENDING order');
+      assertBucket([...defaultTimes, ...highTimes], 3, 3, Date.parse(defaults[0]!.time));
+    });
+
+    it('fails a message whose expiration passes while the number is held back with 4360', async () => {
+      // 0.5/s: the filler takes the number's turn, the next one could go 2 s later, after its expiration.
+      const filler = await send(h.pigeon, smsBody({ from: ACCOUNT_A.secondNumber, text: 'filler' }));
+      const expiration = new Date(Date.now() + 1000).toISOString();
+      const created = await send(h.pigeon, smsBody({ from: ACCOUNT_A.secondNumber, to: [RECIPIENT_2], text: 'too late', expiration }));
+      assert.equal(created.expiration, expiration);
+
+      const settled = await h.pigeon.waitForMessage(created.id, 'callbacks', 10);
+      assert.deepEqual(statuses(settled.events), ['RECEIVED', 'QUEUED', 'FAILED']);
+      const failedAt = timeOf(settled.events, 'FAILED');
+      assert.ok(failedAt >= Date.parse(expiration), 'failed before its expiration');
+      const events = h.receiver.eventsFor(created.id);
+      assert.equal(events.length, 1);
+      assert.equal(events[0]?.type, 'message-failed');
+      assert.equal(events[0]?.errorCode, 4360);
+      assert.equal(events[0]?.description, 'message-not-sent-expiration-date-passed');
+      assert.equal(events[0]?.to, RECIPIENT_2);
+      const [record] = await records(h.pigeon, created.id);
+      assert.equal(record?.messageStatus, 'FAILED');
+      assert.equal(record?.errorCode, 4360);
+      const [fillerRecord] = await records(h.pigeon, filler.id);
+      assert.equal(fillerRecord?.messageStatus, 'DELIVERED');
+    });
+
+    it(
+      'reports 4360 when the expiration passes, not only when the held-back message would have had its turn',
+      async () => {
+        const tollFree = { applicationId: ACCOUNT_A.otherApplicationId, from: ACCOUNT_A.tollFreeNumber };
+        await send(h.pigeon, smsBody({ ...tollFree, text: 'filler' }));
+        const expiration = new Date(Date.now() + 1000).toISOString();
+        const created = await send(h.pigeon, smsBody({ ...tollFree, text: 'too late', expiration }));
+        const settled = await h.pigeon.waitForMessage(created.id, 'callbacks', 10);
+        assert.equal(settled.recipients[0]?.errorCode, 4360);
+        // Its turn would come 2 s after the filler; the expiration passes after 1 s.
+        const late = timeOf(settled.events, 'FAILED') - Date.parse(expiration);
+        assert.ok(late < 500, `message-failed 4360 came ${late} ms after the expiration`);
+      },
+    );
+  });
+
+  describe(`account queue full (${backend})`, () => {
+    let h: Harness;
+    before(async () => {
+      // 1 message/s for the account, a queue of 0.05 minutes of it: 3 messages.
+      h = await startHarness({
+        backend,
+        extra: 'delivery: { rateLimits: { unit: messages, burstExtra: 0, queueMinutes: 0.05 } }\n',
+        throughputA: { perSecond: 1 },
+      });
+    });
+    after(() => h.close());
+
+    it('answers 429 max-message-queue-size-exceeded once the queue holds its capacity, counting recipients', async () => {
+      // The first message takes the account's token; the next ones wait a second each in the queue.
+      const first = await send(h.pigeon, smsBody({ text: 'first' }));
+      await h.pigeon.waitForMessage(first.id, 'terminal');
+      const queued: Array<{ id: string }> = [];
+      for (let i = 0; i < 3; i++) queued.push(await send(h.pigeon, smsBody({ text: `queued ${i}` })));
+      const full = await postMessage(h.pigeon, smsBody({ text: 'one too many' }));
+      assert.equal(full.status, 429);
+      assert.deepEqual(full.body, {
+        type: 'max-message-queue-size-exceeded',
+        description:
+          'The SMS queue for your account is full and cannot accept more messages right now. Your allowed rate is 60 messages per minute. The capacity of this queue is 3 messages (0.1 minutes). Reduce your message sending rate, or contact support to increase your allowed rate.',
+      });
+
+      // One leaves the queue a second later: room for one recipient, not for a group of two.
+      await eventually(async () => {
+        const [record] = await records(h.pigeon, queued[0]!.id);
+        return record && record.messageStatus !== 'QUEUED' ? record : undefined;
+      }, 'the first queued message to leave the queue');
+      const group = await postMessage(h.pigeon, smsBody({ to: [RECIPIENT, RECIPIENT_2], text: 'group' }));
+      assert.equal(group.status, 429);
+      assert.equal(group.body.type, 'max-message-queue-size-exceeded');
+      const single = await postMessage(h.pigeon, smsBody({ text: 'fits again' }));
+      assert.equal(single.status, 202);
+      // Nothing refused was stored.
+      const listed = await records(h.pigeon, String(single.body.id));
+      assert.equal(listed.length, 1);
+    });
+  });
+}
