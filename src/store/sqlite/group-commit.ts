@@ -1,6 +1,8 @@
 // Group commit: writes that arrive while the event loop is busy run together in one transaction,
 // so one fsync makes a whole batch durable. Each caller's promise settles only after the COMMIT
-// that contains its write, which is what lets the API answer 202 only for data on disk.
+// that contains its write and, when a `sync` is given, after that sync has made it durable: this is
+// what lets the API answer 202 only for data on disk. The sync runs off the event loop, so the next
+// batch can be built and committed while the previous one is being flushed to disk.
 import type Database from 'better-sqlite3';
 
 interface Pending {
@@ -15,6 +17,7 @@ export class GroupCommitter {
 
   constructor(
     private readonly db: Database.Database,
+    private readonly sync?: () => Promise<void>,
     private readonly maxBatch = 512,
   ) {}
 
@@ -36,20 +39,30 @@ export class GroupCommitter {
     const batch = this.pending;
     if (batch.length === 0) return;
     this.pending = [];
-    let results: unknown[];
+    const settled: Array<{ p: Pending; ok: boolean; value: unknown }> = [];
     try {
-      results = this.db.transaction(() => batch.map((p) => p.work())).immediate();
+      const results = this.db.transaction(() => batch.map((p) => p.work())).immediate();
+      batch.forEach((p, i) => settled.push({ p, ok: true, value: results[i] }));
     } catch {
       // One failing write must not fail its neighbours: run each on its own to isolate the culprit.
       for (const p of batch) {
         try {
-          p.resolve(this.db.transaction(p.work).immediate());
+          settled.push({ p, ok: true, value: this.db.transaction(p.work).immediate() });
         } catch (err) {
-          p.reject(err);
+          settled.push({ p, ok: false, value: err });
         }
       }
+    }
+    const settle = () => {
+      for (const { p, ok, value } of settled) (ok ? p.resolve : p.reject)(value);
+    };
+    if (!this.sync) {
+      settle();
       return;
     }
-    batch.forEach((p, i) => p.resolve(results[i]));
+    this.sync().then(settle, (err: unknown) => {
+      // Committed but not known to be on disk: nobody may be told it is.
+      for (const { p } of settled) p.reject(err);
+    });
   }
 }

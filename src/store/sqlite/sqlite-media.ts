@@ -1,11 +1,16 @@
 // The media store in SQLite: files are BLOBs (at most a few MB each, kept 48 hours).
 import type Database from 'better-sqlite3';
 import type { MediaInfo, MediaObject, MediaStore } from '../../core/ports.js';
+import type { GroupCommitter } from './group-commit.js';
 
 export class SqliteMedia implements MediaStore {
   private readonly statements;
 
-  constructor(db: Database.Database) {
+  // Writes go through the group committer so that a 204 also means the file is on disk.
+  constructor(
+    db: Database.Database,
+    private readonly writes: GroupCommitter,
+  ) {
     this.statements = {
       put: db.prepare(`INSERT INTO media (account_id, name, content_type, cache_control, size, data, created_at)
         VALUES (?, ?, ?, ?, ?, ?, ?)
@@ -20,8 +25,9 @@ export class SqliteMedia implements MediaStore {
     };
   }
 
-  async putMedia(media: MediaObject): Promise<void> {
-    this.statements.put.run(
+  putMedia(media: MediaObject): Promise<void> {
+    return this.writes.run(() => {
+      this.statements.put.run(
       media.accountId,
       media.name,
       media.contentType,
@@ -29,7 +35,8 @@ export class SqliteMedia implements MediaStore {
       media.data.length,
       media.data,
       media.createdAt,
-    );
+      );
+    });
   }
 
   async getMedia(accountId: string, name: string): Promise<MediaObject | undefined> {
@@ -51,15 +58,15 @@ export class SqliteMedia implements MediaStore {
     return this.statements.has.get(accountId, name) !== undefined;
   }
 
-  async deleteMedia(accountId: string, name: string): Promise<boolean> {
-    return this.statements.delete.run(accountId, name).changes > 0;
+  deleteMedia(accountId: string, name: string): Promise<boolean> {
+    return this.writes.run(() => this.statements.delete.run(accountId, name).changes > 0);
   }
 
   async listMedia(accountId: string, after: string | undefined, limit: number): Promise<MediaInfo[]> {
     return this.statements.list.all(accountId, after ?? '', limit) as MediaInfo[];
   }
 
-  async deleteMediaCreatedBefore(time: number): Promise<number> {
-    return this.statements.expire.run(time).changes;
+  deleteMediaCreatedBefore(time: number): Promise<number> {
+    return this.writes.run(() => this.statements.expire.run(time).changes);
   }
 }
