@@ -10,8 +10,8 @@ export interface Core {
   now: () => number;
 }
 
-export async function openCore(config: Config): Promise<Core> {
+export async function openCore(config: Config, onError?: (err: unknown) => void): Promise<Core> {
   const directory = await AccountDirectory.fromConfig(config.accounts);
-  const store = await openStore(config.databaseUrl);
+  const store = await openStore(config.databaseUrl, onError);
   return { store, directory, now: () => Date.now() };
 }

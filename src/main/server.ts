@@ -35,7 +35,7 @@ export interface RunningServer {
 export const DEMO_ADMIN_TOKEN = 'pigeon-demo-admin-token';
 
 export async function startServer(config: Config, logger: FastifyBaseLogger): Promise<RunningServer> {
-  const { store, directory, now } = await openCore(config);
+  const { store, directory, now } = await openCore(config, (err) => logger.error({ err }, 'database error'));
   const workerId = `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
   const onError = (err: unknown, context = 'background') => logger.error({ err }, `${context} failed`);
   const throughput = throughputPolicy(config.delivery.rateLimits, config.accounts);

@@ -3,15 +3,12 @@
 // later row of the same sender (FIFO), nor a `high` row by a `default` one, because each claim
 // computed its own wait with a rounding error of one millisecond.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { messageRecord } from '../../src/core/messages/message-record.js';
 import type { Message, Priority } from '../../src/core/messages/message.js';
 import type { RatePolicy, Store } from '../../src/core/ports.js';
 import { openStore } from '../../src/store/open-store.js';
-import { BACKENDS } from '../helpers/pigeon.js';
+import { BACKENDS, createTestDatabase, type TestDatabase } from '../helpers/databases.js';
 
 const T0 = 1_900_000_000_000;
 const FROM = '+19195551212';
@@ -21,14 +18,15 @@ const RATES: RatePolicy = { unit: 'messages', senderLimit: () => ({ rate: 5, bur
 for (const backend of BACKENDS) {
   describe(`dequeue order across claims under a rate limit (${backend})`, () => {
     let store: Store;
-    const dir = mkdtempSync(join(tmpdir(), 'pigeon-rate-order-'));
+    let database: TestDatabase;
     let seq = 0;
     before(async () => {
-      store = await openStore(`${backend}:${join(dir, 'pigeon.db')}`);
+      database = await createTestDatabase(backend);
+      store = await openStore(database.url);
     });
     after(async () => {
       await store.close();
-      rmSync(dir, { recursive: true, force: true });
+      await database.drop();
     });
 
     const accept = async (at: number, priority: Priority = 'default', from = FROM): Promise<string> => {

@@ -7,11 +7,10 @@ import { loadConfig, type Config } from '../../src/config/config.js';
 import { startServer, type RunningServer } from '../../src/main/server.js';
 import type { MessageView } from '../../src/core/admin/message-view.js';
 import { createLogger } from '../../src/shared/logger.js';
+import { createTestDatabase, type Backend } from './databases.js';
 import { fixtureConfigYaml } from './fixtures.js';
 
-/** Storage engines the behavioural suite runs against. */
-export const BACKENDS = ['sqlite'] as const;
-export type Backend = (typeof BACKENDS)[number];
+export { BACKENDS, type Backend } from './databases.js';
 
 export interface TestPigeon {
   url: string;
@@ -32,8 +31,10 @@ export interface StartOptions {
   backend?: Backend;
   /** YAML for the config file; defaults to the shared fixtures. */
   configYaml?: string;
-  /** Directory for the config file and database (to restart on the same database); a temp dir by default. */
+  /** Directory for the config file (and SQLite database), to restart on the same data; a temp dir by default. */
   dir?: string;
+  /** An existing database to use (to restart on the same data); a fresh one of `backend` by default. */
+  databaseUrl?: string;
   env?: Record<string, string>;
 }
 
@@ -41,10 +42,13 @@ export async function startPigeon(options: StartOptions = {}): Promise<TestPigeo
   const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'pigeon-test-'));
   const configPath = join(dir, 'pigeon.yaml');
   writeFileSync(configPath, options.configYaml ?? fixtureConfigYaml());
+  const database = options.databaseUrl
+    ? { url: options.databaseUrl, drop: async () => {} }
+    : await createTestDatabase(options.backend ?? 'sqlite', dir);
   const config = loadConfig(
     {
       PIGEON_CONFIG: configPath,
-      DATABASE_URL: `sqlite:${join(dir, 'pigeon.db')}`,
+      DATABASE_URL: database.url,
       PIGEON_LOG_LEVEL: 'silent',
       PIGEON_ADMIN_TOKEN: ADMIN_TOKEN,
       ...options.env,
@@ -72,7 +76,10 @@ export async function startPigeon(options: StartOptions = {}): Promise<TestPigeo
       admin<MessageView>('GET', `/messages/${id}/wait?until=${until}&timeout=${timeoutSeconds}`),
     async close() {
       await server.close();
-      if (!options.dir) rmSync(dir, { recursive: true, force: true });
+      if (!options.dir) {
+        await database.drop();
+        rmSync(dir, { recursive: true, force: true });
+      }
     },
   };
 }

@@ -1,0 +1,577 @@
+// The delivery queue, status changes, carrier correlation and the callback outbox in PostgreSQL,
+// shared by any number of processes. Each write is one transaction, as in SQLite (most of them a
+// single statement, which PostgreSQL runs as a transaction of its own); a status change and the
+// callback that reports it commit together, and a transaction that adds callbacks notifies
+// `pigeon_callbacks` so that callback workers in every process wake at its commit.
+//
+// Lock order, the same everywhere so that two transactions never wait on each other in a circle:
+// delivery_queue row, then message_recipients row, then carrier_refs rows; rate buckets by key.
+import type { Pool, PoolClient } from 'pg';
+import { take, type BucketLimit, type BucketState } from '../../core/delivery/token-bucket.js';
+import type { Message, MessageRecord } from '../../core/messages/message.js';
+import type {
+  CallbackAttempt,
+  CallbackNext,
+  CallbackRecord,
+  CallbackToSend,
+  ClaimedCallback,
+  ClaimRequest,
+  ClaimResult,
+  DeliveryJob,
+  DeliveryStore,
+  MessageEvent,
+  RatePolicy,
+  StatusChange,
+} from '../../core/ports.js';
+import {
+  CALLBACK_COLUMNS,
+  callbackParams,
+  MESSAGE_COLUMNS,
+  messageFromRow,
+  messageParams,
+  RECORD_COLUMNS,
+  recordParams,
+  valuesList,
+  type MessageRow,
+} from './rows.js';
+import { CHANNELS, inTransaction, notify, retrying } from './transaction.js';
+
+type Int = number | string;
+
+type QueueRow = MessageRow & {
+  destination_tn: string;
+  queue_account_id: string;
+  source_tn: string;
+  q_segment_count: Int;
+  attempts: Int;
+};
+
+type OutboxRow = {
+  id: Int;
+  message_id: string;
+  account_id: string;
+  application_id: string;
+  event_type: string;
+  url: string;
+  body: string;
+  state: CallbackRecord['state'];
+  attempts: Int;
+  created_at: Int;
+};
+
+const TERMINAL = `('DELIVERED', 'FAILED')`;
+
+const SETTLE_REFS = 'UPDATE carrier_refs SET settled = 1 WHERE message_id = $1 AND destination_tn = $2 AND settled = 0';
+
+export class PostgresDelivery implements DeliveryStore {
+  constructor(private readonly pool: Pool) {}
+
+  // ---- Claiming -------------------------------------------------------------------------------
+
+  claimDeliveries(request: ClaimRequest): Promise<ClaimResult> {
+    return inTransaction(this.pool, (client) => this.claim(client, request));
+  }
+
+  private async claim(client: PoolClient, { workerId, now, limit, leaseMs, rates }: ClaimRequest): Promise<ClaimResult> {
+    // FOR UPDATE OF q SKIP LOCKED: the queue rows this claim looks at are row-locked until it
+    // commits, and rows another claim has locked right now are passed over instead of waited for,
+    // so concurrent claims in any number of processes each get a disjoint set. Only q is locked:
+    // the joined message row is read, never changed. Rows already leased are excluded by the WHERE
+    // clause; the lease, not the row lock, is what keeps them after this transaction ends.
+    const { rows: candidates } = await client.query<QueueRow>(
+      `SELECT m.*, q.destination_tn, q.account_id AS queue_account_id, q.source_tn,
+          q.segment_count AS q_segment_count, q.attempts
+        FROM delivery_queue q JOIN messages m ON m.id = q.message_id
+        WHERE q.run_at <= $1 AND (q.locked_until IS NULL OR q.locked_until < $1)
+        ORDER BY q.priority, q.enqueued_at, q.seq
+        LIMIT $2
+        FOR UPDATE OF q SKIP LOCKED`,
+      [now, limit * 4],
+    );
+    if (candidates.length === 0) return { jobs: [], nextDueAt: undefined };
+
+    const buckets = await this.lockBuckets(client, candidates, rates, now);
+    const changed = new Set<string>();
+    // Once a sender or an account is held back, its later jobs wait too: first in, first out per sender.
+    const heldUntil = new Map<string, number>();
+    const jobs: DeliveryJob[] = [];
+    const leased: QueueRow[] = [];
+    const postponed: Array<{ row: QueueRow; runAt: number }> = [];
+    let nextDueAt: number | undefined;
+
+    // From here on, exactly the SQLite algorithm (sqlite-delivery.ts), over the locked buckets.
+    for (const row of candidates) {
+      if (jobs.length >= limit) break;
+      const accountId = row.queue_account_id;
+      const senderKey = `sender:${accountId}:${row.source_tn}`;
+      const accountKey = `account:${accountId}`;
+      const expired = row.expires_at !== null && Number(row.expires_at) <= now;
+      if (!expired) {
+        const held = Math.max(heldUntil.get(senderKey) ?? 0, heldUntil.get(accountKey) ?? 0);
+        const limits: Array<[string, BucketLimit | undefined]> = [
+          [senderKey, rates.senderLimit(accountId, row.source_tn)],
+          [accountKey, rates.accountLimit(accountId)],
+        ];
+        const cost = rates.unit === 'segments' ? Number(row.q_segment_count) : 1;
+        let wait = held > now ? held - now : 0;
+        const taken: Array<[string, BucketState]> = [];
+        if (wait === 0) {
+          for (const [key, bucketLimit] of limits) {
+            if (!bucketLimit) continue;
+            const result = take(buckets.get(key), bucketLimit, cost, now);
+            if (result.ok) taken.push([key, result.state]);
+            else wait = Math.max(wait, result.waitMs);
+          }
+        }
+        if (wait > 0) {
+          const runAt = now + wait;
+          for (const [key, bucketLimit] of limits) if (bucketLimit) heldUntil.set(key, Math.max(heldUntil.get(key) ?? 0, runAt));
+          // A message that would expire while held back is looked at again when it expires, to fail it on time.
+          const rowRunAt = row.expires_at === null ? runAt : Math.min(runAt, Number(row.expires_at));
+          postponed.push({ row, runAt: rowRunAt });
+          nextDueAt = Math.min(nextDueAt ?? rowRunAt, rowRunAt);
+          continue;
+        }
+        for (const [key, next] of taken) {
+          buckets.set(key, next);
+          changed.add(key);
+        }
+      }
+      leased.push(row);
+      jobs.push({ message: messageFromRow(row), destinationTn: row.destination_tn, attempts: Number(row.attempts) });
+    }
+
+    if (leased.length > 0) {
+      await client.query(
+        `UPDATE delivery_queue q SET locked_by = $1, locked_until = $2, attempts = q.attempts + 1
+          FROM unnest($3::text[], $4::text[]) AS j (message_id, destination_tn)
+          WHERE q.message_id = j.message_id AND q.destination_tn = j.destination_tn`,
+        [workerId, now + leaseMs, leased.map((r) => r.id), leased.map((r) => r.destination_tn)],
+      );
+    }
+    if (postponed.length > 0) {
+      await client.query(
+        `UPDATE delivery_queue q SET run_at = j.run_at
+          FROM unnest($1::text[], $2::text[], $3::bigint[]) AS j (message_id, destination_tn, run_at)
+          WHERE q.message_id = j.message_id AND q.destination_tn = j.destination_tn`,
+        [postponed.map((p) => p.row.id), postponed.map((p) => p.row.destination_tn), postponed.map((p) => p.runAt)],
+      );
+    }
+    if (changed.size > 0) {
+      const keys = [...changed];
+      const states = keys.map((key) => buckets.get(key) as BucketState);
+      await client.query(
+        `UPDATE rate_buckets b SET tokens = s.tokens, updated_at = s.updated_at
+          FROM unnest($1::text[], $2::float8[], $3::bigint[]) AS s (key, tokens, updated_at)
+          WHERE b.key = s.key`,
+        [keys, states.map((s) => s.tokens), states.map((s) => s.updatedAt)],
+      );
+    }
+    return { jobs, nextDueAt };
+  }
+
+  /**
+   * Locks, for the rest of the claim's transaction, every bucket the candidates may draw from, and
+   * returns their states. Without the lock two processes would read the same tokens and both spend
+   * them. A bucket never used before is created full (what the token bucket assumes of a missing
+   * state) so that there is a row to lock: INSERT … ON CONFLICT DO NOTHING, because another claim
+   * may be creating it at the same moment (the second waits for the first to commit, then does
+   * nothing). Rows are inserted and locked in key order, so two claims never wait on each other in
+   * a circle; SELECT … FOR UPDATE after waiting returns the newest committed tokens.
+   */
+  private async lockBuckets(
+    client: PoolClient,
+    candidates: readonly QueueRow[],
+    rates: RatePolicy,
+    now: number,
+  ): Promise<Map<string, BucketState>> {
+    const limits = new Map<string, BucketLimit>();
+    for (const row of candidates) {
+      const accountId = row.queue_account_id;
+      const sender = rates.senderLimit(accountId, row.source_tn);
+      const account = rates.accountLimit(accountId);
+      if (sender) limits.set(`sender:${accountId}:${row.source_tn}`, sender);
+      if (account) limits.set(`account:${accountId}`, account);
+    }
+    const buckets = new Map<string, BucketState>();
+    if (limits.size === 0) return buckets;
+    const keys = [...limits.keys()];
+    await client.query(
+      `INSERT INTO rate_buckets (key, tokens, updated_at)
+        SELECT key, tokens, $3 FROM unnest($1::text[], $2::float8[]) AS n (key, tokens) ORDER BY key
+        ON CONFLICT (key) DO NOTHING`,
+      [keys, keys.map((key) => (limits.get(key) as BucketLimit).burst), now],
+    );
+    const { rows } = await client.query<{ key: string; tokens: number; updated_at: Int }>(
+      'SELECT key, tokens, updated_at FROM rate_buckets WHERE key = ANY($1::text[]) ORDER BY key FOR UPDATE',
+      [keys],
+    );
+    for (const row of rows) buckets.set(row.key, { tokens: Number(row.tokens), updatedAt: Number(row.updated_at) });
+    return buckets;
+  }
+
+  async queuedCount(accountId: string): Promise<number> {
+    const { rows } = await this.pool.query<{ n: Int }>('SELECT count(*) AS n FROM delivery_queue WHERE account_id = $1', [
+      accountId,
+    ]);
+    return Number(rows[0]?.n ?? 0);
+  }
+
+  // ---- Status changes -------------------------------------------------------------------------
+  //
+  // Each change is one statement where it can be: a statement is a transaction of its own, and
+  // under load the time goes to round trips (each waits for a turn of a busy event loop while the
+  // transaction holds its connection and its row locks), not to PostgreSQL. The pieces are
+  // data-modifying CTEs. They all see the snapshot the statement started with and none sees
+  // another's changes except through RETURNING, so a piece that must follow another reads it: the
+  // event and callback INSERTs select FROM upd (the guarded UPDATE), and a gate such as
+  // `(SELECT count(*) FROM dq) >= 0` makes PostgreSQL run dq to completion before upd's scan
+  // (an uncorrelated subquery is a one-time filter evaluated first), which keeps the lock order.
+
+  recordProgress(change: StatusChange): Promise<boolean> {
+    // Two statements in one transaction: whether the recipient reached this status before must be
+    // read after taking its row lock, by a statement whose snapshot is taken after that lock was
+    // granted (in READ COMMITTED each statement takes a new snapshot). A concurrent recordProgress of the same recipient (a worker that took over
+    // the lease) waits on the UPDATE, then sees the event the other one committed. In a single
+    // statement both would check against the same old snapshot and both report the status.
+    return inTransaction(this.pool, async (client) => {
+      const p = new Params();
+      const { rowCount } = await client.query(guardedUpdate(p, change), p.values);
+      if ((rowCount ?? 0) === 0) return false;
+      const q = new Params();
+      const seen = `EXISTS (SELECT 1 FROM message_events WHERE message_id = ${q.add(change.messageId, 'text')}
+        AND destination_tn = ${q.add(change.destinationTn, 'text')} AND status = ${q.add(change.status, 'text')})`;
+      // A status is reported once per recipient, even when a retry or a takeover passes through it again.
+      const { rows } = await client.query<{ applied: number }>(
+        `WITH upd AS (SELECT 1 WHERE NOT ${seen}), ${eventCtes(q, change).join(', ')}
+        SELECT (SELECT count(*) FROM upd)::int AS applied${notifyColumn(change)}`,
+        q.values,
+      );
+      return Number(rows[0]?.applied) > 0;
+    });
+  }
+
+  recordSubmitted(job: DeliveryJob, workerId: string, carrier: string, carrierMessageId: string, time: number): Promise<boolean> {
+    const change: StatusChange = {
+      messageId: job.message.id,
+      destinationTn: job.destinationTn,
+      status: 'SENT',
+      time,
+      detail: `${carrier}:${carrierMessageId}`,
+    };
+    const p = new Params();
+    const recipient = `message_id = ${p.add(change.messageId, 'text')} AND destination_tn = ${p.add(change.destinationTn, 'text')}`;
+    const sql = `WITH dq AS (DELETE FROM delivery_queue WHERE ${recipient} AND locked_by = ${p.add(workerId, 'text')} RETURNING 1),
+          ${guardedUpdate(p, change, '(SELECT count(*) FROM dq) >= 0', 'upd')},
+          ${eventCtes(p, change).join(', ')},
+          -- Kept even for a duplicate submit, so that whichever receipt comes first can end the
+          -- recipient; settled at once when the recipient had already ended (another submit's
+          -- receipt came first), since then this id awaits nothing.
+          ref AS (INSERT INTO carrier_refs (carrier, carrier_message_id, message_id, destination_tn, submitted_at, settled)
+            SELECT ${p.add(carrier, 'text')}, ${p.add(carrierMessageId, 'text')}, ${p.add(change.messageId, 'text')},
+              ${p.add(change.destinationTn, 'text')}, ${p.add(time, 'bigint')}, CASE WHEN EXISTS (SELECT 1 FROM upd) THEN 0 ELSE 1 END
+            ON CONFLICT DO NOTHING),
+          settle AS (UPDATE carrier_refs SET settled = 1 WHERE ${recipient} AND settled = 0 AND NOT EXISTS (SELECT 1 FROM upd))
+        SELECT (SELECT count(*) FROM dq)::int AS owned${notifyColumn(change)}`;
+    return this.owned(sql, p);
+  }
+
+  recordRetry(job: DeliveryJob, workerId: string, runAt: number, error: string, time: number): Promise<boolean> {
+    const detail = `retry at ${new Date(runAt).toISOString()}: ${error}`;
+    const change: StatusChange = { messageId: job.message.id, destinationTn: job.destinationTn, status: 'QUEUED', time, detail };
+    const p = new Params();
+    const sql = `WITH rq AS (UPDATE delivery_queue SET run_at = ${p.add(runAt, 'bigint')}, last_error = ${p.add(error, 'text')},
+              locked_by = NULL, locked_until = NULL
+            WHERE message_id = ${p.add(job.message.id, 'text')} AND destination_tn = ${p.add(job.destinationTn, 'text')}
+              AND locked_by = ${p.add(workerId, 'text')}
+            RETURNING 1),
+          ${guardedUpdate(p, change, 'EXISTS (SELECT 1 FROM rq)', 'upd')},
+          ${eventCtes(p, change).join(', ')}
+        SELECT (SELECT count(*) FROM rq)::int AS owned${notifyColumn(change)}`;
+    return this.owned(sql, p);
+  }
+
+  recordTerminal(change: StatusChange): Promise<boolean> {
+    const p = new Params();
+    // Two terminal changes at once (a receipt and the receipt sweeper): the second UPDATE waits
+    // for the first's row lock, then re-checks `status NOT IN (…)` on the committed row (READ
+    // COMMITTED re-evaluates the WHERE clause of a row it waited for) and matches nothing, so
+    // exactly one of them records an event and a callback. The queue entry goes also when the
+    // recipient had already ended: nothing of it may stay queued.
+    const sql = `WITH dq AS (DELETE FROM delivery_queue
+          WHERE message_id = ${p.add(change.messageId, 'text')} AND destination_tn = ${p.add(change.destinationTn, 'text')}
+          RETURNING 1),
+        ${guardedUpdate(p, change, '(SELECT count(*) FROM dq) >= 0', 'upd')},
+        ${eventCtes(p, change).join(', ')}
+      SELECT (SELECT count(*) FROM upd)::int AS applied${notifyColumn(change)}`;
+    return inTransaction(this.pool, async (client) => {
+      const { rows } = await client.query<{ applied: number }>(sql, p.values);
+      // Nothing may await a receipt either. A statement of its own, because its snapshot must be
+      // taken after the recipient's row lock was granted: a submit that held that lock (and was
+      // what the UPDATE above waited for) inserted its carrier ref in the same transaction, and a
+      // row inserted after a statement's snapshot is invisible to that statement, waited or not.
+      await client.query(SETTLE_REFS, [change.messageId, change.destinationTn]);
+      return Number(rows[0]?.applied) > 0;
+    });
+  }
+
+  private owned(sql: string, p: Params): Promise<boolean> {
+    return retrying(async () => {
+      const { rows } = await this.pool.query<{ owned: number }>(sql, p.values);
+      return Number(rows[0]?.owned) > 0;
+    });
+  }
+
+  /**
+   * Callbacks of messages created in the same transaction: no other transaction can add callbacks
+   * to them before it commits, so they need no callback-order lock.
+   */
+  private async insertCallbacks(client: PoolClient, rows: unknown[][]): Promise<void> {
+    if (rows.length === 0) return;
+    const values = valuesList(rows);
+    await client.query(`INSERT INTO callback_outbox (${CALLBACK_COLUMNS}) VALUES ${values.sql}`, values.params);
+    await notify(client, 'callbacks');
+  }
+
+  // ---- Lookups --------------------------------------------------------------------------------
+
+  async findByCarrierId(carrier: string, carrierMessageId: string): Promise<DeliveryJob | undefined> {
+    const { rows } = await this.pool.query<MessageRow & { destination_tn: string }>(
+      `SELECT m.*, r.destination_tn FROM carrier_refs r JOIN messages m ON m.id = r.message_id
+        WHERE r.carrier = $1 AND r.carrier_message_id = $2`,
+      [carrier, carrierMessageId],
+    );
+    const row = rows[0];
+    return row && { message: messageFromRow(row), destinationTn: row.destination_tn, attempts: 0 };
+  }
+
+  async findAwaitingReceipt(submittedBefore: number, limit: number): Promise<DeliveryJob[]> {
+    const { rows } = await this.pool.query<MessageRow & { destination_tn: string }>(
+      `SELECT m.*, r.destination_tn FROM carrier_refs r JOIN messages m ON m.id = r.message_id
+        WHERE r.settled = 0 AND r.submitted_at < $1 ORDER BY r.submitted_at LIMIT $2`,
+      [submittedBefore, limit],
+    );
+    return rows.map((row) => ({ message: messageFromRow(row), destinationTn: row.destination_tn, attempts: 0 }));
+  }
+
+  acceptInbound(copies: ReadonlyArray<{ message: Message; record: MessageRecord; callback?: CallbackToSend }>): Promise<void> {
+    if (copies.length === 0) return Promise.resolve();
+    return inTransaction(this.pool, async (client) => {
+      const messages = valuesList(copies.map((c) => messageParams(c.message)));
+      await client.query(`INSERT INTO messages (${MESSAGE_COLUMNS}) VALUES ${messages.sql}`, messages.params);
+      const records = valuesList(copies.map((c) => recordParams(c.record)));
+      await client.query(`INSERT INTO message_recipients (${RECORD_COLUMNS}) VALUES ${records.sql}`, records.params);
+      await this.insertCallbacks(
+        client,
+        copies.flatMap((c) => (c.callback ? [callbackParams(c.callback, c.message.time)] : [])),
+      );
+    });
+  }
+
+  async getMessage(messageId: string): Promise<Message | undefined> {
+    const { rows } = await this.pool.query<MessageRow>('SELECT * FROM messages WHERE id = $1', [messageId]);
+    const row = rows[0];
+    return row && messageFromRow(row);
+  }
+
+  async listEvents(messageId: string): Promise<MessageEvent[]> {
+    const { rows } = await this.pool.query<{
+      destination_tn: string;
+      status: string;
+      time: Int;
+      error_code: number | null;
+      detail: string | null;
+    }>('SELECT destination_tn, status, time, error_code, detail FROM message_events WHERE message_id = $1 ORDER BY id', [
+      messageId,
+    ]);
+    return rows.map((r) => ({
+      destinationTn: r.destination_tn,
+      status: r.status,
+      time: Number(r.time),
+      errorCode: r.error_code ?? undefined,
+      detail: r.detail ?? undefined,
+    }));
+  }
+
+  // ---- Callback outbox ------------------------------------------------------------------------
+
+  async claimCallbacks(request: { workerId: string; now: number; limit: number; leaseMs: number }): Promise<ClaimedCallback[]> {
+    // One statement, so one transaction: the CTE row-locks due, unleased callbacks that no earlier
+    // pending callback of the same message is waiting before (a message's callbacks leave in
+    // order), skipping rows another claim holds right now (SKIP LOCKED); the UPDATE leases them.
+    // A callback behind one that is leased elsewhere stays excluded by NOT EXISTS until that one
+    // is delivered or abandoned, whichever process holds it.
+    const { rows } = await this.pool.query<OutboxRow>(
+      `WITH due AS (
+          SELECT o.id FROM callback_outbox o
+          WHERE o.state = 'pending' AND o.run_at <= $1 AND (o.locked_until IS NULL OR o.locked_until < $1)
+            AND NOT EXISTS (SELECT 1 FROM callback_outbox p
+              WHERE p.message_id = o.message_id AND p.state = 'pending' AND p.id < o.id)
+          ORDER BY o.id LIMIT $2
+          FOR UPDATE SKIP LOCKED)
+        UPDATE callback_outbox o SET locked_by = $3, locked_until = $4, attempts = o.attempts + 1
+        FROM due WHERE o.id = due.id
+        RETURNING o.*`,
+      [request.now, request.limit, request.workerId, request.now + request.leaseMs],
+    );
+    return rows
+      .map((r) => ({
+        id: Number(r.id),
+        messageId: r.message_id,
+        accountId: r.account_id,
+        applicationId: r.application_id,
+        eventType: r.event_type,
+        url: r.url,
+        body: r.body,
+        // Already counting this claim, as in SQLite (which returns the stored value + 1).
+        attempts: Number(r.attempts),
+        createdAt: Number(r.created_at),
+      }))
+      .sort((a, b) => a.id - b.id);
+  }
+
+  async recordCallbackAttempt(id: number, workerId: string, attempt: CallbackAttempt, next: CallbackNext): Promise<void> {
+    const runAt = next.state === 'retry' ? next.runAt : attempt.time;
+    const error = attempt.error ?? (attempt.statusCode !== undefined && next.state !== 'delivered' ? `HTTP ${attempt.statusCode}` : null);
+    // One statement: the UPDATE matches only while this worker holds the lease (a worker whose
+    // lease was taken over records nothing; the new owner records its own attempt), row-locks the
+    // callback, and hands its attempt number to the INSERT through RETURNING.
+    await retrying(() =>
+      this.pool.query(
+        `WITH o AS (
+            UPDATE callback_outbox SET state = $1, run_at = $2, last_error = $3, locked_by = NULL, locked_until = NULL
+            WHERE id = $4 AND locked_by = $5
+            RETURNING id, attempts)
+          INSERT INTO callback_attempts (outbox_id, attempt, time, status_code, latency_ms, error)
+            SELECT id, attempts, $6::bigint, $7::integer, $8::bigint, $9::text FROM o
+          ON CONFLICT (outbox_id, attempt) DO UPDATE SET time = excluded.time, status_code = excluded.status_code,
+            latency_ms = excluded.latency_ms, error = excluded.error`,
+        [
+          next.state === 'retry' ? 'pending' : next.state,
+          runAt,
+          error,
+          id,
+          workerId,
+          attempt.time,
+          attempt.statusCode ?? null,
+          attempt.latencyMs,
+          attempt.error ?? null,
+        ],
+      ),
+    );
+  }
+
+  async listCallbacks(messageId: string): Promise<CallbackRecord[]> {
+    const outbox = await this.pool.query<OutboxRow>('SELECT * FROM callback_outbox WHERE message_id = $1 ORDER BY id', [messageId]);
+    const attempts = await this.pool.query<{
+      outbox_id: Int;
+      attempt: number;
+      time: Int;
+      status_code: number | null;
+      latency_ms: Int;
+      error: string | null;
+    }>(
+      `SELECT a.* FROM callback_attempts a JOIN callback_outbox o ON o.id = a.outbox_id
+        WHERE o.message_id = $1 ORDER BY a.outbox_id, a.attempt`,
+      [messageId],
+    );
+    return outbox.rows.map((o) => ({
+      id: Number(o.id),
+      eventType: o.event_type,
+      url: o.url,
+      state: o.state,
+      body: o.body,
+      createdAt: Number(o.created_at),
+      attempts: attempts.rows
+        .filter((a) => Number(a.outbox_id) === Number(o.id))
+        .map((a) => ({
+          attempt: a.attempt,
+          time: Number(a.time),
+          statusCode: a.status_code ?? undefined,
+          latencyMs: Number(a.latency_ms),
+          error: a.error ?? undefined,
+        })),
+    }));
+  }
+
+  // ---- Settings -------------------------------------------------------------------------------
+
+  async getSetting(key: string): Promise<string | undefined> {
+    const { rows } = await this.pool.query<{ value: string }>('SELECT value FROM settings WHERE key = $1', [key]);
+    return rows[0]?.value;
+  }
+
+  async putSetting(key: string, value: string, time: number): Promise<void> {
+    await this.pool.query(
+      `INSERT INTO settings (key, value, updated_at) VALUES ($1, $2, $3)
+        ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`,
+      [key, value, time],
+    );
+  }
+}
+
+// ---- SQL pieces of a status change ------------------------------------------------------------
+
+/** Numbered parameters for a statement assembled from pieces; typed, as CTEs give no context to infer from. */
+class Params {
+  readonly values: unknown[] = [];
+
+  add(value: unknown, type: 'text' | 'integer' | 'bigint'): string {
+    this.values.push(value);
+    return `$${this.values.length}::${type}`;
+  }
+}
+
+/**
+ * The guarded change: nothing happens to a recipient that already ended. As a CTE (`cte` given) it
+ * returns a row when it applied; `gate` is a condition that must hold, evaluated before the scan.
+ */
+function guardedUpdate(p: Params, change: StatusChange, gate?: string, cte?: string): string {
+  const sql = `UPDATE message_recipients SET status = ${p.add(change.status, 'text')},
+      error_code = ${p.add(change.errorCode ?? 0, 'integer')}, updated_at = ${p.add(change.time, 'bigint')}
+    WHERE message_id = ${p.add(change.messageId, 'text')} AND destination_tn = ${p.add(change.destinationTn, 'text')}
+      AND status NOT IN ${TERMINAL}${gate ? ` AND ${gate}` : ''}`;
+  return cte ? `${cte} AS (${sql} RETURNING 1)` : sql;
+}
+
+/**
+ * The class of the transaction-level advisory locks that order one message's callbacks: ids come
+ * from a sequence when a row is inserted, but rows become visible when their transaction commits,
+ * so two status changes of one message (two recipients of a group message) committing in the
+ * opposite order to their ids would let a claim send the later callback before the earlier one
+ * exists. Holding this lock (per message id, until commit) from before the id is drawn makes id
+ * order and commit order the same. Two int4 keys ("pgcb", message hash): a key space apart from
+ * the migration's single bigint key; a hash collision only makes two messages wait for each other.
+ */
+const CALLBACK_LOCK_CLASS = 0x70676362;
+
+/**
+ * CTEs `ev` and `cb`: the event and the callback of the change, written only if `upd` returned a
+ * row; `cb` takes the message's callback-order lock before its id is drawn.
+ */
+function eventCtes(p: Params, change: StatusChange): string[] {
+  const ctes = [
+    `ev AS (INSERT INTO message_events (message_id, destination_tn, status, time, error_code, detail)
+      SELECT ${p.add(change.messageId, 'text')}, ${p.add(change.destinationTn, 'text')}, ${p.add(change.status, 'text')},
+        ${p.add(change.time, 'bigint')}, ${p.add(change.errorCode ?? null, 'integer')}, ${p.add(change.detail ?? null, 'text')}
+      FROM upd)`,
+  ];
+  if (change.callback) {
+    const values = callbackParams(change.callback, change.time);
+    const types = ['text', 'text', 'text', 'text', 'text', 'text', 'bigint', 'bigint'] as const;
+    const messageId = p.add(change.callback.messageId, 'text');
+    ctes.push(`cb AS (INSERT INTO callback_outbox (${CALLBACK_COLUMNS})
+      SELECT ${values.map((value, i) => p.add(value, types[i] ?? 'text')).join(', ')}
+      FROM upd, LATERAL (SELECT pg_advisory_xact_lock(${CALLBACK_LOCK_CLASS}, hashtext(${messageId}))) AS serialized
+      RETURNING 1)`);
+  }
+  return ctes;
+}
+
+/**
+ * A result column that notifies `pigeon_callbacks` when `cb` inserted a callback. Delivered to
+ * listeners when the statement's transaction commits, like every NOTIFY.
+ */
+function notifyColumn(change: StatusChange): string {
+  return change.callback ? `, (SELECT pg_notify('${CHANNELS.callbacks}', '') FROM cb LIMIT 1) AS notified` : '';
+}

@@ -1,0 +1,110 @@
+// Messages and their per-recipient records in PostgreSQL.
+import type { Pool } from 'pg';
+import type { Message, MessageRecord } from '../../core/messages/message.js';
+import type { MessageQuery, MessageStore, SortField } from '../../core/ports.js';
+import { buildMessageListQuery } from '../sql/message-list-query.js';
+import { MESSAGE_COLUMNS, recordFromRow, recordParams, RECORD_COLUMNS, messageParams, valuesList, type RecordRow } from './rows.js';
+import { CHANNELS } from './transaction.js';
+
+const QUEUE_COLUMNS = `message_id, destination_tn, account_id, source_tn, priority, segment_count, enqueued_at, run_at,
+  expires_at`;
+
+// The sort fields whose column may be NULL. SQLite puts NULLs first in ascending order and last in
+// descending order; PostgreSQL does the opposite by default. The list API must page identically on
+// both engines, so the first ORDER BY term says where NULLs go when its column can hold them (only
+// there: on NOT NULL columns the clause would only stop PostgreSQL from using an index for the order).
+const NULLABLE_SORT: ReadonlySet<SortField> = new Set<SortField>([
+  'carrierName',
+  'callingNumberCountryA3',
+  'calledNumberCountryA3',
+  'product',
+  'campaignClass',
+  'campaignId',
+  'location',
+  'bwLatency',
+  'carrierLatency',
+]);
+
+export class PostgresMessages implements MessageStore {
+  private notifying = false;
+  private notifyAgain = false;
+
+  constructor(private readonly pool: Pool) {}
+
+  async acceptOutbound(message: Message, records: readonly MessageRecord[]): Promise<void> {
+    const priority = message.priority === 'high' ? 0 : 1;
+    const msg = valuesList([messageParams(message)]);
+    const recs = valuesList(records.map(recordParams), msg.params.length);
+    const queue = valuesList(
+      records.map((record) => [
+        message.id,
+        record.destinationTn,
+        message.accountId,
+        message.from,
+        priority,
+        message.segmentCount,
+        message.time,
+        message.time,
+        message.expiresAt ?? null,
+      ]),
+      msg.params.length + recs.params.length,
+    );
+    // One statement is one transaction in PostgreSQL, so the message, its records and its queue
+    // entries commit together in a single round trip (instead of BEGIN, three statements, COMMIT).
+    // Data-modifying CTEs all run to completion even though the outer SELECT reads none of them, and
+    // the foreign key from message_recipients to messages is checked at the end of the statement,
+    // when the message row exists. pg resolves the query only after ReadyForQuery, i.e. after the
+    // COMMIT (durable with the default synchronous_commit=on).
+    const ctes = [`m AS (INSERT INTO messages (${MESSAGE_COLUMNS}) VALUES ${msg.sql})`];
+    if (records.length > 0) {
+      ctes.push(`r AS (INSERT INTO message_recipients (${RECORD_COLUMNS}) VALUES ${recs.sql})`);
+      ctes.push(`q AS (INSERT INTO delivery_queue (${QUEUE_COLUMNS}) VALUES ${queue.sql})`);
+    }
+    await this.pool.query(`WITH ${ctes.join(',\n')} SELECT 1`, [...msg.params, ...recs.params, ...queue.params]);
+    this.wakeWorkers();
+  }
+
+  /**
+   * Tells workers in other processes that work arrived. Not inside the accept transaction:
+   * PostgreSQL serialises the commits of notifying transactions, which capped accepts at about a
+   * third of their rate. One notification at a time is in flight; accepts meanwhile are covered by
+   * the next one, and the workers' polling covers a lost one.
+   */
+  private wakeWorkers(): void {
+    if (this.notifying) {
+      this.notifyAgain = true;
+      return;
+    }
+    this.notifying = true;
+    this.notifyAgain = false;
+    this.pool
+      .query(`SELECT pg_notify('${CHANNELS.delivery}', '')`)
+      .catch(() => undefined)
+      .finally(() => {
+        this.notifying = false;
+        if (this.notifyAgain) this.wakeWorkers();
+      });
+  }
+
+  async listMessages(accountId: string, query: MessageQuery): Promise<{ totalCount: number; records: MessageRecord[] }> {
+    const { where, orderBy, params } = buildMessageListQuery(accountId, query, (i) => `$${i}`);
+    const order = NULLABLE_SORT.has(query.sort.field) ? nullsLikeSqlite(orderBy) : orderBy;
+    const n = params.length;
+    // Two statements, as in SQLite, each with its own snapshot; run side by side on two connections.
+    const [total, page] = await Promise.all([
+      this.pool.query<{ n: number }>(`SELECT count(*) AS n FROM message_recipients WHERE ${where}`, params),
+      this.pool.query<RecordRow>(
+        `SELECT * FROM message_recipients WHERE ${where} ORDER BY ${order} LIMIT $${n + 1} OFFSET $${n + 2}`,
+        [...params, query.limit, query.offset],
+      ),
+    ]);
+    return { totalCount: Number(total.rows[0]?.n ?? 0), records: page.rows.map(recordFromRow) };
+  }
+}
+
+/** Adds SQLite's NULL placement to the first term of the builder's ORDER BY ("col ASC, …"). */
+function nullsLikeSqlite(orderBy: string): string {
+  return orderBy.replace(/^(\w+) (ASC|DESC)/, (_, column: string, direction: string) =>
+    `${column} ${direction} ${direction === 'ASC' ? 'NULLS FIRST' : 'NULLS LAST'}`,
+  );
+}

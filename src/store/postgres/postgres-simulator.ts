@@ -1,0 +1,60 @@
+// The simulated carrier's pending receipts in PostgreSQL. With several processes on one database
+// each runs a simulator, so a due receipt is leased to the one that takes it: the row stays until
+// the receipt has been recorded (deleteReceipt) or rescheduled (scheduleReceipt), and a process
+// that dies in between leaves it to be taken again once the lease runs out.
+import type { Pool } from 'pg';
+import type { SimulatorStore } from '../../core/ports.js';
+
+/** Far longer than recording a batch of receipts takes; short enough that a crash delays little. */
+export const RECEIPT_LEASE_MS = 30_000;
+
+type DueReceipt = { carrierMessageId: string; dueAt: number; receipt: string };
+
+export class PostgresSimulator implements SimulatorStore {
+  constructor(private readonly pool: Pool) {}
+
+  async scheduleReceipt(carrierMessageId: string, dueAt: number, receipt: string): Promise<void> {
+    // A reschedule (the receipt was refused and is retried later) also ends the current lease.
+    await this.pool.query(
+      `INSERT INTO simulator_receipts (carrier_message_id, due_at, receipt) VALUES ($1, $2, $3)
+        ON CONFLICT (carrier_message_id) DO UPDATE SET due_at = excluded.due_at, receipt = excluded.receipt,
+          locked_until = NULL`,
+      [carrierMessageId, dueAt, receipt],
+    );
+  }
+
+  async dueReceipts(now: number, limit: number): Promise<DueReceipt[]> {
+    // One statement: the CTE picks and row-locks due, unleased receipts, skipping rows another
+    // process is leasing at this very moment (SKIP LOCKED), and the UPDATE leases them. After the
+    // commit the lease itself keeps the others away.
+    const { rows } = await this.pool.query<{ carrier_message_id: string; due_at: number | string; receipt: string }>(
+      `WITH due AS (
+          SELECT carrier_message_id FROM simulator_receipts
+          WHERE due_at <= $1 AND (locked_until IS NULL OR locked_until < $1)
+          ORDER BY due_at LIMIT $2
+          FOR UPDATE SKIP LOCKED)
+        UPDATE simulator_receipts s SET locked_until = $3
+        FROM due WHERE s.carrier_message_id = due.carrier_message_id
+        RETURNING s.carrier_message_id, s.due_at, s.receipt`,
+      [now, limit, now + RECEIPT_LEASE_MS],
+    );
+    // RETURNING has no defined order.
+    return rows
+      .map((r) => ({ carrierMessageId: r.carrier_message_id, dueAt: Number(r.due_at), receipt: r.receipt }))
+      .sort((a, b) => a.dueAt - b.dueAt);
+  }
+
+  async nextReceiptDueAt(): Promise<number | undefined> {
+    // A leased receipt is not due again before its lease ends; reporting its due_at would make the
+    // simulator poll for it in a loop while another process is delivering it.
+    const { rows } = await this.pool.query<{ due_at: number | string | null }>(
+      'SELECT min(GREATEST(due_at, COALESCE(locked_until + 1, 0))) AS due_at FROM simulator_receipts',
+    );
+    const dueAt = rows[0]?.due_at;
+    return dueAt === null || dueAt === undefined ? undefined : Number(dueAt);
+  }
+
+  async deleteReceipt(carrierMessageId: string): Promise<void> {
+    await this.pool.query('DELETE FROM simulator_receipts WHERE carrier_message_id = $1', [carrierMessageId]);
+  }
+}

@@ -1,0 +1,195 @@
+// Row shapes of the PostgreSQL schema and their mapping to domain objects.
+//
+// The pool parses INT8 as a JS number (see postgres-store.ts: every BIGINT here is epoch ms, an id
+// or a count, all far below 2^53), but the mappings still go through Number() so that a row read
+// by a client without that parser (psql scripts, a future driver) maps the same.
+import type { Message, MessageRecord } from '../../core/messages/message.js';
+
+type Int = number | string;
+
+export interface RecordRow {
+  message_id: string;
+  account_id: string;
+  source_tn: string;
+  destination_tn: string;
+  status: MessageRecord['messageStatus'];
+  direction: MessageRecord['messageDirection'];
+  message_type: MessageRecord['messageType'];
+  segment_count: Int;
+  error_code: Int;
+  receive_time: Int;
+  carrier_name: string | null;
+  message_size: Int;
+  message_length: Int;
+  attachment_count: Int;
+  recipient_count: Int;
+  calling_a3: string | null;
+  called_a3: string | null;
+  product: string | null;
+  campaign_class: string | null;
+  campaign_id: string | null;
+  location: string | null;
+  bw_latency: Int | null;
+  carrier_latency: Int | null;
+}
+
+export function recordFromRow(row: RecordRow): MessageRecord {
+  return {
+    messageId: row.message_id,
+    accountId: row.account_id,
+    sourceTn: row.source_tn,
+    destinationTn: row.destination_tn,
+    messageStatus: row.status,
+    messageDirection: row.direction,
+    messageType: row.message_type,
+    segmentCount: Number(row.segment_count),
+    errorCode: Number(row.error_code),
+    receiveTime: Number(row.receive_time),
+    carrierName: row.carrier_name,
+    messageSize: Number(row.message_size),
+    messageLength: Number(row.message_length),
+    attachmentCount: Number(row.attachment_count),
+    recipientCount: Number(row.recipient_count),
+    callingNumberCountryA3: row.calling_a3,
+    calledNumberCountryA3: row.called_a3,
+    product: row.product,
+    campaignClass: row.campaign_class,
+    campaignId: row.campaign_id,
+    location: row.location,
+    bwLatency: row.bw_latency === null ? null : Number(row.bw_latency),
+    carrierLatency: row.carrier_latency === null ? null : Number(row.carrier_latency),
+  };
+}
+
+export interface MessageRow {
+  id: string;
+  account_id: string;
+  application_id: string;
+  direction: 'in' | 'out';
+  owner: string;
+  from_tn: string;
+  to_json: string;
+  text: string | null;
+  media_json: string | null;
+  tag: string | null;
+  priority: 'default' | 'high';
+  expiration: string | null;
+  expires_at: Int | null;
+  segment_count: Int;
+  message_type: 'sms' | 'mms';
+  created_at: Int;
+}
+
+export function messageFromRow(row: MessageRow): Message {
+  return {
+    id: row.id,
+    accountId: row.account_id,
+    applicationId: row.application_id,
+    direction: row.direction,
+    owner: row.owner,
+    from: row.from_tn,
+    to: JSON.parse(row.to_json) as string[],
+    text: row.text ?? undefined,
+    media: row.media_json ? (JSON.parse(row.media_json) as string[]) : undefined,
+    tag: row.tag ?? undefined,
+    priority: row.priority,
+    expiration: row.expiration ?? undefined,
+    expiresAt: row.expires_at === null ? undefined : Number(row.expires_at),
+    segmentCount: Number(row.segment_count),
+    type: row.message_type,
+    time: Number(row.created_at),
+  };
+}
+
+export const MESSAGE_COLUMNS = `id, account_id, application_id, direction, owner, from_tn, to_json, text, media_json, tag,
+  priority, expiration, expires_at, segment_count, message_type, created_at`;
+
+/** Parameters in the column order of MESSAGE_COLUMNS. */
+export function messageParams(m: Message): unknown[] {
+  return [
+    m.id,
+    m.accountId,
+    m.applicationId,
+    m.direction,
+    m.owner,
+    m.from,
+    JSON.stringify(m.to),
+    m.text ?? null,
+    m.media ? JSON.stringify(m.media) : null,
+    m.tag ?? null,
+    m.priority,
+    m.expiration ?? null,
+    m.expiresAt ?? null,
+    m.segmentCount,
+    m.type,
+    m.time,
+  ];
+}
+
+export const RECORD_COLUMNS = `message_id, destination_tn, account_id, source_tn, direction, message_type, status,
+  error_code, carrier_name, segment_count, message_size, message_length, attachment_count, recipient_count,
+  calling_a3, called_a3, product, campaign_class, campaign_id, location, bw_latency, carrier_latency,
+  receive_time, updated_at`;
+
+/** Parameters in the column order of RECORD_COLUMNS. */
+export function recordParams(r: MessageRecord): unknown[] {
+  return [
+    r.messageId,
+    r.destinationTn,
+    r.accountId,
+    r.sourceTn,
+    r.messageDirection,
+    r.messageType,
+    r.messageStatus,
+    r.errorCode,
+    r.carrierName,
+    r.segmentCount,
+    r.messageSize,
+    r.messageLength,
+    r.attachmentCount,
+    r.recipientCount,
+    r.callingNumberCountryA3,
+    r.calledNumberCountryA3,
+    r.product,
+    r.campaignClass,
+    r.campaignId,
+    r.location,
+    r.bwLatency,
+    r.carrierLatency,
+    r.receiveTime,
+    r.receiveTime,
+  ];
+}
+
+export const CALLBACK_COLUMNS = 'message_id, account_id, application_id, event_type, url, body, created_at, run_at';
+
+export interface CallbackFields {
+  messageId: string;
+  accountId: string;
+  applicationId: string;
+  eventType: string;
+  url: string;
+  body: string;
+}
+
+/** Parameters in the column order of CALLBACK_COLUMNS: due at once, created at `time`. */
+export function callbackParams(c: CallbackFields, time: number): unknown[] {
+  return [c.messageId, c.accountId, c.applicationId, c.eventType, c.url, c.body, time, time];
+}
+
+/**
+ * `VALUES ($o+1, …), (…)` for rows of equal width, numbering placeholders from `offset + 1`, with
+ * the parameters flattened in the same order. Multi-row VALUES lists let one statement insert all
+ * recipients of a message (at most 10 in the core's limits; PostgreSQL allows 65535 parameters).
+ */
+export function valuesList(rows: readonly unknown[][], offset = 0): { sql: string; params: unknown[] } {
+  const params: unknown[] = [];
+  const tuples = rows.map((row) => {
+    const placeholders = row.map((value) => {
+      params.push(value);
+      return `$${offset + params.length}`;
+    });
+    return `(${placeholders.join(', ')})`;
+  });
+  return { sql: tuples.join(', '), params };
+}
