@@ -159,7 +159,8 @@ for (const backend of BACKENDS) {
     let api: ApiController;
 
     before(async () => {
-      pigeon = await startPigeon({ backend });
+      // API role: these suites check the wire contract, and a delivery in progress would change statuses they list by.
+      pigeon = await startPigeon({ backend, env: { PIGEON_ROLE: 'api' } });
       api = controller(`${pigeon.url}/api/v2`);
     });
     after(() => pigeon.close());
@@ -410,7 +411,8 @@ for (const backend of BACKENDS) {
     let api: ApiController;
 
     before(async () => {
-      pigeon = await startPigeon({ backend });
+      // API role: these suites check the wire contract, and a delivery in progress would change statuses they list by.
+      pigeon = await startPigeon({ backend, env: { PIGEON_ROLE: 'api' } });
       api = controller(pigeon.url);
     });
     after(() => pigeon.close());

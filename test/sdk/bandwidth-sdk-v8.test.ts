@@ -152,7 +152,8 @@ for (const backend of BACKENDS) {
     let media: MediaApi;
 
     before(async () => {
-      pigeon = await startPigeon({ backend });
+      // API role: these suites check the wire contract, and a delivery in progress would change statuses they list by.
+      pigeon = await startPigeon({ backend, env: { PIGEON_ROLE: 'api' } });
       const config = new Configuration({
         basePath: `${pigeon.url}/api/v2`,
         username: ACCOUNT_A.username,
@@ -530,7 +531,8 @@ for (const backend of BACKENDS) {
     let media: MediaApi;
 
     before(async () => {
-      pigeon = await startPigeon({ backend });
+      // API role: these suites check the wire contract, and a delivery in progress would change statuses they list by.
+      pigeon = await startPigeon({ backend, env: { PIGEON_ROLE: 'api' } });
       const config = new Configuration({ basePath: pigeon.url, username: ACCOUNT_A.username, password: ACCOUNT_A.password });
       messages = new MessagesApi(config);
       media = new MediaApi(config);

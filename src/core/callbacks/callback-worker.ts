@@ -4,7 +4,7 @@
 import type { AccountDirectory } from '../accounts/directory.js';
 import { backoffMs } from '../delivery/backoff.js';
 import type { CallbackNext, ClaimedCallback, DeliveryStore } from '../ports.js';
-import { PollLoop } from '../../shared/poll-loop.js';
+import { ClaimLoop } from '../../shared/claim-loop.js';
 import type { CallbackTransport } from './callback-transport.js';
 
 export interface CallbackWorkerOptions {
@@ -29,15 +29,22 @@ export interface CallbackWorkerDeps {
 
 export class CallbackWorker {
   readonly counters = { delivered: 0, failedAttempts: 0, abandoned: 0 };
-  private inFlight = 0;
-  private readonly loop: PollLoop;
-  private readonly active = new Set<Promise<void>>();
+  private readonly loop: ClaimLoop<ClaimedCallback>;
 
   constructor(
     private readonly deps: CallbackWorkerDeps,
     private readonly options: CallbackWorkerOptions,
   ) {
-    this.loop = new PollLoop(() => this.tick(), (err) => deps.onError(err, 'callback claim'));
+    this.loop = new ClaimLoop({
+      concurrency: options.concurrency,
+      idleMs: options.idleMs,
+      claim: async (limit) => ({
+        items: await deps.store.claimCallbacks({ workerId: options.workerId, now: deps.now(), limit, leaseMs: options.leaseMs }),
+        delayMs: options.idleMs,
+      }),
+      handle: (callback) => this.send(callback),
+      onError: (err, callback) => deps.onError(err, callback ? `callback ${callback.id}` : 'callback claim'),
+    });
   }
 
   start(): void {
@@ -48,32 +55,8 @@ export class CallbackWorker {
     this.loop.wake();
   }
 
-  async stop(): Promise<void> {
-    await this.loop.stop();
-    await Promise.allSettled([...this.active]);
-  }
-
-  private async tick(): Promise<number> {
-    const free = this.options.concurrency - this.inFlight;
-    if (free <= 0) return this.options.idleMs;
-    const claimed = await this.deps.store.claimCallbacks({
-      workerId: this.options.workerId,
-      now: this.deps.now(),
-      limit: free,
-      leaseMs: this.options.leaseMs,
-    });
-    for (const callback of claimed) {
-      this.inFlight++;
-      const work = this.send(callback)
-        .catch((err: unknown) => this.deps.onError(err, `callback ${callback.id}`))
-        .finally(() => {
-          this.inFlight--;
-          this.active.delete(work);
-          this.loop.wake();
-        });
-      this.active.add(work);
-    }
-    return claimed.length === free ? 0 : this.options.idleMs;
+  stop(): Promise<void> {
+    return this.loop.stop();
   }
 
   private async send(callback: ClaimedCallback): Promise<void> {

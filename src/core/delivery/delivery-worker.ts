@@ -3,7 +3,7 @@
 // submit repeated because of that produces at most one terminal callback.
 import type { AccountDirectory } from '../accounts/directory.js';
 import type { DeliveryJob, DeliveryStore, RatePolicy } from '../ports.js';
-import { PollLoop } from '../../shared/poll-loop.js';
+import { ClaimLoop } from '../../shared/claim-loop.js';
 import { backoffMs } from './backoff.js';
 import { CarrierError, type CarrierAdapter } from './carrier.js';
 import { ERROR } from './error-codes.js';
@@ -41,17 +41,21 @@ export interface DeliveryCounters {
 
 export class DeliveryWorker {
   readonly counters: DeliveryCounters = { submitted: 0, retried: 0, failed: 0, duplicateSubmits: 0 };
-  private inFlight = 0;
   /** The earliest time this worker knows work becomes due (its own retries, rate-limited jobs). */
   private nextKnownDue: number | undefined;
-  private readonly loop: PollLoop;
-  private readonly active = new Set<Promise<void>>();
+  private readonly loop: ClaimLoop<DeliveryJob>;
 
   constructor(
     private readonly deps: DeliveryWorkerDeps,
     private readonly options: DeliveryWorkerOptions,
   ) {
-    this.loop = new PollLoop(() => this.tick(), (err) => deps.onError(err, 'delivery claim'));
+    this.loop = new ClaimLoop({
+      concurrency: options.concurrency,
+      idleMs: options.idleMs,
+      claim: (limit) => this.claim(limit),
+      handle: (job) => this.deliver(job),
+      onError: (err, job) => deps.onError(err, job ? `delivery of ${job.message.id}` : 'delivery claim'),
+    });
   }
 
   start(): void {
@@ -63,38 +67,23 @@ export class DeliveryWorker {
     this.loop.wake();
   }
 
-  async stop(): Promise<void> {
-    await this.loop.stop();
-    await Promise.allSettled([...this.active]);
+  stop(): Promise<void> {
+    return this.loop.stop();
   }
 
-  private async tick(): Promise<number> {
-    const free = this.options.concurrency - this.inFlight;
-    if (free <= 0) return this.options.idleMs;
+  private async claim(limit: number): Promise<{ items: DeliveryJob[]; delayMs: number }> {
     const now = this.deps.now();
     const { jobs, nextDueAt } = await this.deps.store.claimDeliveries({
       workerId: this.options.workerId,
       now,
-      limit: free,
+      limit,
       leaseMs: this.options.leaseMs,
       rates: this.deps.rates,
     });
-    for (const job of jobs) {
-      this.inFlight++;
-      const work = this.deliver(job)
-        .catch((err: unknown) => this.deps.onError(err, `delivery of ${job.message.id}`))
-        .finally(() => {
-          this.inFlight--;
-          this.active.delete(work);
-          this.loop.wake();
-        });
-      this.active.add(work);
-    }
-    if (jobs.length === free) return 0;
     this.noteDue(nextDueAt);
     if (this.nextKnownDue !== undefined && this.nextKnownDue <= now) this.nextKnownDue = undefined;
     const untilDue = this.nextKnownDue === undefined ? this.options.idleMs : this.nextKnownDue - now;
-    return Math.min(this.options.idleMs, Math.max(1, untilDue));
+    return { items: jobs, delayMs: Math.min(this.options.idleMs, Math.max(1, untilDue)) };
   }
 
   private noteDue(time: number | undefined): void {

@@ -23,17 +23,8 @@ import type {
   RatePolicy,
   StatusChange,
 } from '../../core/ports.js';
-import {
-  CALLBACK_COLUMNS,
-  callbackParams,
-  MESSAGE_COLUMNS,
-  messageFromRow,
-  messageParams,
-  RECORD_COLUMNS,
-  recordParams,
-  valuesList,
-  type MessageRow,
-} from './rows.js';
+import { MESSAGE_COLUMNS, messageFromRow, messageParams, RECORD_COLUMNS, recordParams, type MessageRow } from '../sql/rows.js';
+import { CALLBACK_COLUMNS, callbackParams, valuesList } from './rows.js';
 import { CHANNELS, inTransaction, notify, retrying } from './transaction.js';
 
 type Int = number | string;

@@ -3,7 +3,8 @@ import type { Pool } from 'pg';
 import type { Message, MessageRecord } from '../../core/messages/message.js';
 import type { MessageQuery, MessageStore, SortField } from '../../core/ports.js';
 import { buildMessageListQuery } from '../sql/message-list-query.js';
-import { MESSAGE_COLUMNS, recordFromRow, recordParams, RECORD_COLUMNS, messageParams, valuesList, type RecordRow } from './rows.js';
+import { MESSAGE_COLUMNS, messageParams, RECORD_COLUMNS, recordFromRow, recordParams, type RecordRow } from '../sql/rows.js';
+import { valuesList } from './rows.js';
 import { CHANNELS } from './transaction.js';
 
 const QUEUE_COLUMNS = `message_id, destination_tn, account_id, source_tn, priority, segment_count, enqueued_at, run_at,

@@ -18,7 +18,7 @@ import type {
 } from '../../core/ports.js';
 import type { GroupCommitter } from './group-commit.js';
 import { INSERT_EVENT, INSERT_MESSAGE, INSERT_RECORD } from './sqlite-messages.js';
-import { messageFromRow, messageParams, recordParams, type MessageRow } from './rows.js';
+import { messageFromRow, messageParams, recordParams, type MessageRow } from '../sql/rows.js';
 
 type QueueRow = MessageRow & {
   destination_tn: string;

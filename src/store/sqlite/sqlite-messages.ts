@@ -4,17 +4,13 @@ import type { Message, MessageRecord } from '../../core/messages/message.js';
 import type { MessageQuery, MessageStore } from '../../core/ports.js';
 import { buildMessageListQuery } from '../sql/message-list-query.js';
 import type { GroupCommitter } from './group-commit.js';
-import { messageParams, recordFromRow, recordParams, type RecordRow } from './rows.js';
+import { MESSAGE_COLUMNS, messageParams, RECORD_COLUMNS, recordFromRow, recordParams, type RecordRow } from '../sql/rows.js';
 
-export const INSERT_MESSAGE = `INSERT INTO messages (id, account_id, application_id, direction, owner, from_tn,
-    to_json, text, media_json, tag, priority, expiration, expires_at, segment_count, message_type, created_at)
-  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
+const placeholders = (columns: string) => columns.split(',').map(() => '?').join(', ');
 
-export const INSERT_RECORD = `INSERT INTO message_recipients (message_id, destination_tn, account_id, source_tn,
-    direction, message_type, status, error_code, carrier_name, segment_count, message_size, message_length,
-    attachment_count, recipient_count, calling_a3, called_a3, product, campaign_class, campaign_id, location,
-    bw_latency, carrier_latency, receive_time, updated_at)
-  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
+export const INSERT_MESSAGE = `INSERT INTO messages (${MESSAGE_COLUMNS}) VALUES (${placeholders(MESSAGE_COLUMNS)})`;
+
+export const INSERT_RECORD = `INSERT INTO message_recipients (${RECORD_COLUMNS}) VALUES (${placeholders(RECORD_COLUMNS)})`;
 
 export const INSERT_EVENT = `INSERT INTO message_events (message_id, destination_tn, status, time, error_code, detail)
   VALUES (?, ?, ?, ?, ?, ?)`;

@@ -1,5 +1,9 @@
-// Row shapes of the SQLite schema and their mapping to domain objects.
+// Row shapes shared by every engine's schema (the column names are the same in each) and their
+// mapping to domain objects. Integers go through Number() because drivers differ: better-sqlite3
+// returns numbers, pg returns BIGINT as a string unless told otherwise.
 import type { Message, MessageRecord } from '../../core/messages/message.js';
+
+type Int = number | string;
 
 export interface RecordRow {
   message_id: string;
@@ -9,22 +13,22 @@ export interface RecordRow {
   status: MessageRecord['messageStatus'];
   direction: MessageRecord['messageDirection'];
   message_type: MessageRecord['messageType'];
-  segment_count: number;
-  error_code: number;
-  receive_time: number;
+  segment_count: Int;
+  error_code: Int;
+  receive_time: Int;
   carrier_name: string | null;
-  message_size: number;
-  message_length: number;
-  attachment_count: number;
-  recipient_count: number;
+  message_size: Int;
+  message_length: Int;
+  attachment_count: Int;
+  recipient_count: Int;
   calling_a3: string | null;
   called_a3: string | null;
   product: string | null;
   campaign_class: string | null;
   campaign_id: string | null;
   location: string | null;
-  bw_latency: number | null;
-  carrier_latency: number | null;
+  bw_latency: Int | null;
+  carrier_latency: Int | null;
 }
 
 export function recordFromRow(row: RecordRow): MessageRecord {
@@ -68,10 +72,10 @@ export interface MessageRow {
   tag: string | null;
   priority: 'default' | 'high';
   expiration: string | null;
-  expires_at: number | null;
-  segment_count: number;
+  expires_at: Int | null;
+  segment_count: Int;
   message_type: 'sms' | 'mms';
-  created_at: number;
+  created_at: Int;
 }
 
 export function messageFromRow(row: MessageRow): Message {
@@ -95,9 +99,13 @@ export function messageFromRow(row: MessageRow): Message {
   };
 }
 
-// Parameters are bound by position, in the column order of INSERT_MESSAGE and INSERT_RECORD:
+export const MESSAGE_COLUMNS = `id, account_id, application_id, direction, owner, from_tn, to_json, text, media_json, tag,
+  priority, expiration, expires_at, segment_count, message_type, created_at`;
+
+// Parameters are bound by position, in the column order of MESSAGE_COLUMNS and RECORD_COLUMNS:
 // binding by name costs a property lookup per parameter, about a third of these inserts.
 
+/** Parameters in the column order of MESSAGE_COLUMNS. */
 export function messageParams(m: Message): unknown[] {
   return [
     m.id,
@@ -119,6 +127,12 @@ export function messageParams(m: Message): unknown[] {
   ];
 }
 
+export const RECORD_COLUMNS = `message_id, destination_tn, account_id, source_tn, direction, message_type, status,
+  error_code, carrier_name, segment_count, message_size, message_length, attachment_count, recipient_count,
+  calling_a3, called_a3, product, campaign_class, campaign_id, location, bw_latency, carrier_latency,
+  receive_time, updated_at`;
+
+/** Parameters in the column order of RECORD_COLUMNS. */
 export function recordParams(r: MessageRecord): unknown[] {
   return [
     r.messageId,
@@ -147,3 +161,4 @@ export function recordParams(r: MessageRecord): unknown[] {
     r.receiveTime,
   ];
 }
+
