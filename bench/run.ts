@@ -1,20 +1,32 @@
-// `npm run bench`: how fast Pigeon accepts POST /api/v2/users/{accountId}/messages with its durable
-// SQLite store, against a bare Node http server measured in the same run on the same machine.
-// Absolute numbers on shared 2-core machines swing from run to run; the ratio to the same-run
-// baseline is the figure to compare across runs.
+// `npm run bench`: two scenarios, each beside a bare Node http server measured in the same run on
+// the same machine. Absolute numbers on shared 2-core machines swing from run to run; ratios to the
+// same-run baseline are the figures to compare across runs.
+//
+// - acceptance: how fast Pigeon (`--role api`) accepts POST /api/v2/users/{accountId}/messages with
+//   its durable SQLite store, over a fixed time.
+// - e2e: Pigeon in its default role (API + delivery + simulated carrier + callbacks) takes a fixed
+//   number of SMS, and the run lasts until a callback receiver has had every terminal callback:
+//   sustained end-to-end throughput, drain time after the last 202, and Pigeon's memory meanwhile.
 //
 // Environment:
+//   BENCH_SCENARIOS=acceptance,e2e   which scenarios to run
 //   BENCH_SECONDS=10            measured run per target
 //   BENCH_WARMUP_SECONDS=2      warm-up per target (JIT, authenticator cache, SQLite page cache)
 //   BENCH_CONNECTIONS=64
 //   BENCH_ROUNDS=1              measured runs per target, alternating bare/pigeon; ratios use the median
 //   BENCH_SQLITE_QUERY=         appended to DATABASE_URL, e.g. synchronous=normal
-//   BENCH_PIGEON_NODE_ARGS=     extra node flags for the Pigeon child, e.g. --cpu-prof --cpu-prof-dir=.bench
+//   BENCH_PIGEON_NODE_ARGS=     extra node flags for the acceptance Pigeon child, e.g. --cpu-prof --cpu-prof-dir=.bench
+//   BENCH_E2E_MESSAGES=100000   SMS sent in the e2e scenario
+//   BENCH_E2E_CALLBACK_CONCURRENCY=64
+//   BENCH_E2E_DELIVERY_CONCURRENCY=   delivery.concurrency; unset: Pigeon's default
+//   BENCH_E2E_DEADLINE_SECONDS=120   how long after the last 202 the callbacks may take
+//   BENCH_E2E_NODE_ARGS=        extra node flags for the e2e Pigeon child, e.g. --cpu-prof --cpu-prof-dir=.bench
 //   BENCH_SKIP_BUILD=1          use dist/ as it is instead of running `npm run build`
 //
 // Exits non-zero only when the bench itself failed (a server did not start or stop cleanly, a
-// response other than 202, a connection error, or a database that does not hold exactly the
-// messages that were acknowledged); missing a performance target is reported, not failed.
+// response other than 202, a connection error, a database that does not hold exactly the messages
+// that were acknowledged, a terminal callback missing at the deadline); missing a performance
+// target is reported, not failed.
 import Database from 'better-sqlite3';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -22,60 +34,36 @@ import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { killAllChildren, startChild, type ChildServer } from './lib/child.js';
+import { FLAT_TOLERANCE, runEndToEnd, type E2eResult } from './lib/e2e.js';
+import { accountsYaml, MESSAGES_PATH, numberFromEnv, REQUEST_BODY, REQUEST_HEADERS } from './lib/fixture.js';
 import { runLoad, type LoadResult } from './lib/load.js';
 import { fixed, formatTable } from './lib/table.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
-function numberFromEnv(name: string, fallback: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isFinite(value) || value <= 0) throw new Error(`${name} must be a positive number, not '${raw}'`);
-  return value;
+const SCENARIOS = new Set((process.env.BENCH_SCENARIOS || 'acceptance,e2e').split(',').map((v) => v.trim()));
+for (const scenario of SCENARIOS) {
+  if (scenario !== 'acceptance' && scenario !== 'e2e') throw new Error(`BENCH_SCENARIOS: unknown scenario '${scenario}'`);
 }
-
 const SECONDS = numberFromEnv('BENCH_SECONDS', 10);
 const WARMUP_SECONDS = numberFromEnv('BENCH_WARMUP_SECONDS', 2);
 const CONNECTIONS = Math.round(numberFromEnv('BENCH_CONNECTIONS', 64));
 const ROUNDS = Math.round(numberFromEnv('BENCH_ROUNDS', 1));
 const SQLITE_QUERY = process.env.BENCH_SQLITE_QUERY ?? '';
 const PIGEON_NODE_ARGS = (process.env.BENCH_PIGEON_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
+const E2E_MESSAGES = Math.round(numberFromEnv('BENCH_E2E_MESSAGES', 100_000));
+const E2E_CALLBACK_CONCURRENCY = Math.round(numberFromEnv('BENCH_E2E_CALLBACK_CONCURRENCY', 64));
+const E2E_DELIVERY_CONCURRENCY = process.env.BENCH_E2E_DELIVERY_CONCURRENCY
+  ? Math.round(numberFromEnv('BENCH_E2E_DELIVERY_CONCURRENCY', 64))
+  : undefined;
+const E2E_DEADLINE_SECONDS = numberFromEnv('BENCH_E2E_DEADLINE_SECONDS', 120);
+const E2E_NODE_ARGS = (process.env.BENCH_E2E_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
 
 const TARGET_RATIO = 0.5;
 const TARGET_P99_MS = 20;
+const TARGET_E2E_RATIO = 0.7;
 
-const ACCOUNT_ID = '9900000';
-const USERNAME = 'bench-user';
-const PASSWORD = 'bench-pass-0123456789';
-const APPLICATION_ID = '93de2206-9669-4e07-948d-329f4b722ee2';
-const FROM = '+19195551212';
-const TO = '+19195550199';
-
-const CONFIG_YAML = `
-accounts:
-  - id: "${ACCOUNT_ID}"
-    users:
-      - { username: ${USERNAME}, password: ${PASSWORD} }
-    applications:
-      - id: ${APPLICATION_ID}
-        name: Bench
-        numbers: ["${FROM}"]
-`;
-
-// A typical one-segment SMS: GSM-7 text of about 60 characters, one recipient, a tag.
-const REQUEST_BODY = JSON.stringify({
-  applicationId: APPLICATION_ID,
-  from: FROM,
-  to: [TO],
-  text: 'Your Pigeon verification code is 482913. It expires in 10 min',
-  tag: 'bench-otp',
-});
-const REQUEST_HEADERS = {
-  'content-type': 'application/json',
-  authorization: `Basic ${Buffer.from(`${USERNAME}:${PASSWORD}`).toString('base64')}`,
-};
-const MESSAGES_PATH = `/api/v2/users/${ACCOUNT_ID}/messages`;
+const CONFIG_YAML = accountsYaml();
 
 interface Target {
   label: string;
@@ -204,18 +192,21 @@ function countStoredMessages(dbPath: string): number {
   }
 }
 
-async function main(): Promise<number> {
+interface AcceptanceSummary {
+  /** Medians over the rounds, req/s. */
+  bare: number;
+  pigeon: number;
+  ratio: number;
+  /** Pigeon's CPU time per accepted message in the measured window, µs. */
+  pigeonCpuUs: number | undefined;
+}
+
+async function runAcceptance(dir: string): Promise<AcceptanceSummary> {
   console.log(
-    `pigeon bench: node ${process.version}, ${availableParallelism()} CPUs, ${CONNECTIONS} connections, ` +
-      `pipelining 1, warm-up ${WARMUP_SECONDS} s, then ${ROUNDS} × ${SECONDS} s per target`,
+    `\n== acceptance: ${CONNECTIONS} connections, pipelining 1, warm-up ${WARMUP_SECONDS} s, then ${ROUNDS} × ${SECONDS} s per target`,
   );
-  const load = machineLoad();
-  console.log(`machine before the bench: ${load.text}`);
-  if (load.busy) console.log('warning: other processes are using the CPU; absolute figures and even ratios will be off');
-  build();
-  tempDir = mkdtempSync(join(tmpdir(), 'pigeon-bench-'));
-  const configPath = join(tempDir, 'pigeon.yaml');
-  const dbPath = join(tempDir, 'bench.db');
+  const configPath = join(dir, 'pigeon.yaml');
+  const dbPath = join(dir, 'bench.db');
   writeFileSync(configPath, CONFIG_YAML);
   const databaseUrl = `sqlite:${dbPath}${SQLITE_QUERY ? `?${SQLITE_QUERY}` : ''}`;
   const synchronous = /synchronous=(\w+)/.exec(SQLITE_QUERY)?.[1] ?? 'full';
@@ -312,6 +303,102 @@ async function main(): Promise<number> {
   if (bare.rounds.some((m) => m.loadgenCpuPercent > 90)) {
     console.log('note: the load generator used a full core during a baseline run, so the baseline is a floor, not a ceiling');
   }
+  return {
+    bare: median(bare.rounds.map((m) => m.requestsPerSecond)),
+    pigeon: median(pigeon.rounds.map((m) => m.requestsPerSecond)),
+    ratio,
+    pigeonCpuUs: pigeon.rounds.some((m) => m.serverCpuPercent === undefined)
+      ? undefined
+      : median(pigeon.rounds.map((m) => ((m.serverCpuPercent ?? 0) * m.windowMs * 10) / m.windowResponses)),
+  };
+}
+
+function mb(value: number | undefined): string {
+  return value === undefined ? '-' : `${fixed(value, 0)} MB`;
+}
+
+function printSummary(acceptance: AcceptanceSummary | undefined, e2e: E2eResult | undefined): void {
+  const rows: string[][] = [];
+  const ofBare = (value: number | undefined) =>
+    acceptance === undefined || value === undefined ? '-' : `${fixed((100 * value) / acceptance.bare, 1)}% of bare`;
+  if (acceptance) {
+    rows.push(['bare node http: acceptance', fixed(acceptance.bare, 0), '-', '']);
+    rows.push(['pigeon --role api: acceptance', fixed(acceptance.pigeon, 0), fixed(acceptance.pigeonCpuUs, 0), ofBare(acceptance.pigeon)]);
+  }
+  let e2eRatio: number | undefined;
+  if (e2e) {
+    const sendRate = e2e.send.requestsPerSecond;
+    e2eRatio = e2e.endToEndPerSecond === undefined ? undefined : e2e.endToEndPerSecond / sendRate;
+    rows.push(['pigeon --role all: acceptance during the e2e send', fixed(sendRate, 0), '-', ofBare(sendRate)]);
+    const vsApi =
+      acceptance && e2e.endToEndPerSecond !== undefined
+        ? `, ${fixed((100 * e2e.endToEndPerSecond) / acceptance.pigeon, 1)}% of --role api`
+        : '';
+    rows.push([
+      'pigeon --role all: end-to-end (202 to terminal callback)',
+      fixed(e2e.endToEndPerSecond, 0),
+      fixed(e2e.pigeonCpuUsPerMessage, 0),
+      e2eRatio === undefined ? 'incomplete' : `${fixed(100 * e2eRatio, 1)}% of its acceptance${vsApi}`,
+    ]);
+  }
+  console.log(`\n== summary\n${formatTable(['figure', 'per second', 'pigeon CPU µs/msg', 'relative'], rows)}`);
+  if (!e2e) return;
+  const m = e2e.memory;
+  const span = (e2e.lastCallbackAt ?? e2e.send.lastResponseAt) - e2e.send.startedAt;
+  console.log(
+    `e2e: ${e2e.messages} SMS; send ${fixed((e2e.send.lastResponseAt - e2e.send.startedAt) / 1000, 1)} s ` +
+      `(p50 ${fixed(e2e.send.p50Ms, 1)} ms, p99 ${fixed(e2e.send.p99Ms, 1)} ms), first request to last terminal callback ` +
+      `${e2e.lastCallbackAt === undefined ? '-' : fixed(span / 1000, 1)} s, ` +
+      `drain after the last 202 ${e2e.drainMs === undefined ? '-' : fixed(e2e.drainMs / 1000, 1)} s`,
+  );
+  console.log(
+    `e2e CPU over the run (100% = one core): pigeon ${fixed(e2e.pigeonCpuPercent, 0)}%, ` +
+      `callback receiver ${fixed(e2e.receiverCpuPercent, 0)}%, ` +
+      `load generator during the send ${fixed(e2e.send.loadgenCpuPercent, 0)}%`,
+  );
+  console.log(
+    `e2e pigeon RSS: ${mb(m.beforeMb)} before, peak ${mb(m.peakMb)}; ` +
+      `at ${m.atShare.map((a) => `${fixed(a.share * 100, 0)}%`).join('/')} of callbacks ` +
+      `${m.atShare.map((a) => (a.mb === undefined ? '-' : fixed(a.mb, 0))).join('/')} MB`,
+  );
+  console.log(
+    `e2e memory flat (last-quarter peak within ${FLAT_TOLERANCE * 100}% of the second-quarter peak): ` +
+      `${m.flat === undefined ? 'unknown' : m.flat ? 'yes' : 'NO'} (${mb(m.lastQuarterPeakMb)} vs ${mb(m.secondQuarterPeakMb)})`,
+  );
+  console.log(
+    `target end-to-end >= ${TARGET_E2E_RATIO * 100}% of acceptance during the send: ` +
+      `${e2eRatio === undefined ? 'MISS (incomplete)' : e2eRatio >= TARGET_E2E_RATIO ? 'PASS' : 'MISS'}`,
+  );
+}
+
+async function main(): Promise<number> {
+  console.log(
+    `pigeon bench: node ${process.version}, ${availableParallelism()} CPUs, scenarios ${[...SCENARIOS].join(', ')}`,
+  );
+  const load = machineLoad();
+  console.log(`machine before the bench: ${load.text}`);
+  if (load.busy) console.log('warning: other processes are using the CPU; absolute figures and even ratios will be off');
+  build();
+  tempDir = mkdtempSync(join(tmpdir(), 'pigeon-bench-'));
+
+  const acceptance = SCENARIOS.has('acceptance') ? await runAcceptance(tempDir) : undefined;
+  let e2e: E2eResult | undefined;
+  if (SCENARIOS.has('e2e')) {
+    console.log('\n== e2e');
+    e2e = await runEndToEnd({
+      root: ROOT,
+      tempDir,
+      messages: E2E_MESSAGES,
+      connections: CONNECTIONS,
+      callbackConcurrency: E2E_CALLBACK_CONCURRENCY,
+      deliveryConcurrency: E2E_DELIVERY_CONCURRENCY,
+      deadlineSeconds: E2E_DEADLINE_SECONDS,
+      nodeArgs: E2E_NODE_ARGS,
+      sqliteQuery: SQLITE_QUERY,
+      failures,
+    });
+  }
+  printSummary(acceptance, e2e);
 
   if (failures.length > 0) {
     console.error(`\nbench FAILED:\n${failures.map((f) => `  - ${f}`).join('\n')}`);

@@ -127,3 +127,126 @@ export function runLoad(options: LoadOptions): Promise<LoadResult> {
     }, options.seconds * 1000);
   });
 }
+
+/** Wall-clock milliseconds with a fraction: comparable with timestamps taken in another process. */
+export function epochNow(): number {
+  return performance.timeOrigin + performance.now();
+}
+
+export interface AmountOptions {
+  url: string;
+  headers: Record<string, string>;
+  body: string;
+  connections: number;
+  /** Requests in all, spread over the connections; the phase ends with the last response. */
+  amount: number;
+  serverPid: number;
+  /** Called on every response, so that a sampler can follow acceptance while the phase runs. */
+  onResponse?: (statusCode: number) => void;
+  /** The phase is abandoned when no response came for this long (a hung or crashed server). */
+  stallSeconds?: number;
+}
+
+export interface AmountResult {
+  responses2xx: number;
+  non2xx: number;
+  statusCounts: Record<string, number>;
+  errors: number;
+  timeouts: number;
+  /** True when the phase was abandoned because responses stopped coming. */
+  stalled: boolean;
+  /** Epoch milliseconds (with a fraction) of the first request and the last response, comparable across processes. */
+  startedAt: number;
+  lastResponseAt: number;
+  /** Responses over the first request to the last response: ramp-up and tail included, as the end-to-end figure has them. */
+  requestsPerSecond: number;
+  p50Ms: number;
+  p99Ms: number;
+  maxMs: number;
+  serverCpuPercent: number | undefined;
+  loadgenCpuPercent: number;
+}
+
+/**
+ * A fixed number of requests rather than a fixed time. No drain is needed here: autocannon lets each
+ * connection stop after the response to its last request, so nothing is cut mid-flight.
+ */
+export function runAmount(options: AmountOptions): Promise<AmountResult> {
+  return new Promise<AmountResult>((resolve, reject) => {
+    const latencies: number[] = [];
+    let responses = 0;
+    let end: { at: number; serverCpu: number | undefined; loadgenCpu: number } | undefined;
+    let stalled = false;
+    let lastResponse = performance.now();
+
+    const serverCpuStart = processCpuMs(options.serverPid);
+    const loadgenCpuStart = process.cpuUsage();
+    // autocannon reports its result only at its next one-second sample tick, so the end is taken at
+    // the last response instead; the callback is the fallback when errors kept that from coming.
+    const markEnd = () => {
+      const used = process.cpuUsage(loadgenCpuStart);
+      end ??= { at: epochNow(), serverCpu: processCpuMs(options.serverPid), loadgenCpu: (used.user + used.system) / 1000 };
+    };
+    const startedAt = epochNow();
+    const instance = autocannon(
+      {
+        url: options.url,
+        method: 'POST',
+        headers: options.headers,
+        body: options.body,
+        connections: options.connections,
+        pipelining: 1,
+        amount: options.amount,
+        // The default 10 s would count a slow 202 as an error, and the request it stood for as lost.
+        timeout: 60,
+      },
+      (err, result) => {
+        clearInterval(watchdog);
+        if (err) {
+          reject(err instanceof Error ? err : new Error(String(err)));
+          return;
+        }
+        markEnd();
+        const last = end as NonNullable<typeof end>;
+        const statusCounts: Record<string, number> = {};
+        for (const [code, stat] of Object.entries(result.statusCodeStats ?? {})) statusCounts[code] = stat.count ?? 0;
+        const sorted = Float64Array.from(latencies).sort();
+        const elapsedMs = last.at - startedAt;
+        const cpu = (used: number) => (100 * used) / elapsedMs;
+        resolve({
+          responses2xx: result['2xx'],
+          non2xx: result.non2xx,
+          statusCounts,
+          errors: result.errors,
+          timeouts: result.timeouts,
+          stalled,
+          startedAt,
+          lastResponseAt: last.at,
+          requestsPerSecond: (responses * 1000) / elapsedMs,
+          p50Ms: percentile(sorted, 50),
+          p99Ms: percentile(sorted, 99),
+          maxMs: sorted.length > 0 ? (sorted[sorted.length - 1] ?? Number.NaN) : Number.NaN,
+          serverCpuPercent:
+            serverCpuStart !== undefined && last.serverCpu !== undefined ? cpu(last.serverCpu - serverCpuStart) : undefined,
+          loadgenCpuPercent: cpu(last.loadgenCpu),
+        });
+      },
+    );
+
+    instance.on('response', (_client, statusCode, _bytes, responseTime) => {
+      latencies.push(responseTime);
+      responses += 1;
+      lastResponse = performance.now();
+      options.onResponse?.(statusCode);
+      if (responses === options.amount) markEnd();
+    });
+
+    // With `amount`, autocannon keeps reconnecting to a dead server for ever: this is the only way out.
+    const stallMs = (options.stallSeconds ?? 30) * 1000;
+    const watchdog = setInterval(() => {
+      if (performance.now() - lastResponse < stallMs) return;
+      stalled = true;
+      instance.stop();
+    }, 1000);
+  });
+}

@@ -1,0 +1,484 @@
+// The end-to-end scenario of `npm run bench`: Pigeon in its default role (API, delivery worker,
+// simulated carrier and callback worker in one process) takes a fixed number of SMS as fast as the
+// load generator's connections send them, and the run ends when the customer's callback endpoint (a
+// separate child process) has received the terminal callback of every one. Acceptance alone says how
+// fast Pigeon promises; this says whether it keeps its promises as fast, and whether memory stays
+// bounded while it catches up.
+import Database from 'better-sqlite3';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { processCpuMs, startChild, type ChildServer } from './child.js';
+import { accountsYaml, MESSAGES_PATH, REQUEST_BODY, REQUEST_HEADERS } from './fixture.js';
+import { epochNow, runAmount, type AmountResult } from './load.js';
+import { fixed, formatTable } from './table.js';
+
+export interface E2eOptions {
+  root: string;
+  tempDir: string;
+  messages: number;
+  connections: number;
+  callbackConcurrency: number;
+  /** delivery.concurrency; undefined leaves Pigeon's default. */
+  deliveryConcurrency: number | undefined;
+  /** How long after the last 202 the callbacks may take before the bench fails. */
+  deadlineSeconds: number;
+  nodeArgs: string[];
+  sqliteQuery: string;
+  /** Where problems that fail the bench go. */
+  failures: string[];
+}
+
+export interface E2eResult {
+  messages: number;
+  send: AmountResult;
+  /** Epoch ms of the last distinct terminal callback the receiver counted; undefined when they did not all come. */
+  lastCallbackAt: number | undefined;
+  /** Terminal callbacks received for the measured messages (distinct recipients). */
+  callbacks: number;
+  endToEndPerSecond: number | undefined;
+  drainMs: number | undefined;
+  pigeonCpuPercent: number | undefined;
+  /**
+   * Pigeon's CPU time over the run per message, in µs: accepting, delivering and calling back one
+   * message. Other processes on the machine stretch the run but barely change this, so it is the
+   * figure to compare between runs on a busy machine.
+   */
+  pigeonCpuUsPerMessage: number | undefined;
+  receiverCpuPercent: number | undefined;
+  memory: MemoryFigures;
+}
+
+interface MemoryFigures {
+  beforeMb: number | undefined;
+  peakMb: number | undefined;
+  atShare: Array<{ share: number; mb: number | undefined }>;
+  secondQuarterPeakMb: number | undefined;
+  lastQuarterPeakMb: number | undefined;
+  flat: boolean | undefined;
+}
+
+interface ReceiverStats {
+  requests: number;
+  badBodies: number;
+  byType: Record<string, number>;
+  terminal: number;
+  duplicates: number;
+  firstTerminalAt: number | null;
+  lastTerminalAt: number | null;
+  rssKb: number;
+}
+
+interface Sample {
+  /** Epoch ms. */
+  at: number;
+  rssKb: number | undefined;
+  pigeonCpuMs: number | undefined;
+  accepted: number;
+  /** Handed to the carrier, from the admin API's worker counters; undefined when the call failed. */
+  submitted: number | undefined;
+  callbacks: number | undefined;
+}
+
+const SAMPLE_MS = 500;
+// While waiting for the last callbacks the receiver is asked more often than memory is sampled,
+// so that the wait ends soon after the last one; the end-to-end time itself is the receiver's timestamp.
+const COMPLETION_POLL_MS = 100;
+// A run whose callback count has not moved for this long is stuck, whatever the deadline says.
+const STALL_MS = 30_000;
+const ADMIN_TOKEN = 'bench-admin-token-0123456789';
+const MB = 1024;
+/** Memory counts as flat when the last quarter's peak RSS is at most this much above the second quarter's. */
+export const FLAT_TOLERANCE = 0.15;
+
+/** Resident set size in kB, from /proc (Linux); undefined elsewhere or once the process is gone. */
+export function rssKb(pid: number): number | undefined {
+  try {
+    const match = /^VmRSS:\s+(\d+)\s+kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return match ? Number(match[1]) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+async function getJson<T>(url: string, headers: Record<string, string> = {}): Promise<T | undefined> {
+  try {
+    const response = await fetch(url, { headers, signal: AbortSignal.timeout(2000) });
+    if (!response.ok) return undefined;
+    return (await response.json()) as T;
+  } catch {
+    return undefined;
+  }
+}
+
+async function receiverStats(receiver: ChildServer): Promise<ReceiverStats> {
+  const stats = await getJson<ReceiverStats>(`${receiver.url}/stats`);
+  if (!stats) throw new Error('the callback receiver did not answer GET /stats');
+  return stats;
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+function configYaml(callbackUrl: string, options: E2eOptions): string {
+  // Zero carrier latency and no rate limits (the defaults): what is measured is Pigeon's own work per message.
+  const delivery = options.deliveryConcurrency === undefined ? '' : `delivery: { concurrency: ${options.deliveryConcurrency} }\n`;
+  return `
+admin: { token: ${ADMIN_TOKEN} }
+simulator: { latencyMs: 0 }
+callbacks: { concurrency: ${options.callbackConcurrency} }
+${delivery}${accountsYaml(callbackUrl)}`;
+}
+
+/** One message through the whole path before the load, so that a broken set-up fails in seconds with a reason. */
+async function smoke(pigeon: ChildServer, receiver: ChildServer): Promise<void> {
+  const response = await fetch(`${pigeon.url}${MESSAGES_PATH}`, { method: 'POST', headers: REQUEST_HEADERS, body: REQUEST_BODY });
+  const text = await response.text();
+  if (response.status !== 202) throw new Error(`e2e smoke request answered ${response.status}, expected 202: ${text}`);
+  const deadline = Date.now() + 30_000;
+  while ((await receiverStats(receiver)).terminal < 1) {
+    if (Date.now() > deadline) throw new Error('e2e smoke message: no terminal callback within 30 s');
+    await sleep(50);
+  }
+}
+
+class Sampler {
+  readonly samples: Sample[] = [];
+  accepted = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private busy: Promise<unknown> | undefined;
+
+  constructor(
+    private readonly pigeon: ChildServer,
+    private readonly receiver: ChildServer,
+    /** Terminal callbacks counted before the run (the smoke message's), subtracted from every sample. */
+    private readonly baseline: number,
+  ) {}
+
+  start(): void {
+    this.timer = setInterval(() => {
+      this.busy ??= this.sample().finally(() => {
+        this.busy = undefined;
+      });
+    }, SAMPLE_MS);
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    await this.busy;
+  }
+
+  async sample(): Promise<Sample> {
+    const rss = rssKb(this.pigeon.pid);
+    const pigeonCpuMs = processCpuMs(this.pigeon.pid);
+    const accepted = this.accepted;
+    const [stats, status] = await Promise.all([
+      getJson<ReceiverStats>(`${this.receiver.url}/stats`),
+      getJson<{ delivery?: { submitted?: number } }>(`${this.pigeon.url}/admin/v1/status`, { authorization: `Bearer ${ADMIN_TOKEN}` }),
+    ]);
+    const sample: Sample = {
+      at: epochNow(),
+      rssKb: rss,
+      pigeonCpuMs,
+      accepted,
+      // The smoke message was submitted too.
+      submitted: status?.delivery?.submitted === undefined ? undefined : status.delivery.submitted - 1,
+      callbacks: stats === undefined ? undefined : stats.terminal - this.baseline,
+    };
+    this.samples.push(sample);
+    return sample;
+  }
+}
+
+function peak(samples: readonly Sample[]): number | undefined {
+  const values = samples.map((s) => s.rssKb).filter((v): v is number => v !== undefined);
+  return values.length > 0 ? Math.max(...values) / MB : undefined;
+}
+
+function memoryFigures(
+  samples: readonly Sample[],
+  before: number | undefined,
+  start: number,
+  end: number | undefined,
+  total: number,
+): MemoryFigures {
+  const atShare = [0.1, 0.5, 0.9, 1].map((share) => {
+    const reached = samples.find((s) => s.callbacks !== undefined && s.callbacks >= share * total && s.rssKb !== undefined);
+    return { share, mb: reached?.rssKb === undefined ? undefined : reached.rssKb / MB };
+  });
+  const span = (end ?? samples.at(-1)?.at ?? start) - start;
+  const quarter = (q: number) => samples.filter((s) => s.at >= start + (span * (q - 1)) / 4 && s.at <= start + (span * q) / 4);
+  const second = peak(quarter(2));
+  const last = peak(quarter(4));
+  return {
+    beforeMb: before === undefined ? undefined : before / MB,
+    peakMb: peak(samples),
+    atShare,
+    secondQuarterPeakMb: second,
+    lastQuarterPeakMb: last,
+    flat: second === undefined || last === undefined ? undefined : last <= second * (1 + FLAT_TOLERANCE),
+  };
+}
+
+interface StoredCounts {
+  outbound: number;
+  recipients: number;
+  delivered: number;
+  otherStatuses: string;
+  queued: number;
+  outbox: number;
+  outboxDelivered: number;
+  outboxOther: string;
+  receiptsOwed: number;
+  unsettledRefs: number;
+}
+
+function storedCounts(dbPath: string): StoredCounts {
+  const db = new Database(dbPath, { readonly: true, fileMustExist: true });
+  try {
+    const n = (sql: string) => (db.prepare(sql).get() as { n: number }).n;
+    const groups = (sql: string) =>
+      (db.prepare(sql).all() as Array<{ k: string; n: number }>).map((r) => `${r.k}×${r.n}`).join(', ');
+    return {
+      outbound: n("SELECT count(*) AS n FROM messages WHERE direction = 'out'"),
+      recipients: n("SELECT count(*) AS n FROM message_recipients WHERE direction = 'OUTBOUND'"),
+      delivered: n("SELECT count(*) AS n FROM message_recipients WHERE direction = 'OUTBOUND' AND status = 'DELIVERED'"),
+      otherStatuses: groups(
+        "SELECT status AS k, count(*) AS n FROM message_recipients WHERE direction = 'OUTBOUND' AND status <> 'DELIVERED' GROUP BY status",
+      ),
+      queued: n('SELECT count(*) AS n FROM delivery_queue'),
+      outbox: n('SELECT count(*) AS n FROM callback_outbox'),
+      outboxDelivered: n("SELECT count(*) AS n FROM callback_outbox WHERE state = 'delivered'"),
+      outboxOther: groups(
+        "SELECT event_type || '/' || state AS k, count(*) AS n FROM callback_outbox WHERE state <> 'delivered' GROUP BY event_type, state",
+      ),
+      receiptsOwed: n('SELECT count(*) AS n FROM simulator_receipts'),
+      unsettledRefs: n('SELECT count(*) AS n FROM carrier_refs WHERE settled = 0'),
+    };
+  } finally {
+    db.close();
+  }
+}
+
+function verifyStore(dbPath: string, acknowledged: number, failures: string[]): void {
+  const c = storedCounts(dbPath);
+  const check = (ok: boolean, what: string) => {
+    if (!ok) failures.push(`e2e database: ${what}`);
+    return ok ? 'ok' : 'WRONG';
+  };
+  const line = (label: string, value: string, ok: boolean, problem: string) =>
+    console.log(`  ${label.padEnd(40)} ${value}: ${check(ok, problem)}`);
+  console.log(`e2e database (${acknowledged} messages acknowledged with 202, smoke included):`);
+  line('outbound messages', String(c.outbound), c.outbound === acknowledged, `${c.outbound} outbound messages, ${acknowledged} acknowledged`);
+  line(
+    'recipients DELIVERED',
+    `${c.delivered} of ${c.recipients}`,
+    c.delivered === acknowledged && c.recipients === acknowledged,
+    `${c.delivered} of ${c.recipients} recipients DELIVERED (${c.otherStatuses || 'no other status'}), ${acknowledged} expected`,
+  );
+  line('delivery_queue rows', String(c.queued), c.queued === 0, `${c.queued} rows left in delivery_queue`);
+  // An SMS has no message-sending callback: one terminal callback per message.
+  line(
+    'callback_outbox delivered',
+    `${c.outboxDelivered} of ${c.outbox}`,
+    c.outbox === acknowledged && c.outboxDelivered === c.outbox,
+    `callback_outbox holds ${c.outbox} rows, ${c.outboxDelivered} delivered (${c.outboxOther || 'no other state'}), ${acknowledged} expected`,
+  );
+  line(
+    'receipts owed / unsettled carrier refs',
+    `${c.receiptsOwed} / ${c.unsettledRefs}`,
+    c.receiptsOwed === 0 && c.unsettledRefs === 0,
+    `${c.receiptsOwed} simulator receipts still owed, ${c.unsettledRefs} carrier refs unsettled`,
+  );
+}
+
+function printSamples(samples: readonly Sample[], start: number, total: number): void {
+  if (samples.length === 0) return;
+  // About a dozen rows spread over the run, always with the last one.
+  const step = Math.max(1, Math.ceil(samples.length / 12));
+  const shown = samples.filter((_, i) => i % step === 0 || i === samples.length - 1);
+  const rows = shown.map((s) => {
+    const i = samples.indexOf(s);
+    const previous = samples[i - step] ?? samples[i - 1];
+    const cpu =
+      previous && previous !== s && s.pigeonCpuMs !== undefined && previous.pigeonCpuMs !== undefined
+        ? (100 * (s.pigeonCpuMs - previous.pigeonCpuMs)) / (s.at - previous.at)
+        : undefined;
+    const waiting = s.submitted === undefined ? undefined : s.accepted - s.submitted;
+    const inFlight = s.submitted === undefined || s.callbacks === undefined ? undefined : s.submitted - s.callbacks;
+    return [
+      fixed((s.at - start) / 1000, 1),
+      String(s.accepted),
+      s.submitted === undefined ? '-' : String(s.submitted),
+      s.callbacks === undefined ? '-' : `${s.callbacks} (${fixed((100 * s.callbacks) / total, 0)}%)`,
+      s.callbacks === undefined ? '-' : String(s.accepted - s.callbacks),
+      waiting === undefined ? '-' : String(waiting),
+      inFlight === undefined ? '-' : String(inFlight),
+      s.rssKb === undefined ? '-' : fixed(s.rssKb / MB, 0),
+      fixed(cpu, 0),
+    ];
+  });
+  console.log(
+    `\n${formatTable(
+      ['t s', 'accepted', 'submitted', 'callbacks', 'backlog', 'queued', 'sent, no callback', 'RSS MB', 'pigeon CPU %'],
+      rows,
+    )}`,
+  );
+  console.log('  backlog = accepted − callbacks = queued (accepted, not yet handed to the carrier) + sent, no callback yet');
+}
+
+export async function runEndToEnd(options: E2eOptions): Promise<E2eResult> {
+  const { failures } = options;
+  const configPath = join(options.tempDir, 'pigeon-e2e.yaml');
+  const dbPath = join(options.tempDir, 'e2e.db');
+  const databaseUrl = `sqlite:${dbPath}${options.sqliteQuery ? `?${options.sqliteQuery}` : ''}`;
+
+  const servers: ChildServer[] = [];
+  let acknowledged = 0;
+  try {
+    const receiver = await startChild({
+      name: 'callback-receiver',
+      args: [join(options.root, 'bench/callback-receiver.mjs')],
+      env: { ...process.env, PORT: '0', HOST: '127.0.0.1' },
+      cwd: options.root,
+    });
+    servers.push(receiver);
+    writeFileSync(configPath, configYaml(`${receiver.url}/callbacks`, options));
+    const pigeon = await startChild({
+      name: 'pigeon (e2e)',
+      args: [...options.nodeArgs, join(options.root, 'bin/pigeon.js'), 'serve'],
+      env: {
+        ...process.env,
+        PIGEON_CONFIG: configPath,
+        DATABASE_URL: databaseUrl,
+        PORT: '0',
+        HOST: '127.0.0.1',
+        PIGEON_LOG_LEVEL: 'info',
+        PIGEON_ROLE: 'all',
+      },
+      cwd: options.root,
+      readyTimeoutMs: 60_000,
+    });
+    servers.push(pigeon);
+
+    await smoke(pigeon, receiver);
+    acknowledged += 1;
+    const baseline = (await receiverStats(receiver)).terminal;
+    const sampler = new Sampler(pigeon, receiver, baseline);
+    const before = rssKb(pigeon.pid);
+    const receiverCpuStart = processCpuMs(receiver.pid);
+    const pigeonCpuStart = processCpuMs(pigeon.pid);
+
+    console.log(
+      `e2e: ${options.messages} SMS at ${options.connections} connections to pigeon (role all, simulator latency 0, ` +
+        `delivery concurrency ${options.deliveryConcurrency ?? 'default'}, callback concurrency ${options.callbackConcurrency}), ` +
+        'then waiting for every terminal callback',
+    );
+    sampler.start();
+    const send = await runAmount({
+      url: `${pigeon.url}${MESSAGES_PATH}`,
+      headers: REQUEST_HEADERS,
+      body: REQUEST_BODY,
+      connections: options.connections,
+      amount: options.messages,
+      serverPid: pigeon.pid,
+      onResponse: (status) => {
+        if (status === 202) sampler.accepted += 1;
+      },
+    });
+    acknowledged += send.responses2xx;
+    const others = Object.entries(send.statusCounts).filter(([code]) => code !== '202');
+    if (others.length > 0 || send.non2xx > 0) {
+      failures.push(`e2e send: responses other than 202: ${others.map(([c, n]) => `${c}×${n}`).join(', ')}`);
+    }
+    if (send.errors > 0) failures.push(`e2e send: ${send.errors} connection errors (${send.timeouts} timeouts)`);
+    if (send.stalled) failures.push(`e2e send: no response for 30 s after ${send.responses2xx + send.non2xx} responses; abandoned`);
+    console.log(
+      `e2e: ${send.responses2xx} accepted in ${fixed((send.lastResponseAt - send.startedAt) / 1000, 1)} s; waiting for callbacks ` +
+        `(deadline ${options.deadlineSeconds} s after the last 202)`,
+    );
+
+    // Every 202 must end in a terminal callback, so the target is what was acknowledged, not what was asked.
+    const expected = send.responses2xx;
+    const deadline = send.lastResponseAt + options.deadlineSeconds * 1000;
+    let stats = await receiverStats(receiver);
+    let progressAt = epochNow();
+    let lastCount = stats.terminal;
+    while (stats.terminal - baseline < expected) {
+      const now = epochNow();
+      if (now > deadline) {
+        failures.push(
+          `e2e: ${stats.terminal - baseline} of ${expected} terminal callbacks within ${options.deadlineSeconds} s of the last 202`,
+        );
+        break;
+      }
+      if (now - progressAt > STALL_MS) {
+        failures.push(`e2e: stuck at ${stats.terminal - baseline} of ${expected} terminal callbacks, none for ${STALL_MS / 1000} s`);
+        break;
+      }
+      await sleep(COMPLETION_POLL_MS);
+      stats = await receiverStats(receiver);
+      if (stats.terminal !== lastCount) {
+        lastCount = stats.terminal;
+        progressAt = epochNow();
+      }
+    }
+    const complete = stats.terminal - baseline >= expected;
+    const doneAt = epochNow();
+    const pigeonCpuEnd = processCpuMs(pigeon.pid);
+    const receiverCpuEnd = processCpuMs(receiver.pid);
+    await sampler.stop();
+    // The state at completion, for "RSS at 100%" and the last row of the table.
+    await sampler.sample();
+
+    // Pigeon stops first: it records the attempts of callbacks already answered, and anything it sends
+    // while stopping (a duplicate, say) is still counted by the receiver.
+    const pigeonExit = await pigeon.stop(30_000);
+    if (pigeonExit !== 0) failures.push(`pigeon (e2e) exited with code ${pigeonExit} on SIGTERM`);
+    const final = await receiverStats(receiver);
+
+    const lastCallbackAt = complete && stats.lastTerminalAt !== null ? stats.lastTerminalAt : undefined;
+    const elapsed = (ms: number) => ms - send.startedAt;
+    const cpuPercent = (startMs: number | undefined, endMs: number | undefined) =>
+      startMs === undefined || endMs === undefined ? undefined : (100 * (endMs - startMs)) / elapsed(doneAt);
+    const result: E2eResult = {
+      messages: expected,
+      send,
+      lastCallbackAt,
+      callbacks: final.terminal - baseline,
+      endToEndPerSecond: lastCallbackAt === undefined ? undefined : (expected * 1000) / elapsed(lastCallbackAt),
+      drainMs: lastCallbackAt === undefined ? undefined : lastCallbackAt - send.lastResponseAt,
+      pigeonCpuPercent: cpuPercent(pigeonCpuStart, pigeonCpuEnd),
+      pigeonCpuUsPerMessage:
+        pigeonCpuStart === undefined || pigeonCpuEnd === undefined || !complete
+          ? undefined
+          : ((pigeonCpuEnd - pigeonCpuStart) * 1000) / expected,
+      receiverCpuPercent: cpuPercent(receiverCpuStart, receiverCpuEnd),
+      memory: memoryFigures(sampler.samples, before, send.startedAt, lastCallbackAt, expected),
+    };
+
+    printSamples(sampler.samples, send.startedAt, expected);
+    const types = Object.entries(final.byType).map(([type, n]) => `${type} ${n}`).join(', ');
+    console.log(
+      `\ncallback receiver: ${final.requests} requests; events: ${types}; ` +
+        `${final.terminal} distinct recipients ended (smoke included), ${final.duplicates} duplicate terminal events`,
+    );
+    if (final.badBodies > 0) failures.push(`e2e: the callback receiver got ${final.badBodies} bodies that were not JSON arrays`);
+    const failedCallbacks = final.byType['message-failed'] ?? 0;
+    if (failedCallbacks > 0) failures.push(`e2e: ${failedCallbacks} message-failed callbacks; the simulator was set to deliver everything`);
+    if (final.terminal - baseline !== expected && complete) {
+      failures.push(`e2e: ${final.terminal - baseline} distinct terminal callbacks, ${expected} expected`);
+    }
+    const receiverExit = await receiver.stop();
+    if (receiverExit !== 0) failures.push(`callback-receiver exited with code ${receiverExit} on SIGTERM`);
+    for (const server of servers) {
+      if (server.complaints.length > 0) {
+        console.log(`${server.name} logged ${server.complaints.length} warning/error line(s); first ones:`);
+        for (const line of server.complaints.slice(0, 5)) console.log(`  ${line}`);
+      }
+    }
+    verifyStore(dbPath, acknowledged, failures);
+    return result;
+  } finally {
+    // Only on the way out of an error: both have been stopped and checked above otherwise.
+    for (const server of servers) await server.stop();
+  }
+}
