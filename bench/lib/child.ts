@@ -1,11 +1,12 @@
 // Servers under test run as child processes so that they never share an event loop (or a core's
 // worth of scheduling) with the load generator in the bench process.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 
 export interface ChildServer {
   readonly name: string;
+  /** '' for a Pigeon worker process, which serves no HTTP. */
   readonly url: string;
   readonly pid: number;
   /** Log lines at pino level warn (40) or above, or lines that are not JSON at all. */
@@ -34,7 +35,8 @@ export interface StartOptions {
 
 /**
  * Starts `node ...args` and resolves once it prints a JSON line with a `url` and a `msg` ending in
- * "listening" (Pigeon's start-up log line and the bare server's both have that shape).
+ * "listening" (Pigeon's start-up log line and the bare server's both have that shape), or Pigeon's
+ * "pigeon worker running" line (a `--role worker` process, which does not listen).
  */
 export function startChild(options: StartOptions): Promise<ChildServer> {
   const child = spawn(process.execPath, options.args, {
@@ -84,10 +86,11 @@ export function startChild(options: StartOptions): Promise<ChildServer> {
       }
       const entry = parsed as { msg?: unknown; url?: unknown; level?: unknown };
       if (typeof entry.level === 'number' && entry.level >= 40) complaints.push(line);
-      if (!ready && typeof entry.url === 'string' && typeof entry.msg === 'string' && entry.msg.endsWith('listening')) {
+      const listening = typeof entry.url === 'string' && typeof entry.msg === 'string' && entry.msg.endsWith('listening');
+      if (!ready && (listening || entry.msg === 'pigeon worker running')) {
         ready = true;
         clearTimeout(timer);
-        const url = entry.url;
+        const url = listening ? (entry.url as string) : '';
         resolve({
           name: options.name,
           url,
@@ -124,4 +127,42 @@ export function processCpuMs(pid: number): number | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** CPU time of several processes together (a deployment of API and worker processes); undefined if any cannot be read. */
+export function processesCpuMs(pids: readonly number[]): number | undefined {
+  let total = 0;
+  for (const pid of pids) {
+    const used = processCpuMs(pid);
+    if (used === undefined) return undefined;
+    total += used;
+  }
+  return total;
+}
+
+/**
+ * CPU time of the PostgreSQL server so far: every process named `postgres`, the postmaster and its
+ * backends alike. A backend that starts inside a measured window counts from zero and one that ends
+ * takes its time with it, so a window's difference is a floor; Pigeon's pools keep their
+ * connections, so in practice it is close.
+ */
+export function postgresCpuMs(): number | undefined {
+  let pids: number[];
+  try {
+    pids = readdirSync('/proc')
+      .filter((name) => /^\d+$/.test(name))
+      .map(Number)
+      .filter((pid) => {
+        try {
+          return readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'postgres';
+        } catch {
+          return false;
+        }
+      });
+  } catch {
+    return undefined;
+  }
+  let total = 0;
+  for (const pid of pids) total += processCpuMs(pid) ?? 0;
+  return pids.length > 0 ? total : undefined;
 }

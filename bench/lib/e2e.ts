@@ -1,18 +1,23 @@
-// The end-to-end scenario of `npm run bench`: Pigeon in its default role (API, delivery worker,
-// simulated carrier and callback worker in one process) takes a fixed number of SMS as fast as the
+// The end-to-end scenario of `npm run bench`: a Pigeon deployment (one process in its default role
+// on SQLite, or API and worker processes on PostgreSQL) takes a fixed number of SMS as fast as the
 // load generator's connections send them, and the run ends when the customer's callback endpoint (a
 // separate child process) has received the terminal callback of every one. Acceptance alone says how
 // fast Pigeon promises; this says whether it keeps its promises as fast, and whether memory stays
 // bounded while it catches up.
-import Database from 'better-sqlite3';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { processCpuMs, startChild, type ChildServer } from './child.js';
+import { postgresCpuMs, processCpuMs, processesCpuMs, startChild, type ChildServer } from './child.js';
+import { createBenchDatabase, type BenchDatabase, type Engine } from './databases.js';
 import { accountsYaml, MESSAGES_PATH, REQUEST_BODY, REQUEST_HEADERS } from './fixture.js';
 import { epochNow, runAmount, type AmountResult } from './load.js';
+import { startDeployment, type Deployment, type DeploymentShape } from './pigeon.js';
 import { fixed, formatTable } from './table.js';
 
 export interface E2eOptions {
+  /** What the report calls this deployment, e.g. "sqlite, 1 process (role all)". */
+  label: string;
+  engine: Engine;
+  shape: DeploymentShape;
   root: string;
   tempDir: string;
   messages: number;
@@ -29,6 +34,7 @@ export interface E2eOptions {
 }
 
 export interface E2eResult {
+  label: string;
   messages: number;
   send: AmountResult;
   /** Epoch ms of the last distinct terminal callback the receiver counted; undefined when they did not all come. */
@@ -45,6 +51,8 @@ export interface E2eResult {
    */
   pigeonCpuUsPerMessage: number | undefined;
   receiverCpuPercent: number | undefined;
+  /** The PostgreSQL server's CPU over the run; undefined on SQLite, which runs inside Pigeon. */
+  databaseCpuPercent: number | undefined;
   memory: MemoryFigures;
 }
 
@@ -74,7 +82,10 @@ interface Sample {
   rssKb: number | undefined;
   pigeonCpuMs: number | undefined;
   accepted: number;
-  /** Handed to the carrier, from the admin API's worker counters; undefined when the call failed. */
+  /**
+   * Handed to the carrier, from the admin API's worker counters; undefined when the call failed or
+   * the deployment's workers serve no HTTP (separate worker processes).
+   */
   submitted: number | undefined;
   callbacks: number | undefined;
 }
@@ -98,6 +109,17 @@ export function rssKb(pid: number): number | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** The deployment's memory: the RSS of all its processes together. */
+function totalRssKb(processes: readonly ChildServer[]): number | undefined {
+  let total = 0;
+  for (const process of processes) {
+    const rss = rssKb(process.pid);
+    if (rss === undefined) return undefined;
+    total += rss;
+  }
+  return total;
 }
 
 async function getJson<T>(url: string, headers: Record<string, string> = {}): Promise<T | undefined> {
@@ -128,16 +150,22 @@ callbacks: { concurrency: ${options.callbackConcurrency} }
 ${delivery}${accountsYaml(callbackUrl)}`;
 }
 
-/** One message through the whole path before the load, so that a broken set-up fails in seconds with a reason. */
-async function smoke(pigeon: ChildServer, receiver: ChildServer): Promise<void> {
-  const response = await fetch(`${pigeon.url}${MESSAGES_PATH}`, { method: 'POST', headers: REQUEST_HEADERS, body: REQUEST_BODY });
-  const text = await response.text();
-  if (response.status !== 202) throw new Error(`e2e smoke request answered ${response.status}, expected 202: ${text}`);
+/**
+ * One message through each API process and the whole path before the load, so that a broken set-up
+ * fails in seconds with a reason. Resolves with the number of messages sent.
+ */
+async function smoke(deployment: Deployment, receiver: ChildServer): Promise<number> {
+  for (const api of deployment.apis) {
+    const response = await fetch(`${api.url}${MESSAGES_PATH}`, { method: 'POST', headers: REQUEST_HEADERS, body: REQUEST_BODY });
+    const text = await response.text();
+    if (response.status !== 202) throw new Error(`e2e smoke request to ${api.name} answered ${response.status}, expected 202: ${text}`);
+  }
   const deadline = Date.now() + 30_000;
-  while ((await receiverStats(receiver)).terminal < 1) {
-    if (Date.now() > deadline) throw new Error('e2e smoke message: no terminal callback within 30 s');
+  while ((await receiverStats(receiver)).terminal < deployment.apis.length) {
+    if (Date.now() > deadline) throw new Error('e2e smoke messages: not every terminal callback within 30 s');
     await sleep(50);
   }
+  return deployment.apis.length;
 }
 
 class Sampler {
@@ -147,10 +175,14 @@ class Sampler {
   private busy: Promise<unknown> | undefined;
 
   constructor(
-    private readonly pigeon: ChildServer,
+    private readonly deployment: Deployment,
+    /** Where the worker counters are read, when one process both serves HTTP and delivers. */
+    private readonly statusUrl: string | undefined,
     private readonly receiver: ChildServer,
-    /** Terminal callbacks counted before the run (the smoke message's), subtracted from every sample. */
+    /** Terminal callbacks counted before the run (the smoke messages'), subtracted from every sample. */
     private readonly baseline: number,
+    /** Smoke messages, submitted before the run: subtracted from the worker counter. */
+    private readonly smokeMessages: number,
   ) {}
 
   start(): void {
@@ -167,20 +199,21 @@ class Sampler {
   }
 
   async sample(): Promise<Sample> {
-    const rss = rssKb(this.pigeon.pid);
-    const pigeonCpuMs = processCpuMs(this.pigeon.pid);
+    const rss = totalRssKb(this.deployment.processes);
+    const pigeonCpuMs = processesCpuMs(this.deployment.processes.map((p) => p.pid));
     const accepted = this.accepted;
     const [stats, status] = await Promise.all([
       getJson<ReceiverStats>(`${this.receiver.url}/stats`),
-      getJson<{ delivery?: { submitted?: number } }>(`${this.pigeon.url}/admin/v1/status`, { authorization: `Bearer ${ADMIN_TOKEN}` }),
+      this.statusUrl === undefined
+        ? undefined
+        : getJson<{ delivery?: { submitted?: number } }>(this.statusUrl, { authorization: `Bearer ${ADMIN_TOKEN}` }),
     ]);
     const sample: Sample = {
       at: epochNow(),
       rssKb: rss,
       pigeonCpuMs,
       accepted,
-      // The smoke message was submitted too.
-      submitted: status?.delivery?.submitted === undefined ? undefined : status.delivery.submitted - 1,
+      submitted: status?.delivery?.submitted === undefined ? undefined : status.delivery.submitted - this.smokeMessages,
       callbacks: stats === undefined ? undefined : stats.terminal - this.baseline,
     };
     this.samples.push(sample);
@@ -231,42 +264,35 @@ interface StoredCounts {
   unsettledRefs: number;
 }
 
-function storedCounts(dbPath: string): StoredCounts {
-  const db = new Database(dbPath, { readonly: true, fileMustExist: true });
-  try {
-    const n = (sql: string) => (db.prepare(sql).get() as { n: number }).n;
-    const groups = (sql: string) =>
-      (db.prepare(sql).all() as Array<{ k: string; n: number }>).map((r) => `${r.k}×${r.n}`).join(', ');
-    return {
-      outbound: n("SELECT count(*) AS n FROM messages WHERE direction = 'out'"),
-      recipients: n("SELECT count(*) AS n FROM message_recipients WHERE direction = 'OUTBOUND'"),
-      delivered: n("SELECT count(*) AS n FROM message_recipients WHERE direction = 'OUTBOUND' AND status = 'DELIVERED'"),
-      otherStatuses: groups(
-        "SELECT status AS k, count(*) AS n FROM message_recipients WHERE direction = 'OUTBOUND' AND status <> 'DELIVERED' GROUP BY status",
-      ),
-      queued: n('SELECT count(*) AS n FROM delivery_queue'),
-      outbox: n('SELECT count(*) AS n FROM callback_outbox'),
-      outboxDelivered: n("SELECT count(*) AS n FROM callback_outbox WHERE state = 'delivered'"),
-      outboxOther: groups(
-        "SELECT event_type || '/' || state AS k, count(*) AS n FROM callback_outbox WHERE state <> 'delivered' GROUP BY event_type, state",
-      ),
-      receiptsOwed: n('SELECT count(*) AS n FROM simulator_receipts'),
-      unsettledRefs: n('SELECT count(*) AS n FROM carrier_refs WHERE settled = 0'),
-    };
-  } finally {
-    db.close();
-  }
+async function storedCounts(db: BenchDatabase): Promise<StoredCounts> {
+  const n = (sql: string) => db.scalar(sql);
+  return {
+    outbound: await n("SELECT count(*) AS n FROM messages WHERE direction = 'out'"),
+    recipients: await n("SELECT count(*) AS n FROM message_recipients WHERE direction = 'OUTBOUND'"),
+    delivered: await n("SELECT count(*) AS n FROM message_recipients WHERE direction = 'OUTBOUND' AND status = 'DELIVERED'"),
+    otherStatuses: await db.groups(
+      "SELECT status AS k, count(*) AS n FROM message_recipients WHERE direction = 'OUTBOUND' AND status <> 'DELIVERED' GROUP BY status",
+    ),
+    queued: await n('SELECT count(*) AS n FROM delivery_queue'),
+    outbox: await n('SELECT count(*) AS n FROM callback_outbox'),
+    outboxDelivered: await n("SELECT count(*) AS n FROM callback_outbox WHERE state = 'delivered'"),
+    outboxOther: await db.groups(
+      "SELECT event_type || '/' || state AS k, count(*) AS n FROM callback_outbox WHERE state <> 'delivered' GROUP BY event_type, state",
+    ),
+    receiptsOwed: await n('SELECT count(*) AS n FROM simulator_receipts'),
+    unsettledRefs: await n('SELECT count(*) AS n FROM carrier_refs WHERE settled = 0'),
+  };
 }
 
-function verifyStore(dbPath: string, acknowledged: number, failures: string[]): void {
-  const c = storedCounts(dbPath);
+async function verifyStore(db: BenchDatabase, label: string, acknowledged: number, failures: string[]): Promise<void> {
+  const c = await storedCounts(db);
   const check = (ok: boolean, what: string) => {
-    if (!ok) failures.push(`e2e database: ${what}`);
+    if (!ok) failures.push(`e2e ${label} database: ${what}`);
     return ok ? 'ok' : 'WRONG';
   };
   const line = (label: string, value: string, ok: boolean, problem: string) =>
     console.log(`  ${label.padEnd(40)} ${value}: ${check(ok, problem)}`);
-  console.log(`e2e database (${acknowledged} messages acknowledged with 202, smoke included):`);
+  console.log(`e2e ${label} database (${acknowledged} messages acknowledged with 202, smoke included):`);
   line('outbound messages', String(c.outbound), c.outbound === acknowledged, `${c.outbound} outbound messages, ${acknowledged} acknowledged`);
   line(
     'recipients DELIVERED',
@@ -327,9 +353,8 @@ function printSamples(samples: readonly Sample[], start: number, total: number):
 
 export async function runEndToEnd(options: E2eOptions): Promise<E2eResult> {
   const { failures } = options;
-  const configPath = join(options.tempDir, 'pigeon-e2e.yaml');
-  const dbPath = join(options.tempDir, 'e2e.db');
-  const databaseUrl = `sqlite:${dbPath}${options.sqliteQuery ? `?${options.sqliteQuery}` : ''}`;
+  const configPath = join(options.tempDir, `pigeon-e2e-${options.engine}.yaml`);
+  const db = await createBenchDatabase(options.engine, options.tempDir, 'e2e', options.sqliteQuery);
 
   const servers: ChildServer[] = [];
   let acknowledged = 0;
@@ -342,44 +367,37 @@ export async function runEndToEnd(options: E2eOptions): Promise<E2eResult> {
     });
     servers.push(receiver);
     writeFileSync(configPath, configYaml(`${receiver.url}/callbacks`, options));
-    const pigeon = await startChild({
-      name: 'pigeon (e2e)',
-      args: [...options.nodeArgs, join(options.root, 'bin/pigeon.js'), 'serve'],
-      env: {
-        ...process.env,
-        PIGEON_CONFIG: configPath,
-        DATABASE_URL: databaseUrl,
-        PORT: '0',
-        HOST: '127.0.0.1',
-        PIGEON_LOG_LEVEL: 'info',
-        PIGEON_ROLE: 'all',
-      },
-      cwd: options.root,
-      readyTimeoutMs: 60_000,
-    });
-    servers.push(pigeon);
+    const pigeons: ChildServer[] = [];
+    const deployment = await startDeployment(
+      { root: options.root, configPath, databaseUrl: db.url, nodeArgs: options.nodeArgs },
+      options.label,
+      options.shape,
+      pigeons,
+    ).finally(() => servers.unshift(...pigeons));
+    const pids = deployment.processes.map((p) => p.pid);
 
-    await smoke(pigeon, receiver);
-    acknowledged += 1;
+    acknowledged += await smoke(deployment, receiver);
     const baseline = (await receiverStats(receiver)).terminal;
-    const sampler = new Sampler(pigeon, receiver, baseline);
-    const before = rssKb(pigeon.pid);
+    const statusUrl = options.shape.allInOne ? `${deployment.apis[0]?.url}/admin/v1/status` : undefined;
+    const sampler = new Sampler(deployment, statusUrl, receiver, baseline, acknowledged);
+    const before = totalRssKb(deployment.processes);
     const receiverCpuStart = processCpuMs(receiver.pid);
-    const pigeonCpuStart = processCpuMs(pigeon.pid);
+    const pigeonCpuStart = processesCpuMs(pids);
+    const databaseCpuStart = options.engine === 'postgres' ? postgresCpuMs() : undefined;
 
     console.log(
-      `e2e: ${options.messages} SMS at ${options.connections} connections to pigeon (role all, simulator latency 0, ` +
-        `delivery concurrency ${options.deliveryConcurrency ?? 'default'}, callback concurrency ${options.callbackConcurrency}), ` +
-        'then waiting for every terminal callback',
+      `e2e ${options.label}: ${options.messages} SMS at ${options.connections} connections ` +
+        `(simulator latency 0, delivery concurrency ${options.deliveryConcurrency ?? 'default'} per worker, ` +
+        `callback concurrency ${options.callbackConcurrency}), then waiting for every terminal callback`,
     );
     sampler.start();
     const send = await runAmount({
-      url: `${pigeon.url}${MESSAGES_PATH}`,
+      url: deployment.apis.map((api) => `${api.url}${MESSAGES_PATH}`),
       headers: REQUEST_HEADERS,
       body: REQUEST_BODY,
       connections: options.connections,
       amount: options.messages,
-      serverPid: pigeon.pid,
+      serverPids: pids,
       onResponse: (status) => {
         if (status === 202) sampler.accepted += 1;
       },
@@ -387,10 +405,12 @@ export async function runEndToEnd(options: E2eOptions): Promise<E2eResult> {
     acknowledged += send.responses2xx;
     const others = Object.entries(send.statusCounts).filter(([code]) => code !== '202');
     if (others.length > 0 || send.non2xx > 0) {
-      failures.push(`e2e send: responses other than 202: ${others.map(([c, n]) => `${c}×${n}`).join(', ')}`);
+      failures.push(`e2e ${options.label} send: responses other than 202: ${others.map(([c, n]) => `${c}×${n}`).join(', ')}`);
     }
-    if (send.errors > 0) failures.push(`e2e send: ${send.errors} connection errors (${send.timeouts} timeouts)`);
-    if (send.stalled) failures.push(`e2e send: no response for 30 s after ${send.responses2xx + send.non2xx} responses; abandoned`);
+    if (send.errors > 0) failures.push(`e2e ${options.label} send: ${send.errors} connection errors (${send.timeouts} timeouts)`);
+    if (send.stalled) {
+      failures.push(`e2e ${options.label} send: no response for 30 s after ${send.responses2xx + send.non2xx} responses; abandoned`);
+    }
     console.log(
       `e2e: ${send.responses2xx} accepted in ${fixed((send.lastResponseAt - send.startedAt) / 1000, 1)} s; waiting for callbacks ` +
         `(deadline ${options.deadlineSeconds} s after the last 202)`,
@@ -406,12 +426,14 @@ export async function runEndToEnd(options: E2eOptions): Promise<E2eResult> {
       const now = epochNow();
       if (now > deadline) {
         failures.push(
-          `e2e: ${stats.terminal - baseline} of ${expected} terminal callbacks within ${options.deadlineSeconds} s of the last 202`,
+          `e2e ${options.label}: ${stats.terminal - baseline} of ${expected} terminal callbacks within ${options.deadlineSeconds} s of the last 202`,
         );
         break;
       }
       if (now - progressAt > STALL_MS) {
-        failures.push(`e2e: stuck at ${stats.terminal - baseline} of ${expected} terminal callbacks, none for ${STALL_MS / 1000} s`);
+        failures.push(
+          `e2e ${options.label}: stuck at ${stats.terminal - baseline} of ${expected} terminal callbacks, none for ${STALL_MS / 1000} s`,
+        );
         break;
       }
       await sleep(COMPLETION_POLL_MS);
@@ -423,16 +445,19 @@ export async function runEndToEnd(options: E2eOptions): Promise<E2eResult> {
     }
     const complete = stats.terminal - baseline >= expected;
     const doneAt = epochNow();
-    const pigeonCpuEnd = processCpuMs(pigeon.pid);
+    const pigeonCpuEnd = processesCpuMs(pids);
     const receiverCpuEnd = processCpuMs(receiver.pid);
+    const databaseCpuEnd = options.engine === 'postgres' ? postgresCpuMs() : undefined;
     await sampler.stop();
     // The state at completion, for "RSS at 100%" and the last row of the table.
     await sampler.sample();
 
     // Pigeon stops first: it records the attempts of callbacks already answered, and anything it sends
     // while stopping (a duplicate, say) is still counted by the receiver.
-    const pigeonExit = await pigeon.stop(30_000);
-    if (pigeonExit !== 0) failures.push(`pigeon (e2e) exited with code ${pigeonExit} on SIGTERM`);
+    for (const pigeon of deployment.processes) {
+      const exit = await pigeon.stop(30_000);
+      if (exit !== 0) failures.push(`${pigeon.name} exited with code ${exit} on SIGTERM`);
+    }
     const final = await receiverStats(receiver);
 
     const lastCallbackAt = complete && stats.lastTerminalAt !== null ? stats.lastTerminalAt : undefined;
@@ -440,6 +465,7 @@ export async function runEndToEnd(options: E2eOptions): Promise<E2eResult> {
     const cpuPercent = (startMs: number | undefined, endMs: number | undefined) =>
       startMs === undefined || endMs === undefined ? undefined : (100 * (endMs - startMs)) / elapsed(doneAt);
     const result: E2eResult = {
+      label: options.label,
       messages: expected,
       send,
       lastCallbackAt,
@@ -452,6 +478,7 @@ export async function runEndToEnd(options: E2eOptions): Promise<E2eResult> {
           ? undefined
           : ((pigeonCpuEnd - pigeonCpuStart) * 1000) / expected,
       receiverCpuPercent: cpuPercent(receiverCpuStart, receiverCpuEnd),
+      databaseCpuPercent: cpuPercent(databaseCpuStart, databaseCpuEnd),
       memory: memoryFigures(sampler.samples, before, send.startedAt, lastCallbackAt, expected),
     };
 
@@ -461,11 +488,11 @@ export async function runEndToEnd(options: E2eOptions): Promise<E2eResult> {
       `\ncallback receiver: ${final.requests} requests; events: ${types}; ` +
         `${final.terminal} distinct recipients ended (smoke included), ${final.duplicates} duplicate terminal events`,
     );
-    if (final.badBodies > 0) failures.push(`e2e: the callback receiver got ${final.badBodies} bodies that were not JSON arrays`);
+    if (final.badBodies > 0) failures.push(`e2e ${options.label}: the callback receiver got ${final.badBodies} bodies that were not JSON arrays`);
     const failedCallbacks = final.byType['message-failed'] ?? 0;
-    if (failedCallbacks > 0) failures.push(`e2e: ${failedCallbacks} message-failed callbacks; the simulator was set to deliver everything`);
+    if (failedCallbacks > 0) failures.push(`e2e ${options.label}: ${failedCallbacks} message-failed callbacks; the simulator was set to deliver everything`);
     if (final.terminal - baseline !== expected && complete) {
-      failures.push(`e2e: ${final.terminal - baseline} distinct terminal callbacks, ${expected} expected`);
+      failures.push(`e2e ${options.label}: ${final.terminal - baseline} distinct terminal callbacks, ${expected} expected`);
     }
     const receiverExit = await receiver.stop();
     if (receiverExit !== 0) failures.push(`callback-receiver exited with code ${receiverExit} on SIGTERM`);
@@ -475,10 +502,11 @@ export async function runEndToEnd(options: E2eOptions): Promise<E2eResult> {
         for (const line of server.complaints.slice(0, 5)) console.log(`  ${line}`);
       }
     }
-    verifyStore(dbPath, acknowledged, failures);
+    await verifyStore(db, options.label, acknowledged, failures);
     return result;
   } finally {
-    // Only on the way out of an error: both have been stopped and checked above otherwise.
+    // Only on the way out of an error: all have been stopped and checked above otherwise.
     for (const server of servers) await server.stop();
+    await db.drop();
   }
 }

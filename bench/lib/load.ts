@@ -8,16 +8,19 @@
 //   histogram, which records whole milliseconds: too coarse for a baseline that answers in ~1-5 ms.
 import { performance } from 'node:perf_hooks';
 import autocannon from 'autocannon';
-import { processCpuMs } from './child.js';
+import { postgresCpuMs, processesCpuMs } from './child.js';
 
 export interface LoadOptions {
-  url: string;
+  /** Several URLs spread the connections over several servers (API processes behind a balancer). */
+  url: string | string[];
   headers: Record<string, string>;
   body: string;
   seconds: number;
   connections: number;
-  /** pid of the server, to report its CPU use over the measured window. */
-  serverPid: number;
+  /** pids of the server processes, to report their CPU use over the measured window. */
+  serverPids: readonly number[];
+  /** Also report the PostgreSQL server's CPU use over the window. */
+  postgres?: boolean;
 }
 
 export interface LoadResult {
@@ -37,6 +40,8 @@ export interface LoadResult {
   maxMs: number;
   /** CPU used during the window as a percentage of one core; undefined where it cannot be read. */
   serverCpuPercent: number | undefined;
+  /** The PostgreSQL server's, where asked for. */
+  databaseCpuPercent: number | undefined;
   loadgenCpuPercent: number;
 }
 
@@ -55,6 +60,12 @@ export function percentile(sorted: Float64Array, p: number): number {
   return sorted[rank] ?? Number.NaN;
 }
 
+export function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? (sorted[mid] ?? Number.NaN) : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
+}
+
 export function runLoad(options: LoadOptions): Promise<LoadResult> {
   return new Promise<LoadResult>((resolve, reject) => {
     const clients: DrainableClient[] = [];
@@ -62,14 +73,17 @@ export function runLoad(options: LoadOptions): Promise<LoadResult> {
     let inWindow = true;
     let windowEnd = 0;
     let serverCpuEnd: number | undefined;
+    let databaseCpuEnd: number | undefined;
     let loadgenCpuEnd = 0;
 
-    const serverCpuStart = processCpuMs(options.serverPid);
+    const serverCpuStart = processesCpuMs(options.serverPids);
+    const databaseCpuStart = options.postgres ? postgresCpuMs() : undefined;
     const loadgenCpuStart = process.cpuUsage();
     const start = performance.now();
     const instance = autocannon(
       {
-        url: options.url,
+        // autocannon spreads the connections over an array of URLs; its typings only know a string.
+        url: options.url as string,
         method: 'POST',
         headers: options.headers,
         body: options.body,
@@ -107,6 +121,8 @@ export function runLoad(options: LoadOptions): Promise<LoadResult> {
           maxMs: sorted.length > 0 ? (sorted[sorted.length - 1] ?? Number.NaN) : Number.NaN,
           serverCpuPercent:
             serverCpuStart !== undefined && serverCpuEnd !== undefined ? cpu(serverCpuEnd - serverCpuStart) : undefined,
+          databaseCpuPercent:
+            databaseCpuStart !== undefined && databaseCpuEnd !== undefined ? cpu(databaseCpuEnd - databaseCpuStart) : undefined,
           loadgenCpuPercent: cpu(loadgenCpuEnd),
         });
       },
@@ -119,7 +135,8 @@ export function runLoad(options: LoadOptions): Promise<LoadResult> {
     const deadline = setTimeout(() => {
       inWindow = false;
       windowEnd = performance.now();
-      serverCpuEnd = processCpuMs(options.serverPid);
+      serverCpuEnd = processesCpuMs(options.serverPids);
+      if (options.postgres) databaseCpuEnd = postgresCpuMs();
       const used = process.cpuUsage(loadgenCpuStart);
       loadgenCpuEnd = (used.user + used.system) / 1000;
       // A client checks responseMax before sending its next request, so each stops after the response to the request it has in flight.
@@ -134,13 +151,13 @@ export function epochNow(): number {
 }
 
 export interface AmountOptions {
-  url: string;
+  url: string | string[];
   headers: Record<string, string>;
   body: string;
   connections: number;
   /** Requests in all, spread over the connections; the phase ends with the last response. */
   amount: number;
-  serverPid: number;
+  serverPids: readonly number[];
   /** Called on every response, so that a sampler can follow acceptance while the phase runs. */
   onResponse?: (statusCode: number) => void;
   /** The phase is abandoned when no response came for this long (a hung or crashed server). */
@@ -179,18 +196,19 @@ export function runAmount(options: AmountOptions): Promise<AmountResult> {
     let stalled = false;
     let lastResponse = performance.now();
 
-    const serverCpuStart = processCpuMs(options.serverPid);
+    const serverCpuStart = processesCpuMs(options.serverPids);
     const loadgenCpuStart = process.cpuUsage();
     // autocannon reports its result only at its next one-second sample tick, so the end is taken at
     // the last response instead; the callback is the fallback when errors kept that from coming.
     const markEnd = () => {
       const used = process.cpuUsage(loadgenCpuStart);
-      end ??= { at: epochNow(), serverCpu: processCpuMs(options.serverPid), loadgenCpu: (used.user + used.system) / 1000 };
+      end ??= { at: epochNow(), serverCpu: processesCpuMs(options.serverPids), loadgenCpu: (used.user + used.system) / 1000 };
     };
     const startedAt = epochNow();
     const instance = autocannon(
       {
-        url: options.url,
+        // autocannon spreads the connections over an array of URLs; its typings only know a string.
+        url: options.url as string,
         method: 'POST',
         headers: options.headers,
         body: options.body,
