@@ -5,7 +5,13 @@ import { parse as parseYaml, YAMLParseError } from 'yaml';
 import type { z } from 'zod';
 import { parseSimulatorConfig, SimulatorRuleError } from '../carriers/simulator/rules.js';
 import { demoAccounts } from './demo.js';
-import { configFileSchema, type AccountConfig, type ConfigFile } from './schema.js';
+import {
+  configFileSchema,
+  DATABASE_URL_HINT,
+  DATABASE_URL_PATTERN,
+  type AccountConfig,
+  type ConfigFile,
+} from './schema.js';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
@@ -153,10 +159,15 @@ function parseLogLevel(value: string, source: string): LogLevel {
 }
 
 function checkDatabaseUrl(value: string, source: string): string {
-  if (!/^(sqlite:.+|postgres(ql)?:\/\/.+)$/.test(value)) {
-    throw new ConfigError(`${source}: '${value}' must look like sqlite:PATH or postgres://…`);
-  }
+  if (!DATABASE_URL_PATTERN.test(value)) throw new ConfigError(`${source}: '${value}' ${DATABASE_URL_HINT}`);
   return value;
+}
+
+// An unrecognised value used to mean false, which silently ignored X-Forwarded-For behind a proxy.
+function parseBoolean(value: string, source: string): boolean {
+  if (value === 'true' || value === '1') return true;
+  if (value === 'false' || value === '0') return false;
+  throw new ConfigError(`${source}: '${value}' must be true, false, 1 or 0`);
 }
 
 function pick<T>(...candidates: Array<[T | undefined, string]>): [T, string] | undefined {
@@ -185,7 +196,9 @@ export function loadConfig(env: NodeJS.ProcessEnv, flags: ConfigFlags = {}): Con
     host: flags.host ?? (env.HOST || file.server?.host || '127.0.0.1'),
     port: port ? parsePort(...port) : (file.server?.port ?? 8080),
     publicUrl: publicUrl?.replace(/\/+$/, ''),
-    trustProxy: env.PIGEON_TRUST_PROXY ? env.PIGEON_TRUST_PROXY === 'true' : (file.server?.trustProxy ?? false),
+    trustProxy: env.PIGEON_TRUST_PROXY
+      ? parseBoolean(env.PIGEON_TRUST_PROXY, 'PIGEON_TRUST_PROXY')
+      : (file.server?.trustProxy ?? false),
     bodyLimitBytes: file.server?.bodyLimitBytes ?? 1024 * 1024,
     databaseUrl: databaseUrl ? checkDatabaseUrl(...databaseUrl) : (file.database?.url ?? DEFAULT_DATABASE_URL),
     logLevel: logLevel ? parseLogLevel(...logLevel) : (file.log?.level ?? 'info'),

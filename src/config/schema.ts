@@ -9,6 +9,10 @@ const httpUrl = z
   .string()
   .refine((v) => /^https?:\/\//i.test(v) && URL.canParse(v), { message: 'must be an http(s) URL' });
 
+/** The engines `store/open-store.ts` can open; checked here so that a bad URL fails at load, naming its key. */
+export const DATABASE_URL_PATTERN = /^(sqlite:.+|postgres(ql)?:\/\/.+)$/;
+export const DATABASE_URL_HINT = 'must look like sqlite:PATH or postgres://…';
+
 const userSchema = z
   .strictObject({
     username: z.string().min(1).max(256).refine((v) => !v.includes(':'), { message: "must not contain ':'" }),
@@ -105,7 +109,9 @@ export const configFileSchema = z
         bodyLimitBytes: z.number().int().min(1024).max(64 * 1024 * 1024).optional(),
       })
       .optional(),
-    database: z.strictObject({ url: z.string().min(1).optional() }).optional(),
+    database: z
+      .strictObject({ url: z.string().regex(DATABASE_URL_PATTERN, { message: DATABASE_URL_HINT }).optional() })
+      .optional(),
     log: z.strictObject({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional() }).optional(),
     media: z
       .strictObject({

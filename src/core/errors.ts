@@ -31,6 +31,17 @@ export class ApiError extends Error {
   }
 }
 
+/**
+ * Thrown by a store whose database stayed locked by another writer (another process, such as
+ * `pigeon send`) past its busy timeout. Nothing was written; the same request can simply be retried.
+ */
+export class StoreBusyError extends Error {
+  constructor(options?: { cause?: unknown }) {
+    super('the database is locked by another writer', options);
+    this.name = 'StoreBusyError';
+  }
+}
+
 export const errors = {
   validation: (fieldErrors: FieldError[]) =>
     new ApiError(400, 'request-validation', 'Your request could not be accepted', fieldErrors),
@@ -64,6 +75,15 @@ export const errors = {
       429,
       'max-message-queue-size-exceeded',
       `The SMS queue for your account is full and cannot accept more messages right now. Your allowed rate is ${ratePerMinute} messages per minute. The capacity of this queue is ${capacity} messages (${minutes} minutes). Reduce your message sending rate, or contact support to increase your allowed rate.`,
+    ),
+  // A server-side condition, not the client's fault: 503 with Retry-After, as for a server that is overloaded.
+  storeBusy: (retryAfterSeconds: number) =>
+    new ApiError(
+      503,
+      'service-unavailable',
+      'The service is temporarily busy. Wait for Retry-After time before sending the request again.',
+      undefined,
+      { 'retry-after': String(retryAfterSeconds) },
     ),
   internal: () => new ApiError(500, 'internal-server-error', 'An internal error occurred'),
 } as const;

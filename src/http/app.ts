@@ -3,6 +3,7 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { frameworkErrors, installErrorHandling } from './errors.js';
 import { adminApi, type AdminDeps } from './admin/admin.routes.js';
+import { FixedWindowLimiter } from './rate-limit.js';
 import { bandwidthApi, type ApiDeps } from './v2/api.js';
 
 export interface AppDeps extends ApiDeps {
@@ -31,8 +32,14 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   installErrorHandling(app);
   app.get('/healthz', async () => ({ status: 'ok' }));
+  // One list limiter for all prefixes: the limit is per client address, however the path is spelt.
+  const listLimiter = new FixedWindowLimiter(
+    deps.config.limits.listRequestsPerWindow,
+    deps.config.limits.listWindowSeconds * 1000,
+    deps.now,
+  );
   for (const prefix of API_PREFIXES) {
-    await app.register(async (scope) => bandwidthApi(scope, deps), { prefix });
+    await app.register(async (scope) => bandwidthApi(scope, deps, listLimiter), { prefix });
   }
   const admin = deps.admin;
   if (admin) {

@@ -1,7 +1,11 @@
-// Every error leaves in Bandwidth's shape. Anything a client sent gets a 4xx; only our own
-// faults are 500s, and those are logged without the request body or credentials.
+// Every error leaves in Bandwidth's shape. Anything a client sent gets a 4xx; a database locked by
+// another process is a 503; only our own faults are 500s, and those are logged without the request
+// body or credentials.
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { ApiError, errors } from '../core/errors.js';
+import { ApiError, errors, StoreBusyError } from '../core/errors.js';
+
+/** A writer that holds the lock past the busy timeout is usually done within a second or so. */
+const STORE_BUSY_RETRY_SECONDS = 1;
 
 function fromFramework(err: FastifyError, request: FastifyRequest): ApiError | undefined {
   switch (err.code) {
@@ -37,6 +41,11 @@ export function installErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((err: FastifyError, request, reply) => {
     const apiError = err instanceof ApiError ? err : fromFramework(err, request);
     if (apiError) return sendError(reply, apiError);
+    if (err instanceof StoreBusyError) {
+      // Expected while another process holds the write lock; worth a line, not a stack trace.
+      request.log.warn('database busy: answered 503');
+      return sendError(reply, errors.storeBusy(STORE_BUSY_RETRY_SECONDS));
+    }
     request.log.error({ err }, 'unhandled error');
     return sendError(reply, errors.internal());
   });

@@ -500,6 +500,23 @@ const CASES: BadCase[] = [
     type: 'request-validation',
     fieldErrors: [['expiration', 'RFC 3339 date-time']],
   },
+  // JS Date rolls impossible days over (Feb 31 → Mar 3); each must be refused, not shifted.
+  ...(
+    [
+      ['February 30', '2031-02-30T00:00:00Z'],
+      ['February 31', '2031-02-31T00:00:00Z'],
+      ['April 31', '2031-04-31T12:00:00+02:00'],
+      ['February 29 of a non-leap year', '2031-02-29T00:00:00Z'],
+    ] as const
+  ).map(
+    ([day, expiration]): BadCase => ({
+      name: `expiration on ${day} (${expiration})`,
+      json: msg({ expiration }),
+      status: 400,
+      type: 'request-validation',
+      fieldErrors: [['expiration', 'RFC 3339 date-time']],
+    }),
+  ),
   {
     name: 'expiration without a time zone',
     json: msg({ expiration: '2031-03-14T01:59:26' }),
@@ -641,6 +658,10 @@ const CASES: BadCase[] = [
       ['limit=-5', 'limit'],
       ['fromDateTime=yesterday', 'fromDateTime'],
       ['toDateTime=2031-02-30T25:00:00Z', 'toDateTime'],
+      ['fromDateTime=2031-02-30T00:00:00Z', 'fromDateTime'],
+      ['fromDateTime=2031-02-31T00:00:00Z', 'fromDateTime'],
+      ['toDateTime=2031-04-31T00:00:00Z', 'toDateTime'],
+      ['toDateTime=2031-02-29T00:00:00Z', 'toDateTime'],
       ['fromDateTime=2031-01-02T00:00:00Z&toDateTime=2031-01-01T00:00:00Z', 'fromDateTime'],
       ['sort=bogus:asc', 'sort'],
       ['sort=sourceTn:sideways', 'sort'],
@@ -973,6 +994,16 @@ for (const backend of BACKENDS) {
           expiration: '2099-03-14T01:59:26-05:00',
         });
         await expectStatus(res, 202);
+      });
+
+      it('February 29 of a leap year is a valid expiration and list filter', async () => {
+        const sent = await postJson(pigeon, msg({ expiration: '2032-02-29T23:59:59Z' }));
+        const body = (await expectStatus(sent, 202)) as { expiration?: string };
+        assert.equal(body.expiration, '2032-02-29T23:59:59Z');
+        const query = 'fromDateTime=2032-02-29T00:00:00Z&toDateTime=2032-02-29T23:59:59.999-05:00';
+        const list = await pigeon.fetch(`${MESSAGES}?${query}`, { headers: { authorization: AUTH_A } });
+        const page = (await expectStatus(list, 200)) as { totalCount: number };
+        assert.equal(page.totalCount, 0);
       });
 
       it('media alone (no text) and a bare-string to are accepted', async () => {

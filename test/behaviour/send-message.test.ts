@@ -4,6 +4,7 @@ import { ACCOUNT_A, AUTH_A, RECIPIENT, RECIPIENT_2 } from '../helpers/fixtures.j
 import { assertNoNulls, getJson, postMessage, smsBody } from '../helpers/http.js';
 import { openStore } from '../../src/store/open-store.js';
 import { BACKENDS, startPigeon, type TestPigeon } from '../helpers/pigeon.js';
+import { assertMatchesResponse } from '../sdk/openapi.js';
 
 interface ListPage {
   totalCount: number;
@@ -101,12 +102,17 @@ for (const backend of BACKENDS) {
       assert.equal('somethingNew' in ((await res.json()) as object), false);
     });
 
-    it('serves the same API at /api/v2, at the root and at the Catapult /v2 path', async () => {
+    it('serves the same API at /api/v2, at the root and at the Catapult /v2 path, as bandwidth.yml declares it', async () => {
       for (const prefix of ['/api/v2', '', '/v2']) {
         const { status, body } = await postMessage(pigeon, smsBody({ to: [RECIPIENT, RECIPIENT_2] }), { prefix });
         assert.equal(status, 202, prefix);
+        assertMatchesResponse('createMessage', 202, body);
         assert.deepEqual(body.to, [RECIPIENT, RECIPIENT_2]);
         assert.equal(body.segmentCount, 1);
+        const list = await getJson(pigeon, `${prefix}/users/${ACCOUNT_A.id}/messages?messageId=${String(body.id)}`);
+        assert.equal(list.status, 200, prefix);
+        assertMatchesResponse('listMessages', 200, list.body);
+        assert.equal(list.body.totalCount, 2);
       }
     });
 

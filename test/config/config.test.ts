@@ -95,6 +95,10 @@ describe('config loading', () => {
     ['number on two applications', 'accounts: [{ id: "1", users: [{ username: u, password: p }], applications: [{ id: a, name: A, numbers: ["+19195551212"] }, { id: b, name: B, numbers: ["+19195551212"] }] }]', /numbers\[0\]: number \+19195551212 is already assigned to accounts\[0\]\.applications\[0\]/],
     ['duplicate application id', 'accounts: [{ id: "1", users: [{ username: u, password: p }], applications: [{ id: a, name: A }, { id: a, name: B }] }]', /applications\[1\]\.id: application id 'a' is already used/],
     ['account id with a slash', 'accounts: [{ id: "1/2", users: [{ username: u, password: p }] }]', /accounts\[0\]\.id: must contain only/],
+    ['unsupported database engine', 'database: { url: "mysql://x" }', /database\.url: must look like sqlite:PATH or postgres:\/\/…/],
+    ['database URL without a scheme', 'database: { url: ./data/pigeon.db }', /database\.url: must look like/],
+    ['empty database URL', 'database: { url: "" }', /database\.url: must look like/],
+    ['sqlite URL without a path', 'database: { url: "sqlite:" }', /database\.url: must look like/],
   ];
   for (const [name, text, message] of bad) {
     it(`rejects ${name} with a message naming the key`, () => {
@@ -112,6 +116,9 @@ describe('config loading', () => {
     ['PORT too large', { PORT: '65536' }, /PORT: '65536'/],
     ['unknown log level', { PIGEON_LOG_LEVEL: 'loud' }, /PIGEON_LOG_LEVEL: 'loud' is not one of/],
     ['unsupported database', { DATABASE_URL: 'mysql://x' }, /DATABASE_URL: 'mysql:\/\/x' must look like/],
+    ['PIGEON_TRUST_PROXY yes', { PIGEON_TRUST_PROXY: 'yes' }, /PIGEON_TRUST_PROXY: 'yes' must be true, false, 1 or 0/],
+    ['PIGEON_TRUST_PROXY TRUE', { PIGEON_TRUST_PROXY: 'TRUE' }, /PIGEON_TRUST_PROXY: 'TRUE' must be true, false, 1 or 0/],
+    ['PIGEON_TRUST_PROXY on', { PIGEON_TRUST_PROXY: 'on' }, /PIGEON_TRUST_PROXY: 'on'/],
     ['public URL not http', { PIGEON_PUBLIC_URL: 'example.com' }, /public URL 'example.com'/],
   ];
   for (const [name, env, message] of badEnv) {
@@ -119,4 +126,24 @@ describe('config loading', () => {
       assert.throws(() => loadConfig(env), message);
     });
   }
+
+  it('names DATABASE_URL, not the file key, when the environment overrides a good file URL with a bad one', () => {
+    const path = file(`database: { url: "sqlite:/tmp/a.db" }\n${GOOD}`);
+    assert.throws(() => loadConfig({ PIGEON_CONFIG: path, DATABASE_URL: 'mysql://x' }), /^ConfigError: DATABASE_URL: 'mysql:\/\/x'/);
+  });
+
+  it('accepts every documented database URL form in the file', () => {
+    for (const url of ['sqlite:./data/pigeon.db', 'sqlite:/tmp/p.db?synchronous=normal', 'postgres://u:p@h:5432/db?pool=10', 'postgresql://h/db']) {
+      assert.equal(loadConfig({ PIGEON_CONFIG: file(`database: { url: "${url}" }\n${GOOD}`) }).databaseUrl, url);
+    }
+  });
+
+  it('reads PIGEON_TRUST_PROXY as true, false, 1 or 0, over the file', () => {
+    const path = file(`server: { trustProxy: true }\n${GOOD}`);
+    const cases: Array<[string | undefined, boolean]> = [['true', true], ['1', true], ['false', false], ['0', false], [undefined, true]];
+    for (const [value, expected] of cases) {
+      const env = value === undefined ? { PIGEON_CONFIG: path } : { PIGEON_CONFIG: path, PIGEON_TRUST_PROXY: value };
+      assert.equal(loadConfig(env).trustProxy, expected, `PIGEON_TRUST_PROXY=${String(value)}`);
+    }
+  });
 });

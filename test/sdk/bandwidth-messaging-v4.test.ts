@@ -299,6 +299,7 @@ for (const backend of BACKENDS) {
         const u = undefined;
         const now = Date.now();
         const lookup = await conforming(api.getMessages(ACCOUNT_A.id, String(sent[0]?.id)));
+        assertRawMatches('listMessages', lookup);
         const status = lookup.result.messages?.[0]?.messageStatus;
         assert.ok(status);
         const from1h = new Date(now - 3_600_000).toISOString();
@@ -382,6 +383,7 @@ for (const backend of BACKENDS) {
       it('sends an MMS whose picture was uploaded to Pigeon', async () => {
         await api.uploadMedia(ACCOUNT_A.id, 'legacy-attached.png', streamed(pictureBytes(256)), 'image/png');
         const list = await conforming(api.listMedia(ACCOUNT_A.id));
+        assertRawMatches('listMedia', list);
         const content = list.result.find((m) => m.mediaName === 'legacy-attached.png')?.content;
         assert.ok(content);
         const raw = await send(api, request({ media: [content] }));
@@ -390,6 +392,27 @@ for (const backend of BACKENDS) {
     });
 
     describe('authentication', () => {
+      it('answers 401 when the Client is configured without credentials', async () => {
+        // What a user gets by leaving basicAuthUserName/basicAuthPassword out. This SDK then sends its
+        // placeholder defaults ('TODO access token' for both), which must fail like any unknown user.
+        const anonymous = new ApiController(
+          new Client({ environment: Environment.Custom, baseUrl: `${pigeon.url}/api/v2`, timeout: 10_000 }),
+        );
+        const expected = { type: 'unauthorized', description: 'Authentication Failed' };
+        const calls: Array<[OperationId, Promise<unknown>]> = [
+          ['createMessage', anonymous.createMessage(ACCOUNT_A.id, request())],
+          ['listMessages', anonymous.getMessages(ACCOUNT_A.id)],
+          ['listMedia', anonymous.listMedia(ACCOUNT_A.id)],
+        ];
+        for (const [operation, call] of calls) {
+          const err = await rejectsWithStatus(call, 401);
+          // The SDK parses error bodies into null-prototype objects; spread them to compare the fields.
+          assert.deepEqual({ ...(err.result as object) }, expected, `${operation} error body`);
+          assert.match(String(err.headers['www-authenticate']), /^Basic /);
+          assertMatchesResponse(operation, 401, err.result);
+        }
+      });
+
       it('answers 401 for wrong credentials, with a parsable error body', async () => {
         const wrong = controller(`${pigeon.url}/api/v2`, ACCOUNT_A.username, 'not-the-password');
         const err = await rejectsWithStatus(wrong.createMessage(ACCOUNT_A.id, request()), 401);

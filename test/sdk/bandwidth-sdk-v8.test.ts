@@ -240,7 +240,9 @@ for (const backend of BACKENDS) {
       it('sends an MMS whose picture was uploaded to Pigeon', async () => {
         const bytes = pictureBytes();
         await media.uploadMedia(ACCOUNT_A.id, 'v8-attached.png', asUploadBody(bytes), 'image/png');
-        const listed = (await media.listMedia(ACCOUNT_A.id)).data.find((m) => m.mediaName === 'v8-attached.png');
+        const list = await media.listMedia(ACCOUNT_A.id);
+        assertMatchesResponse('listMedia', 200, list.data);
+        const listed = list.data.find((m) => m.mediaName === 'v8-attached.png');
         assert.ok(listed?.content, 'uploaded media must be listed with a content URL');
         const body = await send(messages, request({ text: 'stored picture', media: [listed.content] }));
         assert.deepEqual(body.media, [listed.content]);
@@ -357,7 +359,9 @@ for (const backend of BACKENDS) {
         const text = String(sms.text);
         const hourAgo = new Date(Date.now() - 3_600_000).toISOString();
         const soon = new Date(Date.now() + 60_000).toISOString();
-        const [status] = (await listMessages(messages, { messageId: String(sms.id) })).data.messages ?? [];
+        const lookup = await listMessages(messages, { messageId: String(sms.id) });
+        assertMatchesResponse('listMessages', 200, lookup.data);
+        const [status] = lookup.data.messages ?? [];
         assert.ok(status?.messageStatus);
         // Filters a freshly queued local SMS satisfies; the rest (carrier, campaign, latency…) are
         // passed in the next call, where nothing can match them.
@@ -467,7 +471,9 @@ for (const backend of BACKENDS) {
         const deleted = await media.deleteMedia(ACCOUNT_A.id, name);
         assert.equal(deleted.status, 204);
         await rejectsWithStatus(media.getMedia(ACCOUNT_A.id, name, { responseType: 'arraybuffer' }), 404);
-        assert.equal((await media.listMedia(ACCOUNT_A.id)).data.some((m) => m.mediaName === name), false);
+        const remaining = await media.listMedia(ACCOUNT_A.id);
+        assertMatchesResponse('listMedia', 200, remaining.data);
+        assert.equal(remaining.data.some((m) => m.mediaName === name), false);
       });
 
       it("round-trips a mediaId containing '/' (sent as %2F), also reachable by its literal content URL", async () => {
@@ -498,7 +504,9 @@ for (const backend of BACKENDS) {
         await media.uploadMedia(ACCOUNT_A.id, name, asUploadBody(Buffer.from('second')), 'text/plain');
         const got = await media.getMedia(ACCOUNT_A.id, name, { responseType: 'arraybuffer' });
         assert.equal(Buffer.from(got.data as unknown as ArrayBuffer).toString('utf8'), 'second');
-        const entry = (await media.listMedia(ACCOUNT_A.id)).data.find((m) => m.mediaName === name);
+        const list = await media.listMedia(ACCOUNT_A.id);
+        assertMatchesResponse('listMedia', 200, list.data);
+        const entry = list.data.find((m) => m.mediaName === name);
         assert.equal(entry?.contentLength, 'second'.length);
         await media.deleteMedia(ACCOUNT_A.id, name);
       });

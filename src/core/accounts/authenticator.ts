@@ -1,6 +1,9 @@
 // Basic-auth decisions for the Bandwidth API. scrypt is deliberately slow, so a successful check is
 // remembered under an HMAC of the credentials with a per-process random key: the cache holds no
 // password, cannot be probed from outside (the key is secret) and expires entries after a while.
+// Failures are never remembered, so they always cost a full scrypt on libuv's thread pool (4 threads
+// by default), which SQLite's off-thread WAL fdatasync also needs: a flood of bad credentials would
+// take every thread and stall each 202 behind it. So only a few checks run at once and the rest queue.
 import { createHmac, randomBytes } from 'node:crypto';
 import type { AccountDirectory } from './directory.js';
 import { hashPassword, verifyPassword } from './passwords.js';
@@ -9,6 +12,38 @@ export type AuthOutcome = 'ok' | 'unauthorized' | 'forbidden';
 
 const CACHE_LIMIT = 10_000;
 const CACHE_TTL_MS = 5 * 60_000;
+/** Half of libuv's default pool: the other threads stay free for fsync and other file work. */
+export const DEFAULT_MAX_CONCURRENT_CHECKS = 2;
+
+/** Runs at most `limit` tasks at once; the others wait, in arrival order. */
+export class Semaphore {
+  private running = 0;
+  private readonly waiting: Array<() => void> = [];
+
+  constructor(private readonly limit: number) {
+    if (!Number.isInteger(limit) || limit < 1) throw new RangeError(`limit must be a positive integer, not ${limit}`);
+  }
+
+  async run<T>(task: () => Promise<T>): Promise<T> {
+    // A released slot is handed straight to the next waiter, so `running` never overshoots.
+    if (this.running < this.limit) this.running++;
+    else await new Promise<void>((resolve) => this.waiting.push(resolve));
+    try {
+      return await task();
+    } finally {
+      const next = this.waiting.shift();
+      if (next) next();
+      else this.running--;
+    }
+  }
+}
+
+export interface AuthenticatorOptions {
+  /** scrypt verifications allowed at once; further ones queue. */
+  maxConcurrentChecks?: number;
+  /** Told when a scrypt verification starts and ends (for tests and metrics; must not throw). */
+  onCheck?: (event: 'start' | 'end') => void;
+}
 
 export class Authenticator {
   private readonly key = randomBytes(32);
@@ -18,10 +53,17 @@ export class Authenticator {
   // Unknown usernames are checked against this throw-away hash so that they take as long as known ones.
   private readonly decoyHash: Promise<string> = hashPassword(randomBytes(16).toString('hex'));
 
+  private readonly checks: Semaphore;
+  private readonly onCheck: AuthenticatorOptions['onCheck'];
+
   constructor(
     private readonly directory: AccountDirectory,
     private readonly now: () => number = Date.now,
-  ) {}
+    options: AuthenticatorOptions = {},
+  ) {
+    this.checks = new Semaphore(options.maxConcurrentChecks ?? DEFAULT_MAX_CONCURRENT_CHECKS);
+    this.onCheck = options.onCheck;
+  }
 
   async authenticate(accountId: string, username: string, password: string): Promise<AuthOutcome> {
     const cacheKey = createHmac('sha256', this.key).update(`${accountId}\0${username}\0${password}`).digest('base64');
@@ -37,7 +79,15 @@ export class Authenticator {
 
   private async verify(accountId: string, username: string, password: string, cacheKey: string): Promise<AuthOutcome> {
     const user = this.directory.account(accountId)?.users.get(username);
-    const matches = await verifyPassword(password, user?.passwordHash ?? (await this.decoyHash));
+    const hash = user?.passwordHash ?? (await this.decoyHash);
+    const matches = await this.checks.run(async () => {
+      this.onCheck?.('start');
+      try {
+        return await verifyPassword(password, hash);
+      } finally {
+        this.onCheck?.('end');
+      }
+    });
     if (!user || !matches) return 'unauthorized';
 
     const outcome: AuthOutcome = user.canMessage ? 'ok' : 'forbidden';

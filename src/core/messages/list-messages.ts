@@ -5,7 +5,7 @@ import { errors } from '../errors.js';
 import { isE164 } from '../phone/phone-number.js';
 import { SORT_FIELDS, type MessageQuery, type MessageStore, type SortField, type TnFilter } from '../ports.js';
 import { MESSAGE_STATUSES, PRODUCTS, type MessageRecord, type MessageStatus } from './message.js';
-import { parseRfc3339 } from './send-request.js';
+import { parseRfc3339 } from './rfc3339.js';
 
 export const MAX_WINDOW = 10_000;
 const DEFAULT_LIMIT = 100;

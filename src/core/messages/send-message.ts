@@ -52,12 +52,9 @@ export async function sendMessage(
     throw errors.badRequest('The request body must be a JSON object');
   }
   const validated = validateSendRequest(body, account, now);
-  if (!validated.ok) throw errors.validation(validated.fieldErrors);
+  const mediaErrors = await checkLocalMedia(deps, account, validated.wellFormedMedia, resolveLocalMedia);
   const request = validated.value;
-  if (request.media) {
-    const mediaErrors = await checkLocalMedia(deps, account, request.media, resolveLocalMedia);
-    if (mediaErrors.length > 0) throw errors.validation(mediaErrors);
-  }
+  if (!request || mediaErrors.length > 0) throw errors.validation([...validated.fieldErrors, ...mediaErrors]);
 
   const capacity = deps.throughput?.queueCapacity(account.id);
   // Checked before writing, so concurrent requests can overshoot by a few: the limit protects the

@@ -6,6 +6,7 @@ import type { FieldError } from '../errors.js';
 import type { Account } from '../accounts/directory.js';
 import { isAlphanumericSenderId, isE164 } from '../phone/phone-number.js';
 import type { Priority } from './message.js';
+import { parseRfc3339 } from './rfc3339.js';
 
 export const LIMITS = {
   textCharacters: 2048,
@@ -27,24 +28,15 @@ export interface SendRequest {
   expiresAt: number | undefined;
 }
 
-export type Validated<T> = { ok: true; value: T } | { ok: false; fieldErrors: FieldError[] };
-
-// RFC 3339 date-time: a date, 'T', a time with optional fraction, and Z or a numeric offset.
-const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
-
-export function parseRfc3339(value: string): number | undefined {
-  const m = RFC3339.exec(value);
-  if (!m) return undefined;
-  const [month, day, hour, minute, second] = [m[2], m[3], m[4], m[5], m[6]].map(Number) as [
-    number,
-    number,
-    number,
-    number,
-    number,
-  ];
-  if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 60) return undefined;
-  const ms = Date.parse(value.toUpperCase());
-  return Number.isFinite(ms) ? ms : undefined;
+export interface SendValidation {
+  /** Set only when `fieldErrors` is empty. */
+  value: SendRequest | undefined;
+  fieldErrors: FieldError[];
+  /**
+   * The media URLs that passed the syntax checks, even when other fields failed: the checks that need
+   * the media store run on these, so their errors join the same list (one 400 names every bad field).
+   */
+  wellFormedMedia: string[];
 }
 
 /** Counts characters as Unicode code points, as JSON Schema's maxLength does. */
@@ -73,7 +65,7 @@ export function validateSendRequest(
   body: object,
   account: Account,
   now: number,
-): Validated<SendRequest> {
+): SendValidation {
   const input = body as Record<string, unknown>;
   const errors: FieldError[] = [];
   const fail = (fieldName: string, description: string) => errors.push({ fieldName, description });
@@ -124,6 +116,7 @@ export function validateSendRequest(
   // media
   const rawMedia = input.media;
   let media: string[] | undefined;
+  const wellFormedMedia: string[] = [];
   if (rawMedia !== undefined && rawMedia !== null) {
     if (!Array.isArray(rawMedia)) {
       fail('media', "'media' must be an array of URLs");
@@ -135,6 +128,7 @@ export function validateSendRequest(
         else if (url.length > LIMITS.mediaUrlLength) {
           fail('media', `media URLs must be at most ${LIMITS.mediaUrlLength} characters`);
         } else if (!isHttpUrl(url)) fail('media', `'${url}' is not a valid http(s) URL`);
+        else wellFormedMedia.push(url);
       }
       if (rawMedia.length > 0) media = rawMedia as string[];
     }
@@ -178,9 +172,10 @@ export function validateSendRequest(
     }
   }
 
-  if (errors.length > 0) return { ok: false, fieldErrors: errors };
+  if (errors.length > 0) return { value: undefined, fieldErrors: errors, wellFormedMedia };
   return {
-    ok: true,
+    fieldErrors: errors,
+    wellFormedMedia,
     value: {
       applicationId: applicationId as string,
       from: from as string,

@@ -8,6 +8,7 @@ import type { Store } from '../../core/ports.js';
 import type { Config } from '../../config/config.js';
 import { basicAuth } from '../auth.js';
 import { installJsonParser } from '../json-body.js';
+import type { FixedWindowLimiter } from '../rate-limit.js';
 import { mediaRoutes } from './media.routes.js';
 import { messagesRoutes } from './messages.routes.js';
 
@@ -22,10 +23,11 @@ export interface ApiDeps {
   onAccepted?: () => void;
 }
 
-export async function bandwidthApi(app: FastifyInstance, deps: ApiDeps): Promise<void> {
+/** `listLimiter` is shared by every prefix the API is mounted under. */
+export async function bandwidthApi(app: FastifyInstance, deps: ApiDeps, listLimiter: FixedWindowLimiter): Promise<void> {
   app.decorateRequest('account', null as never);
   app.addHook('onRequest', basicAuth(deps.authenticator, deps.directory));
   installJsonParser(app);
-  messagesRoutes(app, deps);
+  messagesRoutes(app, deps, listLimiter);
   await app.register(async (scope) => mediaRoutes(scope, deps));
 }

@@ -22,7 +22,15 @@ export function mediaUrl(base: string, accountId: string, name: string): string 
   return `${base}/users/${encodeURIComponent(accountId)}/media/${name.split('/').map(encodeURIComponent).join('/')}`;
 }
 
-const MEDIA_PATH = /^(?:\/api\/v2|\/v2)?\/users\/([^/]+)\/media\/(.+)$/;
+// Anchored on the mount prefix and the account segment, so an account id that is itself `media`
+// (or a media id containing `/media/`) cannot shift where the media id starts.
+const MEDIA_PATH = /^(?:\/api\/v2|\/v2)?\/users\/([^/]+)\/media\/(.*)$/;
+
+/** Splits a raw (still percent-encoded) media path into its account segment and media id. */
+export function mediaPathParts(path: string): { account: string; media: string } | undefined {
+  const m = MEDIA_PATH.exec(path);
+  return m?.[1] === undefined || m[2] === undefined ? undefined : { account: m[1], media: m[2] };
+}
 
 /** Recognises URLs on this server's own host(s) that point into the media store. */
 export function localMediaResolver(request: FastifyRequest, publicUrl: string | undefined): LocalMediaResolver {
@@ -36,10 +44,10 @@ export function localMediaResolver(request: FastifyRequest, publicUrl: string | 
       return undefined;
     }
     if (!ownHosts.has(parsed.host.toLowerCase())) return undefined;
-    const m = MEDIA_PATH.exec(parsed.pathname);
-    if (!m?.[1] || !m[2]) return undefined;
+    const parts = mediaPathParts(parsed.pathname);
+    if (!parts?.media) return undefined;
     try {
-      return { accountId: decodeURIComponent(m[1]), name: decodeURIComponent(m[2]) };
+      return { accountId: decodeURIComponent(parts.account), name: decodeURIComponent(parts.media) };
     } catch {
       return undefined;
     }

@@ -5,16 +5,16 @@ import { errors } from '../../core/errors.js';
 import { deleteMedia, getMedia, listMedia, putMedia } from '../../core/media/media-service.js';
 import { refuseOtherMethods } from '../method-not-allowed.js';
 import type { ApiDeps } from './api.js';
-import { apiBase, mediaUrl } from './base-url.js';
+import { apiBase, mediaPathParts, mediaUrl } from './base-url.js';
 
 /**
- * The media id is everything after `/media/` in the raw path, percent-decoded once, so that both
- * `a%2Fb` (what the SDKs send) and a literal `a/b` name the same file.
+ * The media id is everything after `/users/{accountId}/media/` in the raw path, percent-decoded
+ * once, so that both `a%2Fb` (what the SDKs send) and a literal `a/b` name the same file.
  */
 function mediaName(request: FastifyRequest): string {
-  const path = request.raw.url?.split('?', 1)[0] ?? '';
-  const at = path.indexOf('/media/');
-  const encoded = at >= 0 ? path.slice(at + '/media/'.length) : '';
+  // An absolute-form request target (`GET http://host/path`, RFC 9112 3.2.2) carries the origin first.
+  const path = (request.raw.url ?? '').replace(/^[a-z][a-z0-9+.-]*:\/\/[^/]*/i, '').split('?', 1)[0] ?? '';
+  const encoded = mediaPathParts(path)?.media ?? '';
   try {
     return decodeURIComponent(encoded);
   } catch {

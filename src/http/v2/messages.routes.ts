@@ -4,17 +4,12 @@ import { errors } from '../../core/errors.js';
 import { listMessages } from '../../core/messages/list-messages.js';
 import { sendMessage } from '../../core/messages/send-message.js';
 import { refuseOtherMethods } from '../method-not-allowed.js';
-import { FixedWindowLimiter } from '../rate-limit.js';
+import type { FixedWindowLimiter } from '../rate-limit.js';
 import type { ApiDeps } from './api.js';
 import { apiBase, localMediaResolver } from './base-url.js';
 
-export function messagesRoutes(app: FastifyInstance, deps: ApiDeps): void {
+export function messagesRoutes(app: FastifyInstance, deps: ApiDeps, listLimiter: FixedWindowLimiter): void {
   const { config, store, now } = deps;
-  const listLimiter = new FixedWindowLimiter(
-    config.limits.listRequestsPerWindow,
-    config.limits.listWindowSeconds * 1000,
-    now,
-  );
 
   app.post('/users/:accountId/messages', { bodyLimit: config.bodyLimitBytes }, async (request, reply) => {
     const message = await sendMessage(

@@ -4,6 +4,13 @@
 // what lets the API answer 202 only for data on disk. The sync runs off the event loop, so the next
 // batch can be built and committed while the previous one is being flushed to disk.
 import type Database from 'better-sqlite3';
+import { StoreBusyError } from '../../core/errors.js';
+
+/** SQLITE_BUSY (and its extended codes) or SQLITE_LOCKED: another connection held the lock past busy_timeout. */
+function isBusy(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED'));
+}
 
 interface Pending {
   work: () => unknown;
@@ -43,13 +50,20 @@ export class GroupCommitter {
     try {
       const results = this.db.transaction(() => batch.map((p) => p.work())).immediate();
       batch.forEach((p, i) => settled.push({ p, ok: true, value: results[i] }));
-    } catch {
+    } catch (batchError) {
+      if (isBusy(batchError)) {
+        // The lock was not ours, so no write ran. Retrying each write would wait busy_timeout again
+        // per write, with the event loop blocked; every caller is told at once instead.
+        const busy = new StoreBusyError({ cause: batchError });
+        for (const p of batch) p.reject(busy);
+        return;
+      }
       // One failing write must not fail its neighbours: run each on its own to isolate the culprit.
       for (const p of batch) {
         try {
           settled.push({ p, ok: true, value: this.db.transaction(p.work).immediate() });
         } catch (err) {
-          settled.push({ p, ok: false, value: err });
+          settled.push({ p, ok: false, value: isBusy(err) ? new StoreBusyError({ cause: err }) : err });
         }
       }
     }

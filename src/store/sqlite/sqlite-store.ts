@@ -7,7 +7,8 @@
 // fdatasyncs the WAL file on libuv's thread pool after each batch. A committed WAL frame that is on
 // disk is recovered on the next open, which is exactly what FULL guarantees. Group commit keeps the
 // number of fsyncs low under load. `sqlite:PATH?synchronous=normal` skips the fsync: the last
-// commits may be lost on power loss (never on a process crash).
+// commits may be lost on power loss (never on a process crash). `?busy_timeout=MS` (default 5000) is
+// how long a write waits for another process's lock (e.g. `pigeon send`); past it the API answers 503.
 import Database from 'better-sqlite3';
 import { closeSync, fdatasync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -22,16 +23,29 @@ import { SqliteSimulator } from './sqlite-simulator.js';
 export interface SqliteOptions {
   path: string;
   synchronous?: 'full' | 'normal';
+  /** How long a write waits for another connection's lock before the request gets a 503. */
+  busyTimeoutMs?: number;
 }
+
+const DEFAULT_BUSY_TIMEOUT_MS = 5000;
 
 export function parseSqliteUrl(url: string): SqliteOptions {
   const rest = url.slice('sqlite:'.length);
   const [path = '', query = ''] = rest.split('?', 2);
-  const synchronous = new URLSearchParams(query).get('synchronous');
+  const params = new URLSearchParams(query);
+  const synchronous = params.get('synchronous');
   if (synchronous !== null && synchronous !== 'full' && synchronous !== 'normal') {
     throw new Error(`DATABASE_URL: synchronous must be 'full' or 'normal', not '${synchronous}'`);
   }
-  return { path, synchronous: synchronous ?? 'full' };
+  const busyTimeout = params.get('busy_timeout');
+  if (busyTimeout !== null && !/^\d{1,6}$/.test(busyTimeout)) {
+    throw new Error(`DATABASE_URL: busy_timeout must be a number of milliseconds, not '${busyTimeout}'`);
+  }
+  return {
+    path,
+    synchronous: synchronous ?? 'full',
+    busyTimeoutMs: busyTimeout === null ? DEFAULT_BUSY_TIMEOUT_MS : Number(busyTimeout),
+  };
 }
 
 const MIGRATIONS = new URL('./migrations/', import.meta.url);
@@ -50,7 +64,8 @@ export class SqliteStore implements Store {
     this.db = new Database(options.path);
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = NORMAL');
-    this.db.pragma('busy_timeout = 5000');
+    // The wait blocks the event loop (better-sqlite3 is synchronous), so it is kept to seconds.
+    this.db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS}`);
     this.db.pragma('foreign_keys = ON');
     migrateSqlite(this.db, loadMigrations(MIGRATIONS));
     const durable = options.synchronous !== 'normal' && options.path !== ':memory:';

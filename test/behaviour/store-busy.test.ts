@@ -1,0 +1,80 @@
+// Another process (`pigeon send`, a migration, a backup script) can hold SQLite's write lock longer
+// than Pigeon's busy timeout. That is a server-side condition, not the client's fault: the API must
+// answer 503 in Bandwidth's error shape with Retry-After, store nothing, and accept again once the
+// lock is gone. Here a second better-sqlite3 connection on the same file holds the lock, and the
+// busy timeout is shortened through the database URL so the test does not wait five seconds.
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import Database from 'better-sqlite3';
+import { ACCOUNT_A, AUTH_A } from '../helpers/fixtures.js';
+import { getJson, postMessage, smsBody } from '../helpers/http.js';
+import { startPigeon, type TestPigeon } from '../helpers/pigeon.js';
+
+const BUSY = {
+  type: 'service-unavailable',
+  description: 'The service is temporarily busy. Wait for Retry-After time before sending the request again.',
+};
+
+describe('a SQLite database locked by another connection', () => {
+  let dir: string;
+  let pigeon: TestPigeon;
+  let other: Database.Database;
+
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'pigeon-busy-'));
+    const path = join(dir, 'pigeon.db');
+    // API role: no worker competes for the lock, so every write below is a request's.
+    pigeon = await startPigeon({ dir, databaseUrl: `sqlite:${path}?busy_timeout=50`, env: { PIGEON_ROLE: 'api' } });
+    other = new Database(path);
+  });
+  after(async () => {
+    other.close();
+    await pigeon.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('answers 503 with Retry-After while the lock is held, stores nothing, and accepts again after', async () => {
+    other.exec('BEGIN IMMEDIATE');
+    try {
+      // Several at once, so they share one group-commit batch, and a media upload through the same committer.
+      const sends = await Promise.all(Array.from({ length: 5 }, () => rawPost(pigeon, smsBody())));
+      const upload = await pigeon.fetch(`/api/v2/users/${ACCOUNT_A.id}/media/locked.txt`, {
+        method: 'PUT',
+        headers: { authorization: AUTH_A, 'content-type': 'text/plain' },
+        body: 'x',
+      });
+      for (const res of [...sends, upload]) {
+        const text = await res.text();
+        assert.equal(res.status, 503, text);
+        assert.match(res.headers.get('content-type') ?? '', /^application\/json\b/);
+        assert.equal(res.headers.get('retry-after'), '1');
+        assert.deepEqual(JSON.parse(text), BUSY);
+      }
+    } finally {
+      other.exec('ROLLBACK');
+    }
+
+    const accepted = await postMessage(pigeon, smsBody());
+    assert.equal(accepted.status, 202, JSON.stringify(accepted.body));
+    // The database was empty: only the message accepted after the lock went is stored.
+    const list = await getJson<{ totalCount: number; messages: Array<{ messageId: string }> }>(
+      pigeon,
+      `/api/v2/users/${ACCOUNT_A.id}/messages`,
+    );
+    assert.equal(list.status, 200);
+    assert.deepEqual(list.body.messages.map((m) => m.messageId), [accepted.body.id]);
+    const media = await getJson<unknown[]>(pigeon, `/api/v2/users/${ACCOUNT_A.id}/media`);
+    assert.deepEqual(media.body, []);
+  });
+});
+
+function rawPost(pigeon: TestPigeon, body: unknown): Promise<Response> {
+  return pigeon.fetch(`/api/v2/users/${ACCOUNT_A.id}/messages`, {
+    method: 'POST',
+    headers: { authorization: AUTH_A, 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+}
