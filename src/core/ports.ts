@@ -143,6 +143,8 @@ export interface ClaimedCallback extends CallbackToSend {
   id: number;
   attempts: number;
   createdAt: number;
+  /** When its first attempt was claimed (this claim, for a first attempt): the retry window runs from it. */
+  firstAttemptAt: number;
 }
 
 export interface CallbackAttempt {
@@ -184,7 +186,10 @@ export interface StatusChange {
 }
 
 export interface DeliveryStore {
-  /** Claims due recipients in priority, then arrival, order, within the rate limits; leases them to the worker. */
+  /**
+   * Claims due recipients in priority, then arrival, order, within the rate limits
+   * (core/delivery/claim-plan.ts); leases them to the worker.
+   */
   claimDeliveries(request: ClaimRequest): Promise<ClaimResult>;
   /** Number of recipients of the account still waiting in the queue. */
   queuedCount(accountId: string): Promise<number>;

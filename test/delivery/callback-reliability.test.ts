@@ -1,15 +1,19 @@
 // Callback delivery when the receiver misbehaves: down then up again on the same port (retries from
-// the durable outbox, nothing lost, order kept per message), and HTTP Basic credentials in both
-// modes, preemptive and challenge (reference e.1), including a receiver that never accepts them.
+// the durable outbox, nothing lost, order kept per message), silent until the timeout, refusing for
+// longer than the retry window (given up, counted from the first attempt, reference e.1), and HTTP
+// Basic credentials in both modes, preemptive and challenge, including a receiver that never accepts them.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { RECIPIENT, RECIPIENT_2, basic } from '../helpers/fixtures.js';
 import { smsBody } from '../helpers/http.js';
 import { BACKENDS } from '../helpers/pigeon.js';
-import { eventually, send, startHarness, view, type Harness } from './e2e-support.js';
+import { eventually, send, silenceReceiver, startHarness, view, type Harness } from './e2e-support.js';
 
 const FAST_RETRIES = 'callbacks: { retryInitialSeconds: 0.05, retryMaxSeconds: 0.2 }\n';
 const CREDENTIALS = { username: 'hook-user', password: 'hook-pass' };
+// 0.00025 h: a window of 0.9 s, a handful of fast retries.
+const WINDOW_MS = 900;
+const SHORT_WINDOW = 'callbacks: { retryInitialSeconds: 0.05, retryMaxSeconds: 0.2, retryWindowHours: 0.00025 }\n';
 
 for (const backend of BACKENDS) {
   describe(`callbacks while the receiver is down (${backend})`, () => {
@@ -91,6 +95,101 @@ for (const backend of BACKENDS) {
         assert.ok(gaps.every((gap) => gap <= 240), `gaps between attempts: ${JSON.stringify(gaps)} ms`);
       },
     );
+  });
+
+  describe(`callback retry window (${backend})`, () => {
+    let h: Harness;
+    before(async () => {
+      h = await startHarness({ backend, extra: SHORT_WINDOW });
+    });
+    after(() => h.close());
+
+    it('gives a callback up once its retry window has passed since its first attempt, and records it as abandoned', async () => {
+      h.receiver.status = 500;
+      const sms = await send(h.pigeon, smsBody({ text: 'never accepted' }));
+      const settled = await h.pigeon.waitForMessage(sms.id, 'callbacks', 10);
+      assert.deepEqual(settled.callbacks.map((c) => [c.eventType, c.state]), [['message-delivered', 'abandoned']]);
+      const attempts = settled.callbacks[0]!.attempts;
+      assert.ok(attempts.length >= 4, `${attempts.length} attempts`);
+      for (const attempt of attempts) assert.equal(attempt.statusCode, 500);
+      const span = attempts.at(-1)!.time - attempts[0]!.time;
+      // The last attempt is made when the window ends (not dropped because the next backoff would
+      // pass it), and nothing comes after it.
+      assert.ok(span >= WINDOW_MS - 5, `attempts over ${span} ms, the window is ${WINDOW_MS} ms`);
+      assert.ok(span < WINDOW_MS + 300, `attempts over ${span} ms, the window is ${WINDOW_MS} ms`);
+      assert.equal(h.receiver.requests.length, attempts.length);
+      const status = await h.pigeon.admin<{ callbacks: { abandoned: number } }>('GET', '/status');
+      assert.equal(status.callbacks.abandoned, 1);
+    });
+
+    it('starts the window of a callback that waited behind an earlier one of its message at its own first attempt', async () => {
+      h.receiver.status = 500;
+      const mms = await send(h.pigeon, smsBody({ text: 'behind', media: ['https://media.example.test/w.jpg'] }));
+      const callbacks = async () => (await view(h.pigeon, mms.id)).callbacks;
+      await eventually(
+        async () => ((await callbacks())[0]?.state === 'abandoned' ? true : undefined),
+        'message-sending to be given up',
+      );
+      const waiting = await eventually(async () => {
+        const delivered = (await callbacks())[1];
+        return delivered && delivered.attempts.length >= 1 ? delivered : undefined;
+      }, 'the first attempt of message-delivered');
+      // Created with the first callback, it waited a whole window before its first attempt.
+      assert.equal(waiting.eventType, 'message-delivered');
+      const waited = waiting.attempts[0]!.time - waiting.createdAt;
+      assert.ok(waited >= WINDOW_MS - 50, `message-delivered waited only ${waited} ms; the test proves nothing`);
+
+      h.receiver.status = 200;
+      await h.receiver.waitFor(() => h.receiver.eventsFor(mms.id).length > 0, 5000, 'message-delivered once the receiver accepts');
+      const settled = await h.pigeon.waitForMessage(mms.id, 'callbacks');
+      assert.deepEqual(settled.callbacks.map((c) => [c.eventType, c.state]), [
+        ['message-sending', 'abandoned'],
+        ['message-delivered', 'delivered'],
+      ]);
+      const attempts = settled.callbacks[1]!.attempts;
+      assert.equal(attempts[0]?.statusCode, 500);
+      assert.equal(attempts.at(-1)?.statusCode, 200);
+      assert.deepEqual(h.receiver.eventsFor(mms.id).map((e) => e.type), ['message-delivered']);
+    });
+  });
+
+  describe(`callback timeout (${backend})`, () => {
+    let h: Harness;
+    before(async () => {
+      h = await startHarness({ backend, extra: 'callbacks: { timeoutSeconds: 0.2, retryInitialSeconds: 0.05, retryMaxSeconds: 0.2 }\n' });
+    });
+    after(() => h.close());
+
+    it('records an unanswered attempt as timed out after callbacks.timeoutSeconds, and delivers once the receiver answers', async () => {
+      const silent = await silenceReceiver(h.receiver);
+      let restored = false;
+      try {
+        const sms = await send(h.pigeon, smsBody({ text: 'no answer' }));
+        const timedOut = await eventually(async () => {
+          const attempts = (await view(h.pigeon, sms.id)).callbacks[0]?.attempts;
+          return attempts && attempts.length >= 2 ? attempts : undefined;
+        }, 'two unanswered callback attempts');
+        for (const attempt of timedOut) {
+          assert.equal(attempt.statusCode, undefined);
+          assert.equal(attempt.error, 'timed out after 200 ms');
+          assert.ok(attempt.latencyMs >= 190 && attempt.latencyMs < 1000, `latency ${attempt.latencyMs} ms`);
+        }
+        // The requests reached a server (no connection error): it just never answered.
+        assert.ok(silent.connections() >= 1);
+
+        await silent.restore();
+        restored = true;
+        await h.receiver.waitFor(() => h.receiver.eventsFor(sms.id).length > 0, 5000, 'the callback once the receiver answers');
+        const settled = await h.pigeon.waitForMessage(sms.id, 'callbacks');
+        const callback = settled.callbacks[0]!;
+        assert.equal(callback.state, 'delivered');
+        assert.equal(callback.attempts.at(-1)?.statusCode, 200);
+        for (const attempt of callback.attempts.slice(0, -1)) assert.equal(attempt.error, 'timed out after 200 ms');
+        assert.deepEqual(h.receiver.eventsFor(sms.id).map((e) => e.type), ['message-delivered']);
+      } finally {
+        if (!restored) await silent.restore();
+      }
+    });
   });
 
   describe(`callback Basic auth, preemptive (${backend})`, () => {

@@ -2,11 +2,13 @@
 // YAML with per-account throughput, and readers of the admin timeline. Waiting is always on events
 // (the receiver's notifications, the admin /wait endpoint) or on short polls of observable state.
 import assert from 'node:assert/strict';
+import { createServer, type Socket } from 'node:net';
 import { CallbackReceiver, type ReceiverOptions } from '../helpers/callback-receiver.js';
 import { ACCOUNT_A, ACCOUNT_B, AUTH_A, fixtureConfigYaml, type FixtureOptions } from '../helpers/fixtures.js';
 import { getJson, postMessage } from '../helpers/http.js';
 import { startPigeon, type Backend, type TestPigeon } from '../helpers/pigeon.js';
 import type { MessageView } from '../../src/core/admin/message-view.js';
+import type { Message } from '../../src/core/messages/message.js';
 
 export type CallbackEvent = ReturnType<CallbackReceiver['events']>[number];
 
@@ -176,4 +178,49 @@ export function requestOf(receiver: CallbackReceiver, filter: (e: CallbackEvent)
   const found = receiver.received.find((r) => r.body.some(filter));
   assert.ok(found, 'no request carried the event');
   return found;
+}
+
+/**
+ * Puts a receiver that never answers on the receiver's port: connections are accepted and requests
+ * read, but no byte is sent back. `restore` drops those connections and starts the receiver again.
+ */
+export async function silenceReceiver(receiver: CallbackReceiver): Promise<{ connections(): number; restore(): Promise<void> }> {
+  await receiver.stop();
+  const sockets = new Set<Socket>();
+  let accepted = 0;
+  const silent = createServer((socket) => {
+    accepted++;
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+    socket.on('error', () => undefined);
+    socket.resume();
+  });
+  await new Promise<void>((resolve) => silent.listen(Number(new URL(receiver.url).port), '127.0.0.1', resolve));
+  return {
+    connections: () => accepted,
+    async restore() {
+      for (const socket of sockets) socket.destroy();
+      await new Promise<void>((resolve) => silent.close(() => resolve()));
+      await receiver.start();
+    },
+  };
+}
+
+/** A one-segment outbound SMS as the store is given it, for the tests that drive the store directly. */
+export function outboundSms(fields: Pick<Message, 'id' | 'accountId' | 'from' | 'time'> & Partial<Message>): Message {
+  return {
+    applicationId: 'store-test-app',
+    direction: 'out',
+    owner: fields.from,
+    to: ['+19195550199'],
+    text: 'x',
+    media: undefined,
+    tag: undefined,
+    priority: 'default',
+    expiration: undefined,
+    expiresAt: undefined,
+    segmentCount: 1,
+    type: 'sms',
+    ...fields,
+  };
 }

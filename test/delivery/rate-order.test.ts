@@ -1,19 +1,28 @@
-// Dequeue order under a rate limit across claims, on the store with a controlled clock (a race the
-// end-to-end tests can only hit by chance): a row held back by a limit must not be overtaken by a
-// later row of the same sender (FIFO), nor a `high` row by a `default` one, because each claim
-// computed its own wait with a rounding error of one millisecond.
+// Dequeue order on the store with a controlled clock (races the end-to-end tests can only hit by
+// chance): a row held back by a limit must not be overtaken by a later row of the same sender (FIFO),
+// nor a `high` row by a `default` one, because each claim computed its own wait with a rounding error
+// of one millisecond; one sender out of tokens must not hold back the other senders of its account;
+// entries accepted in the same millisecond leave in the order they were accepted.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { messageRecord } from '../../src/core/messages/message-record.js';
-import type { Message, Priority } from '../../src/core/messages/message.js';
+import type { Priority } from '../../src/core/messages/message.js';
 import type { RatePolicy, Store } from '../../src/core/ports.js';
 import { openStore } from '../../src/store/open-store.js';
 import { BACKENDS, createTestDatabase, type TestDatabase } from '../helpers/databases.js';
+import { outboundSms } from './e2e-support.js';
 
 const T0 = 1_900_000_000_000;
 const FROM = '+19195551212';
 // 5 messages per second, burst 5 (burstExtra 0): a token every 200 ms once the burst is used.
 const RATES: RatePolicy = { unit: 'messages', senderLimit: () => ({ rate: 5, burst: 5 }), accountLimit: () => undefined };
+// 1 message per second per number (burst 1), 100 per second for the account.
+const NUMBER_BOUND: RatePolicy = {
+  unit: 'messages',
+  senderLimit: () => ({ rate: 1, burst: 1 }),
+  accountLimit: () => ({ rate: 100, burst: 100 }),
+};
+const UNLIMITED: RatePolicy = { unit: 'messages', senderLimit: () => undefined, accountLimit: () => undefined };
 
 for (const backend of BACKENDS) {
   describe(`dequeue order across claims under a rate limit (${backend})`, () => {
@@ -29,33 +38,22 @@ for (const backend of BACKENDS) {
       await database.drop();
     });
 
-    const accept = async (at: number, priority: Priority = 'default', from = FROM): Promise<string> => {
-      const id = `${at}${String(seq++).padStart(16, '0')}`;
-      const message: Message = {
-        id,
-        accountId: 'order-account',
-        applicationId: 'order-app',
-        direction: 'out',
-        owner: from,
-        from,
-        to: ['+19195550199'],
-        text: 'x',
-        media: undefined,
-        tag: undefined,
-        priority,
-        expiration: undefined,
-        expiresAt: undefined,
-        segmentCount: 1,
-        type: 'sms',
-        time: at,
-      };
-      await store.messages.acceptOutbound(message, [messageRecord(message, '+19195550199', 'QUEUED')]);
+    const accept = async (
+      at: number,
+      priority: Priority = 'default',
+      from = FROM,
+      options: { id?: string; to?: string[] } = {},
+    ): Promise<string> => {
+      const id = options.id ?? `${at}${String(seq++).padStart(16, '0')}`;
+      const to = options.to ?? ['+19195550199'];
+      const message = outboundSms({ id, accountId: 'order-account', from, to, priority, time: at });
+      await store.messages.acceptOutbound(message, to.map((tn) => messageRecord(message, tn, 'QUEUED')));
       return id;
     };
-    const claim = async (at: number): Promise<string[]> =>
-      (await store.delivery.claimDeliveries({ workerId: 'w', now: at, limit: 64, leaseMs: 60_000, rates: RATES })).jobs.map(
-        (j) => j.message.id,
-      );
+    const claimJobs = async (at: number, rates: RatePolicy = RATES) =>
+      (await store.delivery.claimDeliveries({ workerId: 'w', now: at, limit: 64, leaseMs: 60_000, rates })).jobs;
+    const claim = async (at: number, rates: RatePolicy = RATES): Promise<string[]> =>
+      (await claimJobs(at, rates)).map((j) => j.message.id);
 
     it('sends five at once, then holds the sixth until the next token (sanity check of the set-up)', async () => {
       const t = T0;
@@ -96,5 +94,39 @@ for (const backend of BACKENDS) {
         assert.deepEqual(first, [high]);
       },
     );
+
+    it('claims another sender of the account while one sender waits for its next token', async () => {
+      const t = T0 + 30_000;
+      const [numberA, numberB] = ['+19195551277', '+19195551278'];
+      const a1 = await accept(t, 'default', numberA);
+      const a2 = await accept(t, 'default', numberA);
+      const b1 = await accept(t, 'default', numberB);
+      // Rows the earlier tests left queued are of other numbers; only these three count.
+      const ours = async (at: number) => (await claim(at, NUMBER_BOUND)).filter((id) => [a1, a2, b1].includes(id));
+      const first = await ours(t);
+      assert.deepEqual(first, [a1, b1], `got ${JSON.stringify(first)}; a1 ${a1}, a2 ${a2}, b1 ${b1}`);
+      // a2 waits for its own number's next token, a second later, and for nothing else.
+      assert.deepEqual(await ours(t + 999), []);
+      assert.deepEqual(await ours(t + 1000), [a2]);
+    });
+
+    it('hands out entries accepted in the same millisecond in acceptance order, a group in recipient order', async () => {
+      const t = T0 + 40_000;
+      const from = '+19195551266';
+      // Ids whose order is the opposite of the acceptance order, as random id suffixes can be.
+      const earlier = await accept(t, 'default', from, { id: `${t}zzzzzzzzzzzzzzzz` });
+      const later = await accept(t, 'default', from, { id: `${t}aaaaaaaaaaaaaaaa` });
+      const group = await accept(t, 'default', from, { id: `${t}mmmmmmmmmmmmmmmm`, to: ['+19195550197', '+19195550196'] });
+      const jobs = (await claimJobs(t, UNLIMITED)).filter((j) => j.message.from === from);
+      assert.deepEqual(
+        jobs.map((j) => [j.message.id, j.destinationTn]),
+        [
+          [earlier, '+19195550199'],
+          [later, '+19195550199'],
+          [group, '+19195550197'],
+          [group, '+19195550196'],
+        ],
+      );
+    });
   });
 }

@@ -1,6 +1,7 @@
 // Throughput (reference d.4): per-number and per-account token buckets measured from the recorded
-// timeline, first-in first-out per sender, `high` before `default`, expiration while held back by a
-// limit (4360), and the account queue that answers 429 when full.
+// timeline, the default burst (rate + 10), limits counted in segments, first-in first-out per sender,
+// `high` before `default`, expiration while held back by a limit (4360), and the account queue that
+// answers 429 when full.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { ACCOUNT_A, ACCOUNT_B, AUTH_B, RECIPIENT, RECIPIENT_2 } from '../helpers/fixtures.js';
@@ -99,6 +100,61 @@ for (const backend of BACKENDS) {
       assert.ok(maxInWindow(times, 1000) <= 8, `${maxInWindow(times, 1000)} in one second`);
       assertBucket(times, 4, 4, firstAccepted);
       for (const [number, own] of byNumber) assertNonDecreasing(await sendingTimes(h.pigeon, own), `SENDING order of ${number}`);
+    });
+  });
+
+  describe(`the default burst allowance (${backend})`, () => {
+    let h: Harness;
+    before(async () => {
+      // No burstExtra: Bandwidth's burst of the rate + 10 (reference d.4) applies.
+      h = await startHarness({ backend, extra: 'delivery: { rateLimits: { unit: messages, numberTypes: { local: 1 } } }\n' });
+    });
+    after(() => h.close());
+
+    it('sends the first 11 at once from a number limited to 1 per second, then one per second', async () => {
+      const ids: string[] = [];
+      let firstAccepted = 0;
+      for (let i = 0; i < 14; i++) {
+        const created = await send(h.pigeon, smsBody({ text: `burst ${i}` }));
+        ids.push(created.id);
+        firstAccepted ||= Date.parse(created.time);
+      }
+      const times = await sendingTimes(h.pigeon, ids);
+      assertNonDecreasing(times, 'SENDING times in send order');
+      const at = (i: number) => (times[i] as number) - (times[0] as number);
+      // The eleventh goes as soon as it is accepted, long before a token could have refilled.
+      assert.ok(at(10) < 1000, `the 11th went ${at(10)} ms after the first`);
+      // The twelfth waits for the first refilled token, a second after the bucket was first used, and
+      // each one after it for one more second. The margin is the time between a claim and its SENDING record.
+      for (const i of [11, 12, 13]) {
+        assert.ok(at(i) >= (i - 10) * 1000 - 50, `message ${i + 1} went ${at(i)} ms after the first`);
+      }
+      // One per second, not slower: the refill is not lost while messages wait.
+      assert.ok(at(13) < 4500, `the 14th went ${at(13)} ms after the first`);
+      assertBucket(times, 1, 11, firstAccepted);
+    });
+  });
+
+  describe(`rate limits counted in segments (${backend})`, () => {
+    let h: Harness;
+    before(async () => {
+      h = await startHarness({
+        backend,
+        extra: 'delivery: { rateLimits: { unit: segments, burstExtra: 0, numberTypes: { local: 3 } } }\n',
+      });
+    });
+    after(() => h.close());
+
+    it('takes 3 tokens for a 3-segment SMS', async () => {
+      // 3 tokens, 3 per second: the long SMS empties the bucket; each short one then waits a third of a second.
+      const long = await send(h.pigeon, smsBody({ text: 'a'.repeat(400) }));
+      assert.equal(long.segmentCount, 3);
+      const shorts = [await send(h.pigeon, smsBody({ text: 'short 1' })), await send(h.pigeon, smsBody({ text: 'short 2' }))];
+      const [longAt, short1At, short2At] = await sendingTimes(h.pigeon, [long.id, ...shorts.map((s) => s.id)]);
+      // Counting messages, all three would fit the bucket at once.
+      assert.ok(short1At! - longAt! >= 300, `the first 1-segment SMS went ${short1At! - longAt!} ms after the 3-segment one`);
+      assert.ok(short2At! - longAt! >= 630, `the second 1-segment SMS went ${short2At! - longAt!} ms after the 3-segment one`);
+      assertBucket([longAt!, longAt!, longAt!, short1At!, short2At!], 3, 3, Date.parse(long.time));
     });
   });
 

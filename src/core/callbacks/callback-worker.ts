@@ -1,6 +1,7 @@
 // Sends callbacks from the durable outbox: at least once, in order per message (the store only
 // hands out a message's next callback once the previous one is settled), retried with capped
-// exponential backoff until the retry window (24 h by default) has passed. Every attempt is recorded.
+// exponential backoff until the retry window (24 h by default) after its first attempt has passed
+// (reference e.1). Every attempt is recorded.
 import type { AccountDirectory } from '../accounts/directory.js';
 import { backoffMs } from '../delivery/backoff.js';
 import type { CallbackNext, ClaimedCallback, DeliveryStore } from '../ports.js';
@@ -84,12 +85,16 @@ export class CallbackWorker {
       this.counters.delivered++;
     } else {
       this.counters.failedAttempts++;
-      const runAt = finished + backoffMs(callback.attempts, this.options.retryInitialMs, this.options.retryMaxMs);
-      if (runAt - callback.createdAt > this.options.retryWindowMs) {
+      // From the first attempt, not from the callback's creation: one that waited behind earlier
+      // callbacks of its message gets the whole window. A backoff that would pass the end of the
+      // window is cut short, so the last attempt is made when the window ends.
+      const windowEnd = callback.firstAttemptAt + this.options.retryWindowMs;
+      if (finished >= windowEnd) {
         next = { state: 'abandoned' };
         this.counters.abandoned++;
       } else {
-        next = { state: 'retry', runAt };
+        const backoff = backoffMs(callback.attempts, this.options.retryInitialMs, this.options.retryMaxMs);
+        next = { state: 'retry', runAt: Math.min(windowEnd, finished + backoff) };
       }
     }
     await store.recordCallbackAttempt(

@@ -124,13 +124,15 @@ export class DeliveryWorker {
         await this.fail(job, carrierError.errorCode, carrierError.message);
         return;
       }
-      const runAt = now() + backoffMs(attempt, this.options.retryInitialMs, this.options.retryMaxMs);
-      const pastExpiration = message.expiresAt !== undefined && runAt >= message.expiresAt;
-      if (attempt >= this.options.maxAttempts || pastExpiration) {
-        const code = pastExpiration ? ERROR.expired : ERROR.retriesExceeded;
-        await this.fail(job, code, `gave up after ${attempt} attempts: ${carrierError.message}`);
+      if (attempt >= this.options.maxAttempts) {
+        await this.fail(job, ERROR.retriesExceeded, `gave up after ${attempt} attempts: ${carrierError.message}`);
         return;
       }
+      // Not failed when the backoff would pass the expiration: 4360 says the expiration passed, and
+      // until it does the recipient is still queued. The retry is due at the expiration at the
+      // latest; the claim then hands the worker an expired recipient, which it fails (above).
+      const backoffAt = now() + backoffMs(attempt, this.options.retryInitialMs, this.options.retryMaxMs);
+      const runAt = message.expiresAt === undefined ? backoffAt : Math.min(backoffAt, message.expiresAt);
       this.counters.retried++;
       await store.recordRetry(job, this.options.workerId, runAt, carrierError.message, now());
       this.noteDue(runAt);

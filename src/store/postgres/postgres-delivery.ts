@@ -7,7 +7,8 @@
 // Lock order, the same everywhere so that two transactions never wait on each other in a circle:
 // delivery_queue row, then message_recipients row, then carrier_refs rows; rate buckets by key.
 import type { Pool, PoolClient } from 'pg';
-import { take, type BucketLimit, type BucketState } from '../../core/delivery/token-bucket.js';
+import { bucketLimits, planClaim } from '../../core/delivery/claim-plan.js';
+import type { BucketLimit, BucketState } from '../../core/delivery/token-bucket.js';
 import type { Message, MessageRecord } from '../../core/messages/message.js';
 import type {
   CallbackAttempt,
@@ -23,19 +24,12 @@ import type {
   RatePolicy,
   StatusChange,
 } from '../../core/ports.js';
+import { candidateOf, candidatesQuery, jobOf, type QueueRow } from '../sql/queue-claim.js';
 import { MESSAGE_COLUMNS, messageFromRow, messageParams, RECORD_COLUMNS, recordParams, type MessageRow } from '../sql/rows.js';
 import { CALLBACK_COLUMNS, callbackParams, valuesList } from './rows.js';
 import { CHANNELS, inTransaction, notify, retrying } from './transaction.js';
 
 type Int = number | string;
-
-type QueueRow = MessageRow & {
-  destination_tn: string;
-  queue_account_id: string;
-  source_tn: string;
-  q_segment_count: Int;
-  attempts: Int;
-};
 
 type OutboxRow = {
   id: Int;
@@ -48,6 +42,7 @@ type OutboxRow = {
   state: CallbackRecord['state'];
   attempts: Int;
   created_at: Int;
+  first_attempt_at: Int | null;
 };
 
 const TERMINAL = `('DELIVERED', 'FAILED')`;
@@ -69,75 +64,21 @@ export class PostgresDelivery implements DeliveryStore {
     // so concurrent claims in any number of processes each get a disjoint set. Only q is locked:
     // the joined message row is read, never changed. Rows already leased are excluded by the WHERE
     // clause; the lease, not the row lock, is what keeps them after this transaction ends.
-    const { rows: candidates } = await client.query<QueueRow>(
-      `SELECT m.*, q.destination_tn, q.account_id AS queue_account_id, q.source_tn,
-          q.segment_count AS q_segment_count, q.attempts
-        FROM delivery_queue q JOIN messages m ON m.id = q.message_id
-        WHERE q.run_at <= $1 AND (q.locked_until IS NULL OR q.locked_until < $1)
-        ORDER BY q.priority, q.enqueued_at, q.seq
-        LIMIT $2
-        FOR UPDATE OF q SKIP LOCKED`,
-      [now, limit * 4],
-    );
+    const { rows: candidates } = await client.query<QueueRow>(`${candidatesQuery('$1', '$2')} FOR UPDATE OF q SKIP LOCKED`, [
+      now,
+      limit * 4,
+    ]);
     if (candidates.length === 0) return { jobs: [], nextDueAt: undefined };
 
-    const buckets = await this.lockBuckets(client, candidates, rates, now);
-    const changed = new Set<string>();
-    // Once a sender or an account is held back, its later jobs wait too: first in, first out per sender.
-    const heldUntil = new Map<string, number>();
-    const jobs: DeliveryJob[] = [];
-    const leased: QueueRow[] = [];
-    const postponed: Array<{ row: QueueRow; runAt: number }> = [];
-    let nextDueAt: number | undefined;
-
-    // From here on, exactly the SQLite algorithm (sqlite-delivery.ts), over the locked buckets.
-    for (const row of candidates) {
-      if (jobs.length >= limit) break;
-      const accountId = row.queue_account_id;
-      const senderKey = `sender:${accountId}:${row.source_tn}`;
-      const accountKey = `account:${accountId}`;
-      const expired = row.expires_at !== null && Number(row.expires_at) <= now;
-      if (!expired) {
-        const held = Math.max(heldUntil.get(senderKey) ?? 0, heldUntil.get(accountKey) ?? 0);
-        const limits: Array<[string, BucketLimit | undefined]> = [
-          [senderKey, rates.senderLimit(accountId, row.source_tn)],
-          [accountKey, rates.accountLimit(accountId)],
-        ];
-        const cost = rates.unit === 'segments' ? Number(row.q_segment_count) : 1;
-        let wait = held > now ? held - now : 0;
-        const taken: Array<[string, BucketState]> = [];
-        if (wait === 0) {
-          for (const [key, bucketLimit] of limits) {
-            if (!bucketLimit) continue;
-            const result = take(buckets.get(key), bucketLimit, cost, now);
-            if (result.ok) taken.push([key, result.state]);
-            else wait = Math.max(wait, result.waitMs);
-          }
-        }
-        if (wait > 0) {
-          const runAt = now + wait;
-          for (const [key, bucketLimit] of limits) if (bucketLimit) heldUntil.set(key, Math.max(heldUntil.get(key) ?? 0, runAt));
-          // A message that would expire while held back is looked at again when it expires, to fail it on time.
-          const rowRunAt = row.expires_at === null ? runAt : Math.min(runAt, Number(row.expires_at));
-          postponed.push({ row, runAt: rowRunAt });
-          nextDueAt = Math.min(nextDueAt ?? rowRunAt, rowRunAt);
-          continue;
-        }
-        for (const [key, next] of taken) {
-          buckets.set(key, next);
-          changed.add(key);
-        }
-      }
-      leased.push(row);
-      jobs.push({ message: messageFromRow(row), destinationTn: row.destination_tn, attempts: Number(row.attempts) });
-    }
-
-    if (leased.length > 0) {
+    const locked = await this.lockBuckets(client, candidates, rates, now);
+    const plan = planClaim(candidates, candidateOf, (key) => locked.get(key), rates, now, limit);
+    const { claimed, postponed } = plan;
+    if (claimed.length > 0) {
       await client.query(
         `UPDATE delivery_queue q SET locked_by = $1, locked_until = $2, attempts = q.attempts + 1
           FROM unnest($3::text[], $4::text[]) AS j (message_id, destination_tn)
           WHERE q.message_id = j.message_id AND q.destination_tn = j.destination_tn`,
-        [workerId, now + leaseMs, leased.map((r) => r.id), leased.map((r) => r.destination_tn)],
+        [workerId, now + leaseMs, claimed.map((r) => r.id), claimed.map((r) => r.destination_tn)],
       );
     }
     if (postponed.length > 0) {
@@ -145,12 +86,12 @@ export class PostgresDelivery implements DeliveryStore {
         `UPDATE delivery_queue q SET run_at = j.run_at
           FROM unnest($1::text[], $2::text[], $3::bigint[]) AS j (message_id, destination_tn, run_at)
           WHERE q.message_id = j.message_id AND q.destination_tn = j.destination_tn`,
-        [postponed.map((p) => p.row.id), postponed.map((p) => p.row.destination_tn), postponed.map((p) => p.runAt)],
+        [postponed.map((p) => p.candidate.id), postponed.map((p) => p.candidate.destination_tn), postponed.map((p) => p.runAt)],
       );
     }
-    if (changed.size > 0) {
-      const keys = [...changed];
-      const states = keys.map((key) => buckets.get(key) as BucketState);
+    if (plan.buckets.size > 0) {
+      const keys = [...plan.buckets.keys()];
+      const states = [...plan.buckets.values()];
       await client.query(
         `UPDATE rate_buckets b SET tokens = s.tokens, updated_at = s.updated_at
           FROM unnest($1::text[], $2::float8[], $3::bigint[]) AS s (key, tokens, updated_at)
@@ -158,7 +99,7 @@ export class PostgresDelivery implements DeliveryStore {
         [keys, states.map((s) => s.tokens), states.map((s) => s.updatedAt)],
       );
     }
-    return { jobs, nextDueAt };
+    return { jobs: claimed.map(jobOf), nextDueAt: plan.nextDueAt };
   }
 
   /**
@@ -178,11 +119,7 @@ export class PostgresDelivery implements DeliveryStore {
   ): Promise<Map<string, BucketState>> {
     const limits = new Map<string, BucketLimit>();
     for (const row of candidates) {
-      const accountId = row.queue_account_id;
-      const sender = rates.senderLimit(accountId, row.source_tn);
-      const account = rates.accountLimit(accountId);
-      if (sender) limits.set(`sender:${accountId}:${row.source_tn}`, sender);
-      if (account) limits.set(`account:${accountId}`, account);
+      for (const [key, limit] of bucketLimits(rates, row.queue_account_id, row.source_tn)) limits.set(key, limit);
     }
     const buckets = new Map<string, BucketState>();
     if (limits.size === 0) return buckets;
@@ -400,7 +337,8 @@ export class PostgresDelivery implements DeliveryStore {
               WHERE p.message_id = o.message_id AND p.state = 'pending' AND p.id < o.id)
           ORDER BY o.id LIMIT $2
           FOR UPDATE SKIP LOCKED)
-        UPDATE callback_outbox o SET locked_by = $3, locked_until = $4, attempts = o.attempts + 1
+        UPDATE callback_outbox o SET locked_by = $3, locked_until = $4, attempts = o.attempts + 1,
+          first_attempt_at = coalesce(o.first_attempt_at, $1)
         FROM due WHERE o.id = due.id
         RETURNING o.*`,
       [request.now, request.limit, request.workerId, request.now + request.leaseMs],
@@ -417,6 +355,7 @@ export class PostgresDelivery implements DeliveryStore {
         // Already counting this claim, as in SQLite (which returns the stored value + 1).
         attempts: Number(r.attempts),
         createdAt: Number(r.created_at),
+        firstAttemptAt: Number(r.first_attempt_at),
       }))
       .sort((a, b) => a.id - b.id);
   }

@@ -2,7 +2,8 @@
 // write goes through the group committer, so a change and the callback that reports it commit together.
 import type Database from 'better-sqlite3';
 import type { Message, MessageRecord } from '../../core/messages/message.js';
-import { take, type BucketLimit, type BucketState } from '../../core/delivery/token-bucket.js';
+import { planClaim } from '../../core/delivery/claim-plan.js';
+import type { BucketState } from '../../core/delivery/token-bucket.js';
 import type {
   CallbackAttempt,
   CallbackNext,
@@ -18,16 +19,8 @@ import type {
 } from '../../core/ports.js';
 import type { GroupCommitter } from './group-commit.js';
 import { INSERT_EVENT, INSERT_MESSAGE, INSERT_RECORD } from './sqlite-messages.js';
+import { candidateOf, candidatesQuery, jobOf, type QueueRow } from '../sql/queue-claim.js';
 import { messageFromRow, messageParams, recordParams, type MessageRow } from '../sql/rows.js';
-
-type QueueRow = MessageRow & {
-  destination_tn: string;
-  queue_account_id: string;
-  source_tn: string;
-  q_segment_count: number;
-  expires_at: number | null;
-  attempts: number;
-};
 
 const TERMINAL = `('DELIVERED', 'FAILED')`;
 
@@ -39,12 +32,7 @@ export class SqliteDelivery implements DeliveryStore {
     private readonly writes: GroupCommitter,
   ) {
     this.s = {
-      candidates: db.prepare(`SELECT m.*, q.destination_tn, q.account_id AS queue_account_id, q.source_tn,
-          q.segment_count AS q_segment_count, q.attempts
-        FROM delivery_queue q JOIN messages m ON m.id = q.message_id
-        WHERE q.run_at <= @now AND (q.locked_until IS NULL OR q.locked_until < @now)
-        ORDER BY q.priority, q.enqueued_at
-        LIMIT @scan`),
+      candidates: db.prepare(candidatesQuery('@now', '@scan')),
       lease: db.prepare(`UPDATE delivery_queue SET locked_by = ?, locked_until = ?, attempts = attempts + 1
         WHERE message_id = ? AND destination_tn = ?`),
       postpone: db.prepare('UPDATE delivery_queue SET run_at = ? WHERE message_id = ? AND destination_tn = ?'),
@@ -78,7 +66,8 @@ export class SqliteDelivery implements DeliveryStore {
         WHERE o.state = 'pending' AND o.run_at <= @now AND (o.locked_until IS NULL OR o.locked_until < @now)
           AND NOT EXISTS (SELECT 1 FROM callback_outbox p WHERE p.message_id = o.message_id AND p.state = 'pending' AND p.id < o.id)
         ORDER BY o.id LIMIT @limit`),
-      leaseCallback: db.prepare('UPDATE callback_outbox SET locked_by = ?, locked_until = ?, attempts = attempts + 1 WHERE id = ?'),
+      leaseCallback: db.prepare(`UPDATE callback_outbox SET locked_by = ?, locked_until = ?, attempts = attempts + 1,
+          first_attempt_at = coalesce(first_attempt_at, ?) WHERE id = ?`),
       callbackAttempts: db.prepare('SELECT attempts FROM callback_outbox WHERE id = ? AND locked_by = ?'),
       insertAttempt: db.prepare(`INSERT OR REPLACE INTO callback_attempts (outbox_id, attempt, time, status_code, latency_ms, error)
         VALUES (?, ?, ?, ?, ?, ?)`),
@@ -99,62 +88,11 @@ export class SqliteDelivery implements DeliveryStore {
 
   private claimNow({ workerId, now, limit, leaseMs, rates }: ClaimRequest): ClaimResult {
     const candidates = this.s.candidates.all({ now, scan: limit * 4 }) as QueueRow[];
-    const buckets = new Map<string, BucketState | undefined>();
-    const changed = new Set<string>();
-    // Once a sender or an account is held back, its later jobs wait too: first in, first out per sender.
-    const heldUntil = new Map<string, number>();
-    const jobs: DeliveryJob[] = [];
-    let nextDueAt: number | undefined;
-
-    const state = (key: string) => {
-      if (!buckets.has(key)) buckets.set(key, this.s.bucket.get(key) as BucketState | undefined);
-      return buckets.get(key);
-    };
-    for (const row of candidates) {
-      if (jobs.length >= limit) break;
-      const accountId = row.queue_account_id;
-      const senderKey = `sender:${accountId}:${row.source_tn}`;
-      const accountKey = `account:${accountId}`;
-      const expired = row.expires_at !== null && row.expires_at <= now;
-      if (!expired) {
-        const held = Math.max(heldUntil.get(senderKey) ?? 0, heldUntil.get(accountKey) ?? 0);
-        const limits: Array<[string, BucketLimit | undefined]> = [
-          [senderKey, rates.senderLimit(accountId, row.source_tn)],
-          [accountKey, rates.accountLimit(accountId)],
-        ];
-        const cost = rates.unit === 'segments' ? row.q_segment_count : 1;
-        let wait = held > now ? held - now : 0;
-        const taken: Array<[string, BucketState]> = [];
-        if (wait === 0) {
-          for (const [key, bucketLimit] of limits) {
-            if (!bucketLimit) continue;
-            const result = take(state(key), bucketLimit, cost, now);
-            if (result.ok) taken.push([key, result.state]);
-            else wait = Math.max(wait, result.waitMs);
-          }
-        }
-        if (wait > 0) {
-          const runAt = now + wait;
-          for (const [key, bucketLimit] of limits) if (bucketLimit) heldUntil.set(key, Math.max(heldUntil.get(key) ?? 0, runAt));
-          // A message that would expire while held back is looked at again when it expires, to fail it on time.
-          const rowRunAt = row.expires_at === null ? runAt : Math.min(runAt, Number(row.expires_at));
-          this.s.postpone.run(rowRunAt, row.id, row.destination_tn);
-          nextDueAt = Math.min(nextDueAt ?? rowRunAt, rowRunAt);
-          continue;
-        }
-        for (const [key, next] of taken) {
-          buckets.set(key, next);
-          changed.add(key);
-        }
-      }
-      this.s.lease.run(workerId, now + leaseMs, row.id, row.destination_tn);
-      jobs.push({ message: messageFromRow(row), destinationTn: row.destination_tn, attempts: Number(row.attempts) });
-    }
-    for (const key of changed) {
-      const bucket = buckets.get(key);
-      if (bucket) this.s.saveBucket.run(key, bucket.tokens, bucket.updatedAt);
-    }
-    return { jobs, nextDueAt };
+    const plan = planClaim(candidates, candidateOf, (key) => this.s.bucket.get(key) as BucketState | undefined, rates, now, limit);
+    for (const { candidate, runAt } of plan.postponed) this.s.postpone.run(runAt, candidate.id, candidate.destination_tn);
+    for (const row of plan.claimed) this.s.lease.run(workerId, now + leaseMs, row.id, row.destination_tn);
+    for (const [key, bucket] of plan.buckets) this.s.saveBucket.run(key, bucket.tokens, bucket.updatedAt);
+    return { jobs: plan.claimed.map(jobOf), nextDueAt: plan.nextDueAt };
   }
 
   async queuedCount(accountId: string): Promise<number> {
@@ -283,9 +221,10 @@ export class SqliteDelivery implements DeliveryStore {
         body: string;
         attempts: number;
         created_at: number;
+        first_attempt_at: number | null;
       }>;
       return rows.map((r) => {
-        this.s.leaseCallback.run(request.workerId, request.now + request.leaseMs, r.id);
+        this.s.leaseCallback.run(request.workerId, request.now + request.leaseMs, request.now, r.id);
         return {
           id: Number(r.id),
           messageId: r.message_id,
@@ -296,6 +235,7 @@ export class SqliteDelivery implements DeliveryStore {
           body: r.body,
           attempts: Number(r.attempts) + 1,
           createdAt: Number(r.created_at),
+          firstAttemptAt: Number(r.first_attempt_at ?? request.now),
         };
       });
     });

@@ -1,0 +1,103 @@
+// Migration 0003 on a database that already holds work: queue entries written under schema 2 keep
+// their dequeue order once they get an arrival sequence, and callbacks already being retried keep
+// the time of their first attempt, from which their retry window runs.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import Database from 'better-sqlite3';
+import pg from 'pg';
+import type { Message } from '../../src/core/messages/message.js';
+import type { Store } from '../../src/core/ports.js';
+import { openStore } from '../../src/store/open-store.js';
+import { migratePostgres, postgresMigrations } from '../../src/store/postgres/migrate.js';
+import { MESSAGE_COLUMNS, messageParams } from '../../src/store/sql/rows.js';
+import { loadMigrations, migrateSqlite } from '../../src/store/sqlite/migrate.js';
+import { BACKENDS, createTestDatabase, type Backend, type TestDatabase } from '../helpers/databases.js';
+import { outboundSms } from './e2e-support.js';
+
+const T0 = 1_900_000_000_000;
+const NO_LIMITS = { unit: 'messages', senderLimit: () => undefined, accountLimit: () => undefined } as const;
+
+/** Runs statements written with `?` placeholders on a database migrated up to schema 2 only. */
+async function schemaTwo(backend: Backend, url: string): Promise<{ run(sql: string, params: unknown[]): Promise<void>; close(): Promise<void> }> {
+  if (backend === 'sqlite') {
+    const db = new Database(url.slice('sqlite:'.length));
+    migrateSqlite(db, loadMigrations(new URL('../../src/store/sqlite/migrations/', import.meta.url)).filter((m) => m.version <= 2));
+    return {
+      run: async (sql, params) => void db.prepare(sql).run(...params),
+      close: async () => void db.close(),
+    };
+  }
+  const pool = new pg.Pool({ connectionString: url, max: 1 });
+  await migratePostgres(pool, postgresMigrations().filter((m) => m.version <= 2));
+  return {
+    run: async (sql, params) => {
+      let n = 0;
+      await pool.query(sql.replace(/\?/g, () => `$${++n}`), params);
+    },
+    close: () => pool.end(),
+  };
+}
+
+const message = (id: string, time: number, priority: Message['priority']): Message =>
+  outboundSms({ id, accountId: '9900000', applicationId: 'migration-app', from: '+19195551212', time, priority });
+
+for (const backend of BACKENDS) {
+  describe(`migration 0003 over queued work (${backend})`, () => {
+    let database: TestDatabase;
+    let store: Store;
+    // Ids in the opposite order to their arrival, as random id suffixes can be.
+    const queued = [message(`${T0}ccc`, T0, 'default'), message(`${T0 + 1}bbb`, T0 + 1, 'default'), message(`${T0 + 2}aaa`, T0 + 2, 'high')];
+
+    before(async () => {
+      database = await createTestDatabase(backend);
+      const old = await schemaTwo(backend, database.url);
+      for (const m of queued) {
+        await old.run(`INSERT INTO messages (${MESSAGE_COLUMNS}) VALUES (${MESSAGE_COLUMNS.split(',').map(() => '?').join(', ')})`, messageParams(m));
+        await old.run(
+          `INSERT INTO delivery_queue (message_id, destination_tn, account_id, source_tn, priority, segment_count, enqueued_at, run_at)
+            VALUES (?, ?, ?, ?, ?, 1, ?, ?)`,
+          [m.id, m.to[0], m.accountId, m.from, m.priority === 'high' ? 0 : 1, m.time, m.time],
+        );
+      }
+      const callback = `INSERT INTO callback_outbox (message_id, account_id, application_id, event_type, url, body, created_at, run_at, attempts)
+        VALUES (?, '9900000', 'migration-app', 'message-delivered', 'http://127.0.0.1:9/', '[]', ?, ?, ?)`;
+      // Two failed attempts, at T0 + 5 and T0 + 9; the other one never attempted.
+      await old.run(callback, [queued[0]!.id, T0, T0 + 20, 2]);
+      await old.run(callback, [queued[1]!.id, T0 + 1, T0 + 1, 0]);
+      for (const [attempt, time] of [
+        [1, T0 + 5],
+        [2, T0 + 9],
+      ]) {
+        await old.run('INSERT INTO callback_attempts (outbox_id, attempt, time, status_code, latency_ms, error) VALUES (1, ?, ?, 500, 3, NULL)', [
+          attempt,
+          time,
+        ]);
+      }
+      await old.close();
+      store = await openStore(database.url);
+    });
+    after(async () => {
+      await store.close();
+      await database.drop();
+    });
+
+    it('keeps the dequeue order of entries queued under schema 2', async () => {
+      const { jobs } = await store.delivery.claimDeliveries({ workerId: 'w', now: T0 + 100, limit: 10, leaseMs: 60_000, rates: NO_LIMITS });
+      assert.deepEqual(
+        jobs.map((j) => j.message.id),
+        [queued[2]!.id, queued[0]!.id, queued[1]!.id],
+      );
+    });
+
+    it('keeps the first attempt of a callback already being retried, and starts it at the next claim otherwise', async () => {
+      const claimed = await store.delivery.claimCallbacks({ workerId: 'w', now: T0 + 100, limit: 10, leaseMs: 60_000 });
+      assert.deepEqual(
+        claimed.map((c) => [c.messageId, c.attempts, c.firstAttemptAt]),
+        [
+          [queued[0]!.id, 3, T0 + 5],
+          [queued[1]!.id, 1, T0 + 100],
+        ],
+      );
+    });
+  });
+}
