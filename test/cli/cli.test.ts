@@ -3,16 +3,16 @@ import { execFile } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, describe, it } from 'node:test';
+import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import { verifyPassword } from '../../src/core/accounts/passwords.js';
 import { ACCOUNT_A, RECIPIENT, RECIPIENT_2, fixtureConfigYaml } from '../helpers/fixtures.js';
 import { runPigeon, spawnPigeon } from '../helpers/cli.js';
+import { BACKENDS, createTestDatabase, type TestDatabase } from '../helpers/databases.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'pigeon-cli-'));
 const configPath = join(dir, 'pigeon.yaml');
 writeFileSync(configPath, fixtureConfigYaml());
-const env = { PIGEON_CONFIG: configPath, DATABASE_URL: `sqlite:${join(dir, 'pigeon.db')}` };
 
 describe('pigeon CLI', () => {
   it('prints usage with --help', async () => {
@@ -63,67 +63,83 @@ describe('pigeon CLI', () => {
     const r = await runPigeon(['hash-password'], { input: '' });
     assert.equal(r.code, 2);
   });
-
-  it('sends a message and lists it back', async () => {
-    const sent = await runPigeon(['send', '--from', ACCOUNT_A.number, '--to', RECIPIENT, '--to', RECIPIENT_2, '--text', 'from the CLI', '--tag', 'cli'], { env });
-    assert.equal(sent.code, 0, sent.stderr);
-    const message = JSON.parse(sent.stdout) as Record<string, unknown>;
-    assert.match(String(message.id), /^\d{13}[a-z0-9]{16}$/);
-    assert.deepEqual(message.to, [RECIPIENT, RECIPIENT_2]);
-    assert.equal(message.applicationId, ACCOUNT_A.applicationId);
-    assert.equal(message.tag, 'cli');
-
-    const listed = await runPigeon(['messages', '--account', ACCOUNT_A.id, '--json', '--source-tn', ACCOUNT_A.number], { env });
-    assert.equal(listed.code, 0, listed.stderr);
-    const page = JSON.parse(listed.stdout) as { totalCount: number; messages: Array<{ messageId: string; destinationTn: string }> };
-    assert.equal(page.totalCount, 2);
-    assert.deepEqual(page.messages.map((m) => m.messageId), [message.id, message.id]);
-
-    const table = await runPigeon(['messages', '--account', ACCOUNT_A.id], { env });
-    assert.equal(table.code, 0, table.stderr);
-    assert.match(table.stdout, /^TIME\s+ID\s+DIRECTION/);
-    assert.ok(table.stdout.includes(String(message.id)));
-  });
-
-  it('reports validation errors of send in one line', async () => {
-    const r = await runPigeon(['send', '--from', ACCOUNT_A.number, '--to', '+1invalid'], { env });
-    assert.equal(r.code, 1);
-    assert.match(r.stderr, /to: '\+1invalid' must be replaced with a valid E164/);
-    assert.match(r.stderr, /text: 'text' is required unless media is included/);
-  });
-
-  it('refuses to list when several accounts exist and none is named', async () => {
-    const r = await runPigeon(['messages'], { env });
-    assert.equal(r.code, 1);
-    assert.match(r.stderr, /pass --account/);
-  });
 });
+
+// The commands that open the database themselves (no server), on each engine.
+for (const backend of BACKENDS) {
+  describe(`pigeon CLI on the database (${backend})`, () => {
+    let database: TestDatabase;
+    let env: Record<string, string>;
+    before(async () => {
+      database = await createTestDatabase(backend);
+      env = { PIGEON_CONFIG: configPath, DATABASE_URL: database.url };
+    });
+    after(() => database.drop());
+
+    it('sends a message and lists it back', async () => {
+      const sent = await runPigeon(['send', '--from', ACCOUNT_A.number, '--to', RECIPIENT, '--to', RECIPIENT_2, '--text', 'from the CLI', '--tag', 'cli'], { env });
+      assert.equal(sent.code, 0, sent.stderr);
+      const message = JSON.parse(sent.stdout) as Record<string, unknown>;
+      assert.match(String(message.id), /^\d{13}[a-z0-9]{16}$/);
+      assert.deepEqual(message.to, [RECIPIENT, RECIPIENT_2]);
+      assert.equal(message.applicationId, ACCOUNT_A.applicationId);
+      assert.equal(message.tag, 'cli');
+
+      const listed = await runPigeon(['messages', '--account', ACCOUNT_A.id, '--json', '--source-tn', ACCOUNT_A.number], { env });
+      assert.equal(listed.code, 0, listed.stderr);
+      const page = JSON.parse(listed.stdout) as { totalCount: number; messages: Array<{ messageId: string; destinationTn: string }> };
+      assert.equal(page.totalCount, 2);
+      assert.deepEqual(page.messages.map((m) => m.messageId), [message.id, message.id]);
+
+      const table = await runPigeon(['messages', '--account', ACCOUNT_A.id], { env });
+      assert.equal(table.code, 0, table.stderr);
+      assert.match(table.stdout, /^TIME\s+ID\s+DIRECTION/);
+      assert.ok(table.stdout.includes(String(message.id)));
+    });
+
+    it('reports validation errors of send in one line', async () => {
+      const r = await runPigeon(['send', '--from', ACCOUNT_A.number, '--to', '+1invalid'], { env });
+      assert.equal(r.code, 1);
+      assert.match(r.stderr, /to: '\+1invalid' must be replaced with a valid E164/);
+      assert.match(r.stderr, /text: 'text' is required unless media is included/);
+    });
+
+    it('refuses to list when several accounts exist and none is named', async () => {
+      const r = await runPigeon(['messages'], { env });
+      assert.equal(r.code, 1);
+      assert.match(r.stderr, /pass --account/);
+    });
+  });
+}
 
 describe('pigeon serve', () => {
   const children: Array<{ kill: (s: NodeJS.Signals) => boolean }> = [];
   after(() => children.forEach((c) => c.kill('SIGKILL')));
 
-  it('starts on the demo account and the curl command it prints gets a 202', async () => {
-    const demoDir = mkdtempSync(join(tmpdir(), 'pigeon-demo-'));
-    const { child, match } = await spawnPigeon(
-      ['serve'],
-      { PORT: '0', DATABASE_URL: `sqlite:${join(demoDir, 'demo.db')}`, PIGEON_LOG_LEVEL: 'warn' },
-      /(curl -u [^\n]+\\\n[^\n]+\\\n[^\n]+\n)/,
-    );
-    children.push(child);
-    const curl = (match[1] ?? '').replace(/\\\n/g, ' ').trim();
-    const { stdout } = await promisify(execFile)('bash', ['-c', `${curl} -s -w '\\n%{http_code}'`]);
-    const [body = '', status] = stdout.trim().split('\n');
-    assert.equal(status, '202');
-    const message = JSON.parse(body) as Record<string, unknown>;
-    assert.equal(message.from, '+19195551212');
-    assert.equal(message.direction, 'out');
-    assert.equal(message.segmentCount, 1);
+  for (const backend of BACKENDS) {
+    it(`starts on the demo account and the curl command it prints gets a 202 (${backend})`, async (t) => {
+      const database = await createTestDatabase(backend);
+      t.after(() => database.drop());
+      const { child, match } = await spawnPigeon(
+        ['serve'],
+        { PORT: '0', DATABASE_URL: database.url, PIGEON_LOG_LEVEL: 'warn' },
+        /(curl -u [^\n]+\\\n[^\n]+\\\n[^\n]+\n)/,
+      );
+      children.push(child);
+      const curl = (match[1] ?? '').replace(/\\\n/g, ' ').trim();
+      const { stdout } = await promisify(execFile)('bash', ['-c', `${curl} -s -w '\\n%{http_code}'`]);
+      const [body = '', status] = stdout.trim().split('\n');
+      assert.equal(status, '202');
+      const message = JSON.parse(body) as Record<string, unknown>;
+      assert.equal(message.from, '+19195551212');
+      assert.equal(message.direction, 'out');
+      assert.equal(message.segmentCount, 1);
 
-    const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
-    child.kill('SIGTERM');
-    assert.equal(await exited, 0);
-  });
+      const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+      child.kill('SIGTERM');
+      assert.equal(await exited, 0);
+    });
+  }
 
   it('exits non-zero with one line when the config is bad', async () => {
     const bad = join(dir, 'bad-serve.yaml');

@@ -1,13 +1,14 @@
 // Helpers of the crash-recovery test: a real `pigeon serve` child on a database that outlives it, a
 // traffic plan whose expected outcome is known per recipient, a tracker of the terminal callbacks a
-// CallbackReceiver saw, and a read-only audit of the SQLite file once no Pigeon process is left.
-import Database from 'better-sqlite3';
+// CallbackReceiver saw, and an audit of the database (SQLite or PostgreSQL, the same SQL) once no
+// Pigeon process is left.
 import type { ChildProcessWithoutNullStreams } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { CallbackReceiver, ReceivedCallback } from '../helpers/callback-receiver.js';
 import { spawnPigeon } from '../helpers/cli.js';
+import { createTestDatabase, withSql, type Backend } from '../helpers/databases.js';
 import { ACCOUNT_A, AUTH_A, fixtureConfigYaml } from '../helpers/fixtures.js';
 
 /** The simulator's ready-made failing destination: a "failed" receipt with 4720. */
@@ -29,8 +30,15 @@ export function expectedOutcome(destination: string): { type: string; errorCode?
   return destination === FAILING_NUMBER ? { type: 'message-failed', errorCode: FAILING_CODE } : { type: 'message-delivered' };
 }
 
-/** A directory holding the config file and the database that every child of one scenario shares. */
-export function crashWorkspace(callbackUrl: string): { configPath: string; dbPath: string } {
+export interface CrashWorkspace {
+  configPath: string;
+  /** The database every child of one scenario shares: a file in the workspace, or a PostgreSQL database. */
+  databaseUrl: string;
+  remove(): Promise<void>;
+}
+
+/** A directory holding the config file, and the database, that every child of one scenario shares. */
+export async function crashWorkspace(callbackUrl: string, backend: Backend): Promise<CrashWorkspace> {
   const dir = mkdtempSync(join(tmpdir(), 'pigeon-crash-'));
   const configPath = join(dir, 'pigeon.yaml');
   // A one-second delivery lease, so the work a killed process held is taken over quickly; callback
@@ -48,7 +56,15 @@ simulator:
     - { id: slow-receipts, to: "${SLOW_PREFIX}*", outcome: deliver, delayMs: ${SLOW_DELAY_MS} }
 `;
   writeFileSync(configPath, fixtureConfigYaml({ callbackUrl, extra }));
-  return { configPath, dbPath: join(dir, 'pigeon.db') };
+  const database = await createTestDatabase(backend, dir);
+  return {
+    configPath,
+    databaseUrl: database.url,
+    remove: async () => {
+      await database.drop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
 }
 
 export interface PigeonChild {
@@ -59,12 +75,12 @@ export interface PigeonChild {
 }
 
 /** `pigeon serve` (role all unless told) on the workspace's config and database. */
-export async function startChild(workspace: { configPath: string; dbPath: string }, role: 'all' | 'api' = 'all'): Promise<PigeonChild> {
+export async function startChild(workspace: CrashWorkspace, role: 'all' | 'api' = 'all'): Promise<PigeonChild> {
   const { child, output, match } = await spawnPigeon(
     ['serve', '--role', role],
     {
       PIGEON_CONFIG: workspace.configPath,
-      DATABASE_URL: `sqlite:${workspace.dbPath}`,
+      DATABASE_URL: workspace.databaseUrl,
       PORT: '0',
       PIGEON_LOG_LEVEL: 'info',
       PIGEON_ADMIN_TOKEN: ADMIN_TOKEN,
@@ -206,29 +222,26 @@ export interface DbAudit {
   pendingSimulatorReceipts: number;
 }
 
-/** Reads the database file read-only; call it only when no Pigeon process has it open. */
-export function auditDatabase(dbPath: string): DbAudit {
-  const db = new Database(dbPath, { readonly: true, fileMustExist: true });
-  try {
-    const recipients = db
-      .prepare(`SELECT message_id, destination_tn, status, error_code FROM message_recipients WHERE direction = 'OUTBOUND'`)
-      .all() as DbAudit['recipients'];
-    const countsOf = (status: string) =>
+/** Reads the database; call it only when no Pigeon process has it open. */
+export function auditDatabase(databaseUrl: string): Promise<DbAudit> {
+  return withSql(databaseUrl, async (db) => {
+    const recipients = (
+      await db.all<DbAudit['recipients'][number]>(
+        `SELECT message_id, destination_tn, status, error_code FROM message_recipients WHERE direction = 'OUTBOUND'`,
+      )
+    ).map((r) => ({ ...r, error_code: Number(r.error_code) }));
+    const countsOf = async (status: string) =>
       new Map(
         (
-          db
-            .prepare(`SELECT message_id, destination_tn, count(*) AS n FROM message_events WHERE status IN (${status})
-              GROUP BY message_id, destination_tn`)
-            .all() as Array<{ message_id: string; destination_tn: string; n: number }>
-        ).map((r) => [recipientKey(r.message_id, r.destination_tn), r.n]),
+          await db.all<{ message_id: string; destination_tn: string; n: number | string }>(
+            `SELECT message_id, destination_tn, count(*) AS n FROM message_events WHERE status IN (${status})
+              GROUP BY message_id, destination_tn`,
+          )
+        ).map((r) => [recipientKey(r.message_id, r.destination_tn), Number(r.n)]),
       );
     const terminalOutbox = new Map<string, string[]>();
     const outboxStates: Record<string, number> = {};
-    const outbox = db.prepare('SELECT event_type, state, body FROM callback_outbox').all() as Array<{
-      event_type: string;
-      state: string;
-      body: string;
-    }>;
+    const outbox = await db.all<{ event_type: string; state: string; body: string }>('SELECT event_type, state, body FROM callback_outbox');
     for (const row of outbox) {
       outboxStates[row.state] = (outboxStates[row.state] ?? 0) + 1;
       if (!TERMINAL_TYPES.has(row.event_type)) continue;
@@ -239,22 +252,20 @@ export function auditDatabase(dbPath: string): DbAudit {
     }
     return {
       recipients,
-      terminalEvents: countsOf(`'DELIVERED', 'FAILED'`),
-      sentEvents: countsOf(`'SENT'`),
-      queueRows: (db.prepare('SELECT count(*) AS n FROM delivery_queue').get() as { n: number }).n,
+      terminalEvents: await countsOf(`'DELIVERED', 'FAILED'`),
+      sentEvents: await countsOf(`'SENT'`),
+      queueRows: await db.count('SELECT count(*) AS n FROM delivery_queue'),
       terminalOutbox,
       outboxStates,
-      carrierRefs: (db.prepare('SELECT count(*) AS n FROM carrier_refs').get() as { n: number }).n,
-      unsettledRefs: db
-        .prepare(`SELECT r.message_id, r.destination_tn, mr.status FROM carrier_refs r
+      carrierRefs: await db.count('SELECT count(*) AS n FROM carrier_refs'),
+      unsettledRefs: await db.all<DbAudit['unsettledRefs'][number]>(
+        `SELECT r.message_id, r.destination_tn, mr.status FROM carrier_refs r
           JOIN message_recipients mr ON mr.message_id = r.message_id AND mr.destination_tn = r.destination_tn
-          WHERE r.settled = 0`)
-        .all() as DbAudit['unsettledRefs'],
-      pendingSimulatorReceipts: (db.prepare('SELECT count(*) AS n FROM simulator_receipts').get() as { n: number }).n,
+          WHERE r.settled = 0`,
+      ),
+      pendingSimulatorReceipts: await db.count('SELECT count(*) AS n FROM simulator_receipts'),
     };
-  } finally {
-    db.close();
-  }
+  });
 }
 
 /** The delivery and callback counters of a live child (admin API). */
@@ -282,23 +293,18 @@ export function errorLines(output: string): Record<string, number> {
   return counts;
 }
 
-/** Work still owed, read while a child may be running (WAL readers do not block its writer). */
-export function outstandingWork(dbPath: string): { queued: number; pendingCallbacks: number } {
-  const db = new Database(dbPath, { readonly: true, fileMustExist: true, timeout: 5000 });
-  try {
-    return {
-      queued: (db.prepare('SELECT count(*) AS n FROM delivery_queue').get() as { n: number }).n,
-      pendingCallbacks: (db.prepare(`SELECT count(*) AS n FROM callback_outbox WHERE state = 'pending'`).get() as { n: number }).n,
-    };
-  } finally {
-    db.close();
-  }
+/** Work still owed, read while a child may be running (neither engine blocks its writer for a reader). */
+export function outstandingWork(databaseUrl: string): Promise<{ queued: number; pendingCallbacks: number }> {
+  return withSql(databaseUrl, async (db) => ({
+    queued: await db.count('SELECT count(*) AS n FROM delivery_queue'),
+    pendingCallbacks: await db.count(`SELECT count(*) AS n FROM callback_outbox WHERE state = 'pending'`),
+  }));
 }
 
 /** Polls `probe` until it returns true; rejects with `what` after `timeoutMs`. */
-export async function pollUntil(probe: () => boolean, timeoutMs: number, what: string, everyMs = 50): Promise<void> {
+export async function pollUntil(probe: () => boolean | Promise<boolean>, timeoutMs: number, what: string, everyMs = 50): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  while (!probe()) {
+  while (!(await probe())) {
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, everyMs));
   }

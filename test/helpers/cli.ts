@@ -10,17 +10,32 @@ export interface CliResult {
   stderr: string;
 }
 
-export function runPigeon(args: string[], options: { env?: Record<string, string>; input?: string } = {}): Promise<CliResult> {
+export interface RunOptions {
+  env?: Record<string, string>;
+  input?: string;
+  /**
+   * Killed (SIGKILL) after this long, resolving with code null: for a command expected to exit by
+   * itself, such as a `serve` that must refuse to start, so that one which runs anyway fails the
+   * test instead of hanging it.
+   */
+  timeoutMs?: number;
+}
+
+export function runPigeon(args: string[], options: RunOptions = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [PIGEON_BIN, ...args], {
       env: { PATH: process.env.PATH ?? '', PIGEON_LOG_LEVEL: 'warn', ...options.env },
     });
     let stdout = '';
     let stderr = '';
+    const timer = options.timeoutMs === undefined ? undefined : setTimeout(() => child.kill('SIGKILL'), options.timeoutMs);
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
     child.stdin.end(options.input ?? '');
   });
 }

@@ -1,31 +1,70 @@
 // Scale-out on PostgreSQL: two API and two worker processes on one database, 10 000 messages
 // through the simulated carrier, one worker killed with SIGKILL in the middle. Every recipient must
 // end in exactly one terminal state with exactly one terminal callback event (re-deliveries of that
-// same event are allowed: callbacks are at least once), and submits repeated because the worker died
-// are counted and may not exceed the claims it could hold.
+// same event are allowed: callbacks are at least once), and every carrier submit is counted: those
+// repeated because the worker died may not exceed the claims it held when it died.
 import assert from 'node:assert/strict';
 import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import pg from 'pg';
+import { pollUntil } from '../delivery/crash-harness.js';
 import { CallbackReceiver } from '../helpers/callback-receiver.js';
 import { spawnPigeon } from '../helpers/cli.js';
-import { BACKENDS, createTestDatabase, type TestDatabase } from '../helpers/databases.js';
+import { BACKENDS, connectSql, createTestDatabase, type SqlConnection, type TestDatabase } from '../helpers/databases.js';
 import { ACCOUNT_A, AUTH_A, fixtureConfigYaml } from '../helpers/fixtures.js';
 import { smsBody } from '../helpers/http.js';
 
 const MESSAGES = Number(process.env.PIGEON_SCALEOUT_MESSAGES ?? 10_000);
 const WORKER_CONCURRENCY = 32;
+// Long enough that a live worker never loses a lease it is still working on (on a busy two-core
+// machine a job can take a while), so every repeated submit is the dead worker's doing.
+const LEASE_SECONDS = 5;
 const FAILING = '+15005550001';
+const UNKNOWN_RECEIPT = /receipt for unknown simulator message id (sim-[0-9a-f]+-[0-9a-z]+)/g;
+
+interface Child {
+  child: ChildProcessWithoutNullStreams;
+  url: string;
+  output: () => string;
+}
+
+/**
+ * Kills `worker` with SIGKILL at a moment it holds claims, and resolves with how many it held.
+ * The worker is frozen (SIGSTOP) while its claims are counted, so it can neither claim more nor
+ * record what it holds between the count and its death; if it happens to hold none (between two
+ * claims) it is thawed and tried again a moment later.
+ */
+async function killHoldingClaims(worker: Child, sql: SqlConnection, timeoutMs: number): Promise<number> {
+  const { child } = worker;
+  // The worker id is `host:pid:random` (src/main/server.ts), and a queue row names its holder.
+  const held = () => sql.count('SELECT count(*) AS n FROM delivery_queue WHERE locked_by LIKE ?', [`%:${child.pid}:%`]);
+  const died = new Promise<NodeJS.Signals | null>((resolve) => child.once('exit', (_code, signal) => resolve(signal)));
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    child.kill('SIGSTOP');
+    const frozen = await held();
+    if (frozen > 0 || Date.now() > deadline) {
+      child.kill('SIGKILL');
+      assert.equal(await died, 'SIGKILL');
+      // A claim whose COMMIT had already been sent when the worker froze commits after the first
+      // count; the rows it died holding keep its name until their lease runs out.
+      return Math.max(frozen, await held());
+    }
+    child.kill('SIGCONT');
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
 
 describe('scale-out: 2 API + 2 worker processes on one PostgreSQL database', { skip: !BACKENDS.includes('postgres') }, () => {
   const children: ChildProcessWithoutNullStreams[] = [];
   let database: TestDatabase | undefined;
   let receiver: CallbackReceiver | undefined;
+  let sql: SqlConnection | undefined;
   after(async () => {
-    for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
+    for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    await sql?.close();
     await receiver?.stop();
     await database?.drop();
   });
@@ -39,26 +78,41 @@ describe('scale-out: 2 API + 2 worker processes on one PostgreSQL database', { s
       configPath,
       fixtureConfigYaml({
         callbackUrl: receiver.url,
-        extra: `delivery: { concurrency: ${WORKER_CONCURRENCY}, leaseSeconds: 2 }\ncallbacks: { retryInitialSeconds: 0.1, retryMaxSeconds: 1, timeoutSeconds: 5 }\nsimulator: { latencyMs: 5 }\n`,
+        extra:
+          `delivery: { concurrency: ${WORKER_CONCURRENCY}, leaseSeconds: ${LEASE_SECONDS} }\n` +
+          'callbacks: { retryInitialSeconds: 0.1, retryMaxSeconds: 1, timeoutSeconds: 5 }\nsimulator: { latencyMs: 5 }\n',
       }),
     );
     const env = { PIGEON_CONFIG: configPath, DATABASE_URL: database.url, PORT: '0', PIGEON_LOG_LEVEL: 'info' };
-    const start = async (role: 'api' | 'worker') => {
+    const start = async (role: 'api' | 'worker'): Promise<Child> => {
       const marker = role === 'api' ? /"url":"(http:\/\/127\.0\.0\.1:\d+)"/ : /pigeon worker running/;
       const started = await spawnPigeon(['serve', '--role', role], env, marker);
       children.push(started.child);
-      return { child: started.child, url: started.match[1] ?? '' };
+      return { child: started.child, url: started.match[1] ?? '', output: started.output };
     };
     const apis = await Promise.all([start('api'), start('api')]);
     const workers = await Promise.all([start('worker'), start('worker')]);
+    const [victim, survivor] = workers as [Child, Child];
+    sql = await connectSql(database.url);
+    const db = sql;
+
+    // The kill waits on its own condition, not on the sending loop: once a third of the callbacks
+    // are in (SMS get no message-sending, so all of them are terminal), wherever the sending is.
+    const began = Date.now();
+    let killedAt = 0;
+    const killing = receiver.waitFor(() => (receiver?.received.length ?? 0) > MESSAGES / 3, 120_000, 'a third of the callbacks').then(async () => {
+      const claims = await killHoldingClaims(victim, db, 10_000);
+      killedAt = Date.now() - began;
+      return claims;
+    });
+    // Awaited once the sending is done; observed now so that an early failure is not an unhandled rejection.
+    killing.catch(() => undefined);
 
     // Accept through both API processes, 64 requests in flight; every tenth message fails at the carrier.
     const ids: string[] = [];
-    const began = Date.now();
     let next = 0;
-    let killed = false;
     const sendOne = async (i: number) => {
-      const api = apis[i % 2] as { url: string };
+      const api = apis[i % 2] as Child;
       const res = await fetch(`${api.url}/api/v2/users/${ACCOUNT_A.id}/messages`, {
         method: 'POST',
         headers: { authorization: AUTH_A, 'content-type': 'application/json' },
@@ -69,23 +123,13 @@ describe('scale-out: 2 API + 2 worker processes on one PostgreSQL database', { s
     };
     await Promise.all(
       Array.from({ length: 64 }, async () => {
-        while (next < MESSAGES) {
-          const i = next++;
-          await sendOne(i);
-          // Kill one worker once a third of the callbacks are in, while it holds claims.
-          // (SMS get no message-sending, so every callback received so far is a terminal one.)
-          if (!killed && receiver && receiver.received.length > MESSAGES / 3) {
-            killed = true;
-            workers[0]?.child.kill('SIGKILL');
-          }
-        }
+        while (next < MESSAGES) await sendOne(next++);
       }),
     );
     const acceptedIn = Date.now() - began;
-    if (!killed) {
-      killed = true;
-      workers[0]?.child.kill('SIGKILL');
-    }
+    const claimsHeld = await killing;
+    assert.ok(claimsHeld > 0, 'the worker was killed while it held claims');
+
     const terminal = () => receiver?.events((e) => e.type === 'message-delivered' || e.type === 'message-failed') ?? [];
     // The count comes first: the set is only worth building once enough callbacks are in.
     const done = () => (receiver?.received.length ?? 0) >= MESSAGES && new Set(terminal().map((e) => e.message.id)).size >= MESSAGES;
@@ -110,37 +154,65 @@ describe('scale-out: 2 API + 2 worker processes on one PostgreSQL database', { s
       else assert.equal(e.type, 'message-delivered');
     }
 
-    const client = new pg.Client({ connectionString: database.url });
-    await client.connect();
-    try {
-      const states = await client.query<{ status: string; n: string }>('SELECT status, count(*) AS n FROM message_recipients GROUP BY status');
-      assert.deepEqual(
-        Object.fromEntries(states.rows.map((r) => [r.status, Number(r.n)])),
-        { DELIVERED: MESSAGES - Math.ceil(MESSAGES / 10), FAILED: Math.ceil(MESSAGES / 10) },
-      );
-      const terminalEvents = await client.query<{ n: string }>(
-        `SELECT count(*) AS n FROM (SELECT message_id, destination_tn FROM message_events WHERE status IN ('DELIVERED', 'FAILED')
-           GROUP BY message_id, destination_tn HAVING count(*) <> 1) x`,
-      );
-      assert.equal(Number(terminalEvents.rows[0]?.n), 0);
-      const queue = await client.query<{ n: string }>('SELECT count(*) AS n FROM delivery_queue');
-      assert.equal(Number(queue.rows[0]?.n), 0);
-      const outbox = await client.query<{ n: string }>(
-        `SELECT count(*) AS n FROM callback_outbox WHERE event_type IN ('message-delivered', 'message-failed')`,
-      );
-      assert.equal(Number(outbox.rows[0]?.n), MESSAGES);
-      // A recipient submitted more than once has more than one carrier id.
-      const repeated = await client.query<{ n: string }>(
-        'SELECT count(*) AS n FROM (SELECT message_id FROM carrier_refs GROUP BY message_id, destination_tn HAVING count(*) > 1) x',
-      );
-      const repeatedSubmits = Number(repeated.rows[0]?.n);
-      assert.ok(repeatedSubmits <= WORKER_CONCURRENCY, `${repeatedSubmits} repeated submits, more than the ${WORKER_CONCURRENCY} claims a worker holds`);
-      t.diagnostic(
-        `${MESSAGES} messages: accepted in ${acceptedIn} ms, all terminal callbacks in ${drainedIn} ms; ` +
-          `repeated submits after the kill: ${repeatedSubmits}; re-delivered callbacks: ${redelivered}`,
-      );
-    } finally {
-      await client.end();
-    }
+    const states = await db.all<{ status: string; n: string }>('SELECT status, count(*) AS n FROM message_recipients GROUP BY status');
+    assert.deepEqual(
+      Object.fromEntries(states.map((r) => [r.status, Number(r.n)])),
+      { DELIVERED: MESSAGES - Math.ceil(MESSAGES / 10), FAILED: Math.ceil(MESSAGES / 10) },
+    );
+    const oddTerminalEvents = await db.count(
+      `SELECT count(*) AS n FROM (SELECT message_id, destination_tn FROM message_events WHERE status IN ('DELIVERED', 'FAILED')
+         GROUP BY message_id, destination_tn HAVING count(*) <> 1) x`,
+    );
+    assert.equal(oddTerminalEvents, 0, 'exactly one terminal event per recipient');
+    assert.equal(await db.count('SELECT count(*) AS n FROM delivery_queue'), 0, 'the delivery queue is empty');
+    assert.equal(
+      await db.count(`SELECT count(*) AS n FROM callback_outbox WHERE event_type IN ('message-delivered', 'message-failed')`),
+      MESSAGES,
+      'one terminal callback per recipient in the outbox',
+    );
+
+    // Counting submits at the carrier. Every destination here gets a receipt, and the simulator
+    // stores a submit's receipt before it acknowledges the submit, deleting it only once Pigeon has
+    // matched it to the carrier ref that Pigeon records after the submit returns. So each submit is
+    // either a carrier ref (recorded) or a receipt no ref will ever match: a submit acknowledged to
+    // the dead worker, which died before recording it (the simulator keeps offering that receipt,
+    // for minutes, before it gives up). A receipt of a recorded submit may still be on its way
+    // (one the dead worker's simulator had leased waits out its lease): wait until none is left.
+    const matchable = `EXISTS (SELECT 1 FROM carrier_refs r WHERE r.carrier_message_id = s.carrier_message_id)`;
+    await pollUntil(
+      async () => (await db.count(`SELECT count(*) AS n FROM simulator_receipts s WHERE ${matchable}`)) === 0,
+      60_000,
+      'the simulator to deliver every receipt of a recorded submit',
+      200,
+    );
+    const orphans = new Set(
+      (await db.all<{ id: string }>(`SELECT carrier_message_id AS id FROM simulator_receipts s WHERE NOT ${matchable}`)).map((r) => r.id),
+    );
+    const refs = await db.count('SELECT count(*) AS n FROM carrier_refs');
+    const twiceRecorded = await db.count(
+      'SELECT count(*) AS n FROM (SELECT 1 FROM carrier_refs GROUP BY message_id, destination_tn HAVING count(*) > 1) x',
+    );
+    const submits = refs + orphans.size;
+    const repeated = submits - MESSAGES;
+
+    // Pigeon refuses a receipt it has no ref for; the only ones it may refuse for good are the orphans.
+    const unknownIds = new Set(workers.flatMap((w) => [...w.output().matchAll(UNKNOWN_RECEIPT)].map((m) => m[1] as string)));
+    const refusedRecorded = [...unknownIds].filter((id) => !orphans.has(id));
+
+    t.diagnostic(
+      `${MESSAGES} messages: accepted in ${acceptedIn} ms, worker killed at ${killedAt} ms holding ${claimsHeld} claims, ` +
+        `all terminal callbacks in ${drainedIn} ms`,
+    );
+    t.diagnostic(
+      `carrier submits ${submits} (${refs} recorded, ${orphans.size} acknowledged to the dead worker but never recorded); ` +
+        `repeated submits ${repeated}; recipients with two recorded submits ${twiceRecorded}; re-delivered callbacks ${redelivered}`,
+    );
+    t.diagnostic(
+      `receipts refused as unknown: ${unknownIds.size} carrier ids (${refusedRecorded.length} of them recorded later); ` +
+        `the survivor logged ${[...survivor.output().matchAll(UNKNOWN_RECEIPT)].length} such errors`,
+    );
+    assert.ok(repeated >= 0, `${submits} carrier submits for ${MESSAGES} recipients`);
+    assert.ok(repeated <= claimsHeld, `${repeated} repeated submits, more than the ${claimsHeld} claims the dead worker held`);
+    assert.deepEqual(refusedRecorded, [], 'no receipt of a recorded submit was refused as unknown more than once');
   });
 });
