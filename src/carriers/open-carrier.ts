@@ -10,7 +10,13 @@ export interface OpenedCarrier {
   simulator: SimulatorCarrier | undefined;
 }
 
-export function openCarrier(config: Config, store: Store, now: () => number, onError: (err: unknown) => void): OpenedCarrier {
+export function openCarrier(
+  config: Config,
+  store: Store,
+  now: () => number,
+  onError: (err: unknown) => void,
+  onWarning: (message: string) => void,
+): OpenedCarrier {
   const simulatorConfig = parseSimulatorConfig(config.simulator ?? {});
   const carrier = new SimulatorCarrier({
     store: store.simulator,
@@ -22,6 +28,7 @@ export function openCarrier(config: Config, store: Store, now: () => number, onE
     defaults: simulatorConfig,
     rules: simulatorConfig.rules,
     onError,
+    onWarning,
   });
   return { carrier, simulator: carrier };
 }

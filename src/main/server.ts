@@ -8,6 +8,7 @@ import { isSimulatorRuleError, openCarrier } from '../carriers/open-carrier.js';
 import type { Config } from '../config/config.js';
 import { Authenticator } from '../core/accounts/authenticator.js';
 import { CallbackWorker } from '../core/callbacks/callback-worker.js';
+import { UnknownCarrierMessageError } from '../core/delivery/carrier.js';
 import { DeliveryWorker } from '../core/delivery/delivery-worker.js';
 import { throughputPolicy } from '../core/delivery/rate-policy.js';
 import { applyReceipt, expireOverdueReceipts } from '../core/delivery/receipts.js';
@@ -39,7 +40,7 @@ export async function startServer(config: Config, logger: FastifyBaseLogger): Pr
   const workerId = `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
   const onError = (err: unknown, context = 'background') => logger.error({ err }, `${context} failed`);
   const throughput = throughputPolicy(config.delivery.rateLimits, config.accounts);
-  const { carrier, simulator } = openCarrier(config, store, now, onError);
+  const { carrier, simulator } = openCarrier(config, store, now, onError, (message) => logger.warn(message));
   const transport = new HttpCallbackTransport();
 
   const callbacks = new CallbackWorker(
@@ -59,7 +60,7 @@ export async function startServer(config: Config, logger: FastifyBaseLogger): Pr
     receipt: async (receipt) => {
       const outcome = await applyReceipt(receiptDeps, carrier.name, receipt);
       if (outcome === 'applied') callbacks.wake();
-      if (outcome === 'unknown') throw new Error(`receipt for unknown ${carrier.name} message id ${receipt.carrierMessageId}`);
+      if (outcome === 'unknown') throw new UnknownCarrierMessageError(carrier.name, receipt.carrierMessageId);
     },
     inbound: async (message) => {
       await receiveInbound({ store, directory, mediaBaseUrl: `${publicBase}/api/v2` }, message);

@@ -9,6 +9,7 @@ import { randomBytes } from 'node:crypto';
 import type { SimulatorStore } from '../../core/ports.js';
 import {
   CarrierError,
+  UnknownCarrierMessageError,
   type CarrierAdapter,
   type CarrierEvents,
   type CarrierInbound,
@@ -48,6 +49,8 @@ export interface SimulatorCarrierOptions {
   /** From the config file, already validated (parseRules); the initial value when no setting exists. */
   rules: SimulatorRule[];
   onError?: (err: unknown) => void;
+  /** Conditions worth an operator's eye that are no fault: a receipt Pigeon keeps refusing as unknown. */
+  onWarning?: (message: string) => void;
 }
 
 // Other processes' rule changes become visible within this long; it also bounds settings reads to
@@ -105,6 +108,7 @@ export class SimulatorCarrier implements CarrierAdapter {
   private readonly configRules: SimulatorRule[];
   private readonly configCompiled: CompiledRule[];
   private readonly onError: (err: unknown) => void;
+  private readonly onWarning: (message: string) => void;
 
   private events: CarrierEvents | undefined;
   private current: CarrierState = 'disconnected';
@@ -134,6 +138,7 @@ export class SimulatorCarrier implements CarrierAdapter {
     this.configRules = options.rules;
     this.configCompiled = compileRules(options.rules);
     this.onError = options.onError ?? ((err) => console.error(err));
+    this.onWarning = options.onWarning ?? ((message) => console.warn(message));
     this.rngKey = seedKey(this.configDefaults);
     this.rng = mulberry32(this.configDefaults.seed);
   }
@@ -477,13 +482,18 @@ export class SimulatorCarrier implements CarrierAdapter {
       });
     } catch (err) {
       const tries = (receipt.tries ?? 0) + 1;
-      // A receipt due at once can overtake the recording of its own submit (Pigeon stores the carrier
-      // id only after submit resolves), so a single refusal is expected and retried quietly.
-      if (tries > 1) this.onError(err);
-      if (tries >= MAX_TRIES) {
-        this.onError(new Error(`simulator: giving up on receipt ${carrierMessageId} after ${tries} refusals`));
-        return this.forget(carrierMessageId);
+      if (err instanceof UnknownCarrierMessageError) {
+        // A receipt due at once can overtake the recording of its own submit (Pigeon stores the
+        // carrier id only after submit resolves), so a first refusal is expected and retried quietly.
+        // A second says the submit may never be recorded (its worker died first): said once, not at
+        // every one of the retries that follow.
+        if (tries === 2) this.onWarning(`simulator: ${err.message}; offering it again for about ten minutes`);
+        if (tries >= MAX_TRIES) this.onWarning(`simulator: dropping receipt ${carrierMessageId}, refused as unknown ${tries} times`);
+      } else {
+        this.onError(err);
+        if (tries >= MAX_TRIES) this.onError(new Error(`simulator: giving up on receipt ${carrierMessageId} after ${tries} refusals`));
       }
+      if (tries >= MAX_TRIES) return this.forget(carrierMessageId);
       const retryAt = this.now() + Math.min(RETRY_FIRST_MS * 2 ** (tries - 1), RETRY_MAX_MS);
       try {
         await this.store.scheduleReceipt(carrierMessageId, retryAt, JSON.stringify({ ...receipt, tries }));

@@ -32,6 +32,22 @@ export class CarrierError extends Error {
   }
 }
 
+/**
+ * A receipt refused because no submit with its carrier id is recorded. Expected now and then: a
+ * receipt can overtake the recording of its own submit, and a worker that died between the carrier's
+ * answer and that recording leaves a receipt that will never match (its recipient was submitted
+ * again). The adapter offers it again for a while, then drops it; neither is a fault.
+ */
+export class UnknownCarrierMessageError extends Error {
+  constructor(
+    readonly carrier: string,
+    readonly carrierMessageId: string,
+  ) {
+    super(`receipt for unknown ${carrier} message id ${carrierMessageId}`);
+    this.name = 'UnknownCarrierMessageError';
+  }
+}
+
 export interface DeliveryReceipt {
   carrierMessageId: string;
   delivered: boolean;
