@@ -5,6 +5,7 @@ import { hostname } from 'node:os';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import { HttpCallbackTransport } from '../callbacks/http-callback-transport.js';
 import { isSimulatorRuleError, openCarrier } from '../carriers/open-carrier.js';
+import type { SimulatorCarrier } from '../carriers/simulator/simulator-carrier.js';
 import type { Config } from '../config/config.js';
 import { Authenticator } from '../core/accounts/authenticator.js';
 import { CallbackWorker } from '../core/callbacks/callback-worker.js';
@@ -29,6 +30,8 @@ export interface RunningServer {
   adminToken: string | undefined;
   delivery: DeliveryWorker;
   callbacks: CallbackWorker;
+  /** The simulated carrier, when it is the carrier in use; it delivers receipts and inbound messages only where workers run. */
+  simulator: SimulatorCarrier | undefined;
   close(): Promise<void>;
 }
 
@@ -63,8 +66,9 @@ export async function startServer(config: Config, logger: FastifyBaseLogger): Pr
       if (outcome === 'unknown') throw new UnknownCarrierMessageError(carrier.name, receipt.carrierMessageId);
     },
     inbound: async (message) => {
-      await receiveInbound({ store, directory, mediaBaseUrl: `${publicBase}/api/v2` }, message);
-      callbacks.wake();
+      const copies = await receiveInbound({ store, directory, mediaBaseUrl: `${publicBase}/api/v2` }, message);
+      if (copies.length === 0) logger.warn({ carrier: carrier.name, to: message.to }, 'inbound message for numbers no application owns: dropped');
+      else callbacks.wake();
     },
     stateChanged: (state) => logger.info({ carrier: carrier.name, state }, 'carrier state changed'),
   });
@@ -143,6 +147,7 @@ export async function startServer(config: Config, logger: FastifyBaseLogger): Pr
     adminToken,
     delivery,
     callbacks,
+    simulator,
     close,
   };
 }

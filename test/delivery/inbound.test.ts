@@ -93,6 +93,23 @@ for (const backend of BACKENDS) {
       assert.deepEqual(await records(h.pigeon, copy!.id, AUTH_B, ACCOUNT_B.id), []);
     });
 
+    it('takes an inbound SMS that arrives through the carrier adapter, and drops one for numbers nobody owns', async () => {
+      const carrier = h.pigeon.server.simulator;
+      assert.ok(carrier, 'the simulated carrier is in use');
+      // Resolving means taken: a carrier must not offer a message for nobody's number again for ever.
+      await carrier.inject({ from: REMOTE, to: [NOT_OWNED], text: 'wrong number', media: [], time: Date.now() });
+      await carrier.inject({ from: REMOTE, to: [ACCOUNT_A.number], text: 'via the carrier', media: [], time: Date.now() });
+      await h.receiver.waitFor(() => h.receiver.events((e) => e.message.text === 'via the carrier').length > 0, 10_000, 'the carrier inbound');
+      const id = String(h.receiver.events((e) => e.message.text === 'via the carrier')[0]?.message.id);
+      await expectReceived(id, ACCOUNT_A.number, [ACCOUNT_A.number], 'via the carrier');
+      const listed = await records(h.pigeon, id);
+      assert.deepEqual(
+        listed.map((r) => [r.messageDirection, r.messageStatus, r.sourceTn]),
+        [['INBOUND', 'RECEIVED', REMOTE]],
+      );
+      assert.equal(h.receiver.events((e) => e.message.text === 'wrong number').length, 0);
+    });
+
     it('injects an inbound SMS with the `pigeon inbound` CLI against the running server', async () => {
       const r = await runPigeon(['inbound', '--from', REMOTE, '--to', ACCOUNT_A.secondNumber, '--text', 'sent from the CLI'], {
         env: { PIGEON_URL: h.pigeon.url, PIGEON_ADMIN_TOKEN: ADMIN_TOKEN },

@@ -5,7 +5,6 @@ import type { AccountDirectory } from '../accounts/directory.js';
 import type { CarrierInbound } from '../delivery/carrier.js';
 import { statusChange } from '../delivery/status-change.js';
 import { countSegments } from '../encoding/segments.js';
-import { errors } from '../errors.js';
 import type { Message } from '../messages/message.js';
 import { newMessageId } from '../messages/message-id.js';
 import { messageRecord } from '../messages/message-record.js';
@@ -23,12 +22,17 @@ function safeFileName(name: string | undefined, index: number): string {
   return cleaned.length > 0 ? cleaned.slice(0, 128) : `attachment-${index}`;
 }
 
+/**
+ * Stores the copies and resolves with them; with none when no addressed number is Pigeon's, which
+ * the caller reports (a 400 to an admin request; a warning for a carrier, which must not be told to
+ * offer the message again, since it would never be taken).
+ */
 export async function receiveInbound(deps: InboundDeps, inbound: CarrierInbound): Promise<Message[]> {
   const owned = [...new Set(inbound.to)].flatMap((number) => {
     const application = deps.directory.ownerOfNumber(number);
     return application ? [{ number, application }] : [];
   });
-  if (owned.length === 0) throw errors.badRequest('none of the addressed numbers belongs to an application');
+  if (owned.length === 0) return [];
 
   const copies = [];
   for (const { number, application } of owned) {

@@ -73,6 +73,7 @@ export async function adminApi(app: FastifyInstance, deps: AdminDeps, token: str
     const inbound: CarrierInbound = parseInbound(request.body, deps.now(), deps.config.media.maxBytes);
     const base = deps.config.publicUrl ?? `${request.protocol}://${request.host}`;
     const messages = await receiveInbound({ ...deps.inboundDeps, mediaBaseUrl: `${base}/api/v2` }, inbound);
+    if (messages.length === 0) throw errors.badRequest('none of the addressed numbers belongs to an application');
     deps.onInbound();
     return reply.code(201).send({ messages: messages.map((m) => ({ id: m.id, owner: m.owner, accountId: m.accountId, applicationId: m.applicationId })) });
   });
