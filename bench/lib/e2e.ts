@@ -316,6 +316,25 @@ async function verifyStore(db: BenchDatabase, label: string, acknowledged: numbe
   );
 }
 
+/**
+ * What the run cost PostgreSQL per message, from its own statistics (flushed when Pigeon's
+ * connections closed): the figures to watch when changing how the store talks to it.
+ */
+async function printDatabaseWork(db: BenchDatabase, messages: number): Promise<void> {
+  const per = async (column: string) =>
+    (await db.scalar(`SELECT ${column} FROM pg_stat_database WHERE datname = current_database()`)) / messages;
+  console.log(
+    `postgres work per message: ${fixed(await per('xact_commit'), 1)} commits, ${fixed(await per('xact_rollback'), 2)} rollbacks, ` +
+      `${fixed(await per('tup_returned'), 0)} rows scanned, ${fixed(await per('tup_fetched'), 0)} fetched, ` +
+      `${fixed(await per('tup_inserted + tup_updated + tup_deleted'), 1)} written`,
+  );
+  const tables = await db.groups(
+    `SELECT relname AS k, round((seq_tup_read + coalesce(idx_tup_fetch, 0))::numeric / ${messages}, 1) AS n
+       FROM pg_stat_user_tables WHERE seq_tup_read + coalesce(idx_tup_fetch, 0) > 0 ORDER BY 2 DESC`,
+  );
+  console.log(`  rows read per message by table: ${tables}`);
+}
+
 function printSamples(samples: readonly Sample[], start: number, total: number): void {
   if (samples.length === 0) return;
   // About a dozen rows spread over the run, always with the last one.
@@ -503,6 +522,7 @@ export async function runEndToEnd(options: E2eOptions): Promise<E2eResult> {
       }
     }
     await verifyStore(db, options.label, acknowledged, failures);
+    if (db.engine === 'postgres') await printDatabaseWork(db, acknowledged);
     return result;
   } finally {
     // Only on the way out of an error: all have been stopped and checked above otherwise.
