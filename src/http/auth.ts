@@ -32,6 +32,12 @@ export function basicAuth(authenticator: Authenticator, directory: AccountDirect
       await sendError(reply, errors.unauthorized());
       return;
     }
+    if (outcome === 'busy') {
+      // Only uncached checks queue, so this is a flood of logins; a client that waits a moment gets in.
+      request.log.warn('password checks queue full: answered 429');
+      await sendError(reply, errors.rateLimited(1));
+      return;
+    }
     if (outcome === 'forbidden') {
       await sendError(reply, errors.forbidden());
       return;

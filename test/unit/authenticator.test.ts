@@ -3,7 +3,7 @@
 // authenticator's onCheck hook only observes how many run at a time.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { Authenticator, DEFAULT_MAX_CONCURRENT_CHECKS, Semaphore } from '../../src/core/accounts/authenticator.js';
+import { Authenticator, DEFAULT_MAX_CONCURRENT_CHECKS, Semaphore, SemaphoreFullError } from '../../src/core/accounts/authenticator.js';
 import { AccountDirectory } from '../../src/core/accounts/directory.js';
 import { hashPassword } from '../../src/core/accounts/passwords.js';
 
@@ -16,7 +16,7 @@ async function directory(): Promise<AccountDirectory> {
 }
 
 /** An authenticator whose scrypt checks are counted: `peak` is the most that ever ran at once. */
-async function observed(options: { maxConcurrentChecks?: number } = {}) {
+async function observed(options: { maxConcurrentChecks?: number; maxQueuedChecks?: number } = {}) {
   const stats = { running: 0, peak: 0, started: 0 };
   const authenticator = new Authenticator(await directory(), Date.now, {
     ...options,
@@ -62,6 +62,18 @@ describe('Semaphore', () => {
     assert.equal(await semaphore.run(() => Promise.resolve('next')), 'next');
   });
 
+  it('refuses a task at once when as many as allowed are already waiting', async () => {
+    const semaphore = new Semaphore(1, 1);
+    let release = () => {};
+    const running = semaphore.run(() => new Promise<void>((resolve) => (release = resolve)));
+    const queued = semaphore.run(() => Promise.resolve('queued'));
+    await assert.rejects(semaphore.run(() => Promise.resolve('refused')), SemaphoreFullError);
+    release();
+    await running;
+    assert.equal(await queued, 'queued');
+    assert.equal(await semaphore.run(() => Promise.resolve('later')), 'later');
+  });
+
   it('refuses a limit below one', () => {
     assert.throws(() => new Semaphore(0), RangeError);
   });
@@ -90,6 +102,17 @@ describe('Authenticator under a flood of bad credentials', () => {
     assert.deepEqual(new Set(outcomes), new Set(['unauthorized']));
     assert.equal(stats.started, 12);
     assert.equal(stats.peak, 3);
+  });
+
+  it("answers 'busy' without a check once the queue is full, and checks again once it has drained", async () => {
+    const { authenticator, stats } = await observed({ maxConcurrentChecks: 1, maxQueuedChecks: 3 });
+    const outcomes = await Promise.all(
+      Array.from({ length: 8 }, (_, i) => authenticator.authenticate(ACCOUNT, 'api-user', `wrong-${i}`)),
+    );
+    // One running and three queued are checked; the other four are refused without costing a scrypt.
+    assert.deepEqual(outcomes, [...Array(4).fill('unauthorized'), ...Array(4).fill('busy')]);
+    assert.equal(stats.started, 4);
+    assert.equal(await authenticator.authenticate(ACCOUNT, 'api-user', PASSWORD), 'ok');
   });
 
   it('still lets the right password in, during and after the flood', async () => {

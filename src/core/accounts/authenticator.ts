@@ -3,30 +3,45 @@
 // password, cannot be probed from outside (the key is secret) and expires entries after a while.
 // Failures are never remembered, so they always cost a full scrypt on libuv's thread pool (4 threads
 // by default), which SQLite's off-thread WAL fdatasync also needs: a flood of bad credentials would
-// take every thread and stall each 202 behind it. So only a few checks run at once and the rest queue.
+// take every thread and stall each 202 behind it. So only a few checks run at once and the rest queue;
+// past a bound the queue refuses more ('busy', a 429), so a flood cannot hold memory or make every
+// uncached login wait minutes behind it.
 import { createHmac, randomBytes } from 'node:crypto';
 import type { AccountDirectory } from './directory.js';
 import { hashPassword, verifyPassword } from './passwords.js';
 
-export type AuthOutcome = 'ok' | 'unauthorized' | 'forbidden';
+export type AuthOutcome = 'ok' | 'unauthorized' | 'forbidden' | 'busy';
 
 const CACHE_LIMIT = 10_000;
 const CACHE_TTL_MS = 5 * 60_000;
 /** Half of libuv's default pool: the other threads stay free for fsync and other file work. */
 export const DEFAULT_MAX_CONCURRENT_CHECKS = 2;
+/** At a few milliseconds per check, about a second of queued work: more than legitimate bursts need. */
+export const DEFAULT_MAX_QUEUED_CHECKS = 256;
 
-/** Runs at most `limit` tasks at once; the others wait, in arrival order. */
+export class SemaphoreFullError extends Error {
+  constructor() {
+    super('too many tasks waiting');
+    this.name = 'SemaphoreFullError';
+  }
+}
+
+/** Runs at most `limit` tasks at once; the others wait, in arrival order, at most `maxWaiting` of them. */
 export class Semaphore {
   private running = 0;
   private readonly waiting: Array<() => void> = [];
 
-  constructor(private readonly limit: number) {
+  constructor(
+    private readonly limit: number,
+    private readonly maxWaiting = Number.POSITIVE_INFINITY,
+  ) {
     if (!Number.isInteger(limit) || limit < 1) throw new RangeError(`limit must be a positive integer, not ${limit}`);
   }
 
   async run<T>(task: () => Promise<T>): Promise<T> {
     // A released slot is handed straight to the next waiter, so `running` never overshoots.
     if (this.running < this.limit) this.running++;
+    else if (this.waiting.length >= this.maxWaiting) throw new SemaphoreFullError();
     else await new Promise<void>((resolve) => this.waiting.push(resolve));
     try {
       return await task();
@@ -41,6 +56,8 @@ export class Semaphore {
 export interface AuthenticatorOptions {
   /** scrypt verifications allowed at once; further ones queue. */
   maxConcurrentChecks?: number;
+  /** Verifications allowed to queue; beyond them authenticate() answers 'busy' at once. */
+  maxQueuedChecks?: number;
   /** Told when a scrypt verification starts and ends (for tests and metrics; must not throw). */
   onCheck?: (event: 'start' | 'end') => void;
 }
@@ -61,7 +78,10 @@ export class Authenticator {
     private readonly now: () => number = Date.now,
     options: AuthenticatorOptions = {},
   ) {
-    this.checks = new Semaphore(options.maxConcurrentChecks ?? DEFAULT_MAX_CONCURRENT_CHECKS);
+    this.checks = new Semaphore(
+      options.maxConcurrentChecks ?? DEFAULT_MAX_CONCURRENT_CHECKS,
+      options.maxQueuedChecks ?? DEFAULT_MAX_QUEUED_CHECKS,
+    );
     this.onCheck = options.onCheck;
   }
 
@@ -80,14 +100,20 @@ export class Authenticator {
   private async verify(accountId: string, username: string, password: string, cacheKey: string): Promise<AuthOutcome> {
     const user = this.directory.account(accountId)?.users.get(username);
     const hash = user?.passwordHash ?? (await this.decoyHash);
-    const matches = await this.checks.run(async () => {
-      this.onCheck?.('start');
-      try {
-        return await verifyPassword(password, hash);
-      } finally {
-        this.onCheck?.('end');
-      }
-    });
+    let matches: boolean;
+    try {
+      matches = await this.checks.run(async () => {
+        this.onCheck?.('start');
+        try {
+          return await verifyPassword(password, hash);
+        } finally {
+          this.onCheck?.('end');
+        }
+      });
+    } catch (err) {
+      if (err instanceof SemaphoreFullError) return 'busy';
+      throw err;
+    }
     if (!user || !matches) return 'unauthorized';
 
     const outcome: AuthOutcome = user.canMessage ? 'ok' : 'forbidden';
