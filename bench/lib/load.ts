@@ -66,6 +66,36 @@ export function median(values: readonly number[]): number {
   return sorted.length % 2 === 1 ? (sorted[mid] ?? Number.NaN) : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
 }
 
+/** What autocannon is told by both kinds of phase: who to load, with what, over how many connections. */
+function requestOptions(options: Pick<LoadOptions, 'url' | 'headers' | 'body' | 'connections'>) {
+  return {
+    // autocannon spreads the connections over an array of URLs; its typings only know a string.
+    url: options.url as string,
+    method: 'POST' as const,
+    headers: options.headers,
+    body: options.body,
+    connections: options.connections,
+    pipelining: 1,
+  };
+}
+
+/** The counts both kinds of phase take from autocannon's result, and the percentiles of the latencies they collected. */
+function summarize(result: autocannon.Result, latencies: readonly number[]) {
+  const statusCounts: Record<string, number> = {};
+  for (const [code, stat] of Object.entries(result.statusCodeStats ?? {})) statusCounts[code] = stat.count ?? 0;
+  const sorted = Float64Array.from(latencies).sort();
+  return {
+    responses2xx: result['2xx'],
+    non2xx: result.non2xx,
+    statusCounts,
+    errors: result.errors,
+    timeouts: result.timeouts,
+    p50Ms: percentile(sorted, 50),
+    p99Ms: percentile(sorted, 99),
+    maxMs: sorted.length > 0 ? (sorted[sorted.length - 1] ?? Number.NaN) : Number.NaN,
+  };
+}
+
 export function runLoad(options: LoadOptions): Promise<LoadResult> {
   return new Promise<LoadResult>((resolve, reject) => {
     const clients: DrainableClient[] = [];
@@ -82,13 +112,7 @@ export function runLoad(options: LoadOptions): Promise<LoadResult> {
     const start = performance.now();
     const instance = autocannon(
       {
-        // autocannon spreads the connections over an array of URLs; its typings only know a string.
-        url: options.url as string,
-        method: 'POST',
-        headers: options.headers,
-        body: options.body,
-        connections: options.connections,
-        pipelining: 1,
+        ...requestOptions(options),
         duration: options.seconds + BACKSTOP_SECONDS,
         setupClient: (client) => clients.push(client as unknown as DrainableClient),
       },
@@ -102,23 +126,13 @@ export function runLoad(options: LoadOptions): Promise<LoadResult> {
           reject(new Error('autocannon finished before the measured window ended'));
           return;
         }
-        const statusCounts: Record<string, number> = {};
-        for (const [code, stat] of Object.entries(result.statusCodeStats ?? {})) statusCounts[code] = stat.count ?? 0;
-        const sorted = Float64Array.from(latencies).sort();
         const windowMs = windowEnd - start;
         const cpu = (used: number) => (100 * used) / windowMs;
         resolve({
-          responses2xx: result['2xx'],
-          non2xx: result.non2xx,
-          statusCounts,
-          errors: result.errors,
-          timeouts: result.timeouts,
+          ...summarize(result, latencies),
           windowResponses: latencies.length,
           windowMs,
           requestsPerSecond: (latencies.length * 1000) / windowMs,
-          p50Ms: percentile(sorted, 50),
-          p99Ms: percentile(sorted, 99),
-          maxMs: sorted.length > 0 ? (sorted[sorted.length - 1] ?? Number.NaN) : Number.NaN,
           serverCpuPercent:
             serverCpuStart !== undefined && serverCpuEnd !== undefined ? cpu(serverCpuEnd - serverCpuStart) : undefined,
           databaseCpuPercent:
@@ -207,13 +221,7 @@ export function runAmount(options: AmountOptions): Promise<AmountResult> {
     const startedAt = epochNow();
     const instance = autocannon(
       {
-        // autocannon spreads the connections over an array of URLs; its typings only know a string.
-        url: options.url as string,
-        method: 'POST',
-        headers: options.headers,
-        body: options.body,
-        connections: options.connections,
-        pipelining: 1,
+        ...requestOptions(options),
         amount: options.amount,
         // The default 10 s would count a slow 202 as an error, and the request it stood for as lost.
         timeout: 60,
@@ -226,24 +234,14 @@ export function runAmount(options: AmountOptions): Promise<AmountResult> {
         }
         markEnd();
         const last = end as NonNullable<typeof end>;
-        const statusCounts: Record<string, number> = {};
-        for (const [code, stat] of Object.entries(result.statusCodeStats ?? {})) statusCounts[code] = stat.count ?? 0;
-        const sorted = Float64Array.from(latencies).sort();
         const elapsedMs = last.at - startedAt;
         const cpu = (used: number) => (100 * used) / elapsedMs;
         resolve({
-          responses2xx: result['2xx'],
-          non2xx: result.non2xx,
-          statusCounts,
-          errors: result.errors,
-          timeouts: result.timeouts,
+          ...summarize(result, latencies),
           stalled,
           startedAt,
           lastResponseAt: last.at,
           requestsPerSecond: (responses * 1000) / elapsedMs,
-          p50Ms: percentile(sorted, 50),
-          p99Ms: percentile(sorted, 99),
-          maxMs: sorted.length > 0 ? (sorted[sorted.length - 1] ?? Number.NaN) : Number.NaN,
           serverCpuPercent:
             serverCpuStart !== undefined && last.serverCpu !== undefined ? cpu(last.serverCpu - serverCpuStart) : undefined,
           loadgenCpuPercent: cpu(last.loadgenCpu),
