@@ -42,6 +42,19 @@ export class StoreBusyError extends Error {
   }
 }
 
+/**
+ * Thrown by a store whose database cannot be reached or does not accept work right now: it is
+ * restarting, failing over, refusing connections, or out of connection slots. A write in flight may
+ * or may not have committed (as when any response is lost); a request answered with this was not
+ * acknowledged, and can be retried.
+ */
+export class StoreUnavailableError extends Error {
+  constructor(options?: { cause?: unknown }) {
+    super('the database is unavailable', options);
+    this.name = 'StoreUnavailableError';
+  }
+}
+
 export const errors = {
   validation: (fieldErrors: FieldError[]) =>
     new ApiError(400, 'request-validation', 'Your request could not be accepted', fieldErrors),
@@ -82,6 +95,14 @@ export const errors = {
       503,
       'service-unavailable',
       'The service is temporarily busy. Wait for Retry-After time before sending the request again.',
+      undefined,
+      { 'retry-after': String(retryAfterSeconds) },
+    ),
+  storeUnavailable: (retryAfterSeconds: number) =>
+    new ApiError(
+      503,
+      'service-unavailable',
+      'The service is temporarily unavailable. Wait for Retry-After time before sending the request again.',
       undefined,
       { 'retry-after': String(retryAfterSeconds) },
     ),

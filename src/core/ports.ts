@@ -112,6 +112,11 @@ export interface RatePolicy {
   unit: 'messages' | 'segments';
   senderLimit(accountId: string, from: string): BucketLimit | undefined;
   accountLimit(accountId: string): BucketLimit | undefined;
+  /**
+   * False when no recipient can be limited at all (no default and no override is set), which lets a
+   * claim read only as many candidates as it takes. Absent is taken as "may be limited".
+   */
+  limited?: boolean;
 }
 
 export interface ClaimRequest {

@@ -1,11 +1,13 @@
 // Every error leaves in Bandwidth's shape. Anything a client sent gets a 4xx; a database locked by
-// another process is a 503; only our own faults are 500s, and those are logged without the request
-// body or credentials.
+// another process, or one that cannot be reached (restarting, failing over), is a 503; only our own
+// faults are 500s, and those are logged without the request body or credentials.
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { ApiError, errors, StoreBusyError } from '../core/errors.js';
+import { ApiError, errors, StoreBusyError, StoreUnavailableError } from '../core/errors.js';
 
 /** A writer that holds the lock past the busy timeout is usually done within a second or so. */
 const STORE_BUSY_RETRY_SECONDS = 1;
+/** A database restart or failover takes a few seconds; asking sooner would mostly fail again. */
+const STORE_UNAVAILABLE_RETRY_SECONDS = 5;
 
 function fromFramework(err: FastifyError, request: FastifyRequest): ApiError | undefined {
   switch (err.code) {
@@ -45,6 +47,11 @@ export function installErrorHandling(app: FastifyInstance): void {
       // Expected while another process holds the write lock; worth a line, not a stack trace.
       request.log.warn('database busy: answered 503');
       return sendError(reply, errors.storeBusy(STORE_BUSY_RETRY_SECONDS));
+    }
+    if (err instanceof StoreUnavailableError) {
+      // Every request says so while the database is away: the cause, not a stack trace each time.
+      request.log.warn({ cause: (err.cause as Error | undefined)?.message }, 'database unavailable: answered 503');
+      return sendError(reply, errors.storeUnavailable(STORE_UNAVAILABLE_RETRY_SECONDS));
     }
     request.log.error({ err }, 'unhandled error');
     return sendError(reply, errors.internal());

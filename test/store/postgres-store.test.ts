@@ -627,6 +627,75 @@ describe('PostgresStore', { skip: reachable ? false : `no PostgreSQL at ${ADMIN_
         ['SENDING', 'SENT', 'DELIVERED'],
       );
     });
+
+    // A status change is one statement when the recipient's row did not change between its snapshot
+    // and its row lock, and falls back to a transaction whose later statement sees what committed
+    // meanwhile otherwise. These make that "meanwhile" happen for sure: a raw transaction does what
+    // a concurrent submit (or progress) does and holds its locks until the store's statement, which
+    // started after it, is seen waiting for them.
+    async function whileHolding(sql: string[], params: unknown[][], during: () => Promise<boolean>): Promise<boolean> {
+      const other = new pg.Client({ connectionString: database.url });
+      await other.connect();
+      try {
+        await other.query('BEGIN');
+        for (const [i, statement] of sql.entries()) await other.query(statement, params[i]);
+        const outcome = during();
+        // The store's statement has taken its snapshot once it waits for the row lock held here.
+        for (let waited = 0; ; waited += 10) {
+          const { rows } = await other.query<{ n: number }>(
+            "SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = 'pigeon' AND wait_event_type = 'Lock'",
+          );
+          if (Number(rows[0]?.n) > 0) break;
+          assert.ok(waited < 5000, 'the store never waited for the lock');
+          await new Promise((resolve) => setTimeout(resolve, 10));
+        }
+        await other.query('COMMIT');
+        return await outcome;
+      } finally {
+        await other.end();
+      }
+    }
+
+    it('settles a carrier ref that a submit committed while the terminal change waited for it', async () => {
+      const m = outbound({ time: T0 });
+      await a.messages.acceptOutbound(m.message, m.records);
+      const [job] = (await a.delivery.claimDeliveries({ workerId: 'w', now: T0, limit: 1, leaseMs: 1000, rates: NO_LIMITS })).jobs;
+      assert.ok(job);
+      const recipient = [job.message.id, job.destinationTn];
+      // What recordSubmitted writes: queue row gone, recipient SENT, an unsettled ref.
+      const applied = await whileHolding(
+        [
+          'DELETE FROM delivery_queue WHERE message_id = $1 AND destination_tn = $2',
+          "UPDATE message_recipients SET status = 'SENT' WHERE message_id = $1 AND destination_tn = $2",
+          `INSERT INTO carrier_refs (carrier, carrier_message_id, message_id, destination_tn, submitted_at, settled)
+            VALUES ('sim', 'late-ref', $1, $2, 1, 0)`,
+        ],
+        [recipient, recipient, recipient],
+        () => b.delivery.recordTerminal(change(job, 'FAILED', T0 + 5, { errorCode: 4360 })),
+      );
+      assert.equal(applied, true);
+      assert.deepEqual(await a.delivery.findAwaitingReceipt(T0 + 100, 10), [], 'the late ref is settled');
+      assert.deepEqual((await a.delivery.listEvents(job.message.id)).map((e) => e.status), ['FAILED']);
+    });
+
+    it('reports a progress status once when another process committed it while this one waited', async () => {
+      const m = outbound({ time: T0 });
+      await a.messages.acceptOutbound(m.message, m.records);
+      const job: DeliveryJob = { message: m.message, destinationTn: m.message.to[0] as string, attempts: 0 };
+      const recipient = [job.message.id, job.destinationTn];
+      // What a concurrent recordProgress(SENDING) writes.
+      const reported = await whileHolding(
+        [
+          "UPDATE message_recipients SET status = 'SENDING' WHERE message_id = $1 AND destination_tn = $2",
+          "INSERT INTO message_events (message_id, destination_tn, status, time) VALUES ($1, $2, 'SENDING', 1)",
+        ],
+        [recipient, recipient],
+        () => b.delivery.recordProgress(change(job, 'SENDING', T0 + 1, { callback: callbackFor(m.message, 'message-sending') })),
+      );
+      assert.equal(reported, false, 'already reported by the other one');
+      assert.deepEqual((await a.delivery.listEvents(job.message.id)).map((e) => e.status), ['SENDING']);
+      assert.deepEqual(await a.delivery.listCallbacks(job.message.id), []);
+    });
   });
 
   describe('callback outbox', () => {
@@ -800,6 +869,23 @@ describe('PostgresStore', { skip: reachable ? false : `no PostgreSQL at ${ADMIN_
       await eventually(() => callbacks === 2);
       assert.equal(deliveries, 1, 'unsubscribed');
       await stopCallbacks();
+    });
+
+    it('wakes callback workers in another process after a status change queued a callback', async () => {
+      let callbacks = 0;
+      const stop = await b.listen('callbacks', () => callbacks++);
+      const m = outbound();
+      await a.messages.acceptOutbound(m.message, m.records);
+      const [job] = (await a.delivery.claimDeliveries({ workerId: 'w', now: T0, limit: 1, leaseMs: 1000, rates: NO_LIMITS })).jobs;
+      assert.ok(job);
+      assert.equal(await a.delivery.recordProgress(change(job, 'SENDING', T0 + 1)), true);
+      assert.equal(await a.delivery.recordSubmitted(job, 'w', 'sim', 'wake-1', T0 + 2), true);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      assert.equal(callbacks, 0, 'no callback queued, no notification');
+      const delivered = change(job, 'DELIVERED', T0 + 3, { callback: callbackFor(job.message, 'message-delivered') });
+      assert.equal(await a.delivery.recordTerminal(delivered), true);
+      await eventually(() => callbacks === 1);
+      await stop();
     });
 
     it('reconnects after losing its connection and catches up', async () => {

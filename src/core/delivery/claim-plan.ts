@@ -23,6 +23,16 @@ export interface ClaimPlan<T> {
   nextDueAt: number | undefined;
 }
 
+/**
+ * How many candidates a claim of `limit` reads. Where limits apply, more than it takes: candidates a
+ * held-back bucket postpones are passed over, and the claim still fills up from the others (another
+ * number, another account) in the same transaction. Without any limit every candidate is taken, so
+ * reading more would only lock rows (a write to each row's heap page in PostgreSQL) to leave them.
+ */
+export function claimScan(rates: RatePolicy, limit: number): number {
+  return rates.limited === false ? limit : limit * 4;
+}
+
 /** The buckets a recipient draws from: its sending number's and its account's, where they are limited. */
 export function bucketLimits(rates: RatePolicy, accountId: string, sourceTn: string): Array<[string, BucketLimit]> {
   const limits: Array<[string, BucketLimit]> = [];

@@ -26,8 +26,15 @@ export function throughputPolicy(config: RateLimitsConfig, accounts: readonly Ac
   const limit = (rate: number): BucketLimit | undefined =>
     rate > 0 ? { rate, burst: rate + config.burstExtra } : undefined;
   const accountRate = (accountId: string) => byId.get(accountId)?.perSecond ?? config.account;
+  // Once, from the config: any rate above 0 anywhere (a default, an account's, a number's) may limit someone.
+  const rates = [
+    config.account,
+    ...Object.values(config.numberTypes),
+    ...accounts.flatMap((a) => [a.throughput?.perSecond ?? 0, ...Object.values(a.throughput?.numbers ?? {})]),
+  ];
   return {
     unit: config.unit,
+    limited: rates.some((rate) => rate > 0),
     senderLimit(accountId, from) {
       const override = byId.get(accountId)?.numbers?.[from];
       return limit(override ?? config.numberTypes[TYPE_KEYS[numberKind(from)]]);

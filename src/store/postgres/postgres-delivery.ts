@@ -1,13 +1,13 @@
 // The delivery queue, status changes, carrier correlation and the callback outbox in PostgreSQL,
 // shared by any number of processes. Each write is one transaction, as in SQLite (most of them a
 // single statement, which PostgreSQL runs as a transaction of its own); a status change and the
-// callback that reports it commit together, and a transaction that adds callbacks notifies
-// `pigeon_callbacks` so that callback workers in every process wake at its commit.
+// callback that reports it commit together, and after a commit that added callbacks the store
+// notifies `pigeon_callbacks` so that callback workers in every process wake (Notifier).
 //
 // Lock order, the same everywhere so that two transactions never wait on each other in a circle:
 // delivery_queue row, then message_recipients row, then carrier_refs rows; rate buckets by key.
 import type { Pool, PoolClient } from 'pg';
-import { bucketLimits, planClaim } from '../../core/delivery/claim-plan.js';
+import { bucketLimits, claimScan, planClaim } from '../../core/delivery/claim-plan.js';
 import type { BucketLimit, BucketState } from '../../core/delivery/token-bucket.js';
 import type { Message, MessageRecord } from '../../core/messages/message.js';
 import type {
@@ -24,10 +24,19 @@ import type {
   RatePolicy,
   StatusChange,
 } from '../../core/ports.js';
-import { candidateOf, candidatesQuery, jobOf, type QueueRow } from '../sql/queue-claim.js';
+import {
+  callbackCandidates,
+  candidateOf,
+  candidatesQuery,
+  jobOf,
+  qualified,
+  type ClaimSql,
+  type QueueRow,
+} from '../sql/queue-claim.js';
 import { MESSAGE_COLUMNS, messageFromRow, messageParams, RECORD_COLUMNS, recordParams, type MessageRow } from '../sql/rows.js';
 import { CALLBACK_COLUMNS, callbackParams, valuesList } from './rows.js';
-import { CHANNELS, inTransaction, notify, retrying } from './transaction.js';
+import { named, run } from './statements.js';
+import { inTransaction, retrying, type Notifier } from './transaction.js';
 
 type Int = number | string;
 
@@ -47,57 +56,115 @@ type OutboxRow = {
 
 const TERMINAL = `('DELIVERED', 'FAILED')`;
 
-const SETTLE_REFS = 'UPDATE carrier_refs SET settled = 1 WHERE message_id = $1 AND destination_tn = $2 AND settled = 0';
+const OUTBOX_COLUMNS = `id, message_id, account_id, application_id, event_type, url, body, state, attempts, created_at,
+  first_attempt_at`;
+
+// ---- Static statements, prepared once per connection (statements.ts) ---------------------------
+
+// FOR UPDATE SKIP LOCKED: the queue rows a claim reads are row-locked until it commits, and rows
+// another claim has locked right now are passed over instead of waited for, so concurrent claims in
+// any number of processes each get a disjoint set.
+const CLAIM_SQL: ClaimSql = { now: '$1', scan: '$2', lock: 'FOR UPDATE SKIP LOCKED', rowRef: (alias) => `${alias}.ctid` };
+const CLAIM_CANDIDATES = named(candidatesQuery(CLAIM_SQL));
+/**
+ * How a claim's transaction starts. Its plan must not depend on the planner's estimates of the
+ * queue: on a table not analyzed yet (a young database; autovacuum first analyzes a table a minute
+ * or more after it fills) PostgreSQL takes `locked_by IS NULL` for 0.5 % of the rows, expects a
+ * handful of candidates, and reads and sorts every due entry and hashes every message, 3 ms a
+ * claim at a backlog of 3000 and more as it grows, where walking the ready index in order stops
+ * after `scan` entries (0.3 ms). Sequential and bitmap scans are what those plans are made of, and
+ * every statement of a claim has an index or TID path, so the transaction does without them. JIT
+ * off: a plan that still used a disabled path would carry its penalty cost, far above the JIT
+ * threshold, and be compiled for a quarter of a second.
+ */
+const CLAIM_BEGIN = 'BEGIN; SET LOCAL enable_seqscan = off; SET LOCAL enable_bitmapscan = off; SET LOCAL jit = off';
+// The claim's writes address the rows it read by ctid: a TID scan whatever the planner estimates (a
+// join on the key through unnest() got a generic plan that scanned the whole queue). A row this
+// transaction has locked cannot be updated or moved by another until it commits, so the ctid that
+// SELECT … FOR UPDATE returned (that of the version it locked) stays the row's.
+const LEASE = named(`UPDATE delivery_queue SET locked_by = $1, locked_until = $2, attempts = attempts + 1
+  WHERE ctid = ANY($3::tid[])`);
+const POSTPONE = named(`UPDATE delivery_queue q SET run_at = j.run_at
+  FROM unnest($1::tid[], $2::bigint[]) AS j (row_ref, run_at) WHERE q.ctid = j.row_ref`);
+const SAVE_BUCKETS = named(`UPDATE rate_buckets b SET tokens = s.tokens, updated_at = s.updated_at
+  FROM unnest($1::text[], $2::float8[], $3::bigint[]) AS s (key, tokens, updated_at)
+  WHERE b.key = s.key`);
+const CREATE_BUCKETS = named(`INSERT INTO rate_buckets (key, tokens, updated_at)
+  SELECT key, tokens, $3 FROM unnest($1::text[], $2::float8[]) AS n (key, tokens) ORDER BY key
+  ON CONFLICT (key) DO NOTHING`);
+const LOCK_BUCKETS = named('SELECT key, tokens, updated_at FROM rate_buckets WHERE key = ANY($1::text[]) ORDER BY key FOR UPDATE');
+const QUEUED_COUNT = named('SELECT count(*) AS n FROM delivery_queue WHERE account_id = $1');
+const SETTLE_REFS = named('UPDATE carrier_refs SET settled = 1 WHERE message_id = $1 AND destination_tn = $2 AND settled = 0');
+const BY_CARRIER_ID = named(`SELECT ${qualified(MESSAGE_COLUMNS, 'm')}, r.destination_tn FROM carrier_refs r JOIN messages m ON m.id = r.message_id
+  WHERE r.carrier = $1 AND r.carrier_message_id = $2`);
+const AWAITING_RECEIPT = named(`SELECT ${qualified(MESSAGE_COLUMNS, 'm')}, r.destination_tn FROM carrier_refs r JOIN messages m ON m.id = r.message_id
+  WHERE r.settled = 0 AND r.submitted_at < $1 ORDER BY r.submitted_at LIMIT $2`);
+const GET_MESSAGE = named(`SELECT ${qualified(MESSAGE_COLUMNS, 'm')} FROM messages m WHERE m.id = $1`);
+const LIST_EVENTS = named(
+  'SELECT destination_tn, status, time, error_code, detail FROM message_events WHERE message_id = $1 ORDER BY id',
+);
+// Joined on the id, not the ctid: in one statement the UPDATE reads with the statement's snapshot,
+// in which a row version committed since (and locked by `due` after waiting) is not visible by ctid;
+// by key, the UPDATE follows the row to that version.
+const CLAIM_CALLBACKS = named(`WITH ${callbackCandidates(CLAIM_SQL)}
+  UPDATE callback_outbox o SET locked_by = $3, locked_until = $4, attempts = o.attempts + 1,
+    first_attempt_at = coalesce(o.first_attempt_at, $1)
+  FROM due WHERE o.id = due.id
+  RETURNING ${qualified(OUTBOX_COLUMNS, 'o')}`);
+const RECORD_CALLBACK_ATTEMPT = named(`WITH o AS (
+    UPDATE callback_outbox SET state = $1, run_at = $2, last_error = $3, locked_by = NULL, locked_until = NULL
+    WHERE id = $4 AND locked_by = $5
+    RETURNING id, attempts)
+  INSERT INTO callback_attempts (outbox_id, attempt, time, status_code, latency_ms, error)
+    SELECT id, attempts, $6::bigint, $7::integer, $8::bigint, $9::text FROM o
+  ON CONFLICT (outbox_id, attempt) DO UPDATE SET time = excluded.time, status_code = excluded.status_code,
+    latency_ms = excluded.latency_ms, error = excluded.error`);
+const CALLBACKS_OF = named(`SELECT ${OUTBOX_COLUMNS} FROM callback_outbox WHERE message_id = $1 ORDER BY id`);
+const ATTEMPTS_OF = named(`SELECT a.outbox_id, a.attempt, a.time, a.status_code, a.latency_ms, a.error
+  FROM callback_attempts a JOIN callback_outbox o ON o.id = a.outbox_id
+  WHERE o.message_id = $1 ORDER BY a.outbox_id, a.attempt`);
+const GET_SETTING = named('SELECT value FROM settings WHERE key = $1');
+const PUT_SETTING = named(`INSERT INTO settings (key, value, updated_at) VALUES ($1, $2, $3)
+  ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`);
+
+/** A status change's result row: `callbacks` is how many callbacks it queued (callbacksColumn). */
+type Changed = { callbacks?: number };
 
 export class PostgresDelivery implements DeliveryStore {
-  constructor(private readonly pool: Pool) {}
+  constructor(
+    private readonly pool: Pool,
+    private readonly notifier: Notifier,
+  ) {}
 
   // ---- Claiming -------------------------------------------------------------------------------
 
   claimDeliveries(request: ClaimRequest): Promise<ClaimResult> {
-    return inTransaction(this.pool, (client) => this.claim(client, request));
+    return inTransaction(this.pool, (client) => this.claim(client, request), CLAIM_BEGIN);
   }
 
   private async claim(client: PoolClient, { workerId, now, limit, leaseMs, rates }: ClaimRequest): Promise<ClaimResult> {
-    // FOR UPDATE OF q SKIP LOCKED: the queue rows this claim looks at are row-locked until it
-    // commits, and rows another claim has locked right now are passed over instead of waited for,
-    // so concurrent claims in any number of processes each get a disjoint set. Only q is locked:
-    // the joined message row is read, never changed. Rows already leased are excluded by the WHERE
-    // clause; the lease, not the row lock, is what keeps them after this transaction ends.
-    const { rows: candidates } = await client.query<QueueRow>(`${candidatesQuery('$1', '$2')} FOR UPDATE OF q SKIP LOCKED`, [
-      now,
-      limit * 4,
-    ]);
+    // Only queue rows are locked (CLAIM_SQL): the joined message row is read, never changed. Rows
+    // leased and not expired are excluded by the WHERE clause; the lease, not the row lock, is what
+    // keeps them after this transaction ends.
+    const { rows: candidates } = await run<QueueRow>(client, CLAIM_CANDIDATES, [now, claimScan(rates, limit)]);
     if (candidates.length === 0) return { jobs: [], nextDueAt: undefined };
 
     const locked = await this.lockBuckets(client, candidates, rates, now);
     const plan = planClaim(candidates, candidateOf, (key) => locked.get(key), rates, now, limit);
     const { claimed, postponed } = plan;
     if (claimed.length > 0) {
-      await client.query(
-        `UPDATE delivery_queue q SET locked_by = $1, locked_until = $2, attempts = q.attempts + 1
-          FROM unnest($3::text[], $4::text[]) AS j (message_id, destination_tn)
-          WHERE q.message_id = j.message_id AND q.destination_tn = j.destination_tn`,
-        [workerId, now + leaseMs, claimed.map((r) => r.id), claimed.map((r) => r.destination_tn)],
-      );
+      const { rowCount } = await run(client, LEASE, [workerId, now + leaseMs, claimed.map((r) => r.row_ref)]);
+      // Cannot differ while the rows stay locked (above); if it ever did, a job handed out without its
+      // lease could be claimed twice, so the claim fails and rolls back instead.
+      if (rowCount !== claimed.length) throw new Error(`claim: leased ${rowCount} of ${claimed.length} locked queue rows`);
     }
     if (postponed.length > 0) {
-      await client.query(
-        `UPDATE delivery_queue q SET run_at = j.run_at
-          FROM unnest($1::text[], $2::text[], $3::bigint[]) AS j (message_id, destination_tn, run_at)
-          WHERE q.message_id = j.message_id AND q.destination_tn = j.destination_tn`,
-        [postponed.map((p) => p.candidate.id), postponed.map((p) => p.candidate.destination_tn), postponed.map((p) => p.runAt)],
-      );
+      await run(client, POSTPONE, [postponed.map((p) => p.candidate.row_ref), postponed.map((p) => p.runAt)]);
     }
     if (plan.buckets.size > 0) {
       const keys = [...plan.buckets.keys()];
       const states = [...plan.buckets.values()];
-      await client.query(
-        `UPDATE rate_buckets b SET tokens = s.tokens, updated_at = s.updated_at
-          FROM unnest($1::text[], $2::float8[], $3::bigint[]) AS s (key, tokens, updated_at)
-          WHERE b.key = s.key`,
-        [keys, states.map((s) => s.tokens), states.map((s) => s.updatedAt)],
-      );
+      await run(client, SAVE_BUCKETS, [keys, states.map((s) => s.tokens), states.map((s) => s.updatedAt)]);
     }
     return { jobs: claimed.map(jobOf), nextDueAt: plan.nextDueAt };
   }
@@ -124,24 +191,14 @@ export class PostgresDelivery implements DeliveryStore {
     const buckets = new Map<string, BucketState>();
     if (limits.size === 0) return buckets;
     const keys = [...limits.keys()];
-    await client.query(
-      `INSERT INTO rate_buckets (key, tokens, updated_at)
-        SELECT key, tokens, $3 FROM unnest($1::text[], $2::float8[]) AS n (key, tokens) ORDER BY key
-        ON CONFLICT (key) DO NOTHING`,
-      [keys, keys.map((key) => (limits.get(key) as BucketLimit).burst), now],
-    );
-    const { rows } = await client.query<{ key: string; tokens: number; updated_at: Int }>(
-      'SELECT key, tokens, updated_at FROM rate_buckets WHERE key = ANY($1::text[]) ORDER BY key FOR UPDATE',
-      [keys],
-    );
+    await run(client, CREATE_BUCKETS, [keys, keys.map((key) => (limits.get(key) as BucketLimit).burst), now]);
+    const { rows } = await run<{ key: string; tokens: number; updated_at: Int }>(client, LOCK_BUCKETS, [keys]);
     for (const row of rows) buckets.set(row.key, { tokens: Number(row.tokens), updatedAt: Number(row.updated_at) });
     return buckets;
   }
 
   async queuedCount(accountId: string): Promise<number> {
-    const { rows } = await this.pool.query<{ n: Int }>('SELECT count(*) AS n FROM delivery_queue WHERE account_id = $1', [
-      accountId,
-    ]);
+    const { rows } = await run<{ n: Int }>(this.pool, QUEUED_COUNT, [accountId]);
     return Number(rows[0]?.n ?? 0);
   }
 
@@ -157,26 +214,45 @@ export class PostgresDelivery implements DeliveryStore {
   // (an uncorrelated subquery is a one-time filter evaluated first), which keeps the lock order.
 
   recordProgress(change: StatusChange): Promise<boolean> {
-    // Two statements in one transaction: whether the recipient reached this status before must be
-    // read after taking its row lock, by a statement whose snapshot is taken after that lock was
-    // granted (in READ COMMITTED each statement takes a new snapshot). A concurrent recordProgress of the same recipient (a worker that took over
-    // the lease) waits on the UPDATE, then sees the event the other one committed. In a single
-    // statement both would check against the same old snapshot and both report the status.
-    return inTransaction(this.pool, async (client) => {
+    // Whether the recipient reached this status before must be read in a snapshot that holds every
+    // event committed for it, including one committed by a concurrent recordProgress of the same
+    // recipient (a worker that took over the lease) while this one waited for the row lock. Every
+    // event is written together with a change of the recipient's row, so when the row this
+    // statement locks is still the version its snapshot holds (`calm`), the snapshot holds them all
+    // and one statement does it. Otherwise it writes nothing, and the two-statement transaction
+    // below, whose second statement takes its snapshot after the lock, does it.
+    const p = new Params();
+    const recipient = recipientKey(p, change);
+    const sql = `WITH ${calmCtes(recipient)},
+        ${guardedUpdate(p, change, 'EXISTS (SELECT 1 FROM calm)', 'st')},
+        upd AS (SELECT 1 FROM st WHERE NOT EXISTS (SELECT 1 FROM message_events
+          WHERE ${recipient} AND status = ${p.add(change.status, 'text')})),
+        ${eventCtes(p, change).join(', ')}
+      ${calmResult(change)}`;
+    return this.calmly(sql, p, () => this.recordProgressLocked(change));
+  }
+
+  private async recordProgressLocked(change: StatusChange): Promise<boolean> {
+    // Two statements in one transaction: whether the recipient reached this status before is read
+    // after taking its row lock, by a statement whose snapshot is taken after that lock was granted
+    // (in READ COMMITTED each statement takes a new snapshot). A concurrent recordProgress of the
+    // same recipient waits on the UPDATE, then sees the event the other one committed.
+    const row = await inTransaction(this.pool, async (client): Promise<Changed & { applied: number }> => {
       const p = new Params();
-      const { rowCount } = await client.query(guardedUpdate(p, change), p.values);
-      if ((rowCount ?? 0) === 0) return false;
+      const { rowCount } = await run(client, named(guardedUpdate(p, change)), p.values);
+      if ((rowCount ?? 0) === 0) return { applied: 0 };
       const q = new Params();
-      const seen = `EXISTS (SELECT 1 FROM message_events WHERE message_id = ${q.add(change.messageId, 'text')}
-        AND destination_tn = ${q.add(change.destinationTn, 'text')} AND status = ${q.add(change.status, 'text')})`;
+      const seen = `EXISTS (SELECT 1 FROM message_events WHERE ${recipientKey(q, change)} AND status = ${q.add(change.status, 'text')})`;
       // A status is reported once per recipient, even when a retry or a takeover passes through it again.
-      const { rows } = await client.query<{ applied: number }>(
-        `WITH upd AS (SELECT 1 WHERE NOT ${seen}), ${eventCtes(q, change).join(', ')}
-        SELECT (SELECT count(*) FROM upd)::int AS applied${notifyColumn(change)}`,
+      const { rows } = await run<Changed & { applied: number }>(
+        client,
+        named(`WITH upd AS (SELECT 1 WHERE NOT ${seen}), ${eventCtes(q, change).join(', ')}
+        SELECT (SELECT count(*) FROM upd)::int AS applied${callbacksColumn(change)}`),
         q.values,
       );
-      return Number(rows[0]?.applied) > 0;
+      return rows[0] ?? { applied: 0 };
     });
+    return this.committed(row).applied > 0;
   }
 
   recordSubmitted(job: DeliveryJob, workerId: string, carrier: string, carrierMessageId: string, time: number): Promise<boolean> {
@@ -200,7 +276,7 @@ export class PostgresDelivery implements DeliveryStore {
               ${p.add(change.destinationTn, 'text')}, ${p.add(time, 'bigint')}, CASE WHEN EXISTS (SELECT 1 FROM upd) THEN 0 ELSE 1 END
             ON CONFLICT DO NOTHING),
           settle AS (UPDATE carrier_refs SET settled = 1 WHERE ${recipient} AND settled = 0 AND NOT EXISTS (SELECT 1 FROM upd))
-        SELECT (SELECT count(*) FROM dq)::int AS owned${notifyColumn(change)}`;
+        SELECT (SELECT count(*) FROM dq)::int AS owned${callbacksColumn(change)}`;
     return this.owned(sql, p);
   }
 
@@ -215,39 +291,77 @@ export class PostgresDelivery implements DeliveryStore {
             RETURNING 1),
           ${guardedUpdate(p, change, 'EXISTS (SELECT 1 FROM rq)', 'upd')},
           ${eventCtes(p, change).join(', ')}
-        SELECT (SELECT count(*) FROM rq)::int AS owned${notifyColumn(change)}`;
+        SELECT (SELECT count(*) FROM rq)::int AS owned${callbacksColumn(change)}`;
     return this.owned(sql, p);
   }
 
   recordTerminal(change: StatusChange): Promise<boolean> {
-    const p = new Params();
     // Two terminal changes at once (a receipt and the receipt sweeper): the second UPDATE waits
     // for the first's row lock, then re-checks `status NOT IN (…)` on the committed row (READ
     // COMMITTED re-evaluates the WHERE clause of a row it waited for) and matches nothing, so
     // exactly one of them records an event and a callback. The queue entry goes also when the
-    // recipient had already ended: nothing of it may stay queued.
-    const sql = `WITH dq AS (DELETE FROM delivery_queue
-          WHERE message_id = ${p.add(change.messageId, 'text')} AND destination_tn = ${p.add(change.destinationTn, 'text')}
-          RETURNING 1),
+    // recipient had already ended: nothing of it may stay queued; and nothing may await a receipt.
+    //
+    // The carrier refs to settle must all be visible to the statement that settles them. A submit
+    // that committed after this statement's snapshot, holding the recipient's row lock this one then
+    // waited for, inserted a ref this snapshot cannot see; but such a submit also changed the
+    // recipient's row, so when the row this statement locks is still the version its snapshot holds
+    // (`calm`) there is no such ref, and one statement does everything. Otherwise it writes nothing
+    // (the queue row is only locked, first, to keep the lock order), and the transaction below
+    // settles in a statement of its own, whose snapshot is taken after the lock.
+    const p = new Params();
+    const recipient = recipientKey(p, change);
+    const sql = `WITH qlock AS (SELECT 1 FROM delivery_queue WHERE ${recipient} FOR UPDATE),
+        ${calmCtes(recipient, '(SELECT count(*) FROM qlock) >= 0')},
+        dq AS (DELETE FROM delivery_queue WHERE ${recipient} AND EXISTS (SELECT 1 FROM calm) RETURNING 1),
+        ${guardedUpdate(p, change, 'EXISTS (SELECT 1 FROM calm)', 'upd')},
+        ${eventCtes(p, change).join(', ')},
+        settle AS (UPDATE carrier_refs SET settled = 1 WHERE ${recipient} AND settled = 0 AND EXISTS (SELECT 1 FROM calm))
+      ${calmResult(change)}`;
+    return this.calmly(sql, p, () => this.recordTerminalLocked(change));
+  }
+
+  private async recordTerminalLocked(change: StatusChange): Promise<boolean> {
+    const p = new Params();
+    const sql = `WITH dq AS (DELETE FROM delivery_queue WHERE ${recipientKey(p, change)} RETURNING 1),
         ${guardedUpdate(p, change, '(SELECT count(*) FROM dq) >= 0', 'upd')},
         ${eventCtes(p, change).join(', ')}
-      SELECT (SELECT count(*) FROM upd)::int AS applied${notifyColumn(change)}`;
-    return inTransaction(this.pool, async (client) => {
-      const { rows } = await client.query<{ applied: number }>(sql, p.values);
-      // Nothing may await a receipt either. A statement of its own, because its snapshot must be
-      // taken after the recipient's row lock was granted: a submit that held that lock (and was
-      // what the UPDATE above waited for) inserted its carrier ref in the same transaction, and a
-      // row inserted after a statement's snapshot is invisible to that statement, waited or not.
-      await client.query(SETTLE_REFS, [change.messageId, change.destinationTn]);
-      return Number(rows[0]?.applied) > 0;
+      SELECT (SELECT count(*) FROM upd)::int AS applied${callbacksColumn(change)}`;
+    const row = await inTransaction(this.pool, async (client) => {
+      const { rows } = await run<Changed & { applied: number }>(client, named(sql), p.values);
+      // A statement of its own, because its snapshot must be taken after the recipient's row lock
+      // was granted: a submit that held that lock (and was what the UPDATE above waited for)
+      // inserted its carrier ref in the same transaction, and a row inserted after a statement's
+      // snapshot is invisible to that statement, waited or not.
+      await run(client, SETTLE_REFS, [change.messageId, change.destinationTn]);
+      return rows[0] ?? { applied: 0 };
     });
+    return this.committed(row).applied > 0;
   }
 
   private owned(sql: string, p: Params): Promise<boolean> {
     return retrying(async () => {
-      const { rows } = await this.pool.query<{ owned: number }>(sql, p.values);
-      return Number(rows[0]?.owned) > 0;
+      const { rows } = await run<Changed & { owned: number }>(this.pool, named(sql), p.values);
+      return this.committed(rows[0] ?? { owned: 0 }).owned > 0;
     });
+  }
+
+  /**
+   * Runs a one-statement change built on calmCtes and ending in calmResult; when the recipient's row
+   * had changed under it (it then wrote nothing), runs `locked`, the same change as a transaction
+   * whose later statement sees what committed meanwhile.
+   */
+  private async calmly(sql: string, p: Params, locked: () => Promise<boolean>): Promise<boolean> {
+    const { rows } = await retrying(() => run<Changed & { applied: number; calm: boolean }>(this.pool, named(sql), p.values));
+    const row = rows[0];
+    if (!row?.calm) return locked();
+    return this.committed(row).applied > 0;
+  }
+
+  /** After the commit of a change: callback workers in every process learn of the callbacks it queued. */
+  private committed<R extends Changed>(row: R): R {
+    if (Number(row.callbacks) > 0) this.notifier.wake('callbacks');
+    return row;
   }
 
   /**
@@ -258,60 +372,48 @@ export class PostgresDelivery implements DeliveryStore {
     if (rows.length === 0) return;
     const values = valuesList(rows);
     await client.query(`INSERT INTO callback_outbox (${CALLBACK_COLUMNS}) VALUES ${values.sql}`, values.params);
-    await notify(client, 'callbacks');
   }
 
   // ---- Lookups --------------------------------------------------------------------------------
 
   async findByCarrierId(carrier: string, carrierMessageId: string): Promise<DeliveryJob | undefined> {
-    const { rows } = await this.pool.query<MessageRow & { destination_tn: string }>(
-      `SELECT m.*, r.destination_tn FROM carrier_refs r JOIN messages m ON m.id = r.message_id
-        WHERE r.carrier = $1 AND r.carrier_message_id = $2`,
-      [carrier, carrierMessageId],
-    );
+    const { rows } = await run<MessageRow & { destination_tn: string }>(this.pool, BY_CARRIER_ID, [carrier, carrierMessageId]);
     const row = rows[0];
     return row && { message: messageFromRow(row), destinationTn: row.destination_tn, attempts: 0 };
   }
 
   async findAwaitingReceipt(submittedBefore: number, limit: number): Promise<DeliveryJob[]> {
-    const { rows } = await this.pool.query<MessageRow & { destination_tn: string }>(
-      `SELECT m.*, r.destination_tn FROM carrier_refs r JOIN messages m ON m.id = r.message_id
-        WHERE r.settled = 0 AND r.submitted_at < $1 ORDER BY r.submitted_at LIMIT $2`,
-      [submittedBefore, limit],
-    );
+    const { rows } = await run<MessageRow & { destination_tn: string }>(this.pool, AWAITING_RECEIPT, [submittedBefore, limit]);
     return rows.map((row) => ({ message: messageFromRow(row), destinationTn: row.destination_tn, attempts: 0 }));
   }
 
-  acceptInbound(copies: ReadonlyArray<{ message: Message; record: MessageRecord; callback?: CallbackToSend }>): Promise<void> {
-    if (copies.length === 0) return Promise.resolve();
-    return inTransaction(this.pool, async (client) => {
+  async acceptInbound(copies: ReadonlyArray<{ message: Message; record: MessageRecord; callback?: CallbackToSend }>): Promise<void> {
+    if (copies.length === 0) return;
+    const callbacks = copies.flatMap((c) => (c.callback ? [callbackParams(c.callback, c.message.time)] : []));
+    await inTransaction(this.pool, async (client) => {
       const messages = valuesList(copies.map((c) => messageParams(c.message)));
       await client.query(`INSERT INTO messages (${MESSAGE_COLUMNS}) VALUES ${messages.sql}`, messages.params);
       const records = valuesList(copies.map((c) => recordParams(c.record)));
       await client.query(`INSERT INTO message_recipients (${RECORD_COLUMNS}) VALUES ${records.sql}`, records.params);
-      await this.insertCallbacks(
-        client,
-        copies.flatMap((c) => (c.callback ? [callbackParams(c.callback, c.message.time)] : [])),
-      );
+      await this.insertCallbacks(client, callbacks);
     });
+    this.committed({ callbacks: callbacks.length });
   }
 
   async getMessage(messageId: string): Promise<Message | undefined> {
-    const { rows } = await this.pool.query<MessageRow>('SELECT * FROM messages WHERE id = $1', [messageId]);
+    const { rows } = await run<MessageRow>(this.pool, GET_MESSAGE, [messageId]);
     const row = rows[0];
     return row && messageFromRow(row);
   }
 
   async listEvents(messageId: string): Promise<MessageEvent[]> {
-    const { rows } = await this.pool.query<{
+    const { rows } = await run<{
       destination_tn: string;
       status: string;
       time: Int;
       error_code: number | null;
       detail: string | null;
-    }>('SELECT destination_tn, status, time, error_code, detail FROM message_events WHERE message_id = $1 ORDER BY id', [
-      messageId,
-    ]);
+    }>(this.pool, LIST_EVENTS, [messageId]);
     return rows.map((r) => ({
       destinationTn: r.destination_tn,
       status: r.status,
@@ -329,20 +431,12 @@ export class PostgresDelivery implements DeliveryStore {
     // order), skipping rows another claim holds right now (SKIP LOCKED); the UPDATE leases them.
     // A callback behind one that is leased elsewhere stays excluded by NOT EXISTS until that one
     // is delivered or abandoned, whichever process holds it.
-    const { rows } = await this.pool.query<OutboxRow>(
-      `WITH due AS (
-          SELECT o.id FROM callback_outbox o
-          WHERE o.state = 'pending' AND o.run_at <= $1 AND (o.locked_until IS NULL OR o.locked_until < $1)
-            AND NOT EXISTS (SELECT 1 FROM callback_outbox p
-              WHERE p.message_id = o.message_id AND p.state = 'pending' AND p.id < o.id)
-          ORDER BY o.id LIMIT $2
-          FOR UPDATE SKIP LOCKED)
-        UPDATE callback_outbox o SET locked_by = $3, locked_until = $4, attempts = o.attempts + 1,
-          first_attempt_at = coalesce(o.first_attempt_at, $1)
-        FROM due WHERE o.id = due.id
-        RETURNING o.*`,
-      [request.now, request.limit, request.workerId, request.now + request.leaseMs],
-    );
+    const { rows } = await run<OutboxRow>(this.pool, CLAIM_CALLBACKS, [
+      request.now,
+      request.limit,
+      request.workerId,
+      request.now + request.leaseMs,
+    ]);
     return rows
       .map((r) => ({
         id: Number(r.id),
@@ -367,44 +461,30 @@ export class PostgresDelivery implements DeliveryStore {
     // lease was taken over records nothing; the new owner records its own attempt), row-locks the
     // callback, and hands its attempt number to the INSERT through RETURNING.
     await retrying(() =>
-      this.pool.query(
-        `WITH o AS (
-            UPDATE callback_outbox SET state = $1, run_at = $2, last_error = $3, locked_by = NULL, locked_until = NULL
-            WHERE id = $4 AND locked_by = $5
-            RETURNING id, attempts)
-          INSERT INTO callback_attempts (outbox_id, attempt, time, status_code, latency_ms, error)
-            SELECT id, attempts, $6::bigint, $7::integer, $8::bigint, $9::text FROM o
-          ON CONFLICT (outbox_id, attempt) DO UPDATE SET time = excluded.time, status_code = excluded.status_code,
-            latency_ms = excluded.latency_ms, error = excluded.error`,
-        [
-          next.state === 'retry' ? 'pending' : next.state,
-          runAt,
-          error,
-          id,
-          workerId,
-          attempt.time,
-          attempt.statusCode ?? null,
-          attempt.latencyMs,
-          attempt.error ?? null,
-        ],
-      ),
+      run(this.pool, RECORD_CALLBACK_ATTEMPT, [
+        next.state === 'retry' ? 'pending' : next.state,
+        runAt,
+        error,
+        id,
+        workerId,
+        attempt.time,
+        attempt.statusCode ?? null,
+        attempt.latencyMs,
+        attempt.error ?? null,
+      ]),
     );
   }
 
   async listCallbacks(messageId: string): Promise<CallbackRecord[]> {
-    const outbox = await this.pool.query<OutboxRow>('SELECT * FROM callback_outbox WHERE message_id = $1 ORDER BY id', [messageId]);
-    const attempts = await this.pool.query<{
+    const outbox = await run<OutboxRow>(this.pool, CALLBACKS_OF, [messageId]);
+    const attempts = await run<{
       outbox_id: Int;
       attempt: number;
       time: Int;
       status_code: number | null;
       latency_ms: Int;
       error: string | null;
-    }>(
-      `SELECT a.* FROM callback_attempts a JOIN callback_outbox o ON o.id = a.outbox_id
-        WHERE o.message_id = $1 ORDER BY a.outbox_id, a.attempt`,
-      [messageId],
-    );
+    }>(this.pool, ATTEMPTS_OF, [messageId]);
     return outbox.rows.map((o) => ({
       id: Number(o.id),
       eventType: o.event_type,
@@ -427,16 +507,12 @@ export class PostgresDelivery implements DeliveryStore {
   // ---- Settings -------------------------------------------------------------------------------
 
   async getSetting(key: string): Promise<string | undefined> {
-    const { rows } = await this.pool.query<{ value: string }>('SELECT value FROM settings WHERE key = $1', [key]);
+    const { rows } = await run<{ value: string }>(this.pool, GET_SETTING, [key]);
     return rows[0]?.value;
   }
 
   async putSetting(key: string, value: string, time: number): Promise<void> {
-    await this.pool.query(
-      `INSERT INTO settings (key, value, updated_at) VALUES ($1, $2, $3)
-        ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`,
-      [key, value, time],
-    );
+    await run(this.pool, PUT_SETTING, [key, value, time]);
   }
 }
 
@@ -452,6 +528,30 @@ class Params {
   }
 }
 
+/** `message_id = $n AND destination_tn = $m`: the change's recipient, in any of the tables keyed by it. */
+function recipientKey(p: Params, change: StatusChange): string {
+  return `message_id = ${p.add(change.messageId, 'text')} AND destination_tn = ${p.add(change.destinationTn, 'text')}`;
+}
+
+/**
+ * CTEs `snap`, `cur` and `calm`. `cur` row-locks the recipient's row (after `gate`, which keeps the
+ * lock order) and reads the version it locked: after waiting for a concurrent change, the newest
+ * one. `snap` reads the version this statement's snapshot holds. `calm` has a row when both are the
+ * same version, i.e. no transaction changed the row between the snapshot and the lock, so that what
+ * the snapshot shows of the recipient (its events, its carrier refs) is all there is. A row version
+ * is identified by its xmin, the transaction that wrote it.
+ */
+function calmCtes(recipient: string, gate?: string): string {
+  return `snap AS (SELECT xmin FROM message_recipients WHERE ${recipient}),
+    cur AS (SELECT xmin FROM message_recipients WHERE ${recipient}${gate ? ` AND ${gate}` : ''} FOR UPDATE),
+    calm AS (SELECT 1 WHERE (SELECT xmin FROM snap) IS NOT DISTINCT FROM (SELECT xmin FROM cur))`;
+}
+
+/** The result row of a change built on calmCtes: whether it applied, whether it was calm, its callbacks. */
+function calmResult(change: StatusChange): string {
+  return `SELECT (SELECT count(*) FROM upd)::int AS applied, EXISTS (SELECT 1 FROM calm) AS calm${callbacksColumn(change)}`;
+}
+
 /**
  * The guarded change: nothing happens to a recipient that already ended. As a CTE (`cte` given) it
  * returns a row when it applied; `gate` is a condition that must hold, evaluated before the scan.
@@ -459,8 +559,7 @@ class Params {
 function guardedUpdate(p: Params, change: StatusChange, gate?: string, cte?: string): string {
   const sql = `UPDATE message_recipients SET status = ${p.add(change.status, 'text')},
       error_code = ${p.add(change.errorCode ?? 0, 'integer')}, updated_at = ${p.add(change.time, 'bigint')}
-    WHERE message_id = ${p.add(change.messageId, 'text')} AND destination_tn = ${p.add(change.destinationTn, 'text')}
-      AND status NOT IN ${TERMINAL}${gate ? ` AND ${gate}` : ''}`;
+    WHERE ${recipientKey(p, change)} AND status NOT IN ${TERMINAL}${gate ? ` AND ${gate}` : ''}`;
   return cte ? `${cte} AS (${sql} RETURNING 1)` : sql;
 }
 
@@ -499,9 +598,10 @@ function eventCtes(p: Params, change: StatusChange): string[] {
 }
 
 /**
- * A result column that notifies `pigeon_callbacks` when `cb` inserted a callback. Delivered to
- * listeners when the statement's transaction commits, like every NOTIFY.
+ * The result column `callbacks`: how many callbacks `cb` inserted, for the store to notify
+ * `pigeon_callbacks` after the commit (Notifier; not pg_notify in the statement, whose commit would
+ * then wait for every other notifying commit).
  */
-function notifyColumn(change: StatusChange): string {
-  return change.callback ? `, (SELECT pg_notify('${CHANNELS.callbacks}', '') FROM cb LIMIT 1) AS notified` : '';
+function callbacksColumn(change: StatusChange): string {
+  return change.callback ? ', (SELECT count(*) FROM cb)::int AS callbacks' : '';
 }

@@ -3,31 +3,33 @@
 // the media table's main heap stays small.
 import type { Pool } from 'pg';
 import type { MediaInfo, MediaObject, MediaStore } from '../../core/ports.js';
+import { named, run } from './statements.js';
+
+const PUT = named(`INSERT INTO media (account_id, name, content_type, cache_control, size, data, created_at)
+  VALUES ($1, $2, $3, $4, $5, $6, $7)
+  ON CONFLICT (account_id, name) DO UPDATE SET content_type = excluded.content_type,
+    cache_control = excluded.cache_control, size = excluded.size, data = excluded.data,
+    created_at = excluded.created_at`);
+const GET = named('SELECT content_type, cache_control, data, created_at FROM media WHERE account_id = $1 AND name = $2');
+const HAS = named('SELECT 1 FROM media WHERE account_id = $1 AND name = $2');
+const DELETE = named('DELETE FROM media WHERE account_id = $1 AND name = $2');
+const LIST = named('SELECT name, size FROM media WHERE account_id = $1 AND name > $2 ORDER BY name LIMIT $3');
+const DELETE_BEFORE = named('DELETE FROM media WHERE created_at < $1');
 
 export class PostgresMedia implements MediaStore {
   constructor(private readonly pool: Pool) {}
 
   async putMedia(media: MediaObject): Promise<void> {
-    await this.pool.query(
-      `INSERT INTO media (account_id, name, content_type, cache_control, size, data, created_at)
-        VALUES ($1, $2, $3, $4, $5, $6, $7)
-        ON CONFLICT (account_id, name) DO UPDATE SET content_type = excluded.content_type,
-          cache_control = excluded.cache_control, size = excluded.size, data = excluded.data,
-          created_at = excluded.created_at`,
-      [media.accountId, media.name, media.contentType, media.cacheControl ?? null, media.data.length, media.data, media.createdAt],
-    );
+    await run(this.pool, PUT, [media.accountId, media.name, media.contentType, media.cacheControl ?? null, media.data.length, media.data, media.createdAt]);
   }
 
   async getMedia(accountId: string, name: string): Promise<MediaObject | undefined> {
-    const { rows } = await this.pool.query<{
+    const { rows } = await run<{
       content_type: string;
       cache_control: string | null;
       data: Buffer;
       created_at: number | string;
-    }>('SELECT content_type, cache_control, data, created_at FROM media WHERE account_id = $1 AND name = $2', [
-      accountId,
-      name,
-    ]);
+    }>(this.pool, GET, [accountId, name]);
     const row = rows[0];
     if (!row) return undefined;
     return {
@@ -41,26 +43,23 @@ export class PostgresMedia implements MediaStore {
   }
 
   async hasMedia(accountId: string, name: string): Promise<boolean> {
-    const { rowCount } = await this.pool.query('SELECT 1 FROM media WHERE account_id = $1 AND name = $2', [accountId, name]);
+    const { rowCount } = await run(this.pool, HAS, [accountId, name]);
     return (rowCount ?? 0) > 0;
   }
 
   async deleteMedia(accountId: string, name: string): Promise<boolean> {
-    const { rowCount } = await this.pool.query('DELETE FROM media WHERE account_id = $1 AND name = $2', [accountId, name]);
+    const { rowCount } = await run(this.pool, DELETE, [accountId, name]);
     return (rowCount ?? 0) > 0;
   }
 
   async listMedia(accountId: string, after: string | undefined, limit: number): Promise<MediaInfo[]> {
     // name is COLLATE "C", so '' sorts first and `>` pages in the same byte order as SQLite.
-    const { rows } = await this.pool.query<{ name: string; size: number }>(
-      'SELECT name, size FROM media WHERE account_id = $1 AND name > $2 ORDER BY name LIMIT $3',
-      [accountId, after ?? '', limit],
-    );
+    const { rows } = await run<{ name: string; size: number }>(this.pool, LIST, [accountId, after ?? '', limit]);
     return rows.map((r) => ({ name: r.name, size: Number(r.size) }));
   }
 
   async deleteMediaCreatedBefore(time: number): Promise<number> {
-    const { rowCount } = await this.pool.query('DELETE FROM media WHERE created_at < $1', [time]);
+    const { rowCount } = await run(this.pool, DELETE_BEFORE, [time]);
     return rowCount ?? 0;
   }
 }

@@ -4,8 +4,10 @@ import type { Message, MessageRecord } from '../../core/messages/message.js';
 import type { MessageQuery, MessageStore, SortField } from '../../core/ports.js';
 import { buildMessageListQuery } from '../sql/message-list-query.js';
 import { MESSAGE_COLUMNS, messageParams, RECORD_COLUMNS, recordFromRow, recordParams, type RecordRow } from '../sql/rows.js';
+import { storeError } from './errors.js';
 import { valuesList } from './rows.js';
-import { CHANNELS } from './transaction.js';
+import { named, run } from './statements.js';
+import type { Notifier } from './transaction.js';
 
 const QUEUE_COLUMNS = `message_id, destination_tn, account_id, source_tn, priority, segment_count, enqueued_at, run_at,
   expires_at`;
@@ -27,10 +29,10 @@ const NULLABLE_SORT: ReadonlySet<SortField> = new Set<SortField>([
 ]);
 
 export class PostgresMessages implements MessageStore {
-  private notifying = false;
-  private notifyAgain = false;
-
-  constructor(private readonly pool: Pool) {}
+  constructor(
+    private readonly pool: Pool,
+    private readonly notifier: Notifier,
+  ) {}
 
   async acceptOutbound(message: Message, records: readonly MessageRecord[]): Promise<void> {
     const priority = message.priority === 'high' ? 0 : 1;
@@ -61,30 +63,10 @@ export class PostgresMessages implements MessageStore {
       ctes.push(`r AS (INSERT INTO message_recipients (${RECORD_COLUMNS}) VALUES ${recs.sql})`);
       ctes.push(`q AS (INSERT INTO delivery_queue (${QUEUE_COLUMNS}) VALUES ${queue.sql})`);
     }
-    await this.pool.query(`WITH ${ctes.join(',\n')} SELECT 1`, [...msg.params, ...recs.params, ...queue.params]);
-    this.wakeWorkers();
-  }
-
-  /**
-   * Tells workers in other processes that work arrived. Not inside the accept transaction:
-   * PostgreSQL serialises the commits of notifying transactions, which capped accepts at about a
-   * third of their rate. One notification at a time is in flight; accepts meanwhile are covered by
-   * the next one, and the workers' polling covers a lost one.
-   */
-  private wakeWorkers(): void {
-    if (this.notifying) {
-      this.notifyAgain = true;
-      return;
-    }
-    this.notifying = true;
-    this.notifyAgain = false;
-    this.pool
-      .query(`SELECT pg_notify('${CHANNELS.delivery}', '')`)
-      .catch(() => undefined)
-      .finally(() => {
-        this.notifying = false;
-        if (this.notifyAgain) this.wakeWorkers();
-      });
+    // Named: the text depends only on the number of recipients (at most ten), so it is one of a few.
+    await run(this.pool, named(`WITH ${ctes.join(',\n')} SELECT 1`), [...msg.params, ...recs.params, ...queue.params]);
+    // Workers in other processes learn of it after the commit (Notifier).
+    this.notifier.wake('delivery');
   }
 
   async listMessages(accountId: string, query: MessageQuery): Promise<{ totalCount: number; records: MessageRecord[] }> {
@@ -92,13 +74,16 @@ export class PostgresMessages implements MessageStore {
     const order = NULLABLE_SORT.has(query.sort.field) ? nullsLikeSqlite(orderBy) : orderBy;
     const n = params.length;
     // Two statements, as in SQLite, each with its own snapshot; run side by side on two connections.
+    // Unnamed: the text varies with the filters (statements.ts).
     const [total, page] = await Promise.all([
       this.pool.query<{ n: number }>(`SELECT count(*) AS n FROM message_recipients WHERE ${where}`, params),
       this.pool.query<RecordRow>(
         `SELECT * FROM message_recipients WHERE ${where} ORDER BY ${order} LIMIT $${n + 1} OFFSET $${n + 2}`,
         [...params, query.limit, query.offset],
       ),
-    ]);
+    ]).catch((err: unknown) => {
+      throw storeError(err);
+    });
     return { totalCount: Number(total.rows[0]?.n ?? 0), records: page.rows.map(recordFromRow) };
   }
 }

@@ -4,40 +4,46 @@
 // that dies in between leaves it to be taken again once the lease runs out.
 import type { Pool } from 'pg';
 import type { SimulatorStore } from '../../core/ports.js';
+import { named, run } from './statements.js';
 
 /** Far longer than recording a batch of receipts takes; short enough that a crash delays little. */
 export const RECEIPT_LEASE_MS = 30_000;
 
 type DueReceipt = { carrierMessageId: string; dueAt: number; receipt: string };
 
+// A reschedule (the receipt was refused and is retried later) also ends the current lease.
+const SCHEDULE = named(`INSERT INTO simulator_receipts (carrier_message_id, due_at, receipt) VALUES ($1, $2, $3)
+  ON CONFLICT (carrier_message_id) DO UPDATE SET due_at = excluded.due_at, receipt = excluded.receipt,
+    locked_until = NULL`);
+// One statement: the CTE picks and row-locks due, unleased receipts, skipping rows another process
+// is leasing at this very moment (SKIP LOCKED), and the UPDATE leases them. After the commit the
+// lease itself keeps the others away.
+const TAKE_DUE = named(`WITH due AS (
+    SELECT carrier_message_id FROM simulator_receipts
+    WHERE due_at <= $1 AND (locked_until IS NULL OR locked_until < $1)
+    ORDER BY due_at LIMIT $2
+    FOR UPDATE SKIP LOCKED)
+  UPDATE simulator_receipts s SET locked_until = $3
+  FROM due WHERE s.carrier_message_id = due.carrier_message_id
+  RETURNING s.carrier_message_id, s.due_at, s.receipt`);
+// A leased receipt is not due again before its lease ends; reporting its due_at would make the
+// simulator poll for it in a loop while another process is delivering it.
+const NEXT_DUE = named('SELECT min(GREATEST(due_at, COALESCE(locked_until + 1, 0))) AS due_at FROM simulator_receipts');
+const DELETE = named('DELETE FROM simulator_receipts WHERE carrier_message_id = $1');
+
 export class PostgresSimulator implements SimulatorStore {
   constructor(private readonly pool: Pool) {}
 
   async scheduleReceipt(carrierMessageId: string, dueAt: number, receipt: string): Promise<void> {
-    // A reschedule (the receipt was refused and is retried later) also ends the current lease.
-    await this.pool.query(
-      `INSERT INTO simulator_receipts (carrier_message_id, due_at, receipt) VALUES ($1, $2, $3)
-        ON CONFLICT (carrier_message_id) DO UPDATE SET due_at = excluded.due_at, receipt = excluded.receipt,
-          locked_until = NULL`,
-      [carrierMessageId, dueAt, receipt],
-    );
+    await run(this.pool, SCHEDULE, [carrierMessageId, dueAt, receipt]);
   }
 
   async dueReceipts(now: number, limit: number): Promise<DueReceipt[]> {
-    // One statement: the CTE picks and row-locks due, unleased receipts, skipping rows another
-    // process is leasing at this very moment (SKIP LOCKED), and the UPDATE leases them. After the
-    // commit the lease itself keeps the others away.
-    const { rows } = await this.pool.query<{ carrier_message_id: string; due_at: number | string; receipt: string }>(
-      `WITH due AS (
-          SELECT carrier_message_id FROM simulator_receipts
-          WHERE due_at <= $1 AND (locked_until IS NULL OR locked_until < $1)
-          ORDER BY due_at LIMIT $2
-          FOR UPDATE SKIP LOCKED)
-        UPDATE simulator_receipts s SET locked_until = $3
-        FROM due WHERE s.carrier_message_id = due.carrier_message_id
-        RETURNING s.carrier_message_id, s.due_at, s.receipt`,
-      [now, limit, now + RECEIPT_LEASE_MS],
-    );
+    const { rows } = await run<{ carrier_message_id: string; due_at: number | string; receipt: string }>(this.pool, TAKE_DUE, [
+      now,
+      limit,
+      now + RECEIPT_LEASE_MS,
+    ]);
     // RETURNING has no defined order.
     return rows
       .map((r) => ({ carrierMessageId: r.carrier_message_id, dueAt: Number(r.due_at), receipt: r.receipt }))
@@ -45,16 +51,12 @@ export class PostgresSimulator implements SimulatorStore {
   }
 
   async nextReceiptDueAt(): Promise<number | undefined> {
-    // A leased receipt is not due again before its lease ends; reporting its due_at would make the
-    // simulator poll for it in a loop while another process is delivering it.
-    const { rows } = await this.pool.query<{ due_at: number | string | null }>(
-      'SELECT min(GREATEST(due_at, COALESCE(locked_until + 1, 0))) AS due_at FROM simulator_receipts',
-    );
+    const { rows } = await run<{ due_at: number | string | null }>(this.pool, NEXT_DUE);
     const dueAt = rows[0]?.due_at;
     return dueAt === null || dueAt === undefined ? undefined : Number(dueAt);
   }
 
   async deleteReceipt(carrierMessageId: string): Promise<void> {
-    await this.pool.query('DELETE FROM simulator_receipts WHERE carrier_message_id = $1', [carrierMessageId]);
+    await run(this.pool, DELETE, [carrierMessageId]);
   }
 }

@@ -15,7 +15,7 @@ import { PostgresDelivery } from './postgres-delivery.js';
 import { PostgresMedia } from './postgres-media.js';
 import { PostgresMessages } from './postgres-messages.js';
 import { PostgresSimulator } from './postgres-simulator.js';
-import { CHANNELS, type Channel } from './transaction.js';
+import { CHANNELS, Notifier, type Channel } from './transaction.js';
 
 export interface PostgresOptions {
   /** The DATABASE_URL without Pigeon's own parameters, as pg understands it. */
@@ -100,15 +100,25 @@ export class PostgresStore implements Store {
     // An idle pooled connection that breaks (server restart, failover) emits 'error' on the pool;
     // unhandled, that would crash the process. The pool drops it and connects anew when needed.
     this.pool.on('error', onError);
-    this.pool.on('connect', (client) => this.connections.add(client));
+    this.pool.on('connect', (client) => {
+      this.connections.add(client);
+      // pg-pool listens for errors of idle clients only, and hands a client to `await pool.connect()`
+      // a microtask after removing its listener. The server's goodbye (a restart, a terminated
+      // session) can arrive in the same read as the message that completed the connection or a
+      // query: emitted with no listener, Node would make it an uncaught exception and end the
+      // process. The query that was running, or the next one, fails anyway (and is answered 503),
+      // and the pool discards a client that is no longer queryable when it is released.
+      client.on('error', () => undefined);
+    });
     this.pool.on('remove', (client) => {
       this.connections.delete(client);
       if (this.connections.size === 0) this.allClosed?.();
     });
     this.listener = new NotificationListener(base, onError);
-    this.messages = new PostgresMessages(this.pool);
+    const notifier = new Notifier(this.pool);
+    this.messages = new PostgresMessages(this.pool, notifier);
     this.media = new PostgresMedia(this.pool);
-    this.delivery = new PostgresDelivery(this.pool);
+    this.delivery = new PostgresDelivery(this.pool, notifier);
     this.simulator = new PostgresSimulator(this.pool);
   }
 

@@ -1,9 +1,17 @@
-// The part of a delivery claim both engines share: which queue entries are candidates, in dequeue
-// order (priority, then arrival), and how a candidate row becomes a claim candidate and a job. What
-// is taken of them is decided by the core (core/delivery/claim-plan.ts).
+// The part of a claim both engines share, for the delivery queue and for the callback outbox: which
+// entries are candidates, in what order, and how a delivery candidate row becomes a claim candidate
+// and a job. What is taken of the delivery candidates is decided by the core
+// (core/delivery/claim-plan.ts).
+//
+// An entry is free when nobody holds it (locked_by IS NULL) or when its holder's lease ran out
+// (locked_until < now: the holder died or stalled, and the entry is taken over). The two kinds are
+// read separately, each through a partial index of its own (migration 0004): free entries through an
+// index in claim order that holds only them, so a claim never walks past the entries in flight,
+// which sit at the head of the queue; expired leases through the index of lease ends, which is
+// empty of due rows but for a worker's failure. Both are read in claim order and merged.
 import type { ClaimCandidate } from '../../core/delivery/claim-plan.js';
 import type { DeliveryJob } from '../../core/ports.js';
-import { messageFromRow, type MessageRow } from './rows.js';
+import { MESSAGE_COLUMNS, messageFromRow, type MessageRow } from './rows.js';
 
 type Int = number | string;
 
@@ -13,21 +21,96 @@ export type QueueRow = MessageRow & {
   source_tn: string;
   q_segment_count: Int;
   attempts: Int;
+  /** The engine's physical address of the queue row (see ClaimSql.rowRef), to lease exactly the row read. */
+  row_ref: string | number;
 };
 
+/** How an engine writes the parts of a claim query that differ. */
+export interface ClaimSql {
+  /** Placeholders of the claim time and of the number of rows to read. */
+  now: string;
+  scan: string;
+  /**
+   * Appended to each branch: PostgreSQL's `FOR UPDATE SKIP LOCKED`, which row-locks what a branch
+   * returns and passes over rows another claim is locking at this moment; empty for SQLite, whose
+   * claim runs under the database's write lock.
+   */
+  lock: string;
+  /** An expression for the row's physical address: PostgreSQL's `ctid`, SQLite's rowid. */
+  rowRef: (alias: string) => string;
+}
+
 /**
- * Due, unleased entries in dequeue order, at most `scan` of them; `now` and `scan` are the engine's
- * placeholders. Arrival is the acceptance time, then `seq`, the order entries were written in, so
- * that entries accepted in the same millisecond (the recipients of one message among them) do not
- * fall back on the order of their message ids, whose suffix is random.
+ * A comma-separated column list qualified by `alias` (`m.id, m.account_id, …`): columns are listed
+ * rather than selected with `m.*`, because a prepared statement must not select `*` (see
+ * postgres/statements.ts).
  */
-export function candidatesQuery(now: string, scan: string): string {
-  return `SELECT m.*, q.destination_tn, q.account_id AS queue_account_id, q.source_tn,
-      q.segment_count AS q_segment_count, q.attempts
-    FROM delivery_queue q JOIN messages m ON m.id = q.message_id
-    WHERE q.run_at <= ${now} AND (q.locked_until IS NULL OR q.locked_until < ${now})
-    ORDER BY q.priority, q.enqueued_at, q.seq
-    LIMIT ${scan}`;
+export function qualified(columns: string, alias: string): string {
+  return columns
+    .split(',')
+    .map((column) => `${alias}.${column.trim()}`)
+    .join(', ');
+}
+
+const M_COLUMNS = qualified(MESSAGE_COLUMNS, 'm');
+
+/**
+ * The CTEs `ready` (free entries nobody holds) and `expired` (entries whose lease ran out), each
+ * the first `scan` of its kind that satisfy `where`, ready ones in `order.ready`, expired ones in
+ * `order.expired`. `where` must contain the partial indexes' other conditions literally (the
+ * planners use a partial index only for a query that implies its predicate).
+ */
+function freeEntries(
+  sql: ClaimSql,
+  table: { from: string; alias: string; select: string },
+  where: string,
+  order: { ready: string; expired: string },
+): string {
+  const { from, alias, select } = table;
+  const branch = (free: string, by: string) =>
+    `SELECT ${select} FROM ${from} ${alias} WHERE ${free} AND ${where} ORDER BY ${by} LIMIT ${sql.scan} ${sql.lock}`;
+  return `ready AS (${branch(`${alias}.locked_by IS NULL`, order.ready)}),
+    expired AS (${branch(`${alias}.locked_by IS NOT NULL AND ${alias}.locked_until < ${sql.now}`, order.expired)})`;
+}
+
+/**
+ * Due, free queue entries in dequeue order, at most `scan` of them, with their messages. Arrival is
+ * the acceptance time, then `seq`, the order entries were written in, so that entries accepted in
+ * the same millisecond (the recipients of one message among them) do not fall back on the order of
+ * their message ids, whose suffix is random.
+ *
+ * The queue rows are read (and, in PostgreSQL, locked) first and joined to their messages after,
+ * so that each claim reads `scan` messages by primary key whatever the planner estimates of the
+ * queue: on a young database without statistics, it would otherwise hash all messages.
+ */
+export function candidatesQuery(sql: ClaimSql): string {
+  const order = 'q.priority, q.enqueued_at, q.seq';
+  const columns = `q.message_id, q.destination_tn, q.account_id, q.source_tn, q.segment_count, q.attempts, q.priority,
+    q.enqueued_at, q.seq, ${sql.rowRef('q')} AS row_ref`;
+  // Expired leases in dequeue order too: FIFO per sender holds for work taken over from a dead worker.
+  const table = { from: 'delivery_queue', alias: 'q', select: columns };
+  return `WITH ${freeEntries(sql, table, `q.run_at <= ${sql.now}`, { ready: order, expired: order })}
+    SELECT ${M_COLUMNS}, c.destination_tn, c.account_id AS queue_account_id, c.source_tn,
+      c.segment_count AS q_segment_count, c.attempts, c.row_ref
+    FROM (SELECT * FROM ready UNION ALL SELECT * FROM expired) c JOIN messages m ON m.id = c.message_id
+    ORDER BY c.priority, c.enqueued_at, c.seq
+    LIMIT ${sql.scan}`;
+}
+
+/**
+ * CTEs ending in `due`: the ids of due, free pending callbacks, at most `scan`, in id order, that no
+ * earlier pending callback of the same message waits before (a message's callbacks leave in order;
+ * one behind a callback leased elsewhere stays excluded until that one is delivered or abandoned,
+ * whichever process holds it). That check, not the claim's order, keeps each message's order, so
+ * expired leases are taken in the order they ran out, the order of their index: in id order,
+ * SQLite would rather walk the whole outbox by rowid than sort what that index finds.
+ */
+export function callbackCandidates(sql: ClaimSql): string {
+  const where = `o.state = 'pending' AND o.run_at <= ${sql.now}
+    AND NOT EXISTS (SELECT 1 FROM callback_outbox p WHERE p.message_id = o.message_id AND p.state = 'pending' AND p.id < o.id)`;
+  const table = { from: 'callback_outbox', alias: 'o', select: 'o.id' };
+  return `${freeEntries(sql, table, where, { ready: 'o.id', expired: 'o.locked_until, o.id' })},
+    due AS (SELECT id FROM ready UNION ALL SELECT id FROM expired ORDER BY id LIMIT ${sql.scan})`;
 }
 
 export function candidateOf(row: QueueRow): ClaimCandidate {

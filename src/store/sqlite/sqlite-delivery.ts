@@ -2,7 +2,7 @@
 // write goes through the group committer, so a change and the callback that reports it commit together.
 import type Database from 'better-sqlite3';
 import type { Message, MessageRecord } from '../../core/messages/message.js';
-import { planClaim } from '../../core/delivery/claim-plan.js';
+import { claimScan, planClaim } from '../../core/delivery/claim-plan.js';
 import type { BucketState } from '../../core/delivery/token-bucket.js';
 import type {
   CallbackAttempt,
@@ -19,10 +19,14 @@ import type {
 } from '../../core/ports.js';
 import type { GroupCommitter } from './group-commit.js';
 import { INSERT_EVENT, INSERT_MESSAGE, INSERT_RECORD } from './sqlite-messages.js';
-import { candidateOf, candidatesQuery, jobOf, type QueueRow } from '../sql/queue-claim.js';
+import { callbackCandidates, candidateOf, candidatesQuery, jobOf, type ClaimSql, type QueueRow } from '../sql/queue-claim.js';
 import { messageFromRow, messageParams, recordParams, type MessageRow } from '../sql/rows.js';
 
 const TERMINAL = `('DELIVERED', 'FAILED')`;
+
+// No row locks: a claim runs in one write transaction, which no other writer overlaps. Rows are
+// written back by rowid (the queue's seq), as PostgreSQL writes them back by ctid.
+const CLAIM_SQL: ClaimSql = { now: '@now', scan: '@scan', lock: '', rowRef: (alias) => `${alias}.seq` };
 
 export class SqliteDelivery implements DeliveryStore {
   private readonly s;
@@ -32,10 +36,9 @@ export class SqliteDelivery implements DeliveryStore {
     private readonly writes: GroupCommitter,
   ) {
     this.s = {
-      candidates: db.prepare(candidatesQuery('@now', '@scan')),
-      lease: db.prepare(`UPDATE delivery_queue SET locked_by = ?, locked_until = ?, attempts = attempts + 1
-        WHERE message_id = ? AND destination_tn = ?`),
-      postpone: db.prepare('UPDATE delivery_queue SET run_at = ? WHERE message_id = ? AND destination_tn = ?'),
+      candidates: db.prepare(candidatesQuery(CLAIM_SQL)),
+      lease: db.prepare('UPDATE delivery_queue SET locked_by = ?, locked_until = ?, attempts = attempts + 1 WHERE seq = ?'),
+      postpone: db.prepare('UPDATE delivery_queue SET run_at = ? WHERE seq = ?'),
       bucket: db.prepare('SELECT tokens, updated_at AS updatedAt FROM rate_buckets WHERE key = ?'),
       saveBucket: db.prepare(`INSERT INTO rate_buckets (key, tokens, updated_at) VALUES (?, ?, ?)
         ON CONFLICT (key) DO UPDATE SET tokens = excluded.tokens, updated_at = excluded.updated_at`),
@@ -62,10 +65,8 @@ export class SqliteDelivery implements DeliveryStore {
         WHERE message_id = ? ORDER BY id`),
       insertMessage: db.prepare(INSERT_MESSAGE),
       insertRecord: db.prepare(INSERT_RECORD),
-      claimCallbacks: db.prepare(`SELECT * FROM callback_outbox o
-        WHERE o.state = 'pending' AND o.run_at <= @now AND (o.locked_until IS NULL OR o.locked_until < @now)
-          AND NOT EXISTS (SELECT 1 FROM callback_outbox p WHERE p.message_id = o.message_id AND p.state = 'pending' AND p.id < o.id)
-        ORDER BY o.id LIMIT @limit`),
+      claimCallbacks: db.prepare(`WITH ${callbackCandidates(CLAIM_SQL)}
+        SELECT o.* FROM due JOIN callback_outbox o ON o.id = due.id ORDER BY o.id`),
       leaseCallback: db.prepare(`UPDATE callback_outbox SET locked_by = ?, locked_until = ?, attempts = attempts + 1,
           first_attempt_at = coalesce(first_attempt_at, ?) WHERE id = ?`),
       callbackAttempts: db.prepare('SELECT attempts FROM callback_outbox WHERE id = ? AND locked_by = ?'),
@@ -87,10 +88,10 @@ export class SqliteDelivery implements DeliveryStore {
   }
 
   private claimNow({ workerId, now, limit, leaseMs, rates }: ClaimRequest): ClaimResult {
-    const candidates = this.s.candidates.all({ now, scan: limit * 4 }) as QueueRow[];
+    const candidates = this.s.candidates.all({ now, scan: claimScan(rates, limit) }) as QueueRow[];
     const plan = planClaim(candidates, candidateOf, (key) => this.s.bucket.get(key) as BucketState | undefined, rates, now, limit);
-    for (const { candidate, runAt } of plan.postponed) this.s.postpone.run(runAt, candidate.id, candidate.destination_tn);
-    for (const row of plan.claimed) this.s.lease.run(workerId, now + leaseMs, row.id, row.destination_tn);
+    for (const { candidate, runAt } of plan.postponed) this.s.postpone.run(runAt, candidate.row_ref);
+    for (const row of plan.claimed) this.s.lease.run(workerId, now + leaseMs, row.row_ref);
     for (const [key, bucket] of plan.buckets) this.s.saveBucket.run(key, bucket.tokens, bucket.updatedAt);
     return { jobs: plan.claimed.map(jobOf), nextDueAt: plan.nextDueAt };
   }
@@ -211,7 +212,7 @@ export class SqliteDelivery implements DeliveryStore {
 
   claimCallbacks(request: { workerId: string; now: number; limit: number; leaseMs: number }): Promise<ClaimedCallback[]> {
     return this.writes.run(() => {
-      const rows = this.s.claimCallbacks.all({ now: request.now, limit: request.limit }) as Array<{
+      const rows = this.s.claimCallbacks.all({ now: request.now, scan: request.limit }) as Array<{
         id: number;
         message_id: string;
         account_id: string;
