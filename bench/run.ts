@@ -150,12 +150,18 @@ function printSummary(acceptance: AcceptanceSummary | undefined, e2es: readonly 
   for (const e2e of e2es) {
     const sendRate = e2e.send.requestsPerSecond;
     const ratio = e2e.endToEndPerSecond === undefined ? undefined : e2e.endToEndPerSecond / sendRate;
+    // The same engine and number of API processes accepting alone, without delivery on the machine.
+    const alone = acceptance?.pigeon.find((f) => f.engine === e2e.engine && f.apis === e2e.apis);
+    const ofAlone =
+      alone === undefined || e2e.endToEndPerSecond === undefined
+        ? ''
+        : `, ${fixed((100 * e2e.endToEndPerSecond) / alone.requestsPerSecond, 1)}% of acceptance alone`;
     rows.push([`e2e ${e2e.label}: acceptance during the send`, fixed(sendRate, 0), '-', ofBare(sendRate)]);
     rows.push([
       `e2e ${e2e.label}: end-to-end (202 to terminal callback)`,
       fixed(e2e.endToEndPerSecond, 0),
       fixed(e2e.pigeonCpuUsPerMessage, 0),
-      ratio === undefined ? 'incomplete' : `${fixed(100 * ratio, 1)}% of its acceptance, ${ofBare(e2e.endToEndPerSecond)}`,
+      ratio === undefined ? 'incomplete' : `${fixed(100 * ratio, 1)}% of its acceptance${ofAlone}, ${ofBare(e2e.endToEndPerSecond)}`,
     ]);
   }
   console.log(`\n== summary\n${formatTable(['figure', 'per second', 'pigeon CPU µs/msg', 'relative'], rows)}`);

@@ -31,6 +31,9 @@ export interface AcceptanceOptions {
 
 export interface AcceptanceFigure {
   label: string;
+  engine: Engine;
+  /** API processes the load was spread over. */
+  apis: number;
   /** Medians over the rounds. */
   requestsPerSecond: number;
   /** Median of the per-round ratios to the bare server. */
@@ -223,6 +226,8 @@ function report(targets: readonly Target[], options: AcceptanceOptions): Accepta
     const ratios = t.rounds.map((m, i) => m.requestsPerSecond / (bare.rounds[i]?.requestsPerSecond ?? Number.NaN));
     const figure = {
       label: t.label,
+      engine: (t.db as BenchDatabase).engine,
+      apis: t.urls.length,
       requestsPerSecond: median(t.rounds.map((m) => m.requestsPerSecond)),
       ratio: median(ratios),
       p99Ms: median(t.rounds.map((m) => m.p99Ms)),

@@ -35,6 +35,9 @@ export interface E2eOptions {
 
 export interface E2eResult {
   label: string;
+  engine: Engine;
+  /** API processes the load was spread over. */
+  apis: number;
   messages: number;
   send: AmountResult;
   /** Epoch ms of the last distinct terminal callback the receiver counted; undefined when they did not all come. */
@@ -485,6 +488,8 @@ export async function runEndToEnd(options: E2eOptions): Promise<E2eResult> {
       startMs === undefined || endMs === undefined ? undefined : (100 * (endMs - startMs)) / elapsed(doneAt);
     const result: E2eResult = {
       label: options.label,
+      engine: options.engine,
+      apis: deployment.apis.length,
       messages: expected,
       send,
       lastCallbackAt,
