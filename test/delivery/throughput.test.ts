@@ -123,14 +123,15 @@ for (const backend of BACKENDS) {
       assertNonDecreasing(times, 'SENDING times in send order');
       const at = (i: number) => (times[i] as number) - (times[0] as number);
       // The eleventh goes as soon as it is accepted, long before a token could have refilled.
-      assert.ok(at(10) < 1000, `the 11th went ${at(10)} ms after the first`);
+      // (Without the burst it would go 10 s later; the slack is for a loaded machine.)
+      assert.ok(at(10) < 2500, `the 11th went ${at(10)} ms after the first`);
       // The twelfth waits for the first refilled token, a second after the bucket was first used, and
       // each one after it for one more second. The margin is the time between a claim and its SENDING record.
       for (const i of [11, 12, 13]) {
         assert.ok(at(i) >= (i - 10) * 1000 - 50, `message ${i + 1} went ${at(i)} ms after the first`);
       }
       // One per second, not slower: the refill is not lost while messages wait.
-      assert.ok(at(13) < 4500, `the 14th went ${at(13)} ms after the first`);
+      assert.ok(at(13) < 6000, `the 14th went ${at(13)} ms after the first`);
       assertBucket(times, 1, 11, firstAccepted);
     });
   });
