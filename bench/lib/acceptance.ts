@@ -7,7 +7,7 @@
 // balancer would), on one database: what a second API process buys when the database is shared.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startChild, type ChildServer } from './child.js';
+import { printComplaints, startBenchServer, type ChildServer } from './child.js';
 import { createBenchDatabase, type BenchDatabase, type Engine } from './databases.js';
 import { accountsYaml, MESSAGES_PATH, REQUEST_BODY, REQUEST_HEADERS } from './fixture.js';
 import { median, runLoad, type LoadResult } from './load.js';
@@ -103,10 +103,7 @@ export async function runAcceptance(options: AcceptanceOptions): Promise<Accepta
     for (const server of servers) {
       const code = await server.stop();
       if (code !== 0) failures.push(`${server.name} exited with code ${code} on SIGTERM`);
-      if (server.complaints.length > 0) {
-        console.log(`${server.name} logged ${server.complaints.length} warning/error line(s); first ones:`);
-        for (const line of server.complaints.slice(0, 5)) console.log(`  ${line}`);
-      }
+      printComplaints(server);
     }
     try {
       // After the processes stopped: nothing is in flight any more.
@@ -127,12 +124,7 @@ async function measureAll(
   targets: Target[],
 ): Promise<void> {
   const { failures } = options;
-  const bare = await startChild({
-    name: 'bare-server',
-    args: [join(options.root, 'bench/bare-server.mjs')],
-    env: { ...process.env, PORT: '0', HOST: '127.0.0.1' },
-    cwd: options.root,
-  });
+  const bare = await startBenchServer(options.root, 'bare-server');
   servers.push(bare);
   targets.push(target('bare node http', [bare], undefined));
 

@@ -2,6 +2,7 @@
 // worth of scheduling) with the load generator in the bench process.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 
 export interface ChildServer {
@@ -110,6 +111,23 @@ export function startChild(options: StartOptions): Promise<ChildServer> {
     child.once('error', (err) => fail(err.message));
     void exited.then((code) => fail(`exited with code ${code}`));
   });
+}
+
+/** Starts one of the bench's own servers (bench/NAME.mjs) on a free loopback port. */
+export function startBenchServer(root: string, name: string): Promise<ChildServer> {
+  return startChild({
+    name,
+    args: [join(root, `bench/${name}.mjs`)],
+    env: { ...process.env, PORT: '0', HOST: '127.0.0.1' },
+    cwd: root,
+  });
+}
+
+/** Prints the first warning and error lines a server logged, if it logged any. */
+export function printComplaints(server: ChildServer): void {
+  if (server.complaints.length === 0) return;
+  console.log(`${server.name} logged ${server.complaints.length} warning/error line(s); first ones:`);
+  for (const line of server.complaints.slice(0, 5)) console.log(`  ${line}`);
 }
 
 /**

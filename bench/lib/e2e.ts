@@ -6,7 +6,7 @@
 // bounded while it catches up.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { postgresCpuMs, processCpuMs, processesCpuMs, startChild, type ChildServer } from './child.js';
+import { postgresCpuMs, printComplaints, processCpuMs, processesCpuMs, startBenchServer, type ChildServer } from './child.js';
 import { createBenchDatabase, type BenchDatabase, type Engine } from './databases.js';
 import { accountsYaml, MESSAGES_PATH, REQUEST_BODY, REQUEST_HEADERS } from './fixture.js';
 import { epochNow, runAmount, type AmountResult } from './load.js';
@@ -381,12 +381,7 @@ export async function runEndToEnd(options: E2eOptions): Promise<E2eResult> {
   const servers: ChildServer[] = [];
   let acknowledged = 0;
   try {
-    const receiver = await startChild({
-      name: 'callback-receiver',
-      args: [join(options.root, 'bench/callback-receiver.mjs')],
-      env: { ...process.env, PORT: '0', HOST: '127.0.0.1' },
-      cwd: options.root,
-    });
+    const receiver = await startBenchServer(options.root, 'callback-receiver');
     servers.push(receiver);
     writeFileSync(configPath, configYaml(`${receiver.url}/callbacks`, options));
     const pigeons: ChildServer[] = [];
@@ -520,12 +515,7 @@ export async function runEndToEnd(options: E2eOptions): Promise<E2eResult> {
     }
     const receiverExit = await receiver.stop();
     if (receiverExit !== 0) failures.push(`callback-receiver exited with code ${receiverExit} on SIGTERM`);
-    for (const server of servers) {
-      if (server.complaints.length > 0) {
-        console.log(`${server.name} logged ${server.complaints.length} warning/error line(s); first ones:`);
-        for (const line of server.complaints.slice(0, 5)) console.log(`  ${line}`);
-      }
-    }
+    for (const server of servers) printComplaints(server);
     await verifyStore(db, options.label, acknowledged, failures);
     if (db.engine === 'postgres') await printDatabaseWork(db, acknowledged);
     return result;
