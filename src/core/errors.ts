@@ -55,6 +55,16 @@ export class StoreUnavailableError extends Error {
   }
 }
 
+function serviceUnavailable(state: 'busy' | 'unavailable', retryAfterSeconds: number): ApiError {
+  return new ApiError(
+    503,
+    'service-unavailable',
+    `The service is temporarily ${state}. Wait for Retry-After time before sending the request again.`,
+    undefined,
+    { 'retry-after': String(retryAfterSeconds) },
+  );
+}
+
 export const errors = {
   validation: (fieldErrors: FieldError[]) =>
     new ApiError(400, 'request-validation', 'Your request could not be accepted', fieldErrors),
@@ -90,21 +100,7 @@ export const errors = {
       `The SMS queue for your account is full and cannot accept more messages right now. Your allowed rate is ${ratePerMinute} messages per minute. The capacity of this queue is ${capacity} messages (${minutes} minutes). Reduce your message sending rate, or contact support to increase your allowed rate.`,
     ),
   // A server-side condition, not the client's fault: 503 with Retry-After, as for a server that is overloaded.
-  storeBusy: (retryAfterSeconds: number) =>
-    new ApiError(
-      503,
-      'service-unavailable',
-      'The service is temporarily busy. Wait for Retry-After time before sending the request again.',
-      undefined,
-      { 'retry-after': String(retryAfterSeconds) },
-    ),
-  storeUnavailable: (retryAfterSeconds: number) =>
-    new ApiError(
-      503,
-      'service-unavailable',
-      'The service is temporarily unavailable. Wait for Retry-After time before sending the request again.',
-      undefined,
-      { 'retry-after': String(retryAfterSeconds) },
-    ),
+  storeBusy: (retryAfterSeconds: number) => serviceUnavailable('busy', retryAfterSeconds),
+  storeUnavailable: (retryAfterSeconds: number) => serviceUnavailable('unavailable', retryAfterSeconds),
   internal: () => new ApiError(500, 'internal-server-error', 'An internal error occurred'),
 } as const;
