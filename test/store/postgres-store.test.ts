@@ -368,8 +368,8 @@ describe('PostgresStore', { skip: reachable ? false : `no PostgreSQL at ${ADMIN_
         [1, 1, 1, 1],
       );
       const job = takeover.jobs[0] as DeliveryJob;
-      assert.equal(await a.delivery.recordSubmitted(job, 'w1', 'sim', 'dup-1', T0 + 1012), false, 'w1 lost its lease');
-      assert.equal(await b.delivery.recordSubmitted(job, 'w2', 'sim', 'sub-1', T0 + 1013), true);
+      assert.equal((await a.delivery.recordSubmitted(job, 'w1', 'sim', ['dup-1'], T0 + 1012)).owned, false, 'w1 lost its lease');
+      assert.equal((await b.delivery.recordSubmitted(job, 'w2', 'sim', ['sub-1'], T0 + 1013)).owned, true);
       assert.equal(await a.delivery.queuedCount(ACCOUNT), 3);
     });
 
@@ -530,14 +530,18 @@ describe('PostgresStore', { skip: reachable ? false : `no PostgreSQL at ${ADMIN_
       assert.ok(job);
       assert.equal(await store.delivery.recordProgress(change(job, 'SENDING', T0 + 1)), true);
       assert.equal(await store.delivery.recordProgress(change(job, 'SENDING', T0 + 2)), false, 'reported once');
-      assert.equal(await store.delivery.recordSubmitted(job, 'w', 'sim', carrierId, T0 + 3), true);
+      assert.equal((await store.delivery.recordSubmitted(job, 'w', 'sim', [carrierId], T0 + 3)).owned, true);
       return job;
     }
 
     it('records a terminal change once, with one event and one callback', async () => {
       const job = await submitted(a, 'c-1');
-      assert.deepEqual(await b.delivery.findByCarrierId('sim', 'c-1'), { message: job.message, destinationTn: job.destinationTn, attempts: 0 });
-      assert.equal(await b.delivery.findByCarrierId('sim', 'c-2'), undefined);
+      assert.deepEqual(await b.delivery.matchReceipt('sim', ['c-1'], 'delivered'), {
+        job: { message: job.message, destinationTn: job.destinationTn, attempts: 0 },
+        partsDelivered: 1,
+        partCount: 1,
+      });
+      assert.equal(await b.delivery.matchReceipt('sim', ['c-2'], 'delivered'), undefined);
       assert.deepEqual(await b.delivery.findAwaitingReceipt(T0 + 4, 10), [
         { message: job.message, destinationTn: job.destinationTn, attempts: 0 },
       ]);
@@ -600,7 +604,7 @@ describe('PostgresStore', { skip: reachable ? false : `no PostgreSQL at ${ADMIN_
         jobs.map((job, i) =>
           Promise.all([
             i % 2 === 0
-              ? a.delivery.recordSubmitted(job, 'w', 'sim', `race-${i}`, T0 + 1)
+              ? a.delivery.recordSubmitted(job, 'w', 'sim', [`race-${i}`], T0 + 1)
               : a.delivery.recordRetry(job, 'w', T0 + 1000, 'busy', T0 + 1),
             b.delivery.recordTerminal(change(job, 'FAILED', T0 + 2, { errorCode: 9902 })),
           ]),
@@ -618,8 +622,12 @@ describe('PostgresStore', { skip: reachable ? false : `no PostgreSQL at ${ADMIN_
       const job = await submitted(a, 'c-1');
       assert.equal(await a.delivery.recordTerminal(change(job, 'DELIVERED', T0 + 5)), true);
       // A second worker had taken the lease over and submitted again; its receipt will come too.
-      assert.equal(await b.delivery.recordSubmitted(job, 'w2', 'sim', 'c-2', T0 + 6), false);
-      assert.deepEqual(await a.delivery.findByCarrierId('sim', 'c-2'), { message: job.message, destinationTn: job.destinationTn, attempts: 0 });
+      assert.equal((await b.delivery.recordSubmitted(job, 'w2', 'sim', ['c-2'], T0 + 6)).owned, false);
+      assert.deepEqual((await a.delivery.matchReceipt('sim', ['c-2'], 'delivered'))?.job, {
+        message: job.message,
+        destinationTn: job.destinationTn,
+        attempts: 0,
+      });
       assert.deepEqual(await a.delivery.findAwaitingReceipt(T0 + 100, 10), []);
       assert.equal(await a.delivery.recordTerminal(change(job, 'DELIVERED', T0 + 7)), false);
       assert.deepEqual(
@@ -784,8 +792,8 @@ describe('PostgresStore', { skip: reachable ? false : `no PostgreSQL at ${ADMIN_
       await a.messages.acceptOutbound(m.message, m.records);
       const { jobs } = await a.delivery.claimDeliveries({ workerId: 'w', now: T0, limit: 2, leaseMs: 60_000, rates: NO_LIMITS });
       const [first, second] = jobs as [DeliveryJob, DeliveryJob];
-      await a.delivery.recordSubmitted(first, 'w', 'sim', 'order-1', T0 + 1);
-      await a.delivery.recordSubmitted(second, 'w', 'sim', 'order-2', T0 + 1);
+      await a.delivery.recordSubmitted(first, 'w', 'sim', ['order-1'], T0 + 1);
+      await a.delivery.recordSubmitted(second, 'w', 'sim', ['order-2'], T0 + 1);
 
       const blocker = new pg.Client({ connectionString: database.url });
       await blocker.connect();
@@ -879,7 +887,7 @@ describe('PostgresStore', { skip: reachable ? false : `no PostgreSQL at ${ADMIN_
       const [job] = (await a.delivery.claimDeliveries({ workerId: 'w', now: T0, limit: 1, leaseMs: 1000, rates: NO_LIMITS })).jobs;
       assert.ok(job);
       assert.equal(await a.delivery.recordProgress(change(job, 'SENDING', T0 + 1)), true);
-      assert.equal(await a.delivery.recordSubmitted(job, 'w', 'sim', 'wake-1', T0 + 2), true);
+      assert.equal((await a.delivery.recordSubmitted(job, 'w', 'sim', ['wake-1'], T0 + 2)).owned, true);
       await new Promise((resolve) => setTimeout(resolve, 100));
       assert.equal(callbacks, 0, 'no callback queued, no notification');
       const delivered = change(job, 'DELIVERED', T0 + 3, { callback: callbackFor(job.message, 'message-delivered') });

@@ -9,7 +9,6 @@ import { randomBytes } from 'node:crypto';
 import type { SimulatorStore } from '../../core/ports.js';
 import {
   CarrierError,
-  UnknownCarrierMessageError,
   type CarrierAdapter,
   type CarrierEvents,
   type CarrierInbound,
@@ -49,8 +48,6 @@ export interface SimulatorCarrierOptions {
   /** From the config file, already validated (parseRules); the initial value when no setting exists. */
   rules: SimulatorRule[];
   onError?: (err: unknown) => void;
-  /** Conditions worth an operator's eye that are no fault: a receipt Pigeon keeps refusing as unknown. */
-  onWarning?: (message: string) => void;
 }
 
 // Other processes' rule changes become visible within this long; it also bounds settings reads to
@@ -108,7 +105,6 @@ export class SimulatorCarrier implements CarrierAdapter {
   private readonly configRules: SimulatorRule[];
   private readonly configCompiled: CompiledRule[];
   private readonly onError: (err: unknown) => void;
-  private readonly onWarning: (message: string) => void;
 
   private events: CarrierEvents | undefined;
   private current: CarrierState = 'disconnected';
@@ -138,7 +134,6 @@ export class SimulatorCarrier implements CarrierAdapter {
     this.configRules = options.rules;
     this.configCompiled = compileRules(options.rules);
     this.onError = options.onError ?? ((err) => console.error(err));
-    this.onWarning = options.onWarning ?? ((message) => console.warn(message));
     this.rngKey = seedKey(this.configDefaults);
     this.rng = mulberry32(this.configDefaults.seed);
   }
@@ -168,7 +163,7 @@ export class SimulatorCarrier implements CarrierAdapter {
     this.events = undefined;
   }
 
-  async submit(submission: CarrierSubmission): Promise<{ carrierMessageId: string }> {
+  async submit(submission: CarrierSubmission): Promise<{ carrierMessageIds: readonly string[] }> {
     if (this.current !== 'connected') {
       throw new CarrierError('simulator carrier is not connected', true, NOT_CONNECTED_CODE);
     }
@@ -188,7 +183,7 @@ export class SimulatorCarrier implements CarrierAdapter {
         return this.accept(outcome.delayMs ?? latency, { delivered: true });
       }
       case 'no-receipt':
-        return { carrierMessageId: this.nextId() };
+        return { carrierMessageIds: [this.nextId()] };
       case 'deliver':
         return this.accept(outcome.delayMs ?? latency, { delivered: true });
       case 'fail':
@@ -296,13 +291,13 @@ export class SimulatorCarrier implements CarrierAdapter {
     return this.idPrefix + (this.idCounter++).toString(36);
   }
 
-  private async accept(delayMs: number, receipt: StoredReceipt): Promise<{ carrierMessageId: string }> {
+  private async accept(delayMs: number, receipt: StoredReceipt): Promise<{ carrierMessageIds: readonly string[] }> {
     const carrierMessageId = this.nextId();
     const dueAt = this.now() + delayMs;
     // Durable before the submit is acknowledged: a crash right after still yields the receipt.
     await this.store.scheduleReceipt(carrierMessageId, dueAt, JSON.stringify(receipt));
     this.wake(dueAt);
-    return { carrierMessageId };
+    return { carrierMessageIds: [carrierMessageId] };
   }
 
   // ---- Settings -------------------------------------------------------------------------------
@@ -481,18 +476,10 @@ export class SimulatorCarrier implements CarrierAdapter {
         time: this.now(),
       });
     } catch (err) {
+      // Pigeon takes every receipt it can store, matched or parked, so a refusal is a store failure.
       const tries = (receipt.tries ?? 0) + 1;
-      if (err instanceof UnknownCarrierMessageError) {
-        // A receipt due at once can overtake the recording of its own submit (Pigeon stores the
-        // carrier id only after submit resolves), so a first refusal is expected and retried quietly.
-        // A second says the submit may never be recorded (its worker died first): said once, not at
-        // every one of the retries that follow.
-        if (tries === 2) this.onWarning(`simulator: ${err.message}; offering it again for about ten minutes`);
-        if (tries >= MAX_TRIES) this.onWarning(`simulator: dropping receipt ${carrierMessageId}, refused as unknown ${tries} times`);
-      } else {
-        this.onError(err);
-        if (tries >= MAX_TRIES) this.onError(new Error(`simulator: giving up on receipt ${carrierMessageId} after ${tries} refusals`));
-      }
+      this.onError(err);
+      if (tries >= MAX_TRIES) this.onError(new Error(`simulator: giving up on receipt ${carrierMessageId} after ${tries} refusals`));
       if (tries >= MAX_TRIES) return this.forget(carrierMessageId);
       const retryAt = this.now() + Math.min(RETRY_FIRST_MS * 2 ** (tries - 1), RETRY_MAX_MS);
       try {

@@ -32,27 +32,19 @@ export class CarrierError extends Error {
   }
 }
 
-/**
- * A receipt refused because no submit with its carrier id is recorded. Expected now and then: a
- * receipt can overtake the recording of its own submit, and a worker that died between the carrier's
- * answer and that recording leaves a receipt that will never match (its recipient was submitted
- * again). The adapter offers it again for a while, then drops it; neither is a fault.
- */
-export class UnknownCarrierMessageError extends Error {
-  constructor(
-    readonly carrier: string,
-    readonly carrierMessageId: string,
-  ) {
-    super(`receipt for unknown ${carrier} message id ${carrierMessageId}`);
-    this.name = 'UnknownCarrierMessageError';
-  }
-}
-
 export interface DeliveryReceipt {
+  /** The id of the submitted part this receipt reports, as the carrier gave it in the receipt. */
   carrierMessageId: string;
+  /**
+   * Other spellings of the same id that the submit response may have used (an SMSC may answer a
+   * submit with a hex id and report it in decimal); the receipt matches a part by any of them.
+   */
+  alternateIds?: readonly string[];
   delivered: boolean;
   /** Bandwidth error code when not delivered. */
   errorCode?: number;
+  /** What the carrier itself said (e.g. `stat=UNDELIV err=001`), kept in the recipient's event. */
+  carrierDetail?: string;
   time: number;
 }
 
@@ -75,7 +67,8 @@ export interface CarrierInbound {
 /**
  * How an adapter reports what arrives on its own. Each resolves once the event is durably recorded;
  * a rejection means "not taken": the adapter must offer the event again later (an SMPP adapter
- * answers the deliver_sm with an error so the SMSC redelivers).
+ * answers the deliver_sm with an error so the SMSC redelivers). A receipt whose submit is not
+ * recorded yet is taken too: it is kept and applied when the submit is recorded.
  */
 export interface CarrierEvents {
   receipt(receipt: DeliveryReceipt): Promise<void>;
@@ -87,8 +80,11 @@ export interface CarrierAdapter {
   /** Stable name, stored with carrier message ids so receipts are correlated per carrier. */
   readonly name: string;
   start(events: CarrierEvents): Promise<void>;
-  /** Resolves with the carrier's message id once the carrier has taken the message; throws CarrierError otherwise. */
-  submit(submission: CarrierSubmission): Promise<{ carrierMessageId: string }>;
+  /**
+   * Resolves once the carrier has taken the message, with the carrier's id of each part submitted
+   * (one for a message sent whole), in part order; throws CarrierError otherwise.
+   */
+  submit(submission: CarrierSubmission): Promise<{ carrierMessageIds: readonly string[] }>;
   state(): CarrierState;
   stop(): Promise<void>;
 }

@@ -29,6 +29,8 @@ export interface DeliveryWorkerDeps {
   onError: (err: unknown, context: string) => void;
   /** Called after a change that may have queued a callback, so it leaves without waiting for a poll. */
   onChange?: () => void;
+  /** Called when a recorded submit has receipts parked for it (they overtook it), so they are applied now. */
+  onReceiptsWaiting?: () => void;
 }
 
 export interface DeliveryCounters {
@@ -103,7 +105,7 @@ export class DeliveryWorker {
     const sending = statusChange(directory, message, destinationTn, 'SENDING', now());
     if ((await store.recordProgress(sending)) && sending.callback) this.deps.onChange?.();
     try {
-      const { carrierMessageId } = await carrier.submit({
+      const { carrierMessageIds } = await carrier.submit({
         messageId: message.id,
         from: message.from,
         destination: destinationTn,
@@ -114,9 +116,10 @@ export class DeliveryWorker {
         segmentCount: message.segmentCount,
         attempt,
       });
-      const owned = await store.recordSubmitted(job, this.options.workerId, carrier.name, carrierMessageId, now());
+      const recorded = await store.recordSubmitted(job, this.options.workerId, carrier.name, carrierMessageIds, now());
       this.counters.submitted++;
-      if (!owned) this.counters.duplicateSubmits++;
+      if (!recorded.owned) this.counters.duplicateSubmits++;
+      if (recorded.receiptsWaiting) this.deps.onReceiptsWaiting?.();
     } catch (err) {
       const carrierError =
         err instanceof CarrierError ? err : new CarrierError(err instanceof Error ? err.message : String(err), true, 5999);

@@ -1,7 +1,16 @@
-// Delivery receipts: matched to the recipient by the carrier's message id, and turned into the
-// terminal status and its callback. Receipts that never come end as 9902 after the timeout, as at Bandwidth.
+// Delivery receipts: matched to the recipient by the carrier's message id of a submitted part, and
+// turned into the terminal status and its callback. Receipts that never come end as 9902 after the
+// timeout, as at Bandwidth.
+//
+// A receipt can overtake the recording of its own submit: the carrier answers the submit and sends
+// the receipt on their own, and the worker that records the submit may be slow, or dead. Such a
+// receipt is parked durably, so that the carrier can be told it was taken, and applied once the
+// submit is recorded: at once by the worker that records it, or by the parked-receipt sweep, which
+// also covers the moment when parking and recording race on a shared database. Parked receipts
+// that no submit ever claims (a submit acknowledged to a worker that died before recording it,
+// whose recipient was submitted again) are dropped after the receipt timeout.
 import type { AccountDirectory } from '../accounts/directory.js';
-import type { DeliveryStore } from '../ports.js';
+import type { DeliveryStore, ReceiptMatch } from '../ports.js';
 import type { DeliveryReceipt } from './carrier.js';
 import { ERROR } from './error-codes.js';
 import { statusChange } from './status-change.js';
@@ -14,27 +23,37 @@ export interface ReceiptDeps {
 
 /**
  * 'applied' when the receipt ended a recipient, 'duplicate' when the recipient had already ended,
- * 'unknown' when no submit with that id is recorded (yet: a receipt can overtake the recording of
- * its own submit, so the adapter should offer it again later rather than drop it).
+ * 'partial' when it reported one delivered part of a message whose other parts are still owed,
+ * 'parked' when no submit with that id is recorded yet (it is applied when one is). Every outcome
+ * is durable once the promise resolves; it rejects only when the store failed.
  */
-export async function applyReceipt(
-  deps: ReceiptDeps,
-  carrier: string,
-  receipt: DeliveryReceipt,
-): Promise<'applied' | 'duplicate' | 'unknown'> {
-  const job = await deps.store.findByCarrierId(carrier, receipt.carrierMessageId);
-  if (!job) return 'unknown';
-  const change = receipt.delivered
-    ? statusChange(deps.directory, job.message, job.destinationTn, 'DELIVERED', receipt.time, { detail: `receipt ${receipt.carrierMessageId}` })
-    : statusChange(deps.directory, job.message, job.destinationTn, 'FAILED', receipt.time, {
-        errorCode: receipt.errorCode ?? 9999,
-        detail: `receipt ${receipt.carrierMessageId}`,
-      });
-  return (await deps.store.recordTerminal(change)) ? 'applied' : 'duplicate';
+export type ReceiptOutcome = 'applied' | 'duplicate' | 'partial' | 'parked';
+
+export async function applyReceipt(deps: ReceiptDeps, carrier: string, receipt: DeliveryReceipt): Promise<ReceiptOutcome> {
+  const park = { receiptKey: receipt.carrierMessageId, receipt: JSON.stringify(receipt), time: deps.now() };
+  const match = await deps.store.matchReceipt(carrier, receiptIds(receipt), receipt.delivered ? 'delivered' : 'failed', park);
+  return match ? settle(deps, match, receipt) : 'parked';
 }
 
-/** Fails recipients whose receipt is overdue; returns how many it ended. */
-export async function expireOverdueReceipts(deps: ReceiptDeps, timeoutMs: number, batch = 500): Promise<number> {
+/** Applies the parked receipts whose submit has been recorded since; returns how many ended a recipient. */
+export async function applyParkedReceipts(deps: ReceiptDeps, batch = 500): Promise<number> {
+  let ended = 0;
+  for (const parked of await deps.store.matchedParkedReceipts(batch)) {
+    const receipt = JSON.parse(parked.receipt) as DeliveryReceipt;
+    const match = await deps.store.matchReceipt(parked.carrier, receiptIds(receipt), receipt.delivered ? 'delivered' : 'failed');
+    // Applied before it is deleted: a crash in between applies it again, which the terminal guard ignores.
+    if (match && (await settle(deps, match, receipt)) === 'applied') ended++;
+    await deps.store.deleteParkedReceipt(parked.carrier, parked.receiptKey);
+  }
+  return ended;
+}
+
+/** Fails recipients whose receipt is overdue, and drops parked receipts as old; returns how many recipients it ended. */
+export async function expireOverdueReceipts(
+  deps: ReceiptDeps,
+  timeoutMs: number,
+  batch = 500,
+): Promise<{ ended: number; droppedParked: number }> {
   const overdue = await deps.store.findAwaitingReceipt(deps.now() - timeoutMs, batch);
   let ended = 0;
   for (const job of overdue) {
@@ -44,5 +63,24 @@ export async function expireOverdueReceipts(deps: ReceiptDeps, timeoutMs: number
     });
     if (await deps.store.recordTerminal(change)) ended++;
   }
-  return ended;
+  const droppedParked = await deps.store.dropParkedReceiptsBefore(deps.now() - timeoutMs);
+  return { ended, droppedParked };
+}
+
+function receiptIds(receipt: DeliveryReceipt): string[] {
+  return [...new Set([receipt.carrierMessageId, ...(receipt.alternateIds ?? [])])];
+}
+
+async function settle(deps: ReceiptDeps, match: ReceiptMatch, receipt: DeliveryReceipt): Promise<ReceiptOutcome> {
+  if (receipt.delivered && match.partsDelivered < match.partCount) return 'partial';
+  const { job } = match;
+  const carrierSaid = receipt.carrierDetail === undefined ? '' : ` (${receipt.carrierDetail})`;
+  const detail = `receipt ${receipt.carrierMessageId}${carrierSaid}`;
+  const change = receipt.delivered
+    ? statusChange(deps.directory, job.message, job.destinationTn, 'DELIVERED', receipt.time, { detail })
+    : statusChange(deps.directory, job.message, job.destinationTn, 'FAILED', receipt.time, {
+        errorCode: receipt.errorCode ?? 9999,
+        detail,
+      });
+  return (await deps.store.recordTerminal(change)) ? 'applied' : 'duplicate';
 }

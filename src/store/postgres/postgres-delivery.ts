@@ -21,8 +21,11 @@ import type {
   DeliveryJob,
   DeliveryStore,
   MessageEvent,
+  ParkedReceipt,
   RatePolicy,
+  ReceiptMatch,
   StatusChange,
+  SubmitRecorded,
 } from '../../core/ports.js';
 import {
   callbackCandidates,
@@ -95,10 +98,30 @@ const CREATE_BUCKETS = named(`INSERT INTO rate_buckets (key, tokens, updated_at)
 const LOCK_BUCKETS = named('SELECT key, tokens, updated_at FROM rate_buckets WHERE key = ANY($1::text[]) ORDER BY key FOR UPDATE');
 const QUEUED_COUNT = named('SELECT count(*) AS n FROM delivery_queue WHERE account_id = $1');
 const SETTLE_REFS = named('UPDATE carrier_refs SET settled = 1 WHERE message_id = $1 AND destination_tn = $2 AND settled = 0');
-const BY_CARRIER_ID = named(`SELECT ${qualified(MESSAGE_COLUMNS, 'm')}, r.destination_tn FROM carrier_refs r JOIN messages m ON m.id = r.message_id
-  WHERE r.carrier = $1 AND r.carrier_message_id = $2`);
-const AWAITING_RECEIPT = named(`SELECT ${qualified(MESSAGE_COLUMNS, 'm')}, r.destination_tn FROM carrier_refs r JOIN messages m ON m.id = r.message_id
-  WHERE r.settled = 0 AND r.submitted_at < $1 ORDER BY r.submitted_at LIMIT $2`);
+// Records a receipt's outcome on its part and returns the part's recipient, or, when no part has
+// any of the ids (the receipt overtook its submit) and $4 is set, parks it under each id instead.
+const MATCH_RECEIPT = named(`WITH hit AS (
+    UPDATE carrier_refs SET outcome = $3 WHERE carrier = $1 AND carrier_message_id = ANY($2::text[])
+    RETURNING message_id, destination_tn, part_count),
+  park AS (INSERT INTO parked_receipts (carrier, carrier_message_id, receipt_key, receipt, parked_at)
+    SELECT $1, id, $5, $6, $7 FROM unnest($2::text[]) AS id WHERE $4::boolean AND NOT EXISTS (SELECT 1 FROM hit)
+    ON CONFLICT DO NOTHING)
+  SELECT ${qualified(MESSAGE_COLUMNS, 'm')}, h.destination_tn, h.part_count
+  FROM (SELECT * FROM hit LIMIT 1) h JOIN messages m ON m.id = h.message_id`);
+// A statement of its own, after the outcome's commit: of two parts' receipts committing at once,
+// the one that commits last sees both outcomes, so a message's last part is never missed.
+const PARTS_DELIVERED = named(`SELECT count(DISTINCT part_index)::int AS n FROM carrier_refs
+  WHERE message_id = $1 AND destination_tn = $2 AND carrier = $3 AND part_count = $4 AND outcome = 'delivered'`);
+const MATCHED_PARKED = named(`SELECT p.carrier, p.receipt_key, min(p.receipt) AS receipt FROM parked_receipts p
+  WHERE EXISTS (SELECT 1 FROM carrier_refs r WHERE r.carrier = p.carrier AND r.carrier_message_id = p.carrier_message_id)
+  GROUP BY p.carrier, p.receipt_key ORDER BY min(p.parked_at) LIMIT $1`);
+const DELETE_PARKED = named('DELETE FROM parked_receipts WHERE carrier = $1 AND receipt_key = $2');
+const DROP_PARKED = named('DELETE FROM parked_receipts WHERE parked_at < $1');
+// One row per recipient, whatever the number of parts and submits it awaits receipts for.
+const AWAITING_RECEIPT = named(`SELECT ${qualified(MESSAGE_COLUMNS, 'm')}, a.destination_tn
+  FROM (SELECT message_id, destination_tn, min(submitted_at) AS at FROM carrier_refs
+    WHERE settled = 0 AND submitted_at < $1 GROUP BY message_id, destination_tn ORDER BY at LIMIT $2) a
+  JOIN messages m ON m.id = a.message_id ORDER BY a.at`);
 const GET_MESSAGE = named(`SELECT ${qualified(MESSAGE_COLUMNS, 'm')} FROM messages m WHERE m.id = $1`);
 const LIST_EVENTS = named(
   'SELECT destination_tn, status, time, error_code, detail FROM message_events WHERE message_id = $1 ORDER BY id',
@@ -255,29 +278,46 @@ export class PostgresDelivery implements DeliveryStore {
     return this.committed(row).applied > 0;
   }
 
-  recordSubmitted(job: DeliveryJob, workerId: string, carrier: string, carrierMessageId: string, time: number): Promise<boolean> {
+  recordSubmitted(
+    job: DeliveryJob,
+    workerId: string,
+    carrier: string,
+    carrierMessageIds: readonly string[],
+    time: number,
+  ): Promise<SubmitRecorded> {
     const change: StatusChange = {
       messageId: job.message.id,
       destinationTn: job.destinationTn,
       status: 'SENT',
       time,
-      detail: `${carrier}:${carrierMessageId}`,
+      detail: `${carrier}:${carrierMessageIds.join(',')}`,
     };
     const p = new Params();
     const recipient = `message_id = ${p.add(change.messageId, 'text')} AND destination_tn = ${p.add(change.destinationTn, 'text')}`;
+    const carrierParam = p.add(carrier, 'text');
+    const ids = p.add(carrierMessageIds, 'text[]');
     const sql = `WITH dq AS (DELETE FROM delivery_queue WHERE ${recipient} AND locked_by = ${p.add(workerId, 'text')} RETURNING 1),
           ${guardedUpdate(p, change, '(SELECT count(*) FROM dq) >= 0', 'upd')},
           ${eventCtes(p, change).join(', ')},
-          -- Kept even for a duplicate submit, so that whichever receipt comes first can end the
-          -- recipient; settled at once when the recipient had already ended (another submit's
-          -- receipt came first), since then this id awaits nothing.
-          ref AS (INSERT INTO carrier_refs (carrier, carrier_message_id, message_id, destination_tn, submitted_at, settled)
-            SELECT ${p.add(carrier, 'text')}, ${p.add(carrierMessageId, 'text')}, ${p.add(change.messageId, 'text')},
-              ${p.add(change.destinationTn, 'text')}, ${p.add(time, 'bigint')}, CASE WHEN EXISTS (SELECT 1 FROM upd) THEN 0 ELSE 1 END
+          -- One ref per part. Kept even for a duplicate submit, so that whichever receipt comes
+          -- first can end the recipient; settled at once when the recipient had already ended
+          -- (another submit's receipt came first), since then these ids await nothing.
+          ref AS (INSERT INTO carrier_refs (carrier, carrier_message_id, message_id, destination_tn, submitted_at, settled,
+              part_index, part_count)
+            SELECT ${carrierParam}, u.id, ${p.add(change.messageId, 'text')}, ${p.add(change.destinationTn, 'text')},
+              ${p.add(time, 'bigint')}, CASE WHEN EXISTS (SELECT 1 FROM upd) THEN 0 ELSE 1 END, u.ord - 1,
+              ${p.add(carrierMessageIds.length, 'integer')}
+            FROM unnest(${ids}) WITH ORDINALITY AS u (id, ord)
             ON CONFLICT DO NOTHING),
           settle AS (UPDATE carrier_refs SET settled = 1 WHERE ${recipient} AND settled = 0 AND NOT EXISTS (SELECT 1 FROM upd))
-        SELECT (SELECT count(*) FROM dq)::int AS owned${callbacksColumn(change)}`;
-    return this.owned(sql, p);
+        SELECT (SELECT count(*) FROM dq)::int AS owned,
+          EXISTS (SELECT 1 FROM parked_receipts WHERE carrier = ${carrierParam} AND carrier_message_id = ANY(${ids})) AS waiting
+          ${callbacksColumn(change)}`;
+    return retrying(async () => {
+      const { rows } = await run<Changed & { owned: number; waiting: boolean }>(this.pool, named(sql), p.values);
+      const row = this.committed(rows[0] ?? { owned: 0, waiting: false });
+      return { owned: row.owned > 0, receiptsWaiting: row.waiting };
+    });
   }
 
   recordRetry(job: DeliveryJob, workerId: string, runAt: number, error: string, time: number): Promise<boolean> {
@@ -376,10 +416,45 @@ export class PostgresDelivery implements DeliveryStore {
 
   // ---- Lookups --------------------------------------------------------------------------------
 
-  async findByCarrierId(carrier: string, carrierMessageId: string): Promise<DeliveryJob | undefined> {
-    const { rows } = await run<MessageRow & { destination_tn: string }>(this.pool, BY_CARRIER_ID, [carrier, carrierMessageId]);
+  async matchReceipt(
+    carrier: string,
+    carrierMessageIds: readonly string[],
+    outcome: 'delivered' | 'failed',
+    park?: { receiptKey: string; receipt: string; time: number },
+  ): Promise<ReceiptMatch | undefined> {
+    // Parking and a submit's record can race here (neither sees the other's uncommitted row); the
+    // parked-receipt sweep finds such a receipt once both have committed.
+    const { rows } = await retrying(() =>
+      run<MessageRow & { destination_tn: string; part_count: number }>(this.pool, MATCH_RECEIPT, [
+        carrier,
+        carrierMessageIds,
+        outcome,
+        park !== undefined,
+        park?.receiptKey ?? null,
+        park?.receipt ?? null,
+        park?.time ?? null,
+      ]),
+    );
     const row = rows[0];
-    return row && { message: messageFromRow(row), destinationTn: row.destination_tn, attempts: 0 };
+    if (!row) return undefined;
+    const job = { message: messageFromRow(row), destinationTn: row.destination_tn, attempts: 0 };
+    const partCount = Number(row.part_count);
+    if (partCount === 1) return { job, partsDelivered: outcome === 'delivered' ? 1 : 0, partCount };
+    const counted = await run<{ n: number }>(this.pool, PARTS_DELIVERED, [row.id, row.destination_tn, carrier, partCount]);
+    return { job, partsDelivered: Number(counted.rows[0]?.n ?? 0), partCount };
+  }
+
+  async matchedParkedReceipts(limit: number): Promise<ParkedReceipt[]> {
+    const { rows } = await run<{ carrier: string; receipt_key: string; receipt: string }>(this.pool, MATCHED_PARKED, [limit]);
+    return rows.map((r) => ({ carrier: r.carrier, receiptKey: r.receipt_key, receipt: r.receipt }));
+  }
+
+  async deleteParkedReceipt(carrier: string, receiptKey: string): Promise<void> {
+    await run(this.pool, DELETE_PARKED, [carrier, receiptKey]);
+  }
+
+  async dropParkedReceiptsBefore(time: number): Promise<number> {
+    return (await run(this.pool, DROP_PARKED, [time])).rowCount ?? 0;
   }
 
   async findAwaitingReceipt(submittedBefore: number, limit: number): Promise<DeliveryJob[]> {
@@ -522,7 +597,7 @@ export class PostgresDelivery implements DeliveryStore {
 class Params {
   readonly values: unknown[] = [];
 
-  add(value: unknown, type: 'text' | 'integer' | 'bigint'): string {
+  add(value: unknown, type: 'text' | 'integer' | 'bigint' | 'text[]'): string {
     this.values.push(value);
     return `$${this.values.length}::${type}`;
   }

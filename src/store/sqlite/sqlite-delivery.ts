@@ -15,7 +15,10 @@ import type {
   DeliveryJob,
   DeliveryStore,
   MessageEvent,
+  ParkedReceipt,
+  ReceiptMatch,
   StatusChange,
+  SubmitRecorded,
 } from '../../core/ports.js';
 import type { GroupCommitter } from './group-commit.js';
 import { INSERT_EVENT, INSERT_MESSAGE, INSERT_RECORD } from './sqlite-messages.js';
@@ -52,14 +55,26 @@ export class SqliteDelivery implements DeliveryStore {
       dequeueOwned: db.prepare('DELETE FROM delivery_queue WHERE message_id = ? AND destination_tn = ? AND locked_by = ?'),
       dequeue: db.prepare('DELETE FROM delivery_queue WHERE message_id = ? AND destination_tn = ?'),
       addRef: db.prepare(`INSERT OR IGNORE INTO carrier_refs (carrier, carrier_message_id, message_id, destination_tn,
-          submitted_at) VALUES (?, ?, ?, ?, ?)`),
+          submitted_at, part_index, part_count) VALUES (?, ?, ?, ?, ?, ?, ?)`),
+      parkedFor: db.prepare('SELECT 1 FROM parked_receipts WHERE carrier = ? AND carrier_message_id = ?'),
       settleRefs: db.prepare('UPDATE carrier_refs SET settled = 1 WHERE message_id = ? AND destination_tn = ?'),
       retry: db.prepare(`UPDATE delivery_queue SET run_at = ?, last_error = ?, locked_by = NULL, locked_until = NULL
         WHERE message_id = ? AND destination_tn = ? AND locked_by = ?`),
-      byCarrierId: db.prepare(`SELECT m.*, r.destination_tn FROM carrier_refs r JOIN messages m ON m.id = r.message_id
+      byCarrierId: db.prepare(`SELECT m.*, r.destination_tn, r.part_count FROM carrier_refs r JOIN messages m ON m.id = r.message_id
         WHERE r.carrier = ? AND r.carrier_message_id = ?`),
+      setOutcome: db.prepare('UPDATE carrier_refs SET outcome = ? WHERE carrier = ? AND carrier_message_id = ?'),
+      partsDelivered: db.prepare(`SELECT count(DISTINCT part_index) AS n FROM carrier_refs
+        WHERE message_id = ? AND destination_tn = ? AND carrier = ? AND part_count = ? AND outcome = 'delivered'`),
+      park: db.prepare(`INSERT OR IGNORE INTO parked_receipts (carrier, carrier_message_id, receipt_key, receipt, parked_at)
+        VALUES (?, ?, ?, ?, ?)`),
+      matchedParked: db.prepare(`SELECT p.carrier, p.receipt_key AS receiptKey, min(p.receipt) AS receipt FROM parked_receipts p
+        WHERE EXISTS (SELECT 1 FROM carrier_refs r WHERE r.carrier = p.carrier AND r.carrier_message_id = p.carrier_message_id)
+        GROUP BY p.carrier, p.receipt_key ORDER BY min(p.parked_at) LIMIT ?`),
+      deleteParked: db.prepare('DELETE FROM parked_receipts WHERE carrier = ? AND receipt_key = ?'),
+      dropParked: db.prepare('DELETE FROM parked_receipts WHERE parked_at < ?'),
+      // One row per recipient, whatever the number of parts and submits it awaits receipts for.
       awaitingReceipt: db.prepare(`SELECT m.*, r.destination_tn FROM carrier_refs r JOIN messages m ON m.id = r.message_id
-        WHERE r.settled = 0 AND r.submitted_at < ? ORDER BY r.submitted_at LIMIT ?`),
+        WHERE r.settled = 0 AND r.submitted_at < ? GROUP BY r.message_id, r.destination_tn ORDER BY min(r.submitted_at) LIMIT ?`),
       message: db.prepare('SELECT * FROM messages WHERE id = ?'),
       events: db.prepare(`SELECT destination_tn, status, time, error_code, detail FROM message_events
         WHERE message_id = ? ORDER BY id`),
@@ -129,21 +144,30 @@ export class SqliteDelivery implements DeliveryStore {
     });
   }
 
-  recordSubmitted(job: DeliveryJob, workerId: string, carrier: string, carrierMessageId: string, time: number): Promise<boolean> {
+  recordSubmitted(
+    job: DeliveryJob,
+    workerId: string,
+    carrier: string,
+    carrierMessageIds: readonly string[],
+    time: number,
+  ): Promise<SubmitRecorded> {
     return this.writes.run(() => {
       const owned = this.s.dequeueOwned.run(job.message.id, job.destinationTn, workerId).changes > 0;
       // Kept even for a duplicate submit, so that whichever receipt comes first can end the recipient.
-      this.s.addRef.run(carrier, carrierMessageId, job.message.id, job.destinationTn, time);
+      carrierMessageIds.forEach((id, part) =>
+        this.s.addRef.run(carrier, id, job.message.id, job.destinationTn, time, part, carrierMessageIds.length),
+      );
       const progressed = this.applyChange({
         messageId: job.message.id,
         destinationTn: job.destinationTn,
         status: 'SENT',
         time,
-        detail: `${carrier}:${carrierMessageId}`,
+        detail: `${carrier}:${carrierMessageIds.join(',')}`,
       });
-      // The recipient already ended (another submit's receipt came first): this id awaits nothing.
+      // The recipient already ended (another submit's receipt came first): these ids await nothing.
       if (!progressed) this.s.settleRefs.run(job.message.id, job.destinationTn);
-      return owned;
+      const receiptsWaiting = carrierMessageIds.some((id) => this.s.parkedFor.get(carrier, id) !== undefined);
+      return { owned, receiptsWaiting };
     });
   }
 
@@ -168,9 +192,40 @@ export class SqliteDelivery implements DeliveryStore {
     });
   }
 
-  async findByCarrierId(carrier: string, carrierMessageId: string): Promise<DeliveryJob | undefined> {
-    const row = this.s.byCarrierId.get(carrier, carrierMessageId) as (MessageRow & { destination_tn: string }) | undefined;
-    return row && { message: messageFromRow(row), destinationTn: row.destination_tn, attempts: 0 };
+  matchReceipt(
+    carrier: string,
+    carrierMessageIds: readonly string[],
+    outcome: 'delivered' | 'failed',
+    park?: { receiptKey: string; receipt: string; time: number },
+  ): Promise<ReceiptMatch | undefined> {
+    // One write transaction: a submit recorded by this process cannot slip in between the lookup
+    // and the parking, so a parked receipt always finds its submit through the sweep or the record.
+    return this.writes.run(() => {
+      for (const id of carrierMessageIds) {
+        const row = this.s.byCarrierId.get(carrier, id) as (MessageRow & { destination_tn: string; part_count: number }) | undefined;
+        if (!row) continue;
+        this.s.setOutcome.run(outcome, carrier, id);
+        const partCount = Number(row.part_count);
+        const { n } = this.s.partsDelivered.get(row.id, row.destination_tn, carrier, partCount) as { n: number };
+        return { job: { message: messageFromRow(row), destinationTn: row.destination_tn, attempts: 0 }, partsDelivered: Number(n), partCount };
+      }
+      if (park) for (const id of carrierMessageIds) this.s.park.run(carrier, id, park.receiptKey, park.receipt, park.time);
+      return undefined;
+    });
+  }
+
+  async matchedParkedReceipts(limit: number): Promise<ParkedReceipt[]> {
+    return this.s.matchedParked.all(limit) as ParkedReceipt[];
+  }
+
+  deleteParkedReceipt(carrier: string, receiptKey: string): Promise<void> {
+    return this.writes.run(() => {
+      this.s.deleteParked.run(carrier, receiptKey);
+    });
+  }
+
+  dropParkedReceiptsBefore(time: number): Promise<number> {
+    return this.writes.run(() => this.s.dropParked.run(time).changes);
   }
 
   async findAwaitingReceipt(submittedBefore: number, limit: number): Promise<DeliveryJob[]> {

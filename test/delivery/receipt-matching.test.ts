@@ -1,0 +1,163 @@
+// Receipts against the real store of each engine, with the test in the worker's place: a Pigeon
+// that only serves HTTP accepts the messages, and the test claims, records submits and applies
+// receipts through the same core functions the worker and the carrier adapters use. Covers what a
+// carrier does that the simulator rarely shows: a receipt before its submit is recorded, a message
+// sent in several parts, and an id given in hex in one place and in decimal in the other.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { AccountDirectory } from '../../src/core/accounts/directory.js';
+import { applyParkedReceipts, applyReceipt, expireOverdueReceipts } from '../../src/core/delivery/receipts.js';
+import type { DeliveryJob, DeliveryStore } from '../../src/core/ports.js';
+import { CallbackReceiver } from '../helpers/callback-receiver.js';
+import { withSql } from '../helpers/databases.js';
+import { fixtureConfigYaml } from '../helpers/fixtures.js';
+import { postMessage, smsBody } from '../helpers/http.js';
+import { BACKENDS, startPigeon, type TestPigeon } from '../helpers/pigeon.js';
+
+const NO_LIMITS = { unit: 'messages' as const, senderLimit: () => undefined, accountLimit: () => undefined, limited: false };
+
+for (const backend of BACKENDS) {
+  describe(`receipt matching (${backend})`, () => {
+    let pigeon: TestPigeon;
+    let receiver: CallbackReceiver;
+    let store: DeliveryStore;
+    let deps: { store: DeliveryStore; directory: AccountDirectory; now: () => number };
+    let clock = Date.now();
+
+    before(async () => {
+      receiver = await new CallbackReceiver().start();
+      pigeon = await startPigeon({ backend, configYaml: fixtureConfigYaml({ callbackUrl: receiver.url }), env: { PIGEON_ROLE: 'api' } });
+      store = pigeon.server.store.delivery;
+      // The directory the server built from the same config.
+      deps = { store, directory: pigeon.server.directory, now: () => clock };
+    });
+    after(async () => {
+      await pigeon?.close();
+      await receiver?.stop();
+    });
+
+    /** Sends one SMS through the API and claims its recipient as worker `w`. */
+    async function claimed(text = 'hello'): Promise<DeliveryJob> {
+      const sent = await postMessage(pigeon, smsBody({ text }));
+      assert.equal(sent.status, 202);
+      clock += 1000;
+      const { jobs } = await store.claimDeliveries({ workerId: 'w', now: clock, limit: 10, leaseMs: 60_000, rates: NO_LIMITS });
+      const job = jobs.find((j) => j.message.id === sent.body.id);
+      assert.ok(job, 'the message was claimed');
+      return job;
+    }
+
+    async function statusOf(job: DeliveryJob): Promise<string> {
+      const view = await pigeon.admin<{ recipients: Array<{ messageStatus: string }> }>('GET', `/messages/${job.message.id}`);
+      return view.recipients[0]?.messageStatus ?? 'none';
+    }
+
+    it('parks a receipt that comes before its submit is recorded, and applies it when the submit is', async () => {
+      const job = await claimed();
+      const receipt = { carrierMessageId: 'early-1', delivered: true, time: clock };
+      assert.equal(await applyReceipt(deps, 'smsc-a', receipt), 'parked');
+      assert.equal(await applyReceipt(deps, 'smsc-a', receipt), 'parked', 'a redelivered receipt is parked once more, harmlessly');
+      assert.deepEqual(await applyParkedReceipts(deps), 0, 'nothing to apply while the submit is unrecorded');
+
+      const recorded = await store.recordSubmitted(job, 'w', 'smsc-a', ['early-1'], clock);
+      assert.deepEqual(recorded, { owned: true, receiptsWaiting: true });
+      assert.equal(await applyParkedReceipts(deps), 1);
+      assert.equal(await statusOf(job), 'DELIVERED');
+      assert.equal(await applyParkedReceipts(deps), 0, 'the parked receipt is gone once applied');
+      assert.equal(await applyReceipt(deps, 'smsc-a', receipt), 'duplicate');
+    });
+
+    it('keeps parked receipts per carrier: the same id from another carrier does not match', async () => {
+      const job = await claimed();
+      assert.equal(await applyReceipt(deps, 'smsc-b', { carrierMessageId: 'shared-9', delivered: false, errorCode: 4720, time: clock }), 'parked');
+      assert.deepEqual(await store.recordSubmitted(job, 'w', 'smsc-a', ['shared-9'], clock), { owned: true, receiptsWaiting: false });
+      assert.equal(await applyParkedReceipts(deps), 0);
+      assert.equal(await statusOf(job), 'SENT');
+      assert.equal(await applyReceipt(deps, 'smsc-a', { carrierMessageId: 'shared-9', delivered: true, time: clock }), 'applied');
+    });
+
+    it('delivers a message sent in three parts once every part is delivered, in any order', async () => {
+      const job = await claimed('a long text');
+      await store.recordSubmitted(job, 'w', 'smsc-a', ['p-1', 'p-2', 'p-3'], clock);
+      assert.equal(await applyReceipt(deps, 'smsc-a', { carrierMessageId: 'p-3', delivered: true, time: clock }), 'partial');
+      assert.equal(await applyReceipt(deps, 'smsc-a', { carrierMessageId: 'p-1', delivered: true, time: clock }), 'partial');
+      assert.equal(await applyReceipt(deps, 'smsc-a', { carrierMessageId: 'p-1', delivered: true, time: clock }), 'partial', 'a repeated part counts once');
+      assert.equal(await statusOf(job), 'SENT');
+      assert.equal(await applyReceipt(deps, 'smsc-a', { carrierMessageId: 'p-2', delivered: true, time: clock }), 'applied');
+      assert.equal(await statusOf(job), 'DELIVERED');
+    });
+
+    it('fails a multi-part message when any part fails, keeping what the carrier said', async () => {
+      const job = await claimed('another long text');
+      await store.recordSubmitted(job, 'w', 'smsc-a', ['f-1', 'f-2'], clock);
+      assert.equal(await applyReceipt(deps, 'smsc-a', { carrierMessageId: 'f-1', delivered: true, time: clock }), 'partial');
+      const failed = { carrierMessageId: 'f-2', delivered: false, errorCode: 4720, carrierDetail: 'stat=UNDELIV err=001', time: clock };
+      assert.equal(await applyReceipt(deps, 'smsc-a', failed), 'applied');
+      const view = await pigeon.admin<{ recipients: Array<{ messageStatus: string; errorCode: number }>; events: Array<{ status: string; detail?: string }> }>(
+        'GET',
+        `/messages/${job.message.id}`,
+      );
+      assert.equal(view.recipients[0]?.messageStatus, 'FAILED');
+      assert.equal(view.recipients[0]?.errorCode, 4720);
+      assert.match(view.events.find((e) => e.status === 'FAILED')?.detail ?? '', /^receipt f-2 \(stat=UNDELIV err=001\)$/);
+    });
+
+    it('matches a receipt by an alternate spelling of its id, also when it was parked first', async () => {
+      const job = await claimed();
+      // The submit response said 0x1F4 in hex, the receipt says 500 in decimal; the adapter offers both.
+      await store.recordSubmitted(job, 'w', 'smsc-a', ['1F4'], clock);
+      assert.equal(await applyReceipt(deps, 'smsc-a', { carrierMessageId: '500', alternateIds: ['1F4'], delivered: true, time: clock }), 'applied');
+
+      const early = await claimed();
+      assert.equal(await applyReceipt(deps, 'smsc-a', { carrierMessageId: '501', alternateIds: ['1F5'], delivered: true, time: clock }), 'parked');
+      assert.deepEqual(await store.recordSubmitted(early, 'w', 'smsc-a', ['1F5'], clock), { owned: true, receiptsWaiting: true });
+      assert.equal(await applyParkedReceipts(deps), 1);
+      assert.equal(await statusOf(early), 'DELIVERED');
+    });
+
+    it('ends every recipient when receipts race their submits and each other', async () => {
+      // Each of 40 two-part messages: both parts' receipts and the submit's record at once. Whatever
+      // interleaving the engine gives, what one of them misses the parked sweep finds.
+      const jobs = await Promise.all(Array.from({ length: 40 }, (_, i) => postMessage(pigeon, smsBody({ text: `race ${i}` }))));
+      assert.ok(jobs.every((r) => r.status === 202));
+      clock += 1000;
+      const { jobs: claimedJobs } = await store.claimDeliveries({ workerId: 'w', now: clock, limit: 100, leaseMs: 60_000, rates: NO_LIMITS });
+      assert.equal(claimedJobs.length, 40);
+      await Promise.all(
+        claimedJobs.flatMap((job, i) => [
+          store.recordSubmitted(job, 'w', 'smsc-r', [`r${i}-a`, `r${i}-b`], clock),
+          applyReceipt(deps, 'smsc-r', { carrierMessageId: `r${i}-a`, delivered: true, time: clock }),
+          applyReceipt(deps, 'smsc-r', { carrierMessageId: `r${i}-b`, delivered: true, time: clock }),
+        ]),
+      );
+      await applyParkedReceipts(deps);
+      const statuses = await Promise.all(claimedJobs.map(statusOf));
+      assert.deepEqual(statuses.filter((s) => s !== 'DELIVERED'), []);
+    });
+
+    it('drops parked receipts no submit claimed after the receipt timeout', async () => {
+      const parkedReceipts = () => withSql(pigeon.config.databaseUrl, (sql) => sql.count('SELECT count(*) FROM parked_receipts'));
+      // One is left from the test of carriers above: the receipt of smsc-b that nothing matched.
+      const before = await parkedReceipts();
+      assert.equal(await applyReceipt(deps, 'smsc-a', { carrierMessageId: 'orphan-1', delivered: true, time: clock }), 'parked');
+      assert.equal(await parkedReceipts(), before + 1);
+      clock += 10_000;
+      const swept = await expireOverdueReceipts(deps, 60_000);
+      assert.equal(swept.droppedParked, 0, 'kept while younger than the receipt timeout');
+      clock += 60_000;
+      assert.equal((await expireOverdueReceipts(deps, 60_000)).droppedParked, before + 1);
+      assert.equal(await parkedReceipts(), 0);
+      assert.equal(await applyParkedReceipts(deps), 0);
+    });
+
+    it('queues exactly one terminal callback per recipient through all of the above', async () => {
+      const counts = await withSql(pigeon.config.databaseUrl, (sql) =>
+        sql.all<{ message_id: string; n: number | string }>(
+          `SELECT message_id, count(*) AS n FROM callback_outbox WHERE event_type IN ('message-delivered', 'message-failed') GROUP BY message_id`,
+        ),
+      );
+      assert.equal(counts.length, 46, 'every recipient above ended');
+      assert.deepEqual(counts.filter((r) => Number(r.n) !== 1), []);
+    });
+  });
+}
