@@ -36,6 +36,8 @@ export interface StartOptions {
   /** An existing database to use (to restart on the same data); a fresh one of `backend` by default. */
   databaseUrl?: string;
   env?: Record<string, string>;
+  /** Where the server logs, at info level (silent when absent); see helpers/log-capture.ts. */
+  log?: NodeJS.WritableStream;
 }
 
 export async function startPigeon(options: StartOptions = {}): Promise<TestPigeon> {
@@ -55,7 +57,7 @@ export async function startPigeon(options: StartOptions = {}): Promise<TestPigeo
     },
     { port: '0', host: '127.0.0.1' },
   );
-  const server = await startServer(config, createLogger(config.logLevel));
+  const server = await startServer(config, createLogger(options.log ? 'info' : config.logLevel, options.log));
   const admin = async <T>(method: string, path: string, body?: unknown): Promise<T> => {
     const res = await fetch(`${server.url}/admin/v1${path}`, {
       method,
@@ -72,7 +74,7 @@ export async function startPigeon(options: StartOptions = {}): Promise<TestPigeo
     server,
     fetch: (path, init) => fetch(`${server.url}${path}`, init),
     admin,
-    waitForMessage: (id, until = 'terminal', timeoutSeconds = 20) =>
+    waitForMessage: (id, until = 'terminal', timeoutSeconds = 60) =>
       admin<MessageView>('GET', `/messages/${id}/wait?until=${until}&timeout=${timeoutSeconds}`),
     async close() {
       await server.close();
