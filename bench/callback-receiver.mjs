@@ -5,7 +5,8 @@
 // It parses every body (a JSON array of events, as Bandwidth sends them) and counts the events by
 // type. Delivery is at least once, so terminal events are also counted per (message id, recipient):
 // the bench needs the number of distinct recipients that ended, and the time the last one did.
-// GET /stats returns the counters as JSON.
+// GET /stats returns the counters as JSON; GET /latency the percentiles of the time from a message's
+// acceptance to its terminal callback.
 import { createServer } from 'node:http';
 import { performance } from 'node:perf_hooks';
 
@@ -36,7 +37,19 @@ function count(events) {
     const now = epochNow();
     firstTerminalAt ??= now;
     lastTerminalAt = now;
+    // From acceptance (the message's time, on the same machine's clock) to its terminal callback.
+    const accepted = Date.parse(event.message?.time);
+    if (Number.isFinite(accepted)) latencies.push(now - accepted);
   }
+}
+
+const latencies = [];
+
+/** Percentiles of the terminal callbacks' latencies; on request only, as sorting them is not free. */
+function latency() {
+  const sorted = Float64Array.from(latencies).sort();
+  const at = (p) => (sorted.length === 0 ? null : sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]);
+  return { count: sorted.length, p50Ms: at(50), p99Ms: at(99), maxMs: at(100) };
 }
 
 function stats() {
@@ -53,8 +66,8 @@ function stats() {
 }
 
 const server = createServer((req, res) => {
-  if (req.method === 'GET' && req.url === '/stats') {
-    const body = JSON.stringify(stats());
+  if (req.method === 'GET' && (req.url === '/stats' || req.url === '/latency')) {
+    const body = JSON.stringify(req.url === '/stats' ? stats() : latency());
     res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }).end(body);
     return;
   }

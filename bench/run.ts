@@ -9,6 +9,10 @@
 //   processes) takes a fixed number of SMS, and the run lasts until a callback receiver has had every
 //   terminal callback: sustained end-to-end throughput, drain time after the last 202, and memory
 //   meanwhile (bench/lib/e2e.ts).
+// - isolation: the e2e deployment twice, back to back: alone, then beside a second customer whose
+//   webhook accepts connections and never answers, with thousands of its callbacks pending. The
+//   measured customer's end-to-end throughput and callback p99 (acceptance to terminal callback)
+//   with the hanging endpoint, against the run without it.
 //
 // Environment:
 //   BENCH_SCENARIOS=acceptance,e2e   which scenarios to run
@@ -23,6 +27,8 @@
 //   BENCH_E2E_CALLBACK_CONCURRENCY=64
 //   BENCH_E2E_DELIVERY_CONCURRENCY=   delivery.concurrency; unset: Pigeon's default
 //   BENCH_E2E_DEADLINE_SECONDS=180    how long after the last 202 the callbacks may take
+//   BENCH_ISOLATION_MESSAGES=30000    SMS of the measured customer in each isolation run
+//   BENCH_ISOLATION_HANGING=3000      SMS of the customer whose webhook hangs
 //   BENCH_SKIP_BUILD=1          use dist/ as it is instead of running `npm run build`
 //   PIGEON_TEST_POSTGRES_URL    the PostgreSQL server (default postgres://postgres@127.0.0.1:5432/postgres);
 //                               each scenario gets a fresh database on it, dropped afterwards
@@ -39,7 +45,7 @@ import { fileURLToPath } from 'node:url';
 import { runAcceptance, type AcceptanceSummary } from './lib/acceptance.js';
 import { killAllChildren } from './lib/child.js';
 import { postgresReachable, POSTGRES_ADMIN_URL, type Engine } from './lib/databases.js';
-import { FLAT_TOLERANCE, runEndToEnd, type E2eResult } from './lib/e2e.js';
+import { FLAT_TOLERANCE, runEndToEnd, type E2eOptions, type E2eResult } from './lib/e2e.js';
 import { numberFromEnv } from './lib/fixture.js';
 import { fixed, formatTable } from './lib/table.js';
 
@@ -55,7 +61,7 @@ function listFromEnv<T extends string>(name: string, allowed: readonly T[]): T[]
   return values as T[];
 }
 
-const SCENARIOS = new Set(listFromEnv('BENCH_SCENARIOS', ['acceptance', 'e2e'] as const) ?? ['acceptance', 'e2e']);
+const SCENARIOS = new Set(listFromEnv('BENCH_SCENARIOS', ['acceptance', 'e2e', 'isolation'] as const) ?? ['acceptance', 'e2e', 'isolation']);
 const ENGINES_ASKED = listFromEnv('BENCH_ENGINES', ['sqlite', 'postgres'] as const);
 const SECONDS = numberFromEnv('BENCH_SECONDS', 10);
 const WARMUP_SECONDS = numberFromEnv('BENCH_WARMUP_SECONDS', 2);
@@ -69,8 +75,13 @@ const E2E_DELIVERY_CONCURRENCY = process.env.BENCH_E2E_DELIVERY_CONCURRENCY
   ? Math.round(numberFromEnv('BENCH_E2E_DELIVERY_CONCURRENCY', 64))
   : undefined;
 const E2E_DEADLINE_SECONDS = numberFromEnv('BENCH_E2E_DEADLINE_SECONDS', 180);
+const ISOLATION_MESSAGES = Math.round(numberFromEnv('BENCH_ISOLATION_MESSAGES', 30_000));
+const ISOLATION_HANGING = Math.round(numberFromEnv('BENCH_ISOLATION_HANGING', 3000));
 
 const TARGET_E2E_RATIO = 0.7;
+/** Beside a hanging endpoint: at least this share of the throughput alone, at most this multiple of its callback p99. */
+const TARGET_ISOLATION_THROUGHPUT = 0.9;
+const TARGET_ISOLATION_P99 = 2;
 
 const E2E_DEPLOYMENTS = {
   sqlite: { label: 'sqlite, 1 process (role all)', shape: { allInOne: true } },
@@ -197,6 +208,53 @@ function printSummary(acceptance: AcceptanceSummary | undefined, e2es: readonly 
   }
 }
 
+/** An end-to-end run of the engine's deployment as configured by the environment. */
+function e2eOptions(engine: Engine, label: string, messages: number): E2eOptions {
+  return {
+    ...E2E_DEPLOYMENTS[engine],
+    label,
+    engine,
+    root: ROOT,
+    tempDir: tempDir as string,
+    messages,
+    connections: CONNECTIONS,
+    callbackConcurrency: E2E_CALLBACK_CONCURRENCY,
+    deliveryConcurrency: E2E_DELIVERY_CONCURRENCY,
+    deadlineSeconds: E2E_DEADLINE_SECONDS,
+    nodeArgs: NODE_ARGS,
+    sqliteQuery: SQLITE_QUERY,
+    failures,
+  };
+}
+
+function printIsolation(runs: ReadonlyArray<{ alone: E2eResult; beside: E2eResult }>): void {
+  if (runs.length === 0) return;
+  const rows = runs.flatMap(({ alone, beside }) =>
+    [alone, beside].map((r) => [
+      r.label,
+      fixed(r.endToEndPerSecond, 0),
+      fixed(r.callbackLatency?.p50Ms ?? undefined, 0),
+      fixed(r.callbackLatency?.p99Ms ?? undefined, 0),
+      fixed(r.pigeonCpuUsPerMessage, 0),
+    ]),
+  );
+  console.log(`\n== isolation\n${formatTable(['run', 'end-to-end per second', 'callback p50 ms', 'callback p99 ms', 'pigeon CPU µs/msg'], rows)}`);
+  for (const { alone, beside } of runs) {
+    const throughput =
+      alone.endToEndPerSecond === undefined || beside.endToEndPerSecond === undefined ? undefined : beside.endToEndPerSecond / alone.endToEndPerSecond;
+    const p99Alone = alone.callbackLatency?.p99Ms ?? undefined;
+    const p99Beside = beside.callbackLatency?.p99Ms ?? undefined;
+    const p99 = p99Alone === undefined || p99Beside === undefined ? undefined : p99Beside / p99Alone;
+    const verdict = (ok: boolean | undefined) => (ok === undefined ? 'MISS (incomplete)' : ok ? 'PASS' : 'MISS');
+    console.log(
+      `${beside.engine}: throughput beside the hanging endpoint ${throughput === undefined ? '-' : `${fixed(100 * throughput, 1)}%`} of alone ` +
+        `(target >= ${TARGET_ISOLATION_THROUGHPUT * 100}%: ${verdict(throughput === undefined ? undefined : throughput >= TARGET_ISOLATION_THROUGHPUT)}); ` +
+        `callback p99 ${p99 === undefined ? '-' : `${fixed(p99, 2)}x`} of alone ` +
+        `(target <= ${TARGET_ISOLATION_P99}x: ${verdict(p99 === undefined ? undefined : p99 <= TARGET_ISOLATION_P99)})`,
+    );
+  }
+}
+
 async function main(): Promise<number> {
   const engineList = await engines();
   console.log(
@@ -228,25 +286,24 @@ async function main(): Promise<number> {
     for (const engine of engineList) {
       const deployment = E2E_DEPLOYMENTS[engine];
       console.log(`\n== e2e: ${deployment.label}`);
-      e2es.push(
-        await runEndToEnd({
-          ...deployment,
-          engine,
-          root: ROOT,
-          tempDir,
-          messages: E2E_MESSAGES,
-          connections: CONNECTIONS,
-          callbackConcurrency: E2E_CALLBACK_CONCURRENCY,
-          deliveryConcurrency: E2E_DELIVERY_CONCURRENCY,
-          deadlineSeconds: E2E_DEADLINE_SECONDS,
-          nodeArgs: NODE_ARGS,
-          sqliteQuery: SQLITE_QUERY,
-          failures,
-        }),
-      );
+      e2es.push(await runEndToEnd(e2eOptions(engine, deployment.label, E2E_MESSAGES)));
+    }
+  }
+  const isolation: Array<{ alone: E2eResult; beside: E2eResult }> = [];
+  if (SCENARIOS.has('isolation')) {
+    for (const engine of engineList) {
+      const deployment = E2E_DEPLOYMENTS[engine];
+      const run = (label: string, hangingMessages: number | undefined) =>
+        runEndToEnd({ ...e2eOptions(engine, label, ISOLATION_MESSAGES), hangingMessages });
+      console.log(`\n== isolation: ${deployment.label}, alone`);
+      const alone = await run(`${deployment.label}, alone`, undefined);
+      console.log(`\n== isolation: ${deployment.label}, beside a hanging endpoint`);
+      const beside = await run(`${deployment.label}, beside a hanging endpoint`, ISOLATION_HANGING);
+      isolation.push({ alone, beside });
     }
   }
   printSummary(acceptance, e2es);
+  printIsolation(isolation);
 
   if (failures.length > 0) {
     console.error(`\nbench FAILED:\n${failures.map((f) => `  - ${f}`).join('\n')}`);

@@ -8,7 +8,18 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { postgresCpuMs, printComplaints, processCpuMs, processesCpuMs, startBenchServer, type ChildServer } from './child.js';
 import { createBenchDatabase, type BenchDatabase, type Engine } from './databases.js';
-import { accountsYaml, MESSAGES_PATH, REQUEST_BODY, REQUEST_HEADERS } from './fixture.js';
+import { HangingEndpoint } from '../../test/helpers/hanging-endpoint.js';
+import {
+  ACCOUNT_ID,
+  accountsYaml,
+  HANGING_MESSAGES_PATH,
+  HANGING_REQUEST_BODY,
+  HANGING_REQUEST_HEADERS,
+  hangingAccountYaml,
+  MESSAGES_PATH,
+  REQUEST_BODY,
+  REQUEST_HEADERS,
+} from './fixture.js';
 import { epochNow, runAmount, type AmountResult } from './load.js';
 import { startDeployment, type Deployment, type DeploymentShape } from './pigeon.js';
 import { fixed, formatTable } from './table.js';
@@ -31,6 +42,11 @@ export interface E2eOptions {
   sqliteQuery: string;
   /** Where problems that fail the bench go. */
   failures: string[];
+  /**
+   * The isolation scenario: a second customer whose webhook hangs sends this many SMS just before
+   * the measured load, so that thousands of its callbacks wait beside the measured ones.
+   */
+  hangingMessages?: number;
 }
 
 export interface E2eResult {
@@ -46,6 +62,8 @@ export interface E2eResult {
   callbacks: number;
   endToEndPerSecond: number | undefined;
   drainMs: number | undefined;
+  /** From acceptance to the terminal callback, over the measured messages (the receiver's clock). */
+  callbackLatency: { p50Ms: number | null; p99Ms: number | null } | undefined;
   pigeonCpuPercent: number | undefined;
   /**
    * Pigeon's CPU time over the run per message, in µs: accepting, delivering and calling back one
@@ -143,14 +161,14 @@ async function receiverStats(receiver: ChildServer): Promise<ReceiverStats> {
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-function configYaml(callbackUrl: string, options: E2eOptions): string {
+function configYaml(callbackUrl: string, options: E2eOptions, hangingUrl: string | undefined): string {
   // Zero carrier latency and no rate limits (the defaults): what is measured is Pigeon's own work per message.
   const delivery = options.deliveryConcurrency === undefined ? '' : `delivery: { concurrency: ${options.deliveryConcurrency} }\n`;
   return `
 admin: { token: ${ADMIN_TOKEN} }
 simulator: { latencyMs: 0 }
 callbacks: { concurrency: ${options.callbackConcurrency} }
-${delivery}${accountsYaml(callbackUrl)}`;
+${delivery}${accountsYaml(callbackUrl)}${hangingUrl === undefined ? '' : hangingAccountYaml(hangingUrl)}`;
 }
 
 /**
@@ -277,17 +295,20 @@ async function storedCounts(db: BenchDatabase): Promise<StoredCounts> {
       "SELECT status AS k, count(*) AS n FROM message_recipients WHERE direction = 'OUTBOUND' AND status <> 'DELIVERED' GROUP BY status",
     ),
     queued: await n('SELECT count(*) AS n FROM delivery_queue'),
-    outbox: await n('SELECT count(*) AS n FROM callback_outbox'),
-    outboxDelivered: await n("SELECT count(*) AS n FROM callback_outbox WHERE state = 'delivered'"),
+    // The measured customer's callbacks: the isolation scenario's hanging customer has its own, pending.
+    outbox: await n(`SELECT count(*) AS n FROM callback_outbox WHERE account_id = '${ACCOUNT_ID}'`),
+    outboxDelivered: await n(`SELECT count(*) AS n FROM callback_outbox WHERE account_id = '${ACCOUNT_ID}' AND state = 'delivered'`),
     outboxOther: await db.groups(
-      "SELECT event_type || '/' || state AS k, count(*) AS n FROM callback_outbox WHERE state <> 'delivered' GROUP BY event_type, state",
+      `SELECT event_type || '/' || state AS k, count(*) AS n FROM callback_outbox
+        WHERE account_id = '${ACCOUNT_ID}' AND state <> 'delivered' GROUP BY event_type, state`,
     ),
     receiptsOwed: await n('SELECT count(*) AS n FROM simulator_receipts'),
     unsettledRefs: await n('SELECT count(*) AS n FROM carrier_refs WHERE settled = 0'),
   };
 }
 
-async function verifyStore(db: BenchDatabase, label: string, acknowledged: number, failures: string[]): Promise<void> {
+/** `hanging`: the isolation scenario's other customer's messages, delivered but with their callbacks pending. */
+async function verifyStore(db: BenchDatabase, label: string, acknowledged: number, hanging: number, failures: string[]): Promise<void> {
   const c = await storedCounts(db);
   const check = (ok: boolean, what: string) => {
     if (!ok) failures.push(`e2e ${label} database: ${what}`);
@@ -296,12 +317,14 @@ async function verifyStore(db: BenchDatabase, label: string, acknowledged: numbe
   const line = (label: string, value: string, ok: boolean, problem: string) =>
     console.log(`  ${label.padEnd(40)} ${value}: ${check(ok, problem)}`);
   console.log(`e2e ${label} database (${acknowledged} messages acknowledged with 202, smoke included):`);
-  line('outbound messages', String(c.outbound), c.outbound === acknowledged, `${c.outbound} outbound messages, ${acknowledged} acknowledged`);
+  const messages = acknowledged + hanging;
+  if (hanging > 0) console.log(`  (and ${hanging} of the customer whose webhook hangs)`);
+  line('outbound messages', String(c.outbound), c.outbound === messages, `${c.outbound} outbound messages, ${messages} acknowledged`);
   line(
     'recipients DELIVERED',
     `${c.delivered} of ${c.recipients}`,
-    c.delivered === acknowledged && c.recipients === acknowledged,
-    `${c.delivered} of ${c.recipients} recipients DELIVERED (${c.otherStatuses || 'no other status'}), ${acknowledged} expected`,
+    c.delivered === messages && c.recipients === messages,
+    `${c.delivered} of ${c.recipients} recipients DELIVERED (${c.otherStatuses || 'no other status'}), ${messages} expected`,
   );
   line('delivery_queue rows', String(c.queued), c.queued === 0, `${c.queued} rows left in delivery_queue`);
   // An SMS has no message-sending callback: one terminal callback per message.
@@ -373,17 +396,40 @@ function printSamples(samples: readonly Sample[], start: number, total: number):
   console.log('  backlog = accepted − callbacks = queued (accepted, not yet handed to the carrier) + sent, no callback yet');
 }
 
+/**
+ * The isolation scenario's other customer sends its SMS just before the measured load; their
+ * callbacks go to the endpoint that hangs. Resolves with how many were acknowledged.
+ */
+async function sendHanging(deployment: Deployment, pids: number[], amount: number, label: string, failures: string[]): Promise<number> {
+  const sent = await runAmount({
+    url: deployment.apis.map((api) => `${api.url}${HANGING_MESSAGES_PATH}`),
+    headers: HANGING_REQUEST_HEADERS,
+    body: HANGING_REQUEST_BODY,
+    connections: 16,
+    amount,
+    serverPids: pids,
+  });
+  if (sent.responses2xx !== amount) failures.push(`e2e ${label}: ${sent.responses2xx} of ${amount} SMS of the hanging customer accepted`);
+  console.log(`e2e ${label}: ${sent.responses2xx} SMS of a customer whose webhook hangs, sent just before the measured load`);
+  return sent.responses2xx;
+}
+
+let runs = 0;
+
 export async function runEndToEnd(options: E2eOptions): Promise<E2eResult> {
   const { failures } = options;
   const configPath = join(options.tempDir, `pigeon-e2e-${options.engine}.yaml`);
-  const db = await createBenchDatabase(options.engine, options.tempDir, 'e2e', options.sqliteQuery);
+  // A database of its own per run: the SQLite file of an earlier run in the same bench is not removed.
+  const db = await createBenchDatabase(options.engine, options.tempDir, `e2e-${++runs}`, options.sqliteQuery);
 
   const servers: ChildServer[] = [];
   let acknowledged = 0;
+  let hangingAcknowledged = 0;
+  const hanging = options.hangingMessages === undefined ? undefined : await new HangingEndpoint().start();
   try {
     const receiver = await startBenchServer(options.root, 'callback-receiver');
     servers.push(receiver);
-    writeFileSync(configPath, configYaml(`${receiver.url}/callbacks`, options));
+    writeFileSync(configPath, configYaml(`${receiver.url}/callbacks`, options, hanging?.url));
     const pigeons: ChildServer[] = [];
     const deployment = await startDeployment(
       { root: options.root, configPath, databaseUrl: db.url, nodeArgs: options.nodeArgs },
@@ -394,6 +440,9 @@ export async function runEndToEnd(options: E2eOptions): Promise<E2eResult> {
     const pids = deployment.processes.map((p) => p.pid);
 
     acknowledged += await smoke(deployment, receiver);
+    if (hanging && options.hangingMessages !== undefined) {
+      hangingAcknowledged = await sendHanging(deployment, pids, options.hangingMessages, options.label, failures);
+    }
     const baseline = (await receiverStats(receiver)).terminal;
     const statusUrl = options.shape.allInOne ? `${deployment.apis[0]?.url}/admin/v1/status` : undefined;
     const sampler = new Sampler(deployment, statusUrl, receiver, baseline, acknowledged);
@@ -469,6 +518,12 @@ export async function runEndToEnd(options: E2eOptions): Promise<E2eResult> {
     // The state at completion, for "RSS at 100%" and the last row of the table.
     await sampler.sample();
 
+    const latency = await getJson<{ p50Ms: number | null; p99Ms: number | null }>(`${receiver.url}/latency`);
+    if (hanging) {
+      console.log(`hanging endpoint: ${hanging.accepted} callbacks attempted (of ${hangingAcknowledged} waiting for it)`);
+      // Its requests then fail at once rather than holding Pigeon's shutdown until they time out.
+      await hanging.stop();
+    }
     // Pigeon stops first: it records the attempts of callbacks already answered, and anything it sends
     // while stopping (a duplicate, say) is still counted by the receiver.
     for (const pigeon of deployment.processes) {
@@ -491,6 +546,7 @@ export async function runEndToEnd(options: E2eOptions): Promise<E2eResult> {
       callbacks: final.terminal - baseline,
       endToEndPerSecond: lastCallbackAt === undefined ? undefined : (expected * 1000) / elapsed(lastCallbackAt),
       drainMs: lastCallbackAt === undefined ? undefined : lastCallbackAt - send.lastResponseAt,
+      callbackLatency: latency,
       pigeonCpuPercent: cpuPercent(pigeonCpuStart, pigeonCpuEnd),
       pigeonCpuUsPerMessage:
         pigeonCpuStart === undefined || pigeonCpuEnd === undefined || !complete
@@ -516,11 +572,12 @@ export async function runEndToEnd(options: E2eOptions): Promise<E2eResult> {
     const receiverExit = await receiver.stop();
     if (receiverExit !== 0) failures.push(`callback-receiver exited with code ${receiverExit} on SIGTERM`);
     for (const server of servers) printComplaints(server);
-    await verifyStore(db, options.label, acknowledged, failures);
+    await verifyStore(db, options.label, acknowledged, hangingAcknowledged, failures);
     if (db.engine === 'postgres') await printDatabaseWork(db, acknowledged);
     return result;
   } finally {
     // Only on the way out of an error: all have been stopped and checked above otherwise.
+    await hanging?.stop();
     for (const server of servers) await server.stop();
     await db.drop();
   }

@@ -43,3 +43,34 @@ export function numberFromEnv(name: string, fallback: number): number {
   if (!Number.isFinite(value) || value <= 0) throw new Error(`${name} must be a positive number, not '${raw}'`);
   return value;
 }
+
+/**
+ * A second customer whose webhook hangs (the isolation scenario): its own account, application and
+ * sending number, so that its callbacks go to their own endpoint.
+ */
+export const HANGING = {
+  accountId: '9900002',
+  username: 'hanging-user',
+  password: 'hanging-pass-0123456789',
+  applicationId: '0c7d7b4e-3f0a-4a55-9d3e-6b1f2a9c8e71',
+  from: '+19195551313',
+} as const;
+export const HANGING_REQUEST_BODY = JSON.stringify({ applicationId: HANGING.applicationId, from: HANGING.from, to: [TO], text: 'hanging', tag: 'bench-hanging' });
+export const HANGING_REQUEST_HEADERS = {
+  'content-type': 'application/json',
+  authorization: `Basic ${Buffer.from(`${HANGING.username}:${HANGING.password}`).toString('base64')}`,
+};
+export const HANGING_MESSAGES_PATH = `/api/v2/users/${HANGING.accountId}/messages`;
+
+/** The hanging customer's account, to append to accountsYaml's list. */
+export function hangingAccountYaml(callbackUrl: string): string {
+  return `  - id: "${HANGING.accountId}"
+    users:
+      - { username: ${HANGING.username}, password: ${HANGING.password} }
+    applications:
+      - id: ${HANGING.applicationId}
+        name: Hanging
+        callbackUrl: ${callbackUrl}
+        numbers: ["${HANGING.from}"]
+`;
+}

@@ -1,13 +1,19 @@
-// Picks and builds the carrier adapter. Only the simulated carrier exists so far; SMPP comes next
-// behind the same CarrierAdapter interface.
+// Picks and builds the carrier adapter. Without `carriers` in the config, the built-in simulator
+// carries everything, as it always has; with them, a RoutingCarrier holds each configured carrier
+// (SMPP, or the simulator) and the routes choose among them.
 import type { Config } from '../config/config.js';
+import type { CarrierAdapter, CarrierState } from '../core/delivery/carrier.js';
 import type { Store } from '../core/ports.js';
+import { RoutingCarrier, type RoutedCarrier } from './routing-carrier.js';
 import { parseSimulatorConfig, SimulatorRuleError } from './simulator/rules.js';
 import { SimulatorCarrier } from './simulator/simulator-carrier.js';
+import { SmppCarrier, type CarrierLog } from './smpp/smpp-carrier.js';
 
 export interface OpenedCarrier {
-  carrier: SimulatorCarrier;
+  carrier: CarrierAdapter;
   simulator: SimulatorCarrier | undefined;
+  /** Each carrier's state for GET /admin/v1/status. */
+  status(): Array<Record<string, unknown>>;
 }
 
 export function openCarrier(
@@ -15,21 +21,43 @@ export function openCarrier(
   store: Store,
   now: () => number,
   onError: (err: unknown) => void,
+  log: CarrierLog & { onState?: (carrier: string, state: CarrierState) => void } = silentLog,
 ): OpenedCarrier {
-  const simulatorConfig = parseSimulatorConfig(config.simulator ?? {});
-  const carrier = new SimulatorCarrier({
-    store: store.simulator,
-    settings: {
-      get: (key) => store.delivery.getSetting(key),
-      put: (key, value, time) => store.delivery.putSetting(key, value, time),
-    },
-    now,
-    defaults: simulatorConfig,
-    rules: simulatorConfig.rules,
-    onError,
-  });
-  return { carrier, simulator: carrier };
+  const simulator = () => {
+    const simulatorConfig = parseSimulatorConfig(config.simulator ?? {});
+    return new SimulatorCarrier({
+      store: store.simulator,
+      settings: {
+        get: (key) => store.delivery.getSetting(key),
+        put: (key, value, time) => store.delivery.putSetting(key, value, time),
+      },
+      now,
+      defaults: simulatorConfig,
+      rules: simulatorConfig.rules,
+      onError,
+    });
+  };
+  if (config.carriers.length === 0) {
+    const carrier = simulator();
+    return { carrier, simulator: carrier, status: () => [{ name: carrier.name, type: 'simulator', state: carrier.state() }] };
+  }
+  let sim: SimulatorCarrier | undefined;
+  const carriers = new Map<string, RoutedCarrier>();
+  for (const entry of config.carriers) {
+    if (entry.type === 'simulator') {
+      const adapter = simulator();
+      sim = adapter;
+      carriers.set(entry.name, { adapter, status: () => ({ name: entry.name, type: 'simulator', state: adapter.state() }) });
+    } else {
+      const adapter = new SmppCarrier(entry, { parts: store.inboundParts, now, log });
+      carriers.set(entry.name, { adapter, status: () => ({ ...adapter.status() }) });
+    }
+  }
+  const routing = new RoutingCarrier(carriers, config.routes, (name, state) => log.onState?.(name, state));
+  return { carrier: routing, simulator: sim, status: () => routing.status() };
 }
+
+const silentLog: CarrierLog = { info: () => undefined, warn: () => undefined, debug: () => undefined };
 
 export function isSimulatorRuleError(err: unknown): err is Error {
   return err instanceof SimulatorRuleError;

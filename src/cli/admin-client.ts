@@ -29,7 +29,9 @@ export async function adminRequest(target: AdminTarget, method: string, path: st
     throw new CliError(`cannot reach Pigeon at ${target.url}: ${(err as Error).cause instanceof Error ? ((err as Error).cause as Error).message : String(err)}`);
   }
   const text = await response.text();
-  const parsed: unknown = text ? JSON.parse(text) : undefined;
+  // A successful answer that is not JSON (a CSV export) is returned as its text.
+  const json = response.headers.get('content-type')?.includes('json') ?? false;
+  const parsed: unknown = !text ? undefined : response.ok && !json ? text : JSON.parse(text);
   if (!response.ok) {
     const error = parsed as { description?: string; fieldErrors?: Array<{ fieldName: string; description: string }> } | undefined;
     const fields = error?.fieldErrors?.map((f) => `${f.fieldName}: ${f.description}`).join('; ');

@@ -11,7 +11,9 @@ import { simulatorCommand } from './commands/simulator.js';
 import { hashPasswordCommand } from './commands/hash-password.js';
 import { messagesCommand } from './commands/messages.js';
 import { migrateCommand } from './commands/migrate.js';
+import { optOutCommand } from './commands/opt-out.js';
 import { sendCommand } from './commands/send.js';
+import { smscCommand } from './commands/smsc.js';
 import { serveCommand } from './commands/serve.js';
 
 const USAGE = `Usage: pigeon <command> [options]
@@ -27,6 +29,10 @@ Commands:
   migrate               bring the database schema up to date and exit
   config check          validate the config file
   hash-password         read a password on stdin, print its hash for the config file
+  smsc                  run Pigeon's own SMPP server (SMSC) for testing: [--port 2775]
+                        [--control-port P] [--system-id ID --password PW] [--id-format hex|decimal]
+                        [--receipt-id-format hex|decimal] [--receipts both|tlv|text] [--quiet];
+                        outcomes follow the config file's simulator rules and the test numbers
 
 Commands that talk to a running Pigeon's admin API (--url, env PIGEON_URL, default
 http://127.0.0.1:8080; --admin-token, env PIGEON_ADMIN_TOKEN):
@@ -43,6 +49,12 @@ http://127.0.0.1:8080; --admin-token, env PIGEON_ADMIN_TOKEN):
   simulator defaults    show or change [--latency-ms N] [--failure-probability P]
                         [--failure-error-code N] [--seed N]
   simulator test-numbers  the ready-made test numbers and what each does
+  opt-outs list         the opt-out list: [--account ID] [--recipient N|PREFIX] [--scope S]
+                        [--scope-key K] [--limit N] [--offset N] [--json]
+  opt-outs add|remove   --recipient N --scope number|application|account --scope-key K
+  opt-outs events       the audit trail: [--account ID] [--recipient N] [--limit N]
+  opt-outs export       the list as CSV: [--file F] (stdout by default) [filters as for list]
+  opt-outs import       --file F.csv [--scope S --scope-key K for rows without them]
 
 Options for every command:
   --config PATH         config file (env PIGEON_CONFIG)
@@ -50,6 +62,7 @@ Options for every command:
   --host H, --port P    listen address (env HOST, PORT; serve only)
   --public-url URL      base URL clients use to reach Pigeon (env PIGEON_PUBLIC_URL)
   --log-level L         fatal|error|warn|info|debug|trace|silent (env PIGEON_LOG_LEVEL)
+  --log-format F        pretty (coloured lines; the default on a terminal) or json (env PIGEON_LOG_FORMAT)
   --verbose             print stack traces of errors
 `;
 
@@ -60,6 +73,7 @@ const OPTIONS = {
   port: { type: 'string' },
   'public-url': { type: 'string' },
   'log-level': { type: 'string' },
+  'log-format': { type: 'string' },
   role: { type: 'string' },
   verbose: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
@@ -97,6 +111,17 @@ const OPTIONS = {
   wait: { type: 'boolean' },
   until: { type: 'string' },
   timeout: { type: 'string' },
+  'control-port': { type: 'string' },
+  'system-id': { type: 'string' },
+  password: { type: 'string' },
+  'id-format': { type: 'string' },
+  'receipt-id-format': { type: 'string' },
+  receipts: { type: 'string' },
+  quiet: { type: 'boolean' },
+  recipient: { type: 'string' },
+  scope: { type: 'string' },
+  'scope-key': { type: 'string' },
+  offset: { type: 'string' },
 } satisfies ParseArgsConfig['options'];
 
 const LIST_FILTERS: Record<string, string> = {
@@ -137,11 +162,28 @@ export async function runCli(
       databaseUrl: values['database-url'],
       publicUrl: values['public-url'],
       logLevel: values['log-level'],
+      logFormat: values['log-format'],
       role: values.role,
     };
     switch (command) {
       case 'serve':
         return await serveCommand(flags, io.stdout);
+      case 'smsc':
+        return await smscCommand(
+          flags,
+          {
+            port: values.port,
+            host: values.host,
+            controlPort: values['control-port'],
+            systemId: values['system-id'],
+            password: values.password,
+            idFormat: values['id-format'],
+            receiptIdFormat: values['receipt-id-format'],
+            receipts: values.receipts,
+            quiet: values.quiet ?? false,
+          },
+          io.stdout,
+        );
       case 'migrate':
         return await migrateCommand(flags, io.stdout);
       case 'config check':
@@ -202,6 +244,22 @@ export async function runCli(
               failureErrorCode: values['failure-error-code'],
               seed: values.seed,
             },
+          },
+          io.stdout,
+        );
+      case 'opt-outs':
+        return await optOutCommand(
+          target(),
+          rest[0],
+          {
+            account: values.account,
+            recipient: values.recipient,
+            scope: values.scope,
+            scopeKey: values['scope-key'],
+            limit: values.limit,
+            offset: values.offset,
+            file: values.file,
+            json: values.json ?? false,
           },
           io.stdout,
         );

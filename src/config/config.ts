@@ -3,8 +3,10 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import type { z } from 'zod';
+import type { CarrierConfig, RouteConfig } from '../carriers/carrier-config.js';
 import { parseSimulatorConfig, SimulatorRuleError } from '../carriers/simulator/rules.js';
 import { demoAccounts } from './demo.js';
+import { OptOutConfigError, resolveOptOutConfig, type OptOutConfig } from './opt-out-config.js';
 import {
   configFileSchema,
   DATABASE_URL_HINT,
@@ -26,8 +28,12 @@ export interface Config {
   readonly publicUrl: string | undefined;
   readonly trustProxy: boolean;
   readonly bodyLimitBytes: number;
+  /** A client must send its headers within the first, its whole request within the second (else 408). */
+  readonly timeouts?: { readonly headersMs: number; readonly requestMs: number };
   readonly databaseUrl: string;
   readonly logLevel: LogLevel;
+  /** pretty: coloured lines for a person; json: one JSON object a line. Absent: pretty on a terminal, else json. */
+  readonly logFormat?: 'pretty' | 'json' | undefined;
   readonly media: { readonly maxBytes: number; readonly retentionHours: number };
   readonly limits: {
     readonly listRequestsPerWindow: number;
@@ -36,11 +42,23 @@ export interface Config {
   };
   /** Bearer token of the admin API; absent: a random one is made at start-up and printed. */
   readonly adminToken: string | undefined;
+  /** Bearer token GET /metrics asks for; absent: the metrics are open. */
+  readonly metricsToken?: string | undefined;
+  /**
+   * OAuth2 access tokens (POST /api/v1/oauth2/token): the key they are signed with (absent: a random
+   * one per process, so tokens die with it and are not shared with other processes) and how long one lasts.
+   */
+  readonly oauth2?: { readonly signingKey: string | undefined; readonly tokenTtlMs: number };
   readonly delivery: DeliveryConfig;
   readonly callbacks: CallbacksConfig;
   /** The simulator section as written; the simulated carrier validates it. */
   readonly simulator: unknown;
+  /** Empty: the built-in simulator carries everything (routes are then empty too). */
+  readonly carriers: readonly CarrierConfig[];
+  readonly routes: readonly RouteConfig[];
   readonly accounts: readonly AccountConfig[];
+  /** Opt-out, opt-in and help keywords, resolved per application. */
+  readonly optOut: OptOutConfig;
   /** True when Pigeon runs without a config file, on the demo account. */
   readonly demo: boolean;
   readonly configPath: string | undefined;
@@ -74,6 +92,11 @@ export interface CallbacksConfig {
   readonly retryMaxMs: number;
   readonly authMode: 'preemptive' | 'challenge';
   readonly concurrency: number;
+  /** Per endpoint (callback URL), over all worker processes; see README, "How callbacks are scheduled". */
+  readonly perEndpointConcurrency: number;
+  readonly circuitFailureThreshold: number;
+  readonly probeInitialMs: number;
+  readonly probeMaxMs: number;
 }
 
 /** Options given on the command line; each overrides the environment and the file. */
@@ -84,6 +107,7 @@ export interface ConfigFlags {
   databaseUrl?: string | undefined;
   publicUrl?: string | undefined;
   logLevel?: string | undefined;
+  logFormat?: string | undefined;
   role?: string | undefined;
 }
 
@@ -141,6 +165,12 @@ function readConfigFile(path: string): ConfigFile {
     }
     throw err;
   }
+  try {
+    resolveOptOutConfig(result.data.optOut, result.data.accounts);
+  } catch (err) {
+    if (err instanceof OptOutConfigError) throw new ConfigError(`${path}: ${err.message}`);
+    throw err;
+  }
   return result.data;
 }
 
@@ -181,6 +211,10 @@ export function loadConfig(env: NodeJS.ProcessEnv, flags: ConfigFlags = {}): Con
 
   const port = pick<string>([flags.port, '--port'], [env.PORT, 'PORT']);
   const logLevel = pick<string>([flags.logLevel, '--log-level'], [env.PIGEON_LOG_LEVEL, 'PIGEON_LOG_LEVEL']);
+  const logFormat = pick<string>([flags.logFormat, '--log-format'], [env.PIGEON_LOG_FORMAT, 'PIGEON_LOG_FORMAT']);
+  if (logFormat && logFormat[0] !== 'pretty' && logFormat[0] !== 'json') {
+    throw new ConfigError(`${logFormat[1]}: '${logFormat[0]}' is not one of pretty, json`);
+  }
   const databaseUrl = pick<string>([flags.databaseUrl, '--database-url'], [env.DATABASE_URL, 'DATABASE_URL']);
   const publicUrl = flags.publicUrl ?? (env.PIGEON_PUBLIC_URL || file.server?.publicUrl);
   if (publicUrl !== undefined && !/^https?:\/\/[^/]+(\/.*)?$/.test(publicUrl)) {
@@ -200,8 +234,13 @@ export function loadConfig(env: NodeJS.ProcessEnv, flags: ConfigFlags = {}): Con
       ? parseBoolean(env.PIGEON_TRUST_PROXY, 'PIGEON_TRUST_PROXY')
       : (file.server?.trustProxy ?? false),
     bodyLimitBytes: file.server?.bodyLimitBytes ?? 1024 * 1024,
+    timeouts: {
+      headersMs: (file.server?.headersTimeoutSeconds ?? 15) * 1000,
+      requestMs: (file.server?.requestTimeoutSeconds ?? 120) * 1000,
+    },
     databaseUrl: databaseUrl ? checkDatabaseUrl(...databaseUrl) : (file.database?.url ?? DEFAULT_DATABASE_URL),
     logLevel: logLevel ? parseLogLevel(...logLevel) : (file.log?.level ?? 'info'),
+    logFormat: (logFormat?.[0] as 'pretty' | 'json' | undefined) ?? file.log?.format,
     media: {
       // 3.75 MB: the Messaging v2 media upload limit (reference j.1), in decimal megabytes.
       maxBytes: file.media?.maxBytes ?? 3_750_000,
@@ -213,10 +252,18 @@ export function loadConfig(env: NodeJS.ProcessEnv, flags: ConfigFlags = {}): Con
       listDefaultWindowDays: file.limits?.listDefaultWindowDays ?? 14,
     },
     adminToken: env.PIGEON_ADMIN_TOKEN || file.admin?.token,
+    metricsToken: env.PIGEON_METRICS_TOKEN || file.metrics?.token,
+    oauth2: {
+      signingKey: env.PIGEON_OAUTH2_SIGNING_KEY || file.oauth2?.signingKey,
+      tokenTtlMs: (file.oauth2?.tokenTtlSeconds ?? 3600) * 1000,
+    },
     delivery: deliveryConfig(file),
     callbacks: callbacksConfig(file),
     simulator: file.simulator,
+    carriers: file.carriers ?? [],
+    routes: file.routes ?? [],
     accounts: configPath ? file.accounts : demoAccounts(),
+    optOut: resolveOptOutConfig(file.optOut, configPath ? file.accounts : []),
     demo: !configPath,
     configPath,
   };
@@ -259,7 +306,13 @@ function callbacksConfig(file: ConfigFile): CallbacksConfig {
     retryInitialMs: seconds(c?.retryInitialSeconds, 10),
     retryMaxMs: seconds(c?.retryMaxSeconds, 3600),
     authMode: c?.authMode ?? 'preemptive',
-    concurrency: c?.concurrency ?? 32,
+    concurrency: c?.concurrency ?? 64,
+    // Half the slots: one endpoint keeps the 32 it could use when 32 were all a process had, and
+    // one that hangs holds at most those until its circuit opens; the other half serves the rest.
+    perEndpointConcurrency: c?.perEndpointConcurrency ?? 32,
+    circuitFailureThreshold: c?.circuitFailureThreshold ?? 5,
+    probeInitialMs: seconds(c?.probeInitialSeconds, 5),
+    probeMaxMs: seconds(c?.probeMaxSeconds, 60),
   };
 }
 

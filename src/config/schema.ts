@@ -2,6 +2,8 @@
 import { z } from 'zod';
 import { isE164 } from '../core/phone/phone-number.js';
 import { isPasswordHash } from '../core/accounts/passwords.js';
+import { carrierSchema, checkCarriersAndRoutes, routeSchema } from '../carriers/carrier-config.js';
+import { optOutSchema } from './opt-out-config.js';
 
 const e164 = z.string().refine(isE164, { message: 'must be an E.164 number such as +19195551212' });
 
@@ -37,6 +39,8 @@ const applicationSchema = z
     callbackUsername: z.string().min(1).optional(),
     callbackPassword: z.string().min(1).optional(),
     numbers: z.array(e164).default([]),
+    /** Over the top-level optOut settings for this application (config/opt-out-config.ts). */
+    optOut: optOutSchema.optional(),
   })
   .superRefine((app, ctx) => {
     if ((app.callbackUsername === undefined) !== (app.callbackPassword === undefined)) {
@@ -96,6 +100,12 @@ const callbacksSchema = z.strictObject({
   retryMaxSeconds: z.number().min(0).optional(),
   authMode: z.enum(['preemptive', 'challenge']).optional(),
   concurrency: z.number().int().min(1).max(1000).optional(),
+  /** Callbacks one endpoint (callback URL) may have in flight, over all worker processes. */
+  perEndpointConcurrency: z.number().int().min(1).max(1000).optional(),
+  /** Consecutive timeouts or errors after which an endpoint gets only probes. */
+  circuitFailureThreshold: z.number().int().min(1).max(1000).optional(),
+  probeInitialSeconds: z.number().min(0).optional(),
+  probeMaxSeconds: z.number().min(0).optional(),
 });
 
 export const configFileSchema = z
@@ -107,12 +117,19 @@ export const configFileSchema = z
         publicUrl: httpUrl.optional(),
         trustProxy: z.boolean().optional(),
         bodyLimitBytes: z.number().int().min(1024).max(64 * 1024 * 1024).optional(),
+        headersTimeoutSeconds: z.number().min(1).max(600).optional(),
+        requestTimeoutSeconds: z.number().min(1).max(3600).optional(),
       })
       .optional(),
     database: z
       .strictObject({ url: z.string().regex(DATABASE_URL_PATTERN, { message: DATABASE_URL_HINT }).optional() })
       .optional(),
-    log: z.strictObject({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional() }).optional(),
+    log: z
+      .strictObject({
+        level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
+        format: z.enum(['pretty', 'json']).optional(),
+      })
+      .optional(),
     media: z
       .strictObject({
         maxBytes: z.number().int().min(1).max(64 * 1024 * 1024).optional(),
@@ -127,13 +144,26 @@ export const configFileSchema = z
       })
       .optional(),
     admin: z.strictObject({ token: z.string().min(16, { message: 'must be at least 16 characters' }).optional() }).optional(),
+    metrics: z.strictObject({ token: z.string().min(16, { message: 'must be at least 16 characters' }).optional() }).optional(),
+    oauth2: z
+      .strictObject({
+        signingKey: z.string().min(32, { message: 'must be at least 32 characters' }).optional(),
+        tokenTtlSeconds: z.number().int().min(60).max(86_400).optional(),
+      })
+      .optional(),
     delivery: deliverySchema.optional(),
     callbacks: callbacksSchema.optional(),
     // Validated by the simulator itself (carriers/simulator), which owns its rule format.
     simulator: z.unknown().optional(),
+    // Owned by carriers/carrier-config.ts; absent: the built-in simulator is the only carrier.
+    carriers: z.array(carrierSchema).optional(),
+    routes: z.array(routeSchema).optional(),
+    /** Opt-out, opt-in and help keywords (config/opt-out-config.ts). */
+    optOut: optOutSchema.optional(),
     accounts: z.array(accountSchema).default([]),
   })
   .superRefine((file, ctx) => {
+    checkCarriersAndRoutes(file.carriers, file.routes, ctx);
     const accountIds = new Map<string, number>();
     const appIds = new Map<string, string>();
     const numbers = new Map<string, string>();

@@ -49,11 +49,17 @@ export class StoreBusyError extends Error {
  * acknowledged, and can be retried.
  */
 export class StoreUnavailableError extends Error {
-  constructor(options?: { cause?: unknown }) {
+  /** Why, for readiness and the one log line per change: it cannot be reached, or it cannot store (full, read-only, failing disk). */
+  readonly reason: StoreUnavailableReason;
+
+  constructor(options?: { cause?: unknown; reason?: StoreUnavailableReason }) {
     super('the database is unavailable', options);
     this.name = 'StoreUnavailableError';
+    this.reason = options?.reason ?? 'unreachable';
   }
 }
+
+export type StoreUnavailableReason = 'unreachable' | 'disk-full' | 'read-only' | 'io-error';
 
 function serviceUnavailable(state: 'busy' | 'unavailable', retryAfterSeconds: number): ApiError {
   return new ApiError(

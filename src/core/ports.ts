@@ -1,7 +1,9 @@
 // The interfaces the core needs from the outside world. Storage engines implement `Store`;
 // the core never imports an implementation.
 import type { BucketLimit } from './delivery/token-bucket.js';
+import type { Circuit, CircuitChange, CircuitPolicy, EndpointOutcome } from './endpoints/circuit.js';
 import type { Message, MessageRecord, MessageStatus, MessageType } from './messages/message.js';
+import type { OptOutStore } from './opt-out/opt-out-port.js';
 
 /** A phone-number filter of the list API: exact numbers, or one partial number matched as a prefix. */
 export type TnFilter = { exact: string[] } | { prefix: string };
@@ -150,6 +152,43 @@ export interface ClaimedCallback extends CallbackToSend {
   createdAt: number;
   /** When its first attempt was claimed (this claim, for a first attempt): the retry window runs from it. */
   firstAttemptAt: number;
+  /** Claimed as the one probe of an endpoint whose circuit is open (core/endpoints/circuit.ts). */
+  probe: boolean;
+}
+
+/** A claim of the outbox, fair across endpoints: the callback URL is the endpoint. */
+export interface CallbackClaimRequest {
+  workerId: string;
+  now: number;
+  limit: number;
+  leaseMs: number;
+  /** Callbacks one endpoint may have in flight, counted from leased rows over every worker process. */
+  perEndpoint: number;
+  /** Which of the endpoints with work takes the first turn (core/endpoints/round-robin.ts). */
+  turn: number;
+}
+
+/** What an attempt told about its endpoint, for the store to move the endpoint's circuit. */
+export interface EndpointReport {
+  endpoint: string;
+  outcome: EndpointOutcome;
+  policy: CircuitPolicy;
+}
+
+/** An outbound endpoint as the admin API shows it: its circuit and its work. */
+export interface EndpointStatus extends Circuit {
+  /** The outbound queue it belongs to: 'callbacks'. */
+  queue: string;
+  endpoint: string;
+  /** Pending items, in flight or waiting. */
+  backlog: number;
+  inFlight: number;
+}
+
+/** A circuit that opened or closed, reported once by the store that made the change. */
+export interface EndpointChange {
+  change: CircuitChange;
+  status: EndpointStatus;
 }
 
 export interface CallbackAttempt {
@@ -271,8 +310,25 @@ export interface DeliveryStore {
    */
   listEvents(messageId: string): Promise<MessageEvent[]>;
 
-  claimCallbacks(request: { workerId: string; now: number; limit: number; leaseMs: number }): Promise<ClaimedCallback[]>;
-  recordCallbackAttempt(id: number, workerId: string, attempt: CallbackAttempt, next: CallbackNext): Promise<void>;
+  /**
+   * Claims due callbacks, round-robin across endpoints, each endpoint at most its free share
+   * (core/endpoints/): `perEndpoint` less what it has in flight while healthy, one probe when its
+   * circuit is open and the probe is due, nothing otherwise.
+   */
+  claimCallbacks(request: CallbackClaimRequest): Promise<ClaimedCallback[]>;
+  /**
+   * Records an attempt and moves its endpoint's circuit in the same transaction; resolves with the
+   * change when the circuit opened or closed (in whichever process made that change, once).
+   */
+  recordCallbackAttempt(
+    id: number,
+    workerId: string,
+    attempt: CallbackAttempt,
+    next: CallbackNext,
+    endpoint: EndpointReport,
+  ): Promise<EndpointChange | undefined>;
+  /** Every known endpoint of the callback outbox, with its circuit and backlog. */
+  listEndpoints(now: number): Promise<EndpointStatus[]>;
   listCallbacks(messageId: string): Promise<CallbackRecord[]>;
 
   getSetting(key: string): Promise<string | undefined>;
@@ -287,16 +343,44 @@ export interface SimulatorStore {
   deleteReceipt(carrierMessageId: string): Promise<void>;
 }
 
-/** Everything Pigeon keeps, grouped by concern; each engine implements all four over one database. */
+/**
+ * Parts of long inbound SMS that arrived over SMPP, kept durably until the last part is in
+ * (carriers/smpp): the SMSC is told a part was taken only once it is stored here.
+ */
+export interface InboundPartStore {
+  /** Stores a part (a repeat of a stored one is ignored); resolves with every stored part of its message, in sequence order. */
+  addPart(part: {
+    carrier: string;
+    messageKey: string;
+    sequence: number;
+    total: number;
+    text: string;
+    receivedAt: number;
+  }): Promise<Array<{ sequence: number; text: string }>>;
+  deleteMessage(carrier: string, messageKey: string): Promise<void>;
+  /** Drops the parts of messages whose first part came before `time`; resolves with how many messages. */
+  dropBefore(time: number): Promise<number>;
+}
+
+/** Everything Pigeon keeps, grouped by concern; each engine implements all of them over one database. */
 export interface Store {
   messages: MessageStore;
   media: MediaStore;
   delivery: DeliveryStore;
   simulator: SimulatorStore;
+  inboundParts: InboundPartStore;
+  /** The opt-out list and its audit trail (core/opt-out). */
+  optOuts: OptOutStore;
   /**
    * Engines shared by several processes tell when work appears elsewhere (PostgreSQL LISTEN/NOTIFY);
    * workers still poll, so this only makes them faster. Absent where one process is all there is.
    */
   listen?(channel: 'delivery' | 'callbacks', onNotify: () => void): Promise<() => Promise<void>>;
+  /**
+   * For readiness checks: the newest migration the database has against the newest this build
+   * knows, and the free space where the engine can see it (SQLite's filesystem). Rejects as the
+   * other methods do (StoreUnavailableError …) when the database does not answer.
+   */
+  readiness?(): Promise<{ applied: number; known: number; freeBytes?: number }>;
   close(): Promise<void>;
 }

@@ -1,8 +1,15 @@
 // buildApp wires the HTTP front end from its dependencies and returns it without listening:
 // the entry point listens, tests listen on port 0.
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
-import { frameworkErrors, installErrorHandling } from './errors.js';
+import { frameworkErrors, installErrorHandling, type StoreOutageReporter } from './errors.js';
+import { healthRoutes, type HealthDeps } from './health.routes.js';
+import { metricsRoutes, type MetricsDeps } from './metrics.routes.js';
+import { AccessTokens } from './oauth2/access-tokens.js';
+import { tokenRoutes } from './oauth2/token.routes.js';
+import { installLingeringClose } from './lingering-close.js';
+import { installRequestIds, requestId } from './request-id.js';
 import { adminApi, type AdminDeps } from './admin/admin.routes.js';
+import type { OptOutService } from '../core/opt-out/opt-out-service.js';
 import { FixedWindowLimiter } from './rate-limit.js';
 import { bandwidthApi, type ApiDeps } from './v2/api.js';
 
@@ -10,6 +17,12 @@ export interface AppDeps extends ApiDeps {
   logger: FastifyBaseLogger;
   /** The admin API; absent, it is not mounted. */
   admin?: Omit<AdminDeps, 'config' | 'store' | 'inboundDeps' | 'now'> & { token: string };
+  /** Readiness for GET /readyz, and where database outages met by requests are reported (logged once per change). */
+  health?: StoreOutageReporter & HealthDeps;
+  /** GET /metrics and the request metrics; absent, neither. */
+  metrics?: MetricsDeps;
+  /** Keywords of inbound messages injected through the admin API, and the admin API's opt-out list. */
+  optOut?: OptOutService;
 }
 
 /** The v2 API is served where each client looks for it: production's /api/v2, the SDKs' test root, and Catapult's /v2. */
@@ -25,21 +38,37 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     childLoggerFactory: (logger) => logger,
     trustProxy: deps.config.trustProxy,
     bodyLimit: deps.config.bodyLimitBytes,
+    // Slow clients: the whole request within requestTimeout (Node answers 408 and closes); the
+    // headers within headersTimeout, set on the server below (lingering-close.ts).
+    requestTimeout: deps.config.timeouts?.requestMs ?? 120_000,
+    // Node enforces both timeouts at this interval (30 s by default, coarser than they are).
+    http: { connectionsCheckingInterval: 1000 },
     return503OnClosing: true,
     // Ids may contain encoded slashes; routing must not decode them into path separators.
     routerOptions: { ignoreDuplicateSlashes: false, maxParamLength: 2048 },
     frameworkErrors,
+    genReqId: requestId,
   });
-  installErrorHandling(app);
-  app.get('/healthz', async () => ({ status: 'ok' }));
+  app.server.headersTimeout = Math.min(deps.config.timeouts?.headersMs ?? 15_000, deps.config.timeouts?.requestMs ?? 120_000);
+  installRequestIds(app);
+  installLingeringClose(app);
+  installErrorHandling(app, deps.health);
+  healthRoutes(app, { readiness: deps.health?.readiness });
+  // Before the APIs are registered, so that its request hook sees all of them.
+  if (deps.metrics) metricsRoutes(app, deps.metrics);
   // One list limiter for all prefixes: the limit is per client address, however the path is spelt.
   const listLimiter = new FixedWindowLimiter(
     deps.config.limits.listRequestsPerWindow,
     deps.config.limits.listWindowSeconds * 1000,
     deps.now,
   );
+  // OAuth2 tokens are signed with the configured key, or a random one that dies with the process.
+  const tokens = new AccessTokens(deps.config.oauth2?.signingKey, deps.config.oauth2?.tokenTtlMs ?? 3_600_000, deps.now);
+  await app.register(async (scope) => tokenRoutes(scope, { tokens, authenticator: deps.authenticator, directory: deps.directory }), {
+    prefix: '/api/v1/oauth2',
+  });
   for (const prefix of API_PREFIXES) {
-    await app.register(async (scope) => bandwidthApi(scope, deps, listLimiter), { prefix });
+    await app.register(async (scope) => bandwidthApi(scope, { ...deps, tokens }, listLimiter), { prefix });
   }
   const admin = deps.admin;
   if (admin) {
@@ -48,7 +77,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       config: deps.config,
       store: deps.store,
       now: deps.now,
-      inboundDeps: { store: deps.store, directory: deps.directory },
+      inboundDeps: { store: deps.store, directory: deps.directory, optOut: deps.optOut },
     };
     await app.register(async (scope) => adminApi(scope, adminDeps, admin.token), { prefix: '/admin/v1' });
   }

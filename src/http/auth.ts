@@ -1,4 +1,4 @@
-// Basic Auth for the Bandwidth API. It runs in onRequest, before the body is read, so an
+// Basic Auth (or an OAuth2 bearer token) for the Bandwidth API. It runs in onRequest, before the body is read, so an
 // unauthenticated client cannot make Pigeon buffer an upload. Credentials that are valid for
 // another account get the same 401 as wrong ones: nothing tells a caller which accounts exist.
 import type { FastifyReply, FastifyRequest } from 'fastify';
@@ -6,6 +6,7 @@ import type { Account, AccountDirectory } from '../core/accounts/directory.js';
 import { parseBasicAuth, type Authenticator } from '../core/accounts/authenticator.js';
 import { errors } from '../core/errors.js';
 import { sendError } from './errors.js';
+import type { AccessTokens } from './oauth2/access-tokens.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -13,8 +14,32 @@ declare module 'fastify' {
   }
 }
 
-export function basicAuth(authenticator: Authenticator, directory: AccountDirectory) {
+/**
+ * An OAuth2 access token (oauth2/access-tokens.ts) for the account in the path: valid, unexpired,
+ * issued for this account, its user still in the account, and with the messaging role (else 403,
+ * as for Basic Auth).
+ */
+async function bearerAccount(request: FastifyRequest, reply: FastifyReply, token: string, tokens: AccessTokens | undefined, directory: AccountDirectory): Promise<void> {
+  const { accountId } = request.params as { accountId?: string };
+  const claims = tokens?.verify(token);
+  const account = accountId === undefined ? undefined : directory.account(accountId);
+  const user = claims && account && claims.accountIds.includes(account.id) ? account.users.get(claims.username) : undefined;
+  if (!account || !user) {
+    // The same 401 as bad Basic credentials: nothing tells which part of the token was wrong.
+    await sendError(reply, errors.unauthorized());
+    return;
+  }
+  if (!user.canMessage) {
+    await sendError(reply, errors.forbidden());
+    return;
+  }
+  request.account = account;
+}
+
+export function basicAuth(authenticator: Authenticator, directory: AccountDirectory, tokens?: AccessTokens) {
   return async function authenticate(request: FastifyRequest, reply: FastifyReply): Promise<void> {
+    const bearer = /^Bearer\s+(\S+)\s*$/i.exec(request.headers.authorization ?? '');
+    if (bearer?.[1]) return bearerAccount(request, reply, bearer[1], tokens, directory);
     const { accountId } = request.params as { accountId?: string };
     const credentials = parseBasicAuth(request.headers.authorization);
     if (!credentials || accountId === undefined) {

@@ -39,7 +39,12 @@ export function frameworkErrors(err: FastifyError, request: FastifyRequest, repl
   void sendError(reply, fromFramework(err, request) ?? errors.badRequest('The request URL is not valid'));
 }
 
-export function installErrorHandling(app: FastifyInstance): void {
+/** Takes a database outage a request met; true when it logged it (once per change), so the request logs nothing. */
+export interface StoreOutageReporter {
+  report(err: unknown): boolean;
+}
+
+export function installErrorHandling(app: FastifyInstance, outages?: StoreOutageReporter): void {
   app.setErrorHandler((err: FastifyError, request, reply) => {
     const apiError = err instanceof ApiError ? err : fromFramework(err, request);
     if (apiError) return sendError(reply, apiError);
@@ -49,8 +54,11 @@ export function installErrorHandling(app: FastifyInstance): void {
       return sendError(reply, errors.storeBusy(STORE_BUSY_RETRY_SECONDS));
     }
     if (err instanceof StoreUnavailableError) {
-      // Every request says so while the database is away: the cause, not a stack trace each time.
-      request.log.warn({ cause: (err.cause as Error | undefined)?.message }, 'database unavailable: answered 503');
+      // Logged once when the outage starts and once when it ends; without a reporter, every
+      // request says so: the cause, not a stack trace each time.
+      if (!outages?.report(err)) {
+        request.log.warn({ cause: (err.cause as Error | undefined)?.message }, 'database unavailable: answered 503');
+      }
       return sendError(reply, errors.storeUnavailable(STORE_UNAVAILABLE_RETRY_SECONDS));
     }
     request.log.error({ err }, 'unhandled error');

@@ -14,11 +14,19 @@ import { DeliveryWorker } from '../core/delivery/delivery-worker.js';
 import { throughputPolicy } from '../core/delivery/rate-policy.js';
 import { applyParkedReceipts, applyReceipt, expireOverdueReceipts } from '../core/delivery/receipts.js';
 import { receiveInbound } from '../core/inbound/receive-inbound.js';
+import { OptOutService } from '../core/opt-out/opt-out-service.js';
+import { optOutPolicy } from '../config/opt-out-config.js';
 import { startMediaRetention } from '../core/media/media-retention.js';
 import type { Store } from '../core/ports.js';
+import { StoreBusyError, StoreUnavailableError } from '../core/errors.js';
 import { buildApp } from '../http/app.js';
+import { logEndpointChange } from '../shared/endpoint-log.js';
 import { PollLoop } from '../shared/poll-loop.js';
 import { openCore } from './open-core.js';
+import { StoreHealth } from './store-health.js';
+import { instrumentCarrier, instrumentStore } from '../metrics/instrument.js';
+import { PigeonMetrics } from '../metrics/metrics.js';
+import { storeStats } from '../store/store-stats.js';
 
 export interface RunningServer {
   /** Absent in a worker-only process. */
@@ -42,15 +50,74 @@ const PARKED_RECEIPT_POLL_MS = 1000;
 export const DEMO_ADMIN_TOKEN = 'pigeon-demo-admin-token';
 
 export async function startServer(config: Config, logger: FastifyBaseLogger): Promise<RunningServer> {
-  const { store, directory, now } = await openCore(config, (err) => logger.error({ err }, 'database error'));
+  const core = await openCore(config, (err) => {
+    // An idle pooled connection that broke: a line without the connection's insides; an outage
+    // behind it is logged once, by the requests and workers that meet it.
+    if (err instanceof StoreUnavailableError) logger.warn({ cause: (err.cause as Error | undefined)?.message }, 'idle database connection lost');
+    else logger.error({ err }, 'database error');
+  });
+  const { directory, now } = core;
+  // Metrics observe the core at its ports: the store and the carrier are wrapped (metrics/instrument.ts).
+  const stats = storeStats(core.store);
+  const metrics = new PigeonMetrics({
+    now,
+    queues: stats?.queues,
+    pool: stats?.pool,
+    carrier: () => ({ name: carrier.name, state: carrier.state() }),
+    outage: () => health.current(),
+  });
+  stats?.onCommit?.((batch) => {
+    metrics.dbCommitBatch.observe(batch.size);
+    metrics.dbCommitDuration.observe({ phase: 'commit' }, batch.commitSeconds);
+    if (batch.syncSeconds !== undefined) metrics.dbCommitDuration.observe({ phase: 'sync' }, batch.syncSeconds);
+  });
+  const store = instrumentStore(core.store, metrics);
   const workerId = `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
-  const onError = (err: unknown, context = 'background') => logger.error({ err }, `${context} failed`);
+  // Database outages (full disk, read-only, unreachable) are logged once when they start and once
+  // when they end; the workers pause meanwhile (store-health.ts).
+  const health = new StoreHealth({
+    store,
+    logger,
+    now,
+    onChange: (outage) => {
+      if (!runsWorkers) return;
+      if (outage) {
+        void delivery.stop();
+        void callbacks.stop();
+      } else {
+        delivery.start();
+        callbacks.start();
+      }
+    },
+  });
+  const onError = (err: unknown, context = 'background') => {
+    if (health.report(err)) return;
+    if (err instanceof StoreBusyError) logger.warn({ context }, 'database busy; will retry');
+    else logger.error({ err }, `${context} failed`);
+  };
   const throughput = throughputPolicy(config.delivery.rateLimits, config.accounts);
-  const { carrier, simulator } = openCarrier(config, store, now, onError);
+  // Keywords on every inbound path, and the block checked before each submit (core/opt-out).
+  const optOut = new OptOutService({
+    store,
+    directory,
+    policy: optOutPolicy(config.optOut),
+    now,
+    throughput,
+    onReplyQueued: () => delivery.wake(),
+    onReplyRefused: (err, reply) => logger.warn({ ...reply, error: err.message }, 'keyword reply not sent'),
+  });
+  const carrierLog = logger.child({ component: 'carrier' });
+  const { carrier: bareCarrier, simulator, status: carrierStatus } = openCarrier(config, store, now, onError, {
+    info: (detail, message) => carrierLog.info(detail, message),
+    warn: (detail, message) => carrierLog.warn(detail, message),
+    debug: (detail, message) => carrierLog.debug(detail, message),
+    onState: (name, state) => carrierLog.info({ carrier: name, state }, 'carrier state changed'),
+  });
+  const carrier = instrumentCarrier(bareCarrier, metrics, now);
   const transport = new HttpCallbackTransport();
 
   const callbacks = new CallbackWorker(
-    { store: store.delivery, transport, directory, now, onError },
+    { store: store.delivery, transport, directory, now, onError, onEndpointChange: (change) => logEndpointChange(logger, change) },
     { workerId, idleMs: 250, leaseMs: config.callbacks.timeoutMs * 3, ...config.callbacks },
   );
   const receiptDeps = { store: store.delivery, directory, now };
@@ -70,6 +137,7 @@ export async function startServer(config: Config, logger: FastifyBaseLogger): Pr
       onError,
       onChange: () => callbacks.wake(),
       onReceiptsWaiting: () => parkedReceipts.wake(),
+      optedOut: (job) => optOut.isBlocked(job),
     },
     { workerId, idleMs: 250, ...config.delivery },
   );
@@ -82,7 +150,7 @@ export async function startServer(config: Config, logger: FastifyBaseLogger): Pr
       if ((await applyReceipt(receiptDeps, carrier.name, receipt)) === 'applied') callbacks.wake();
     },
     inbound: async (message) => {
-      const copies = await receiveInbound({ store, directory, mediaBaseUrl: `${publicBase}/api/v2` }, message);
+      const copies = await receiveInbound({ store, directory, optOut, mediaBaseUrl: `${publicBase}/api/v2` }, message);
       if (copies.length === 0) logger.warn({ carrier: carrier.name, to: message.to }, 'inbound message for numbers no application owns: dropped');
       else callbacks.wake();
     },
@@ -107,7 +175,17 @@ export async function startServer(config: Config, logger: FastifyBaseLogger): Pr
     now,
     logger,
     throughput,
+    health: { report: (err) => health.report(err), readiness: () => health.readiness() },
+    metrics: {
+      render: () => metrics.render(),
+      observeRequest: (labels, seconds) => {
+        metrics.httpRequests.inc(labels);
+        metrics.httpDuration.observe(labels, seconds);
+      },
+      token: config.metricsToken,
+    },
     onAccepted: () => delivery.wake(),
+    optOut,
     admin: adminToken === undefined ? undefined : {
       token: adminToken,
       simulator,
@@ -115,6 +193,7 @@ export async function startServer(config: Config, logger: FastifyBaseLogger): Pr
       onInbound: () => callbacks.wake(),
       status: () => ({
         carrier: { name: carrier.name, state: carrier.state() },
+        carriers: carrierStatus(),
         delivery: delivery.counters,
         callbacks: callbacks.counters,
       }),
@@ -138,6 +217,7 @@ export async function startServer(config: Config, logger: FastifyBaseLogger): Pr
     // In-flight requests finish first (their 202s are already durable); then the workers finish
     // what they hold, the carrier keeps what it owes, and the store closes last.
     closing ??= (async () => {
+      await health.close();
       stopRetention();
       await app?.close();
       await Promise.all(unlisten.map((stop) => stop()));
@@ -162,6 +242,7 @@ export async function startServer(config: Config, logger: FastifyBaseLogger): Pr
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
   const url = app ? `http://${host === '0.0.0.0' || host === '[::]' ? '127.0.0.1' : host}:${port}` : '';
   publicBase = config.publicUrl ?? url;
+  health.started();
   return {
     app,
     store,

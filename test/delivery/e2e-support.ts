@@ -41,6 +41,8 @@ export interface HarnessOptions {
   throughputB?: Record<string, unknown>;
   /** Routes account B's and the second application's callbacks to the receiver too. */
   otherToReceiver?: boolean;
+  /** Changes the config YAML before Pigeon starts (per-application settings). */
+  editYaml?: (yaml: string) => string;
 }
 
 /** The shared fixture YAML, with `throughput` added to accounts A and/or B. */
@@ -61,16 +63,17 @@ export function configYaml(options: FixtureOptions & { throughputA?: Record<stri
 /** Starts a callback receiver, then a Pigeon whose main application posts its callbacks there. */
 export async function startHarness(options: HarnessOptions): Promise<Harness> {
   const receiver = await new CallbackReceiver(options.receiver).start();
+  const edit = options.editYaml ?? ((yaml: string) => yaml);
   const pigeon = await startPigeon({
     backend: options.backend,
-    configYaml: configYaml({
+    configYaml: edit(configYaml({
       callbackUrl: receiver.url,
       callbackCredentials: options.callbackCredentials,
       otherCallbackUrl: options.otherToReceiver ? receiver.url : undefined,
       extra: options.extra,
       throughputA: options.throughputA,
       throughputB: options.throughputB,
-    }),
+    })),
   });
   return {
     pigeon,

@@ -90,7 +90,7 @@ for (const backend of BACKENDS) {
     });
 
     it('keeps the first attempt of a callback already being retried, and starts it at the next claim otherwise', async () => {
-      const claimed = await store.delivery.claimCallbacks({ workerId: 'w', now: T0 + 100, limit: 10, leaseMs: 60_000 });
+      const claimed = await store.delivery.claimCallbacks({ workerId: 'w', now: T0 + 100, limit: 10, leaseMs: 60_000, perEndpoint: 8, turn: 0 });
       assert.deepEqual(
         claimed.map((c) => [c.messageId, c.attempts, c.firstAttemptAt]),
         [

@@ -22,6 +22,11 @@ export class CallbackReceiver {
   /** Every request, including refused ones. */
   readonly requests: Array<{ time: number; authorized: boolean; status: number }> = [];
   status = 200;
+  /** How long each answer takes: a slow but healthy endpoint. */
+  delayMs = 0;
+  /** Requests being answered now, and the most there were at once. */
+  inFlight = 0;
+  maxInFlight = 0;
   private server: Server | undefined;
   private port = 0;
   private waiters: Array<() => void> = [];
@@ -35,8 +40,12 @@ export class CallbackReceiver {
   async start(): Promise<this> {
     const server = createServer((req, res) => {
       const chunks: Buffer[] = [];
+      this.inFlight++;
+      this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
+      res.on('close', () => this.inFlight--);
       req.on('data', (c: Buffer) => chunks.push(c));
-      req.on('end', () => {
+      req.on('end', () => (this.delayMs > 0 ? setTimeout(answer, this.delayMs) : answer()));
+      const answer = () => {
         const expected = this.options.credentials
           ? `Basic ${Buffer.from(`${this.options.credentials.username}:${this.options.credentials.password}`).toString('base64')}`
           : undefined;
@@ -57,7 +66,7 @@ export class CallbackReceiver {
           this.notify();
         }
         res.writeHead(this.status).end();
-      });
+      };
     });
     await new Promise<void>((resolve) => server.listen(this.port, '127.0.0.1', resolve));
     this.port = (server.address() as AddressInfo).port;

@@ -145,6 +145,13 @@ function change(job: DeliveryJob, status: StatusChange['status'], time: number, 
 }
 
 const NO_LIMITS: RatePolicy = { unit: 'messages', senderLimit: () => undefined, accountLimit: () => undefined };
+/** Callback claims without a per-endpoint limit in the way, and the report of an attempt's endpoint. */
+const CALLBACK_CLAIM = { perEndpoint: 1000, turn: 0 };
+const endpointReport = (attempt: { time: number; statusCode: number | undefined; error: string | undefined }) => ({
+  endpoint: 'http://127.0.0.1:9/callbacks',
+  outcome: { ok: attempt.statusCode === 200 || attempt.statusCode === 204, probe: false, time: attempt.time, error: attempt.error },
+  policy: { failureThreshold: 100, probeInitialMs: 1000, probeMaxMs: 1000 },
+});
 
 function query(overrides: Partial<MessageQuery> = {}): MessageQuery {
   return { sort: { field: 'receiveTime', direction: 'asc' }, offset: 0, limit: 100, ...overrides };
@@ -729,7 +736,7 @@ describe('PostgresStore', { skip: reachable ? false : `no PostgreSQL at ${ADMIN_
         [x.message.id, ACCOUNT, APP, T0 + 2],
       );
       const claim = (store: PostgresStore, workerId: string, now: number) =>
-        store.delivery.claimCallbacks({ workerId, now, limit: 10, leaseMs: 1000 });
+        store.delivery.claimCallbacks({ workerId, now, limit: 10, leaseMs: 1000, ...CALLBACK_CLAIM });
 
       const first = await claim(a, 'w1', T0 + 10);
       assert.deepEqual(
@@ -742,13 +749,10 @@ describe('PostgresStore', { skip: reachable ? false : `no PostgreSQL at ${ADMIN_
       );
       assert.deepEqual(await claim(b, 'w2', T0 + 10), [], 'leased');
 
-      await a.delivery.recordCallbackAttempt(
-        1,
-        'w1',
-        { time: T0 + 11, statusCode: 503, latencyMs: 7, error: undefined },
-        { state: 'retry', runAt: T0 + 100 },
-      );
-      await a.delivery.recordCallbackAttempt(3, 'w1', { time: T0 + 11, statusCode: 204, latencyMs: 5, error: undefined }, { state: 'delivered' });
+      const failed = { time: T0 + 11, statusCode: 503, latencyMs: 7, error: undefined };
+      await a.delivery.recordCallbackAttempt(1, 'w1', failed, { state: 'retry', runAt: T0 + 100 }, endpointReport(failed));
+      const ok = { time: T0 + 11, statusCode: 204, latencyMs: 5, error: undefined };
+      await a.delivery.recordCallbackAttempt(3, 'w1', ok, { state: 'delivered' }, endpointReport(ok));
       assert.deepEqual(await claim(b, 'w2', T0 + 99), [], 'X #1 is not due yet, and X #2 still waits behind it');
 
       const retried = await claim(b, 'w2', T0 + 100);
@@ -757,13 +761,10 @@ describe('PostgresStore', { skip: reachable ? false : `no PostgreSQL at ${ADMIN_
         [[1, 2]],
       );
       // w1 comes back late: its lease is gone, so it records nothing over w2's attempt.
-      await a.delivery.recordCallbackAttempt(1, 'w1', { time: T0 + 101, statusCode: 200, latencyMs: 1, error: undefined }, { state: 'delivered' });
-      await b.delivery.recordCallbackAttempt(
-        1,
-        'w2',
-        { time: T0 + 102, statusCode: undefined, latencyMs: 30, error: 'ECONNREFUSED' },
-        { state: 'abandoned' },
-      );
+      const late = { time: T0 + 101, statusCode: 200, latencyMs: 1, error: undefined };
+      await a.delivery.recordCallbackAttempt(1, 'w1', late, { state: 'delivered' }, endpointReport(late));
+      const refused = { time: T0 + 102, statusCode: undefined, latencyMs: 30, error: 'ECONNREFUSED' };
+      await b.delivery.recordCallbackAttempt(1, 'w2', refused, { state: 'abandoned' }, endpointReport(refused));
       assert.deepEqual(
         (await claim(a, 'w1', T0 + 200)).map((c) => c.id),
         [2],
@@ -815,13 +816,13 @@ describe('PostgresStore', { skip: reachable ? false : `no PostgreSQL at ${ADMIN_
         ending.push(b.delivery.recordTerminal(delivered(second)));
         // The second change waits for the first to commit (without that, it would commit now).
         await Promise.race([ending[1], waitingOn('advisory')]);
-        assert.deepEqual(await a.delivery.claimCallbacks({ workerId: 'c', now: T0 + 3, limit: 10, leaseMs: 1000 }), []);
+        assert.deepEqual(await a.delivery.claimCallbacks({ workerId: 'c', now: T0 + 3, limit: 10, leaseMs: 1000, ...CALLBACK_CLAIM }), []);
         await blocker.query('ROLLBACK');
         assert.deepEqual(await Promise.all(ending), [true, true]);
       } finally {
         await blocker.end();
       }
-      const claimed = await a.delivery.claimCallbacks({ workerId: 'c', now: T0 + 3, limit: 10, leaseMs: 1000 });
+      const claimed = await a.delivery.claimCallbacks({ workerId: 'c', now: T0 + 3, limit: 10, leaseMs: 1000, ...CALLBACK_CLAIM });
       const ids = (await a.delivery.listCallbacks(m.message.id)).map((c) => c.id);
       assert.deepEqual(
         claimed.map((c) => c.id),
@@ -837,12 +838,12 @@ describe('PostgresStore', { skip: reachable ? false : `no PostgreSQL at ${ADMIN_
       await a.delivery.acceptInbound(copies);
       const claims = await Promise.all(
         Array.from({ length: 10 }, (_, i) =>
-          (i % 2 === 0 ? a : b).delivery.claimCallbacks({ workerId: `w${i}`, now: T0 + 1, limit: 30, leaseMs: 60_000 }),
+          (i % 2 === 0 ? a : b).delivery.claimCallbacks({ workerId: `w${i}`, now: T0 + 1, limit: 30, leaseMs: 60_000, ...CALLBACK_CLAIM }),
         ),
       );
       const ids = claims.flat().map((c) => c.id);
       assert.equal(new Set(ids).size, ids.length);
-      const rest = await a.delivery.claimCallbacks({ workerId: 'x', now: T0 + 1, limit: 500, leaseMs: 60_000 });
+      const rest = await a.delivery.claimCallbacks({ workerId: 'x', now: T0 + 1, limit: 500, leaseMs: 60_000, ...CALLBACK_CLAIM });
       assert.equal(ids.length + rest.length, 200);
     });
   });

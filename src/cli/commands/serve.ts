@@ -2,11 +2,11 @@
 import { describeDatabaseUrl, loadConfig, type ConfigFlags } from '../../config/config.js';
 import { DEMO, demoCurl } from '../../config/demo.js';
 import { startServer } from '../../main/server.js';
-import { createLogger } from '../../shared/logger.js';
+import { createLogger, defaultLogFormat } from '../../shared/logger.js';
 
 export async function serveCommand(flags: ConfigFlags, out: NodeJS.WritableStream): Promise<number> {
   const config = loadConfig(process.env, flags);
-  const logger = createLogger(config.logLevel);
+  const logger = createLogger(config.logLevel, process.stdout, config.logFormat ?? defaultLogFormat(process.stdout));
   const server = await startServer(config, logger);
   const database = describeDatabaseUrl(config.databaseUrl);
   if (server.url) logger.info({ url: server.url, role: config.role, database, demo: config.demo }, 'pigeon listening');

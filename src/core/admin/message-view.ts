@@ -17,7 +17,7 @@ export async function messageView(
 ): Promise<MessageView | undefined> {
   const message = await store.delivery.getMessage(messageId);
   if (!message) return undefined;
-  const [records, events, callbacks] = await Promise.all([
+  const [records, events] = await Promise.all([
     store.messages.listMessages(message.accountId, {
       messageId,
       sort: { field: 'destinationTn', direction: 'asc' },
@@ -25,8 +25,12 @@ export async function messageView(
       limit: 100,
     }),
     store.delivery.listEvents(messageId),
-    store.delivery.listCallbacks(messageId),
   ]);
+  // Read after the records, not beside them: a status change and its callback commit together, so
+  // callbacks read later hold those of every status the records show. Read in parallel on
+  // PostgreSQL (separate snapshots), a record could show DELIVERED before its callback was visible,
+  // and a wait for settled callbacks would end with none.
+  const callbacks = await store.delivery.listCallbacks(messageId);
   return {
     message: { ...message, timeIso: new Date(message.time).toISOString() },
     recipients: records.records.map(toListItem),

@@ -2,9 +2,16 @@
 // hands out a message's next callback once the previous one is settled), retried with capped
 // exponential backoff until the retry window (24 h by default) after its first attempt has passed
 // (reference e.1). Every attempt is recorded.
+//
+// Callbacks are scheduled per endpoint, the callback URL: the store hands out each endpoint's free
+// share of `perEndpointConcurrency`, round-robin across the endpoints with work, so an endpoint that
+// hangs holds at most its own share. After `circuitFailureThreshold` consecutive timeouts or errors
+// its circuit opens and it gets one probe at a time, with backoff, until it answers again
+// (core/endpoints/circuit.ts); the callbacks waiting meanwhile are not attempted, so not charged.
 import type { AccountDirectory } from '../accounts/directory.js';
 import { backoffMs } from '../delivery/backoff.js';
-import type { CallbackNext, ClaimedCallback, DeliveryStore } from '../ports.js';
+import type { CircuitPolicy } from '../endpoints/circuit.js';
+import type { CallbackNext, ClaimedCallback, DeliveryStore, EndpointChange } from '../ports.js';
 import { ClaimLoop } from '../../shared/claim-loop.js';
 import type { CallbackTransport } from './callback-transport.js';
 
@@ -18,6 +25,10 @@ export interface CallbackWorkerOptions {
   retryMaxMs: number;
   authMode: 'preemptive' | 'challenge';
   idleMs: number;
+  perEndpointConcurrency: number;
+  circuitFailureThreshold: number;
+  probeInitialMs: number;
+  probeMaxMs: number;
 }
 
 export interface CallbackWorkerDeps {
@@ -26,21 +37,38 @@ export interface CallbackWorkerDeps {
   directory: AccountDirectory;
   now: () => number;
   onError: (err: unknown, context: string) => void;
+  /** An endpoint's circuit opened or closed: once per change, in the process that made it. */
+  onEndpointChange?: (change: EndpointChange) => void;
 }
 
 export class CallbackWorker {
   readonly counters = { delivered: 0, failedAttempts: 0, abandoned: 0 };
   private readonly loop: ClaimLoop<ClaimedCallback>;
+  private readonly circuit: CircuitPolicy;
+  /** Claims made so far: which endpoint goes first moves on by one with each. */
+  private turn = 0;
 
   constructor(
     private readonly deps: CallbackWorkerDeps,
     private readonly options: CallbackWorkerOptions,
   ) {
+    this.circuit = {
+      failureThreshold: options.circuitFailureThreshold,
+      probeInitialMs: options.probeInitialMs,
+      probeMaxMs: options.probeMaxMs,
+    };
     this.loop = new ClaimLoop({
       concurrency: options.concurrency,
       idleMs: options.idleMs,
       claim: async (limit) => ({
-        items: await deps.store.claimCallbacks({ workerId: options.workerId, now: deps.now(), limit, leaseMs: options.leaseMs }),
+        items: await deps.store.claimCallbacks({
+          workerId: options.workerId,
+          now: deps.now(),
+          limit,
+          leaseMs: options.leaseMs,
+          perEndpoint: options.perEndpointConcurrency,
+          turn: this.turn++,
+        }),
         delayMs: options.idleMs,
       }),
       handle: (callback) => this.send(callback),
@@ -97,12 +125,18 @@ export class CallbackWorker {
         next = { state: 'retry', runAt: Math.min(windowEnd, finished + backoff) };
       }
     }
-    await store.recordCallbackAttempt(
+    const change = await store.recordCallbackAttempt(
       callback.id,
       this.options.workerId,
       { time: started, statusCode, latencyMs: finished - started, error },
       next,
+      {
+        endpoint: callback.url,
+        outcome: { ok, probe: callback.probe, time: finished, error: error ?? `HTTP ${statusCode}` },
+        policy: this.circuit,
+      },
     );
+    if (change) this.deps.onEndpointChange?.(change);
     // Retry on time rather than at the next idle poll.
     if (next.state === 'retry') setTimeout(() => this.loop.wake(), Math.max(0, next.runAt - now())).unref();
   }

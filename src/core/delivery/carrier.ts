@@ -18,6 +18,12 @@ export interface CarrierSubmission {
   segmentCount: number;
   /** 1 for the first try, counting retries after transient errors. */
   attempt: number;
+  /** The sending account, for routes that match on it. */
+  accountId?: string;
+  /** `high` sets the SMPP priority flag. */
+  priority?: 'default' | 'high';
+  /** Epoch ms after which the message is useless (the SMPP validity period). */
+  expiresAt?: number | undefined;
 }
 
 /** A refusal at submit. `transient` errors are retried with backoff; the others fail the recipient with `errorCode`. */

@@ -31,6 +31,8 @@ export interface DeliveryWorkerDeps {
   onChange?: () => void;
   /** Called when a recorded submit has receipts parked for it (they overtook it), so they are applied now. */
   onReceiptsWaiting?: () => void;
+  /** Whether the recipient opted out of this sender (core/opt-out); absent, nobody has. */
+  optedOut?: (job: DeliveryJob) => Promise<boolean>;
 }
 
 export interface DeliveryCounters {
@@ -41,11 +43,17 @@ export interface DeliveryCounters {
   duplicateSubmits: number;
 }
 
+/** A claimed job and whether its recipient had opted out of its sender when it was claimed. */
+interface ClaimedJob {
+  job: DeliveryJob;
+  optedOut: boolean;
+}
+
 export class DeliveryWorker {
   readonly counters: DeliveryCounters = { submitted: 0, retried: 0, failed: 0, duplicateSubmits: 0 };
   /** The earliest time this worker knows work becomes due (its own retries, rate-limited jobs). */
   private nextKnownDue: number | undefined;
-  private readonly loop: ClaimLoop<DeliveryJob>;
+  private readonly loop: ClaimLoop<ClaimedJob>;
 
   constructor(
     private readonly deps: DeliveryWorkerDeps,
@@ -55,8 +63,8 @@ export class DeliveryWorker {
       concurrency: options.concurrency,
       idleMs: options.idleMs,
       claim: (limit) => this.claim(limit),
-      handle: (job) => this.deliver(job),
-      onError: (err, job) => deps.onError(err, job ? `delivery of ${job.message.id}` : 'delivery claim'),
+      handle: ({ job, optedOut }) => this.deliver(job, optedOut),
+      onError: (err, item) => deps.onError(err, item ? `delivery of ${item.job.message.id}` : 'delivery claim'),
     });
   }
 
@@ -73,7 +81,7 @@ export class DeliveryWorker {
     return this.loop.stop();
   }
 
-  private async claim(limit: number): Promise<{ items: DeliveryJob[]; delayMs: number }> {
+  private async claim(limit: number): Promise<{ items: ClaimedJob[]; delayMs: number }> {
     const now = this.deps.now();
     const { jobs, nextDueAt } = await this.deps.store.claimDeliveries({
       workerId: this.options.workerId,
@@ -85,19 +93,38 @@ export class DeliveryWorker {
     this.noteDue(nextDueAt);
     if (this.nextKnownDue !== undefined && this.nextKnownDue <= now) this.nextKnownDue = undefined;
     const untilDue = this.nextKnownDue === undefined ? this.options.idleMs : this.nextKnownDue - now;
-    return { items: jobs, delayMs: Math.min(this.options.idleMs, Math.max(1, untilDue)) };
+    // Opt-outs are read for the whole claim before any job starts: an await inside each job ahead
+    // of its SENDING write would let the jobs of one claim record SENDING out of their queue order.
+    const optedOut = this.deps.optedOut;
+    const blocked = optedOut ? await Promise.all(jobs.map((job) => optedOut(job))) : [];
+    const items = jobs.map((job, i) => ({ job, optedOut: blocked[i] === true }));
+    return { items, delayMs: Math.min(this.options.idleMs, Math.max(1, untilDue)) };
   }
 
   private noteDue(time: number | undefined): void {
     if (time !== undefined) this.nextKnownDue = Math.min(this.nextKnownDue ?? time, time);
   }
 
-  private async deliver(job: DeliveryJob): Promise<void> {
+  private async deliver(job: DeliveryJob, optedOut: boolean): Promise<void> {
     const { store, carrier, directory, now } = this.deps;
     const { message, destinationTn } = job;
     const attempt = job.attempts + 1;
     if (message.expiresAt !== undefined && message.expiresAt <= now()) {
       await this.fail(job, ERROR.expired, 'expiration passed before the message could be sent');
+      return;
+    }
+    // The opt-out check read committed state right after the claim, on every attempt, and nothing
+    // but the SENDING write separates it from the submit. A block committed before the check started
+    // is therefore always seen (SQLite: reads on the store's connection see every committed batch,
+    // and its writes run only inside synchronous group commits, never open across this await;
+    // PostgreSQL READ COMMITTED: a statement sees everything committed before it began), so no
+    // recipient is submitted whose check came after the block was recorded: that covers recipients
+    // queued before the STOP and retries. The window is a block committed after the check began
+    // and before the carrier took the submit: one SENDING write and one submit call per recipient
+    // in flight, at most `concurrency` recipients per worker, as when a STOP crosses a message
+    // already on its way through a carrier. Closing it would mean holding a lock across the carrier call.
+    if (optedOut) {
+      await this.fail(job, ERROR.optedOut, 'the recipient opted out of messages from this sender');
       return;
     }
     // Every attempt, not only the first: a process that died between its claim and this write
@@ -115,6 +142,9 @@ export class DeliveryWorker {
         type: message.type,
         segmentCount: message.segmentCount,
         attempt,
+        accountId: message.accountId,
+        priority: message.priority,
+        expiresAt: message.expiresAt,
       });
       const recorded = await store.recordSubmitted(job, this.options.workerId, carrier.name, carrierMessageIds, now());
       this.counters.submitted++;

@@ -91,6 +91,8 @@ export function isKnownErrorCode(code: number): boolean {
 /** Codes Pigeon itself assigns when delivery fails inside Pigeon rather than at the carrier. */
 export const ERROR = {
   expired: 4360,
+  /** The recipient opted out (STOP) of messages from this sender (core/opt-out). */
+  optedOut: 4775,
   retriesExceeded: 5201,
   receiptExpired: 9902,
 } as const;

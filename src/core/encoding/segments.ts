@@ -91,12 +91,14 @@ export function countSegments(text: string): SegmentInfo {
 }
 
 /**
- * The text of each segment, cut exactly as countSegments counts. Empty text yields one empty
+ * The text of each segment, cut exactly as countSegments counts (the SMPP carrier sends these parts). Empty text yields one empty
  * part so that parts.length always equals countSegments(text).segments.
  */
-export function splitSegments(text: string): { encoding: SmsEncoding; parts: string[] } {
+export function splitSegments(text: string, force?: 'UCS-2'): { encoding: SmsEncoding; parts: string[] } {
   const cuts: number[] = [];
-  const { encoding } = measure(text, cuts);
+  // `force` serves a carrier that cannot take this GSM-7 text in its default alphabet and sends it
+  // as UCS-2: its parts are then the UCS-2 ones.
+  const { encoding } = force === 'UCS-2' ? measureUcs2(text, cuts) : measure(text, cuts);
   const parts: string[] = [];
   let start = 0;
   for (const cut of cuts) {

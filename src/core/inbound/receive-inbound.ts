@@ -8,6 +8,7 @@ import { countSegments } from '../encoding/segments.js';
 import type { Message } from '../messages/message.js';
 import { newMessageId } from '../messages/message-id.js';
 import { messageRecord } from '../messages/message-record.js';
+import type { OptOutService } from '../opt-out/opt-out-service.js';
 import type { DeliveryStore, MediaStore } from '../ports.js';
 
 export interface InboundDeps {
@@ -15,6 +16,8 @@ export interface InboundDeps {
   directory: AccountDirectory;
   /** Base URL of the v2 API, e.g. http://127.0.0.1:8080/api/v2, for links to stored inbound media. */
   mediaBaseUrl: string;
+  /** Opt-out, opt-in and help keywords; absent, every message only goes to the application. */
+  optOut?: OptOutService;
 }
 
 function safeFileName(name: string | undefined, index: number): string {
@@ -77,6 +80,11 @@ export async function receiveInbound(deps: InboundDeps, inbound: CarrierInbound)
     const change = statusChange(deps.directory, message, number, 'RECEIVED', inbound.time);
     copies.push({ message, record: messageRecord(message, number, 'RECEIVED'), callback: change.callback });
   }
+  // A keyword's block is recorded before the message is stored and reaches the application, and
+  // its reply sent after. A failure in between rejects, so a carrier offers the message again:
+  // recording a block is idempotent, and inbound delivery is at least once anyway.
+  const replies = (await deps.optOut?.recordKeywords(copies.map((c) => c.message))) ?? [];
   await deps.store.delivery.acceptInbound(copies);
+  await deps.optOut?.sendReplies(replies);
   return copies.map((c) => c.message);
 }

@@ -45,6 +45,8 @@ export async function sendMessage(
   account: Account,
   body: unknown,
   resolveLocalMedia: LocalMediaResolver = () => undefined,
+  /** `messageId`: an id chosen beforehand (a keyword reply's id is in the opt-out audit trail before it is sent). */
+  options: { messageId?: string } = {},
 ): Promise<MessageResponse> {
   const now = deps.now();
   // Reference b.2: a body that is not an object has no fields to blame, so no fieldErrors.
@@ -69,7 +71,7 @@ export async function sendMessage(
   // Media makes it an MMS whatever the recipient count; more than one recipient makes it a group MMS.
   const isMms = request.media !== undefined || request.to.length > 1;
   const message: Message = {
-    id: newMessageId(now),
+    id: options.messageId ?? newMessageId(now),
     accountId: account.id,
     applicationId: request.applicationId,
     direction: 'out',

@@ -1,6 +1,8 @@
-// The admin API (/admin/v1): simulator rules, inbound injection, and a message's timeline and
-// callback attempts. Test code waits on messages through /wait instead of sleeping.
+// The admin API (/admin/v1): simulator rules, inbound injection, a message's timeline and
+// callback attempts, and the callback endpoints' circuits. Test code waits on messages through /wait
+// instead of sleeping.
 import type { FastifyInstance } from 'fastify';
+import { endpointsView } from '../../core/admin/endpoint-view.js';
 import { messageView, satisfies, type WaitCondition } from '../../core/admin/message-view.js';
 import type { CarrierInbound } from '../../core/delivery/carrier.js';
 import { ApiError, errors } from '../../core/errors.js';
@@ -10,6 +12,7 @@ import type { Store } from '../../core/ports.js';
 import { installJsonParser } from '../json-body.js';
 import { adminAuth } from './admin-auth.js';
 import { parseInbound } from './inbound-request.js';
+import { optOutRoutes } from './opt-out.routes.js';
 
 /** What the admin API needs of the simulated carrier. */
 export interface SimulatorControl {
@@ -54,6 +57,10 @@ export async function adminApi(app: FastifyInstance, deps: AdminDeps, token: str
   };
 
   app.get('/status', async () => deps.status());
+  const optOut = deps.inboundDeps.optOut;
+  if (optOut) await app.register(async (scope) => optOutRoutes(scope, { service: optOut, store: deps.store.optOuts }));
+  // Every callback endpoint (URL) with its circuit and backlog: why an application's callbacks wait.
+  app.get('/endpoints', async () => endpointsView(deps.store.delivery, deps.now()));
 
   app.get('/simulator/rules', async () => simulator().getRules());
   app.put('/simulator/rules', async (request) => asBadRequest(() => simulator().setRules(request.body)));

@@ -7,6 +7,7 @@ import type { ThroughputPolicy } from '../../core/delivery/rate-policy.js';
 import type { Store } from '../../core/ports.js';
 import type { Config } from '../../config/config.js';
 import { basicAuth } from '../auth.js';
+import type { AccessTokens } from '../oauth2/access-tokens.js';
 import { installJsonParser } from '../json-body.js';
 import type { FixedWindowLimiter } from '../rate-limit.js';
 import { mediaRoutes } from './media.routes.js';
@@ -19,6 +20,8 @@ export interface ApiDeps {
   authenticator: Authenticator;
   now: () => number;
   throughput?: ThroughputPolicy;
+  /** OAuth2 access tokens accepted as `Authorization: Bearer`; absent, Basic Auth only. */
+  tokens?: AccessTokens;
   /** Called after messages were accepted, so delivery starts without waiting for a poll. */
   onAccepted?: () => void;
 }
@@ -26,7 +29,7 @@ export interface ApiDeps {
 /** `listLimiter` is shared by every prefix the API is mounted under. */
 export async function bandwidthApi(app: FastifyInstance, deps: ApiDeps, listLimiter: FixedWindowLimiter): Promise<void> {
   app.decorateRequest('account', null as never);
-  app.addHook('onRequest', basicAuth(deps.authenticator, deps.directory));
+  app.addHook('onRequest', basicAuth(deps.authenticator, deps.directory, deps.tokens));
   installJsonParser(app);
   messagesRoutes(app, deps, listLimiter);
   await app.register(async (scope) => mediaRoutes(scope, deps));

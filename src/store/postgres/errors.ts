@@ -3,7 +3,7 @@
 // resolve) and unavailable (StoreUnavailableError: the database cannot be reached or does not accept
 // work). pg's error codes and messages are translated here, inside the store, and nowhere else;
 // everything else stays as it is (a 500: a fault of ours or of the configuration).
-import { StoreBusyError, StoreUnavailableError } from '../../core/errors.js';
+import { StoreBusyError, StoreUnavailableError, type StoreUnavailableReason } from '../../core/errors.js';
 
 /** deadlock_detected, serialization_failure: the transaction can simply be run again. */
 const RETRIABLE = new Set(['40P01', '40001']);
@@ -41,6 +41,16 @@ const UNAVAILABLE_MESSAGES = [
   /is not currently accepting connections/,
 ];
 
+/**
+ * SQLSTATEs of a server that cannot store right now: its disk is full, it is (or has become, after a
+ * failover to a standby) read-only, or its disk fails. An outage like a lost connection, with its reason.
+ */
+const STORAGE_SQLSTATES = new Map<string, StoreUnavailableReason>([
+  ['53100', 'disk-full'], // disk_full: "could not extend file …: No space left on device"
+  ['25006', 'read-only'], // read_only_sql_transaction: a hot standby, default_transaction_read_only
+  ['58030', 'io-error'], // io_error
+]);
+
 function codeOf(err: unknown): string | undefined {
   const code = (err as { code?: unknown } | null)?.code;
   return typeof code === 'string' ? code : undefined;
@@ -69,6 +79,8 @@ function isUnavailable(err: unknown): boolean {
 export function storeError(err: unknown): unknown {
   if (err instanceof StoreBusyError || err instanceof StoreUnavailableError) return err;
   if (RETRIABLE.has(codeOf(err) ?? '')) return new StoreBusyError({ cause: err });
+  const storage = STORAGE_SQLSTATES.get(codeOf(err) ?? '');
+  if (storage) return new StoreUnavailableError({ cause: err, reason: storage });
   if (isUnavailable(err)) return new StoreUnavailableError({ cause: err });
   return err;
 }

@@ -11,11 +11,8 @@ import { bucketLimits, claimScan, planClaim } from '../../core/delivery/claim-pl
 import type { BucketLimit, BucketState } from '../../core/delivery/token-bucket.js';
 import type { Message, MessageRecord } from '../../core/messages/message.js';
 import type {
-  CallbackAttempt,
-  CallbackNext,
   CallbackRecord,
   CallbackToSend,
-  ClaimedCallback,
   ClaimRequest,
   ClaimResult,
   DeliveryJob,
@@ -28,7 +25,6 @@ import type {
   SubmitRecorded,
 } from '../../core/ports.js';
 import {
-  callbackCandidates,
   candidateOf,
   candidatesQuery,
   jobOf,
@@ -37,25 +33,16 @@ import {
   type QueueRow,
 } from '../sql/queue-claim.js';
 import { MESSAGE_COLUMNS, messageFromRow, messageParams, RECORD_COLUMNS, recordParams, type MessageRow } from '../sql/rows.js';
+import type { LeasedRow } from '../sql/callback-claim.js';
+import { PostgresCallbackOutbox } from './postgres-callback-outbox.js';
 import { CALLBACK_COLUMNS, callbackParams, valuesList } from './rows.js';
 import { named, run } from './statements.js';
 import { inTransaction, retrying, type Notifier } from './transaction.js';
 
 type Int = number | string;
 
-type OutboxRow = {
-  id: Int;
-  message_id: string;
-  account_id: string;
-  application_id: string;
-  event_type: string;
-  url: string;
-  body: string;
-  state: CallbackRecord['state'];
-  attempts: Int;
-  created_at: Int;
-  first_attempt_at: Int | null;
-};
+/** A callback as the admin view reads it: the leased shape, in any state, maybe never attempted. */
+type OutboxRow = Omit<LeasedRow, 'first_attempt_at'> & { state: CallbackRecord['state']; first_attempt_at: Int | null };
 
 const TERMINAL = `('DELIVERED', 'FAILED')`;
 
@@ -126,22 +113,6 @@ const GET_MESSAGE = named(`SELECT ${qualified(MESSAGE_COLUMNS, 'm')} FROM messag
 const LIST_EVENTS = named(
   'SELECT destination_tn, status, time, error_code, detail FROM message_events WHERE message_id = $1 ORDER BY id',
 );
-// Joined on the id, not the ctid: in one statement the UPDATE reads with the statement's snapshot,
-// in which a row version committed since (and locked by `due` after waiting) is not visible by ctid;
-// by key, the UPDATE follows the row to that version.
-const CLAIM_CALLBACKS = named(`WITH ${callbackCandidates(CLAIM_SQL)}
-  UPDATE callback_outbox o SET locked_by = $3, locked_until = $4, attempts = o.attempts + 1,
-    first_attempt_at = coalesce(o.first_attempt_at, $1)
-  FROM due WHERE o.id = due.id
-  RETURNING ${qualified(OUTBOX_COLUMNS, 'o')}`);
-const RECORD_CALLBACK_ATTEMPT = named(`WITH o AS (
-    UPDATE callback_outbox SET state = $1, run_at = $2, last_error = $3, locked_by = NULL, locked_until = NULL
-    WHERE id = $4 AND locked_by = $5
-    RETURNING id, attempts)
-  INSERT INTO callback_attempts (outbox_id, attempt, time, status_code, latency_ms, error)
-    SELECT id, attempts, $6::bigint, $7::integer, $8::bigint, $9::text FROM o
-  ON CONFLICT (outbox_id, attempt) DO UPDATE SET time = excluded.time, status_code = excluded.status_code,
-    latency_ms = excluded.latency_ms, error = excluded.error`);
 const CALLBACKS_OF = named(`SELECT ${OUTBOX_COLUMNS} FROM callback_outbox WHERE message_id = $1 ORDER BY id`);
 const ATTEMPTS_OF = named(`SELECT a.outbox_id, a.attempt, a.time, a.status_code, a.latency_ms, a.error
   FROM callback_attempts a JOIN callback_outbox o ON o.id = a.outbox_id
@@ -154,10 +125,14 @@ const PUT_SETTING = named(`INSERT INTO settings (key, value, updated_at) VALUES 
 type Changed = { callbacks?: number };
 
 export class PostgresDelivery implements DeliveryStore {
+  private readonly outbox: PostgresCallbackOutbox;
+
   constructor(
     private readonly pool: Pool,
     private readonly notifier: Notifier,
-  ) {}
+  ) {
+    this.outbox = new PostgresCallbackOutbox(pool);
+  }
 
   // ---- Claiming -------------------------------------------------------------------------------
 
@@ -500,55 +475,10 @@ export class PostgresDelivery implements DeliveryStore {
 
   // ---- Callback outbox ------------------------------------------------------------------------
 
-  async claimCallbacks(request: { workerId: string; now: number; limit: number; leaseMs: number }): Promise<ClaimedCallback[]> {
-    // One statement, so one transaction: the CTE row-locks due, unleased callbacks that no earlier
-    // pending callback of the same message is waiting before (a message's callbacks leave in
-    // order), skipping rows another claim holds right now (SKIP LOCKED); the UPDATE leases them.
-    // A callback behind one that is leased elsewhere stays excluded by NOT EXISTS until that one
-    // is delivered or abandoned, whichever process holds it.
-    const { rows } = await run<OutboxRow>(this.pool, CLAIM_CALLBACKS, [
-      request.now,
-      request.limit,
-      request.workerId,
-      request.now + request.leaseMs,
-    ]);
-    return rows
-      .map((r) => ({
-        id: Number(r.id),
-        messageId: r.message_id,
-        accountId: r.account_id,
-        applicationId: r.application_id,
-        eventType: r.event_type,
-        url: r.url,
-        body: r.body,
-        // Already counting this claim, as in SQLite (which returns the stored value + 1).
-        attempts: Number(r.attempts),
-        createdAt: Number(r.created_at),
-        firstAttemptAt: Number(r.first_attempt_at),
-      }))
-      .sort((a, b) => a.id - b.id);
-  }
-
-  async recordCallbackAttempt(id: number, workerId: string, attempt: CallbackAttempt, next: CallbackNext): Promise<void> {
-    const runAt = next.state === 'retry' ? next.runAt : attempt.time;
-    const error = attempt.error ?? (attempt.statusCode !== undefined && next.state !== 'delivered' ? `HTTP ${attempt.statusCode}` : null);
-    // One statement: the UPDATE matches only while this worker holds the lease (a worker whose
-    // lease was taken over records nothing; the new owner records its own attempt), row-locks the
-    // callback, and hands its attempt number to the INSERT through RETURNING.
-    await retrying(() =>
-      run(this.pool, RECORD_CALLBACK_ATTEMPT, [
-        next.state === 'retry' ? 'pending' : next.state,
-        runAt,
-        error,
-        id,
-        workerId,
-        attempt.time,
-        attempt.statusCode ?? null,
-        attempt.latencyMs,
-        attempt.error ?? null,
-      ]),
-    );
-  }
+  // Fair across endpoints, with a circuit per endpoint: postgres-callback-outbox.ts.
+  readonly claimCallbacks: DeliveryStore['claimCallbacks'] = (request) => this.outbox.claim(request);
+  readonly recordCallbackAttempt: DeliveryStore['recordCallbackAttempt'] = (...args) => this.outbox.record(...args);
+  readonly listEndpoints: DeliveryStore['listEndpoints'] = (now) => this.outbox.endpoints(now);
 
   async listCallbacks(messageId: string): Promise<CallbackRecord[]> {
     const outbox = await run<OutboxRow>(this.pool, CALLBACKS_OF, [messageId]);

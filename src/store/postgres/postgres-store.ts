@@ -9,11 +9,14 @@
 // trades that for speed, as `sqlite:…?synchronous=normal` does.
 import pg, { type Pool, type PoolConfig } from 'pg';
 import type { Store } from '../../core/ports.js';
-import { migratePostgres } from './migrate.js';
+import { storeError } from './errors.js';
+import { migratePostgres, postgresMigrations } from './migrate.js';
 import { NotificationListener } from './notification-listener.js';
 import { PostgresDelivery } from './postgres-delivery.js';
 import { PostgresMedia } from './postgres-media.js';
 import { PostgresMessages } from './postgres-messages.js';
+import { PostgresInboundParts } from './postgres-inbound-parts.js';
+import { PostgresOptOuts } from './postgres-opt-outs.js';
 import { PostgresSimulator } from './postgres-simulator.js';
 import { CHANNELS, Notifier, type Channel } from './transaction.js';
 
@@ -62,6 +65,8 @@ export class PostgresStore implements Store {
   readonly media: PostgresMedia;
   readonly delivery: PostgresDelivery;
   readonly simulator: PostgresSimulator;
+  readonly inboundParts: PostgresInboundParts;
+  readonly optOuts: PostgresOptOuts;
   private readonly listener: NotificationListener;
   private closed: Promise<void> | undefined;
   /** Pooled connections whose socket is still open; see close(). */
@@ -99,7 +104,7 @@ export class PostgresStore implements Store {
     this.pool = new pg.Pool({ ...base, max: options.poolSize, types });
     // An idle pooled connection that breaks (server restart, failover) emits 'error' on the pool;
     // unhandled, that would crash the process. The pool drops it and connects anew when needed.
-    this.pool.on('error', onError);
+    this.pool.on('error', (err) => onError(storeError(err)));
     this.pool.on('connect', (client) => {
       this.connections.add(client);
       // pg-pool listens for errors of idle clients only, and hands a client to `await pool.connect()`
@@ -120,6 +125,8 @@ export class PostgresStore implements Store {
     this.media = new PostgresMedia(this.pool);
     this.delivery = new PostgresDelivery(this.pool, notifier);
     this.simulator = new PostgresSimulator(this.pool);
+    this.inboundParts = new PostgresInboundParts(this.pool);
+    this.optOuts = new PostgresOptOuts(this.pool);
   }
 
   /**
@@ -130,6 +137,17 @@ export class PostgresStore implements Store {
    */
   listen(channel: Channel, onNotify: () => void): Promise<() => Promise<void>> {
     return this.listener.listen(CHANNELS[channel], onNotify);
+  }
+
+  private readonly knownVersion = postgresMigrations().at(-1)?.version ?? 0;
+
+  async readiness(): Promise<{ applied: number; known: number }> {
+    try {
+      const { rows } = await this.pool.query<{ v: number | null }>('SELECT max(version) AS v FROM schema_migrations');
+      return { applied: Number(rows[0]?.v ?? 0), known: this.knownVersion };
+    } catch (err) {
+      throw storeError(err);
+    }
   }
 
   /** Resolves once every connection is closed, listener included; the pool cannot be used after. */

@@ -1,7 +1,7 @@
-// The part of a claim both engines share, for the delivery queue and for the callback outbox: which
-// entries are candidates, in what order, and how a delivery candidate row becomes a claim candidate
-// and a job. What is taken of the delivery candidates is decided by the core
-// (core/delivery/claim-plan.ts).
+// The part of a delivery claim both engines share: which queue entries are candidates, in what
+// order, and how a candidate row becomes a claim candidate and a job. What is taken of the
+// candidates is decided by the core (core/delivery/claim-plan.ts). The callback outbox is claimed
+// per endpoint instead (callback-claim.ts).
 //
 // An entry is free when nobody holds it (locked_by IS NULL) or when its holder's lease ran out
 // (locked_until < now: the holder died or stalled, and the entry is taken over). The two kinds are
@@ -95,22 +95,6 @@ export function candidatesQuery(sql: ClaimSql): string {
     FROM (SELECT * FROM ready UNION ALL SELECT * FROM expired) c JOIN messages m ON m.id = c.message_id
     ORDER BY c.priority, c.enqueued_at, c.seq
     LIMIT ${sql.scan}`;
-}
-
-/**
- * CTEs ending in `due`: the ids of due, free pending callbacks, at most `scan`, in id order, that no
- * earlier pending callback of the same message waits before (a message's callbacks leave in order;
- * one behind a callback leased elsewhere stays excluded until that one is delivered or abandoned,
- * whichever process holds it). That check, not the claim's order, keeps each message's order, so
- * expired leases are taken in the order they ran out, the order of their index: in id order,
- * SQLite would rather walk the whole outbox by rowid than sort what that index finds.
- */
-export function callbackCandidates(sql: ClaimSql): string {
-  const where = `o.state = 'pending' AND o.run_at <= ${sql.now}
-    AND NOT EXISTS (SELECT 1 FROM callback_outbox p WHERE p.message_id = o.message_id AND p.state = 'pending' AND p.id < o.id)`;
-  const table = { from: 'callback_outbox', alias: 'o', select: 'o.id' };
-  return `${freeEntries(sql, table, where, { ready: 'o.id', expired: 'o.locked_until, o.id' })},
-    due AS (SELECT id FROM ready UNION ALL SELECT id FROM expired ORDER BY id LIMIT ${sql.scan})`;
 }
 
 export function candidateOf(row: QueueRow): ClaimCandidate {

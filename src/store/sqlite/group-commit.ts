@@ -4,13 +4,8 @@
 // what lets the API answer 202 only for data on disk. The sync runs off the event loop, so the next
 // batch can be built and committed while the previous one is being flushed to disk.
 import type Database from 'better-sqlite3';
-import { StoreBusyError } from '../../core/errors.js';
-
-/** SQLITE_BUSY (and its extended codes) or SQLITE_LOCKED: another connection held the lock past busy_timeout. */
-function isBusy(err: unknown): boolean {
-  const code = (err as { code?: unknown } | null)?.code;
-  return typeof code === 'string' && (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED'));
-}
+import { StoreBusyError, StoreUnavailableError } from '../../core/errors.js';
+import { sqliteStoreError } from './errors.js';
 
 interface Pending {
   work: () => unknown;
@@ -18,9 +13,14 @@ interface Pending {
   reject: (err: unknown) => void;
 }
 
+/** What one batch took, for metrics: its size, the transaction, and the fsync after it (seconds). */
+export type CommitObserver = (batch: { size: number; commitSeconds: number; syncSeconds: number | undefined }) => void;
+
 export class GroupCommitter {
   private pending: Pending[] = [];
   private scheduled = false;
+  /** Called after each batch that committed. */
+  observer: CommitObserver | undefined;
 
   constructor(
     private readonly db: Database.Database,
@@ -47,15 +47,17 @@ export class GroupCommitter {
     if (batch.length === 0) return;
     this.pending = [];
     const settled: Array<{ p: Pending; ok: boolean; value: unknown }> = [];
+    const started = performance.now();
     try {
       const results = this.db.transaction(() => batch.map((p) => p.work())).immediate();
       batch.forEach((p, i) => settled.push({ p, ok: true, value: results[i] }));
     } catch (batchError) {
-      if (isBusy(batchError)) {
-        // The lock was not ours, so no write ran. Retrying each write would wait busy_timeout again
-        // per write, with the event loop blocked; every caller is told at once instead.
-        const busy = new StoreBusyError({ cause: batchError });
-        for (const p of batch) p.reject(busy);
+      const translated = sqliteStoreError(batchError);
+      if (translated instanceof StoreBusyError || translated instanceof StoreUnavailableError) {
+        // The lock was not ours, or the file cannot take writes (full, read-only): no write ran.
+        // Retrying each write would fail the same way (waiting busy_timeout again per write, with
+        // the event loop blocked); every caller is told at once instead.
+        for (const p of batch) p.reject(translated);
         return;
       }
       // One failing write must not fail its neighbours: run each on its own to isolate the culprit.
@@ -63,11 +65,17 @@ export class GroupCommitter {
         try {
           settled.push({ p, ok: true, value: this.db.transaction(p.work).immediate() });
         } catch (err) {
-          settled.push({ p, ok: false, value: isBusy(err) ? new StoreBusyError({ cause: err }) : err });
+          settled.push({ p, ok: false, value: sqliteStoreError(err) });
         }
       }
     }
+    const committed = performance.now();
     const settle = () => {
+      this.observer?.({
+        size: batch.length,
+        commitSeconds: (committed - started) / 1000,
+        syncSeconds: this.sync ? (performance.now() - committed) / 1000 : undefined,
+      });
       for (const { p, ok, value } of settled) (ok ? p.resolve : p.reject)(value);
     };
     if (!this.sync) {
@@ -76,7 +84,8 @@ export class GroupCommitter {
     }
     this.sync().then(settle, (err: unknown) => {
       // Committed but not known to be on disk: nobody may be told it is.
-      for (const { p } of settled) p.reject(err);
+      const translated = sqliteStoreError(err);
+      for (const { p } of settled) p.reject(translated);
     });
   }
 }

@@ -5,11 +5,8 @@ import type { Message, MessageRecord } from '../../core/messages/message.js';
 import { claimScan, planClaim } from '../../core/delivery/claim-plan.js';
 import type { BucketState } from '../../core/delivery/token-bucket.js';
 import type {
-  CallbackAttempt,
-  CallbackNext,
   CallbackRecord,
   CallbackToSend,
-  ClaimedCallback,
   ClaimRequest,
   ClaimResult,
   DeliveryJob,
@@ -22,7 +19,8 @@ import type {
 } from '../../core/ports.js';
 import type { GroupCommitter } from './group-commit.js';
 import { INSERT_EVENT, INSERT_MESSAGE, INSERT_RECORD } from './sqlite-messages.js';
-import { callbackCandidates, candidateOf, candidatesQuery, jobOf, type ClaimSql, type QueueRow } from '../sql/queue-claim.js';
+import { candidateOf, candidatesQuery, jobOf, type ClaimSql, type QueueRow } from '../sql/queue-claim.js';
+import { SqliteCallbackOutbox } from './sqlite-callback-outbox.js';
 import { messageFromRow, messageParams, recordParams, type MessageRow } from '../sql/rows.js';
 
 const TERMINAL = `('DELIVERED', 'FAILED')`;
@@ -33,11 +31,13 @@ const CLAIM_SQL: ClaimSql = { now: '@now', scan: '@scan', lock: '', rowRef: (ali
 
 export class SqliteDelivery implements DeliveryStore {
   private readonly s;
+  private readonly outbox: SqliteCallbackOutbox;
 
   constructor(
     private readonly db: Database.Database,
     private readonly writes: GroupCommitter,
   ) {
+    this.outbox = new SqliteCallbackOutbox(db, writes);
     this.s = {
       candidates: db.prepare(candidatesQuery(CLAIM_SQL)),
       lease: db.prepare('UPDATE delivery_queue SET locked_by = ?, locked_until = ?, attempts = attempts + 1 WHERE seq = ?'),
@@ -80,15 +80,6 @@ export class SqliteDelivery implements DeliveryStore {
         WHERE message_id = ? ORDER BY id`),
       insertMessage: db.prepare(INSERT_MESSAGE),
       insertRecord: db.prepare(INSERT_RECORD),
-      claimCallbacks: db.prepare(`WITH ${callbackCandidates(CLAIM_SQL)}
-        SELECT o.* FROM due JOIN callback_outbox o ON o.id = due.id ORDER BY o.id`),
-      leaseCallback: db.prepare(`UPDATE callback_outbox SET locked_by = ?, locked_until = ?, attempts = attempts + 1,
-          first_attempt_at = coalesce(first_attempt_at, ?) WHERE id = ?`),
-      callbackAttempts: db.prepare('SELECT attempts FROM callback_outbox WHERE id = ? AND locked_by = ?'),
-      insertAttempt: db.prepare(`INSERT OR REPLACE INTO callback_attempts (outbox_id, attempt, time, status_code, latency_ms, error)
-        VALUES (?, ?, ?, ?, ?, ?)`),
-      finishCallback: db.prepare(`UPDATE callback_outbox SET state = ?, run_at = ?, last_error = ?, locked_by = NULL,
-          locked_until = NULL WHERE id = ? AND locked_by = ?`),
       callbacksOf: db.prepare('SELECT * FROM callback_outbox WHERE message_id = ? ORDER BY id'),
       attemptsOf: db.prepare(`SELECT a.* FROM callback_attempts a JOIN callback_outbox o ON o.id = a.outbox_id
         WHERE o.message_id = ? ORDER BY a.outbox_id, a.attempt`),
@@ -265,48 +256,10 @@ export class SqliteDelivery implements DeliveryStore {
     }));
   }
 
-  claimCallbacks(request: { workerId: string; now: number; limit: number; leaseMs: number }): Promise<ClaimedCallback[]> {
-    return this.writes.run(() => {
-      const rows = this.s.claimCallbacks.all({ now: request.now, scan: request.limit }) as Array<{
-        id: number;
-        message_id: string;
-        account_id: string;
-        application_id: string;
-        event_type: string;
-        url: string;
-        body: string;
-        attempts: number;
-        created_at: number;
-        first_attempt_at: number | null;
-      }>;
-      return rows.map((r) => {
-        this.s.leaseCallback.run(request.workerId, request.now + request.leaseMs, request.now, r.id);
-        return {
-          id: Number(r.id),
-          messageId: r.message_id,
-          accountId: r.account_id,
-          applicationId: r.application_id,
-          eventType: r.event_type,
-          url: r.url,
-          body: r.body,
-          attempts: Number(r.attempts) + 1,
-          createdAt: Number(r.created_at),
-          firstAttemptAt: Number(r.first_attempt_at ?? request.now),
-        };
-      });
-    });
-  }
-
-  recordCallbackAttempt(id: number, workerId: string, attempt: CallbackAttempt, next: CallbackNext): Promise<void> {
-    return this.writes.run(() => {
-      const row = this.s.callbackAttempts.get(id, workerId) as { attempts: number } | undefined;
-      if (!row) return; // the lease was taken over; the new owner records its own attempt
-      this.s.insertAttempt.run(id, row.attempts, attempt.time, attempt.statusCode ?? null, attempt.latencyMs, attempt.error ?? null);
-      const runAt = next.state === 'retry' ? next.runAt : attempt.time;
-      const error = attempt.error ?? (attempt.statusCode !== undefined && next.state !== 'delivered' ? `HTTP ${attempt.statusCode}` : null);
-      this.s.finishCallback.run(next.state === 'retry' ? 'pending' : next.state, runAt, error, id, workerId);
-    });
-  }
+  // Fair across endpoints, with a circuit per endpoint: sqlite-callback-outbox.ts.
+  readonly claimCallbacks: DeliveryStore['claimCallbacks'] = (request) => this.outbox.claim(request);
+  readonly recordCallbackAttempt: DeliveryStore['recordCallbackAttempt'] = (...args) => this.outbox.record(...args);
+  readonly listEndpoints: DeliveryStore['listEndpoints'] = (now) => this.outbox.endpoints(now);
 
   async listCallbacks(messageId: string): Promise<CallbackRecord[]> {
     const outbox = this.s.callbacksOf.all(messageId) as Array<{

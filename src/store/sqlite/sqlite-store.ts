@@ -11,13 +11,17 @@
 // how long a write waits for another process's lock (e.g. `pigeon send`); past it the API answers 503.
 import Database from 'better-sqlite3';
 import { closeSync, fdatasync, mkdirSync, openSync } from 'node:fs';
+import { statfs } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { Store } from '../../core/ports.js';
-import { GroupCommitter } from './group-commit.js';
+import { sqliteStoreError } from './errors.js';
+import { GroupCommitter, type CommitObserver } from './group-commit.js';
 import { loadMigrations, migrateSqlite } from './migrate.js';
 import { SqliteDelivery } from './sqlite-delivery.js';
 import { SqliteMedia } from './sqlite-media.js';
 import { SqliteMessages } from './sqlite-messages.js';
+import { SqliteInboundParts } from './sqlite-inbound-parts.js';
+import { SqliteOptOuts } from './sqlite-opt-outs.js';
 import { SqliteSimulator } from './sqlite-simulator.js';
 
 export interface SqliteOptions {
@@ -56,10 +60,14 @@ export class SqliteStore implements Store {
   readonly media: SqliteMedia;
   readonly delivery: SqliteDelivery;
   readonly simulator: SqliteSimulator;
+  readonly inboundParts: SqliteInboundParts;
+  readonly optOuts: SqliteOptOuts;
   private readonly writes: GroupCommitter;
   private readonly walFd: number | undefined;
+  private readonly path: string;
 
   constructor(options: SqliteOptions) {
+    this.path = options.path;
     if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true });
     this.db = new Database(options.path);
     this.db.pragma('journal_mode = WAL');
@@ -82,6 +90,28 @@ export class SqliteStore implements Store {
     this.media = new SqliteMedia(this.db, this.writes);
     this.delivery = new SqliteDelivery(this.db, this.writes);
     this.simulator = new SqliteSimulator(this.db, this.writes);
+    this.inboundParts = new SqliteInboundParts(this.db, this.writes);
+    this.optOuts = new SqliteOptOuts(this.db, this.writes);
+  }
+
+  /** For metrics: called after each group commit with its size and timings. */
+  observeCommits(observer: CommitObserver): void {
+    this.writes.observer = observer;
+  }
+
+  private readonly knownVersion = loadMigrations(MIGRATIONS).at(-1)?.version ?? 0;
+
+  async readiness(): Promise<{ applied: number; known: number; freeBytes?: number }> {
+    let applied: number;
+    try {
+      const row = this.db.prepare('SELECT max(version) AS v FROM schema_migrations').get() as { v: number | null };
+      applied = row.v ?? 0;
+    } catch (err) {
+      throw sqliteStoreError(err);
+    }
+    if (this.path === ':memory:') return { applied, known: this.knownVersion };
+    const fs = await statfs(dirname(this.path)).catch(() => undefined);
+    return { applied, known: this.knownVersion, freeBytes: fs ? fs.bavail * fs.bsize : undefined };
   }
 
   async close(): Promise<void> {

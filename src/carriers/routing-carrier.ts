@@ -1,0 +1,100 @@
+// Several carriers behind the one adapter the delivery worker talks to. The ordered `routes` pick
+// the carrier of each recipient (first match on destination prefix, sending-number prefix and/or
+// account), falling back in order while the chosen one is not connected. Carrier ids are kept as
+// `carrier:id`, so that receipts of two SMSCs that number alike never meet in the store.
+import {
+  CarrierError,
+  type CarrierAdapter,
+  type CarrierEvents,
+  type CarrierState,
+  type CarrierSubmission,
+  type DeliveryReceipt,
+} from '../core/delivery/carrier.js';
+import type { RouteConfig } from './carrier-config.js';
+
+export interface RoutedCarrier {
+  adapter: CarrierAdapter;
+  /** What GET /admin/v1/status shows of it. */
+  status(): Record<string, unknown>;
+}
+
+const NO_ROUTE_CODE = 4730;
+
+export class RoutingCarrier implements CarrierAdapter {
+  /** Stored with every carrier id; the carrier's own name is the id's prefix. */
+  readonly name = 'routes';
+  private current: CarrierState = 'disconnected';
+
+  constructor(
+    private readonly carriers: ReadonlyMap<string, RoutedCarrier>,
+    private readonly routes: readonly RouteConfig[],
+    private readonly onState: (carrier: string, state: CarrierState) => void,
+  ) {}
+
+  async start(events: CarrierEvents): Promise<void> {
+    await Promise.all(
+      [...this.carriers].map(([name, { adapter }]) =>
+        adapter.start({
+          receipt: (receipt) => events.receipt(prefixed(name, receipt)),
+          inbound: (message) => events.inbound(message),
+          stateChanged: (state) => {
+            this.onState(name, state);
+            const next = this.aggregate();
+            if (next !== this.current) {
+              this.current = next;
+              events.stateChanged(next);
+            }
+          },
+        }),
+      ),
+    );
+    this.current = this.aggregate();
+  }
+
+  async submit(submission: CarrierSubmission): Promise<{ carrierMessageIds: readonly string[] }> {
+    const route = this.routes.find((r) => matches(r, submission));
+    if (route === undefined) {
+      throw new CarrierError(`no route matches ${submission.destination} from ${submission.from}`, false, NO_ROUTE_CODE);
+    }
+    const names = [route.carrier, ...route.fallback];
+    const chosen = names.find((name) => this.carriers.get(name)?.adapter.state() === 'connected') ?? route.carrier;
+    const carrier = this.carriers.get(chosen);
+    if (carrier === undefined) throw new CarrierError(`route names unknown carrier '${chosen}'`, false, NO_ROUTE_CODE);
+    const { carrierMessageIds } = await carrier.adapter.submit(submission);
+    return { carrierMessageIds: carrierMessageIds.map((id) => `${chosen}:${id}`) };
+  }
+
+  state(): CarrierState {
+    return this.current;
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all([...this.carriers.values()].map(({ adapter }) => adapter.stop()));
+    this.current = 'disconnected';
+  }
+
+  status(): Array<Record<string, unknown>> {
+    return [...this.carriers.values()].map((c) => c.status());
+  }
+
+  private aggregate(): CarrierState {
+    const states = [...this.carriers.values()].map(({ adapter }) => adapter.state());
+    return states.includes('connected') ? 'connected' : states.includes('connecting') ? 'connecting' : 'disconnected';
+  }
+}
+
+function matches(route: RouteConfig, submission: CarrierSubmission): boolean {
+  return (
+    (route.to === undefined || submission.destination.startsWith(route.to)) &&
+    (route.from === undefined || submission.from.startsWith(route.from)) &&
+    (route.account === undefined || submission.accountId === route.account)
+  );
+}
+
+function prefixed(carrier: string, receipt: DeliveryReceipt): DeliveryReceipt {
+  return {
+    ...receipt,
+    carrierMessageId: `${carrier}:${receipt.carrierMessageId}`,
+    ...(receipt.alternateIds !== undefined && { alternateIds: receipt.alternateIds.map((id) => `${carrier}:${id}`) }),
+  };
+}

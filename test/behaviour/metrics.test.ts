@@ -1,0 +1,143 @@
+// GET /metrics: the Prometheus exposition of one process, behind its bearer token. The figures must
+// move with the work done (requests by route pattern and status, messages accepted, recipients
+// ended, submits and receipts, callbacks, inbound, the queues read from the database), label values
+// must stay bounded (no message ids, phone numbers or URLs), and promtool, where installed, must
+// accept the text.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { CallbackReceiver } from '../helpers/callback-receiver.js';
+import { ACCOUNT_A, fixtureConfigYaml, RECIPIENT } from '../helpers/fixtures.js';
+import { postMessage, smsBody } from '../helpers/http.js';
+import { BACKENDS, startPigeon, type TestPigeon } from '../helpers/pigeon.js';
+import { Exposition, promtoolCheck } from '../helpers/prometheus.js';
+
+const TOKEN = 'metrics-token-0123456789';
+const MESSAGES_ROUTE = '/api/v2/users/:accountId/messages';
+
+async function scrape(pigeon: TestPigeon): Promise<Exposition> {
+  const res = await pigeon.fetch('/metrics', { headers: { authorization: `Bearer ${TOKEN}` } });
+  const text = await res.text();
+  assert.equal(res.status, 200, text);
+  assert.match(res.headers.get('content-type') ?? '', /^text\/plain; version=0\.0\.4/);
+  return new Exposition(text);
+}
+
+/** No label value that names one message, number or URL. */
+function assertBoundedLabels(exposition: Exposition): void {
+  for (const family of exposition.families.values()) {
+    for (const sample of family.metrics) {
+      for (const [key, value] of Object.entries(sample.labels ?? {})) {
+        assert.doesNotMatch(value, /\d{13}[a-z0-9]{16}|\+\d{6,}|https?:|\/users\/\d/, `${family.name}{${key}="${value}"}`);
+      }
+    }
+  }
+}
+
+for (const backend of BACKENDS) {
+  describe(`metrics (${backend})`, () => {
+    const receiver = new CallbackReceiver();
+    let pigeon: TestPigeon;
+    before(async () => {
+      await receiver.start();
+      pigeon = await startPigeon({
+        backend,
+        configYaml: fixtureConfigYaml({ callbackUrl: receiver.url, extra: `metrics: { token: ${TOKEN} }` }),
+      });
+    });
+    after(async () => {
+      await pigeon.close();
+      await receiver.stop();
+    });
+
+    it('asks for the metrics token, in Bandwidth error shape', async () => {
+      for (const authorization of [undefined, 'Bearer wrong-token-0123456789', `Basic ${Buffer.from('a:b').toString('base64')}`]) {
+        const res = await pigeon.fetch('/metrics', { headers: authorization ? { authorization } : {} });
+        assert.equal(res.status, 401);
+        assert.equal(res.headers.get('www-authenticate'), 'Bearer realm="pigeon-metrics"');
+        assert.deepEqual(await res.json(), {
+          type: 'unauthorized',
+          description: 'The metrics need Authorization: Bearer <metrics token>',
+        });
+      }
+    });
+
+    it('counts requests, messages, submits, receipts, callbacks and inbound messages as they happen', async () => {
+      const first = await scrape(pigeon);
+      const ids: string[] = [];
+      for (let i = 0; i < 3; i++) {
+        const res = await postMessage(pigeon, smsBody());
+        assert.equal(res.status, 202);
+        ids.push(String(res.body.id));
+      }
+      assert.equal((await postMessage(pigeon, smsBody({ to: ['not a number'] }))).status, 400);
+      assert.equal((await pigeon.fetch('/no/such/route')).status, 404);
+      for (const id of ids) await pigeon.waitForMessage(id, 'callbacks');
+      const inbound = await pigeon.admin<{ messages: Array<{ id: string }> }>('POST', '/inbound', { from: RECIPIENT, to: ACCOUNT_A.number, text: 'hi' });
+      // Settled: its attempt is recorded (and counted), not only received.
+      for (const { id } of inbound.messages) await pigeon.waitForMessage(id, 'callbacks');
+
+      const second = await scrape(pigeon);
+      const moved = (name: string, labels: Record<string, string> = {}) => second.value(name, labels) - first.value(name, labels);
+      assert.equal(moved('pigeon_http_requests_total', { route: MESSAGES_ROUTE, method: 'POST', status: '202' }), 3);
+      assert.equal(moved('pigeon_http_requests_total', { route: MESSAGES_ROUTE, method: 'POST', status: '400' }), 1);
+      assert.equal(moved('pigeon_http_requests_total', { route: 'unmatched', method: 'GET', status: '404' }), 1);
+      assert.equal(moved('pigeon_http_request_duration_seconds', { route: MESSAGES_ROUTE, method: 'POST', status: '202' }), 3);
+      assert.equal(moved('pigeon_messages_accepted_total', { type: 'sms' }), 3);
+      assert.equal(moved('pigeon_recipients_ended_total', { status: 'DELIVERED', error_code: '0' }), 3);
+      assert.equal(moved('pigeon_carrier_submits_total', { carrier: 'simulator', outcome: 'accepted' }), 3);
+      assert.equal(moved('pigeon_carrier_submit_duration_seconds', { carrier: 'simulator' }), 3);
+      assert.equal(moved('pigeon_carrier_receipt_latency_seconds', { carrier: 'simulator', outcome: 'delivered' }), 3);
+      assert.equal(second.value('pigeon_carrier_submits_in_flight', { carrier: 'simulator' }), 0);
+      // message-delivered of each SMS, and message-received of the inbound one.
+      assert.equal(moved('pigeon_callback_attempts_total', { outcome: 'delivered' }), 4);
+      assert.equal(moved('pigeon_callback_attempt_duration_seconds', { outcome: 'delivered' }), 4);
+      assert.equal(moved('pigeon_inbound_messages_total', { type: 'sms' }), 1);
+
+      assert.equal(second.value('pigeon_carrier_up', { carrier: 'simulator' }), 1);
+      assert.equal(second.value('pigeon_carrier_state', { carrier: 'simulator', state: 'connected' }), 1);
+      assert.equal(second.value('pigeon_carrier_state', { carrier: 'simulator', state: 'disconnected' }), 0);
+      assert.equal(second.value('pigeon_delivery_queue_depth'), 0);
+      assert.equal(second.value('pigeon_delivery_queue_oldest_age_seconds'), 0);
+      assert.equal(second.value('pigeon_database_outage', { reason: 'disk-full' }), 0);
+      assert.equal(second.family('nodejs_eventloop_lag_seconds').type, 'GAUGE');
+      assert.ok(second.value('process_resident_memory_bytes') > 0);
+      if (backend === 'sqlite') {
+        assert.ok(moved('pigeon_db_commit_batch_size') > 0);
+        assert.ok(moved('pigeon_db_commit_duration_seconds', { phase: 'sync' }) > 0);
+      } else {
+        assert.ok(second.value('pigeon_db_pool_connections', { state: 'total' }) >= 1);
+      }
+      assertBoundedLabels(second);
+      const verdict = promtoolCheck(second.text);
+      if (verdict) assert.equal(verdict.status, 0, verdict.output);
+      else console.log('# promtool not installed (Debian: apt-get install prometheus): exposition not linted');
+    });
+  });
+
+  describe(`queue metrics from the database (${backend})`, () => {
+    let pigeon: TestPigeon;
+    before(async () => {
+      // API role: nothing delivers, so what is accepted stays queued. No token: the metrics are open.
+      pigeon = await startPigeon({ backend, env: { PIGEON_ROLE: 'api' } });
+    });
+    after(() => pigeon.close());
+
+    it('reports the depth and the age of the delivery queue', async () => {
+      const before = await pigeon.fetch('/metrics').then(async (res) => new Exposition(await res.text()));
+      assert.equal(before.value('pigeon_delivery_queue_depth'), 0);
+      for (let i = 0; i < 2; i++) assert.equal((await postMessage(pigeon, smsBody({ to: [RECIPIENT, '+19195550197'] }))).status, 202);
+      // The figures are read at most once a second; wait past that instead of sleeping blindly.
+      const deadline = Date.now() + 10_000;
+      let now = before;
+      while (now.value('pigeon_delivery_queue_depth') !== 4 && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        now = await pigeon.fetch('/metrics').then(async (res) => new Exposition(await res.text()));
+      }
+      assert.equal(now.value('pigeon_delivery_queue_depth'), 4);
+      assert.ok(now.value('pigeon_delivery_queue_oldest_age_seconds') >= 0);
+      assert.equal(now.value('pigeon_callback_outbox_depth'), 0);
+      // To two recipients at once: a group message, which Bandwidth counts as MMS.
+      assert.equal(now.value('pigeon_messages_accepted_total', { type: 'mms' }), 2);
+    });
+  });
+}
