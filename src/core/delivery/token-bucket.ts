@@ -19,7 +19,9 @@ export type TakeResult = { ok: true; state: BucketState } | { ok: false; state: 
 export function refill(state: BucketState | undefined, limit: BucketLimit, now: number): BucketState {
   if (!state) return { tokens: limit.burst, updatedAt: now };
   const elapsed = Math.max(0, now - state.updatedAt) / 1000;
-  return { tokens: Math.min(limit.burst, state.tokens + elapsed * limit.rate), updatedAt: now };
+  // A claim whose clock reading is older than the bucket's (another process committed a later one
+  // meanwhile) gets nothing and must not move the bucket back: the interval would be credited twice.
+  return { tokens: Math.min(limit.burst, state.tokens + elapsed * limit.rate), updatedAt: Math.max(now, state.updatedAt) };
 }
 
 /**
@@ -30,7 +32,7 @@ export function take(state: BucketState | undefined, limit: BucketLimit, cost: n
   const current = refill(state, limit, now);
   const needed = Math.min(cost, limit.burst);
   if (current.tokens >= needed) {
-    return { ok: true, state: { tokens: current.tokens - cost, updatedAt: now } };
+    return { ok: true, state: { tokens: current.tokens - cost, updatedAt: current.updatedAt } };
   }
   // The ready time is computed from the stored state, not from `now`, so that jobs held back by
   // different claims get the same ready time and keep their order.
