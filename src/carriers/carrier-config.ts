@@ -29,7 +29,7 @@ export const smppCarrierSchema = z.strictObject({
   enquireLinkSeconds: seconds(30),
   responseTimeoutSeconds: seconds(10),
   reconnect: z.strictObject({ initialSeconds: seconds(1, 0.01), maxSeconds: seconds(60, 0.01) }).prefault({}),
-  /** How long a submit may wait for a bind, a window slot or the end of throttling before it counts as a failed attempt. */
+  /** How long a submit may wait for a bind, a window slot or the end of throttling before the recipient goes back to the queue (no attempt spent). */
   submitWaitSeconds: seconds(10),
   addresses: z
     .strictObject({

@@ -110,6 +110,17 @@ export interface DeliveryJob {
   attempts: number;
 }
 
+/** A recipient waiting in (or claimed from) the delivery queue. */
+export interface QueueEntry {
+  destinationTn: string;
+  /** Attempts spent, not counting one in progress. */
+  attempts: number;
+  /** A worker holds it now (its submit is in progress). */
+  inFlight: boolean;
+  runAt: number;
+  lastError: string | undefined;
+}
+
 export interface RatePolicy {
   unit: 'messages' | 'segments';
   senderLimit(accountId: string, from: string): BucketLimit | undefined;
@@ -275,7 +286,20 @@ export interface DeliveryStore {
     carrierMessageIds: readonly string[],
     time: number,
   ): Promise<SubmitRecorded>;
-  recordRetry(job: DeliveryJob, workerId: string, runAt: number, error: string, time: number): Promise<boolean>;
+  /**
+   * Puts a claimed recipient back in the queue, due at `runAt`. The claim counted an attempt; with
+   * `attemptSpent: false` (the carrier never offered it: throttled, not bound) the count is restored.
+   */
+  recordRetry(
+    job: DeliveryJob,
+    workerId: string,
+    runAt: number,
+    error: string,
+    time: number,
+    options?: { attemptSpent: boolean },
+  ): Promise<boolean>;
+  /** The recipients of a message still in the delivery queue, for the admin view. */
+  queueEntries(messageId: string, now: number): Promise<QueueEntry[]>;
   /**
    * DELIVERED or FAILED, once per recipient: a second terminal change is ignored (returns false) and
    * enqueues nothing, so duplicates from the carrier never produce a second terminal callback.

@@ -50,6 +50,7 @@ export interface SmppCarrierStatus {
 
 const ESME_RX_T_APPN = 0x64;
 const NOT_BOUND_CODE = 5111;
+const QUEUE_FULL_CODE = 5600;
 const ESM_STORE_AND_FORWARD = 0x00;
 const REGISTERED_DELIVERY_FINAL = 0x01;
 // Throttling pauses the whole carrier, doubling per refusal in a row up to this long.
@@ -220,7 +221,7 @@ export class SmppCarrier implements CarrierAdapter {
           this.counters.throttled++;
           this.slowDown(row.name);
           if (Date.now() >= deadline) {
-            throw new CarrierError(`${this.name}: still ${row.name} after ${this.config.submitWaitSeconds} s`, true, row.code);
+            throw this.notTaken(`still ${row.name} after ${this.config.submitWaitSeconds} s`, row.code);
           }
           continue;
         case 'rebind':
@@ -237,7 +238,7 @@ export class SmppCarrier implements CarrierAdapter {
   /** A bound bind with a free window slot, after the carrier's pacing; waits until the deadline. */
   private async acquire(deadline: number): Promise<SmppBind> {
     for (;;) {
-      if (this.stopping) throw new CarrierError(`${this.name}: shutting down`, true, NOT_BOUND_CODE);
+      if (this.stopping) throw this.notTaken('shutting down', NOT_BOUND_CODE);
       const now = Date.now();
       const paceAt = Math.max(this.pausedUntil, this.nextSendAt);
       if (paceAt > now) {
@@ -266,8 +267,19 @@ export class SmppCarrier implements CarrierAdapter {
   private waitedTooLong(): CarrierError {
     const bound = this.slots.some((s) => s.bind?.canSubmit);
     return bound
-      ? new CarrierError(`${this.name}: carrier kept throttling or its windows stayed full for ${this.config.submitWaitSeconds} s`, true, 5600)
-      : new CarrierError(`${this.name}: no bound SMPP connection within ${this.config.submitWaitSeconds} s`, true, NOT_BOUND_CODE);
+      ? this.notTaken(`carrier kept throttling or its windows stayed full for ${this.config.submitWaitSeconds} s`, QUEUE_FULL_CODE)
+      : this.notTaken(`no bound SMPP connection within ${this.config.submitWaitSeconds} s`, NOT_BOUND_CODE);
+  }
+
+  /**
+   * The SMSC never took the part for reasons of the link (throttled, full, not bound, stopping):
+   * the recipient goes back to the queue without spending an attempt (issue 8: throttling "retries
+   * without spending the recipient's attempts"), due when the pause ends or a bind may be back.
+   */
+  private notTaken(reason: string, code: number): CarrierError {
+    const pauseLeft = this.pausedUntil - Date.now();
+    const retryAfterMs = pauseLeft > 0 ? pauseLeft : this.config.reconnect.initialSeconds * 1000;
+    return new CarrierError(`${this.name}: ${reason}`, true, code, { spendsAttempt: false, retryAfterMs });
   }
 
   private freeBind(): SmppBind | undefined {

@@ -2,22 +2,25 @@
 // its text, each recipient's record, the event timeline and every callback with its attempts.
 import type { Message } from '../messages/message.js';
 import { toListItem, type ListMessageItem } from '../messages/list-messages.js';
-import type { CallbackRecord, DeliveryStore, MessageEvent, MessageStore } from '../ports.js';
+import type { CallbackRecord, DeliveryStore, MessageEvent, MessageStore, QueueEntry } from '../ports.js';
 
 export interface MessageView {
   message: Message & { timeIso: string };
   recipients: ListMessageItem[];
   events: Array<MessageEvent & { timeIso: string }>;
+  /** Recipients still in the delivery queue: attempts spent, whether a submit is in progress, when due. */
+  queue: QueueEntry[];
   callbacks: Array<Omit<CallbackRecord, 'body'> & { body: unknown }>;
 }
 
 export async function messageView(
   store: { messages: MessageStore; delivery: DeliveryStore },
   messageId: string,
+  now: number = Date.now(),
 ): Promise<MessageView | undefined> {
   const message = await store.delivery.getMessage(messageId);
   if (!message) return undefined;
-  const [records, events] = await Promise.all([
+  const [records, events, queue] = await Promise.all([
     store.messages.listMessages(message.accountId, {
       messageId,
       sort: { field: 'destinationTn', direction: 'asc' },
@@ -25,6 +28,7 @@ export async function messageView(
       limit: 100,
     }),
     store.delivery.listEvents(messageId),
+    store.delivery.queueEntries(messageId, now),
   ]);
   // Read after the records, not beside them: a status change and its callback commit together, so
   // callbacks read later hold those of every status the records show. Read in parallel on
@@ -35,6 +39,7 @@ export async function messageView(
     message: { ...message, timeIso: new Date(message.time).toISOString() },
     recipients: records.records.map(toListItem),
     events: [...acceptanceEvents(message), ...events].map((e) => ({ ...e, timeIso: new Date(e.time).toISOString() })),
+    queue,
     callbacks: callbacks.map((c) => ({ ...c, body: JSON.parse(c.body) as unknown })),
   };
 }

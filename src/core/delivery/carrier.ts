@@ -26,15 +26,26 @@ export interface CarrierSubmission {
   expiresAt?: number | undefined;
 }
 
-/** A refusal at submit. `transient` errors are retried with backoff; the others fail the recipient with `errorCode`. */
+/**
+ * A refusal at submit. `transient` errors are retried with backoff; the others fail the recipient with
+ * `errorCode`. A transient error with `spendsAttempt: false` says the recipient was never offered to
+ * the destination (the carrier asked to slow down, or had no connection): it is tried again after
+ * `retryAfterMs` without spending one of its `delivery.maxAttempts`.
+ */
 export class CarrierError extends Error {
+  readonly spendsAttempt: boolean;
+  readonly retryAfterMs: number | undefined;
+
   constructor(
     message: string,
     readonly transient: boolean,
     readonly errorCode: number,
+    options: { spendsAttempt?: boolean; retryAfterMs?: number } = {},
   ) {
     super(message);
     this.name = 'CarrierError';
+    this.spendsAttempt = !transient || options.spendsAttempt !== false;
+    this.retryAfterMs = options.retryAfterMs;
   }
 }
 

@@ -38,6 +38,8 @@ export interface DeliveryWorkerDeps {
 export interface DeliveryCounters {
   submitted: number;
   retried: number;
+  /** Recipients put back by the carrier (throttled, not bound) without spending an attempt. */
+  deferred: number;
   failed: number;
   /** Submits whose lease had been taken over by another worker before they were recorded. */
   duplicateSubmits: number;
@@ -50,7 +52,7 @@ interface ClaimedJob {
 }
 
 export class DeliveryWorker {
-  readonly counters: DeliveryCounters = { submitted: 0, retried: 0, failed: 0, duplicateSubmits: 0 };
+  readonly counters: DeliveryCounters = { submitted: 0, retried: 0, deferred: 0, failed: 0, duplicateSubmits: 0 };
   /** The earliest time this worker knows work becomes due (its own retries, rate-limited jobs). */
   private nextKnownDue: number | undefined;
   private readonly loop: ClaimLoop<ClaimedJob>;
@@ -157,6 +159,10 @@ export class DeliveryWorker {
         await this.fail(job, carrierError.errorCode, carrierError.message);
         return;
       }
+      if (!carrierError.spendsAttempt) {
+        await this.defer(job, carrierError);
+        return;
+      }
       if (attempt >= this.options.maxAttempts) {
         await this.fail(job, ERROR.retriesExceeded, `gave up after ${attempt} attempts: ${carrierError.message}`);
         return;
@@ -170,6 +176,20 @@ export class DeliveryWorker {
       await store.recordRetry(job, this.options.workerId, runAt, carrierError.message, now());
       this.noteDue(runAt);
     }
+  }
+
+  /**
+   * The carrier could not take the recipient for reasons of its own (throttled, not bound): queued
+   * again after the carrier's hint, without spending an attempt; capped by the expiration as a retry is.
+   */
+  private async defer(job: DeliveryJob, carrierError: CarrierError): Promise<void> {
+    const { now } = this.deps;
+    const delay = Math.min(this.options.retryMaxMs, Math.max(1, carrierError.retryAfterMs ?? this.options.retryInitialMs));
+    const expiresAt = job.message.expiresAt;
+    const runAt = expiresAt === undefined ? now() + delay : Math.min(now() + delay, expiresAt);
+    this.counters.deferred++;
+    await this.deps.store.recordRetry(job, this.options.workerId, runAt, carrierError.message, now(), { attemptSpent: false });
+    this.noteDue(runAt);
   }
 
   private async fail(job: DeliveryJob, errorCode: number, detail: string): Promise<void> {

@@ -86,7 +86,7 @@ export async function adminApi(app: FastifyInstance, deps: AdminDeps, token: str
   });
 
   const view = async (id: string) => {
-    const found = await messageView(deps.store, id);
+    const found = await messageView(deps.store, id, deps.now());
     if (!found) throw errors.notFound(`No message '${id}'`);
     return found;
   };

@@ -19,6 +19,7 @@ import type {
   DeliveryStore,
   MessageEvent,
   ParkedReceipt,
+  QueueEntry,
   RatePolicy,
   ReceiptMatch,
   StatusChange,
@@ -34,6 +35,7 @@ import {
 } from '../sql/queue-claim.js';
 import { MESSAGE_COLUMNS, messageFromRow, messageParams, RECORD_COLUMNS, recordParams, type MessageRow } from '../sql/rows.js';
 import type { LeasedRow } from '../sql/callback-claim.js';
+import { queueEntry, retryDetail } from '../sql/queue-entry.js';
 import { PostgresCallbackOutbox } from './postgres-callback-outbox.js';
 import { CALLBACK_COLUMNS, callbackParams, valuesList } from './rows.js';
 import { named, run } from './statements.js';
@@ -112,6 +114,9 @@ const AWAITING_RECEIPT = named(`SELECT ${qualified(MESSAGE_COLUMNS, 'm')}, a.des
 const GET_MESSAGE = named(`SELECT ${qualified(MESSAGE_COLUMNS, 'm')} FROM messages m WHERE m.id = $1`);
 const LIST_EVENTS = named(
   'SELECT destination_tn, status, time, error_code, detail FROM message_events WHERE message_id = $1 ORDER BY id',
+);
+const QUEUE_OF = named(
+  'SELECT destination_tn, attempts, run_at, last_error, locked_until FROM delivery_queue WHERE message_id = $1 ORDER BY destination_tn',
 );
 const CALLBACKS_OF = named(`SELECT ${OUTBOX_COLUMNS} FROM callback_outbox WHERE message_id = $1 ORDER BY id`);
 const ATTEMPTS_OF = named(`SELECT a.outbox_id, a.attempt, a.time, a.status_code, a.latency_ms, a.error
@@ -295,12 +300,21 @@ export class PostgresDelivery implements DeliveryStore {
     });
   }
 
-  recordRetry(job: DeliveryJob, workerId: string, runAt: number, error: string, time: number): Promise<boolean> {
-    const detail = `retry at ${new Date(runAt).toISOString()}: ${error}`;
+  recordRetry(
+    job: DeliveryJob,
+    workerId: string,
+    runAt: number,
+    error: string,
+    time: number,
+    options: { attemptSpent: boolean } = { attemptSpent: true },
+  ): Promise<boolean> {
+    const detail = retryDetail(runAt, error, options.attemptSpent);
     const change: StatusChange = { messageId: job.message.id, destinationTn: job.destinationTn, status: 'QUEUED', time, detail };
     const p = new Params();
+    // A deferral gives the claim's attempt back: the carrier never offered the recipient.
+    const attempts = options.attemptSpent ? '' : `, attempts = ${p.add(job.attempts, 'integer')}`;
     const sql = `WITH rq AS (UPDATE delivery_queue SET run_at = ${p.add(runAt, 'bigint')}, last_error = ${p.add(error, 'text')},
-              locked_by = NULL, locked_until = NULL
+              locked_by = NULL, locked_until = NULL${attempts}
             WHERE message_id = ${p.add(job.message.id, 'text')} AND destination_tn = ${p.add(job.destinationTn, 'text')}
               AND locked_by = ${p.add(workerId, 'text')}
             RETURNING 1),
@@ -454,6 +468,17 @@ export class PostgresDelivery implements DeliveryStore {
     const { rows } = await run<MessageRow>(this.pool, GET_MESSAGE, [messageId]);
     const row = rows[0];
     return row && messageFromRow(row);
+  }
+
+  async queueEntries(messageId: string, now: number): Promise<QueueEntry[]> {
+    const { rows } = await run<{
+      destination_tn: string;
+      attempts: number;
+      run_at: Int;
+      last_error: string | null;
+      locked_until: Int | null;
+    }>(this.pool, QUEUE_OF, [messageId]);
+    return rows.map((r) => queueEntry(r, now));
   }
 
   async listEvents(messageId: string): Promise<MessageEvent[]> {

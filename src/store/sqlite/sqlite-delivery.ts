@@ -13,6 +13,7 @@ import type {
   DeliveryStore,
   MessageEvent,
   ParkedReceipt,
+  QueueEntry,
   ReceiptMatch,
   StatusChange,
   SubmitRecorded,
@@ -22,6 +23,7 @@ import { INSERT_EVENT, INSERT_MESSAGE, INSERT_RECORD } from './sqlite-messages.j
 import { candidateOf, candidatesQuery, jobOf, type ClaimSql, type QueueRow } from '../sql/queue-claim.js';
 import { SqliteCallbackOutbox } from './sqlite-callback-outbox.js';
 import { messageFromRow, messageParams, recordParams, type MessageRow } from '../sql/rows.js';
+import { queueEntry, retryDetail } from '../sql/queue-entry.js';
 
 const TERMINAL = `('DELIVERED', 'FAILED')`;
 
@@ -60,6 +62,11 @@ export class SqliteDelivery implements DeliveryStore {
       settleRefs: db.prepare('UPDATE carrier_refs SET settled = 1 WHERE message_id = ? AND destination_tn = ?'),
       retry: db.prepare(`UPDATE delivery_queue SET run_at = ?, last_error = ?, locked_by = NULL, locked_until = NULL
         WHERE message_id = ? AND destination_tn = ? AND locked_by = ?`),
+      // A deferral: the claim's attempt is given back (the carrier never offered the recipient).
+      defer: db.prepare(`UPDATE delivery_queue SET run_at = ?, last_error = ?, locked_by = NULL, locked_until = NULL, attempts = ?
+        WHERE message_id = ? AND destination_tn = ? AND locked_by = ?`),
+      queueOf: db.prepare(`SELECT destination_tn, attempts, run_at, last_error, locked_until FROM delivery_queue
+        WHERE message_id = ? ORDER BY destination_tn`),
       byCarrierId: db.prepare(`SELECT m.*, r.destination_tn, r.part_count FROM carrier_refs r JOIN messages m ON m.id = r.message_id
         WHERE r.carrier = ? AND r.carrier_message_id = ?`),
       setOutcome: db.prepare('UPDATE carrier_refs SET outcome = ? WHERE carrier = ? AND carrier_message_id = ?'),
@@ -162,11 +169,21 @@ export class SqliteDelivery implements DeliveryStore {
     });
   }
 
-  recordRetry(job: DeliveryJob, workerId: string, runAt: number, error: string, time: number): Promise<boolean> {
+  recordRetry(
+    job: DeliveryJob,
+    workerId: string,
+    runAt: number,
+    error: string,
+    time: number,
+    options: { attemptSpent: boolean } = { attemptSpent: true },
+  ): Promise<boolean> {
     return this.writes.run(() => {
-      const owned = this.s.retry.run(runAt, error, job.message.id, job.destinationTn, workerId).changes > 0;
+      const key = [job.message.id, job.destinationTn, workerId] as const;
+      const owned = options.attemptSpent
+        ? this.s.retry.run(runAt, error, ...key).changes > 0
+        : this.s.defer.run(runAt, error, job.attempts, ...key).changes > 0;
       if (owned) {
-        const detail = `retry at ${new Date(runAt).toISOString()}: ${error}`;
+        const detail = retryDetail(runAt, error, options.attemptSpent);
         this.applyChange({ messageId: job.message.id, destinationTn: job.destinationTn, status: 'QUEUED', time, detail });
       }
       return owned;
@@ -237,6 +254,17 @@ export class SqliteDelivery implements DeliveryStore {
   async getMessage(messageId: string): Promise<Message | undefined> {
     const row = this.s.message.get(messageId) as MessageRow | undefined;
     return row && messageFromRow(row);
+  }
+
+  async queueEntries(messageId: string, now: number): Promise<QueueEntry[]> {
+    const rows = this.s.queueOf.all(messageId) as Array<{
+      destination_tn: string;
+      attempts: number;
+      run_at: number;
+      last_error: string | null;
+      locked_until: number | null;
+    }>;
+    return rows.map((r) => queueEntry(r, now));
   }
 
   async listEvents(messageId: string): Promise<MessageEvent[]> {
