@@ -29,10 +29,12 @@ Commands:
   migrate               bring the database schema up to date and exit
   config check          validate the config file
   hash-password         read a password on stdin, print its hash for the config file
-  smsc                  run Pigeon's own SMPP server (SMSC) for testing: [--port 2775]
-                        [--control-port P] [--system-id ID --password PW] [--id-format hex|decimal]
-                        [--receipt-id-format hex|decimal] [--receipts both|tlv|text] [--quiet];
-                        outcomes follow the config file's simulator rules and the test numbers
+  smsc                  run Pigeon's own SMPP server (SMSC) for testing: [--host 127.0.0.1]
+                        [--port 2775] [--control-port P] [--system-id ID --password PW]
+                        [--id-format hex|decimal] [--receipt-id-format hex|decimal]
+                        [--receipts both|tlv|text] [--tls-cert PEM --tls-key PEM] [--quiet];
+                        outcomes follow the config file's simulator rules and the test numbers;
+                        every PDU is printed as one line unless --quiet
 
 Commands that talk to a running Pigeon's admin API (--url, env PIGEON_URL, default
 http://127.0.0.1:8080; --admin-token, env PIGEON_ADMIN_TOKEN):
@@ -118,6 +120,8 @@ const OPTIONS = {
   'receipt-id-format': { type: 'string' },
   receipts: { type: 'string' },
   quiet: { type: 'boolean' },
+  'tls-cert': { type: 'string' },
+  'tls-key': { type: 'string' },
   recipient: { type: 'string' },
   scope: { type: 'string' },
   'scope-key': { type: 'string' },
@@ -181,6 +185,8 @@ export async function runCli(
             receiptIdFormat: values['receipt-id-format'],
             receipts: values.receipts,
             quiet: values.quiet ?? false,
+            tlsCert: values['tls-cert'],
+            tlsKey: values['tls-key'],
           },
           io.stdout,
         );

@@ -10,6 +10,11 @@ export function describePdu(pdu: Pdu, direction: 'in' | 'out', peer: string): st
   const fields: string[] = [];
   for (const [key, value] of Object.entries(pdu)) {
     if (SKIP.has(key) || typeof value === 'function' || value === undefined || value === '' || value === null) continue;
+    // A bind's password is not for the log, even a test SMSC's.
+    if (key === 'password') {
+      fields.push('password=***');
+      continue;
+    }
     if (Buffer.isBuffer(value)) {
       fields.push(`${key}=<${value.toString('hex')}>`);
       if ((key === 'short_message' || key === 'message_payload') && value.length > 0) {

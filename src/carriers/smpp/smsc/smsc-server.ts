@@ -30,6 +30,8 @@ export interface SmscOptions {
   /** Send the receipt before the submit_sm_resp (an SMSC faster than its own responses). */
   receiptBeforeResponse?: boolean;
   log?: (line: string) => void;
+  /** Serve SMPP over TLS with this certificate and key (PEM). */
+  tls?: { cert: Buffer; key: Buffer } | undefined;
 }
 
 /** A complete message as the SMSC received it, after its own reassembly. */
@@ -101,7 +103,7 @@ export class SmscServer {
   }
 
   async listen(port: number, host = '127.0.0.1'): Promise<number> {
-    const server = createSmppServer({}, (session) => this.accept(session));
+    const server = createSmppServer(this.options.tls ?? {}, (session) => this.accept(session));
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(port, host, () => resolve());
@@ -173,9 +175,13 @@ export class SmscServer {
     const remote = `${session.socket.remoteAddress ?? '?'}:${session.socket.remotePort ?? '?'}`;
     const peer: Peer = { session, name: remote, rx: false, tx: false, unacked: new Map() };
     this.connections.add(session);
-    session.on('error', () => undefined);
-    session.on('send', (pdu) => this.log(describePdu(pdu, 'out', remote)));
+    this.log(`-- ${remote} connected`);
+    session.on('error', (err) => this.log(`-- ${remote} error: ${err.message}`));
+    // Described only when someone reads it: the description costs more than the PDU (--quiet, the bench).
+    const log = this.options.log;
+    if (log) session.on('send', (pdu) => log(describePdu(pdu, 'out', remote)));
     session.on('close', () => {
+      this.log(`-- ${remote} closed`);
       this.connections.delete(session);
       this.peers.delete(peer);
       // Receipts and messages nobody acknowledged are offered again on the next bind.
@@ -184,7 +190,7 @@ export class SmscServer {
       peer.unacked.clear();
     });
     session.on('pdu', (pdu) => {
-      this.log(describePdu(pdu, 'in', remote));
+      if (log) log(describePdu(pdu, 'in', remote));
       if (this.silent) return;
       this.handle(peer, pdu);
     });
