@@ -22,9 +22,10 @@ interface Child {
   child: ChildProcessWithoutNullStreams;
   output: () => string;
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  match: RegExpMatchArray;
 }
 
-async function spawn(args: string[], env: Record<string, string>, marker: RegExp): Promise<Child & { match: RegExpMatchArray }> {
+async function spawn(args: string[], env: Record<string, string>, marker: RegExp): Promise<Child> {
   const started = await spawnPigeon(args, env, marker);
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
     started.child.on('exit', (code, signal) => resolve({ code, signal })),
