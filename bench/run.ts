@@ -9,13 +9,17 @@
 //   processes) takes a fixed number of SMS, and the run lasts until a callback receiver has had every
 //   terminal callback: sustained end-to-end throughput, drain time after the last 202, and memory
 //   meanwhile (bench/lib/e2e.ts).
+// - smpp: the e2e deployment and load again, sending through `pigeon smsc` (a child process) over
+//   SMPP instead of the built-in simulator: submit_sm, submit_sm_resp, the receipt as deliver_sm,
+//   then the callback. Reported beside the simulator's e2e figure of the same run, which it runs
+//   first when the e2e scenario is not asked for (bench/lib/smpp.ts).
 // - isolation: the e2e deployment twice, back to back: alone, then beside a second customer whose
 //   webhook accepts connections and never answers, with thousands of its callbacks pending. The
 //   measured customer's end-to-end throughput and callback p99 (acceptance to terminal callback)
 //   with the hanging endpoint, against the run without it.
 //
 // Environment:
-//   BENCH_SCENARIOS=acceptance,e2e   which scenarios to run
+//   BENCH_SCENARIOS=acceptance,e2e,smpp,isolation   which scenarios to run (all by default)
 //   BENCH_ENGINES=sqlite,postgres    which engines; by default PostgreSQL only where it answers
 //   BENCH_SECONDS=10            measured run per acceptance target
 //   BENCH_WARMUP_SECONDS=2      warm-up per target (JIT, authenticator cache, page caches)
@@ -23,7 +27,9 @@
 //   BENCH_ROUNDS=1              measured runs per acceptance target, in turn; ratios use the median
 //   BENCH_SQLITE_QUERY=         appended to the SQLite DATABASE_URL, e.g. synchronous=normal
 //   BENCH_PIGEON_NODE_ARGS=     extra node flags for the Pigeon children, e.g. --cpu-prof --cpu-prof-dir=.bench
-//   BENCH_E2E_MESSAGES=100000   SMS sent in each e2e run
+//   BENCH_E2E_MESSAGES=100000   SMS sent in each e2e run (simulator and SMPP alike)
+//   BENCH_SMPP_WINDOW=          the SMPP carrier's window (submits without a response per bind); unset: Pigeon's default
+//   BENCH_SMPP_BINDS=           the SMPP carrier's binds per Pigeon process; unset: Pigeon's default
 //   BENCH_E2E_CALLBACK_CONCURRENCY=64
 //   BENCH_E2E_DELIVERY_CONCURRENCY=   delivery.concurrency; unset: Pigeon's default
 //   BENCH_E2E_DEADLINE_SECONDS=180    how long after the last 202 the callbacks may take
@@ -47,6 +53,7 @@ import { killAllChildren } from './lib/child.js';
 import { postgresReachable, POSTGRES_ADMIN_URL, type Engine } from './lib/databases.js';
 import { FLAT_TOLERANCE, runEndToEnd, type E2eOptions, type E2eResult } from './lib/e2e.js';
 import { numberFromEnv } from './lib/fixture.js';
+import { printSmpp, runSmppEndToEnd, type SmppRun } from './lib/smpp.js';
 import { fixed, formatTable } from './lib/table.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -61,7 +68,8 @@ function listFromEnv<T extends string>(name: string, allowed: readonly T[]): T[]
   return values as T[];
 }
 
-const SCENARIOS = new Set(listFromEnv('BENCH_SCENARIOS', ['acceptance', 'e2e', 'isolation'] as const) ?? ['acceptance', 'e2e', 'isolation']);
+const ALL_SCENARIOS = ['acceptance', 'e2e', 'smpp', 'isolation'] as const;
+const SCENARIOS = new Set(listFromEnv('BENCH_SCENARIOS', ALL_SCENARIOS) ?? ALL_SCENARIOS);
 const ENGINES_ASKED = listFromEnv('BENCH_ENGINES', ['sqlite', 'postgres'] as const);
 const SECONDS = numberFromEnv('BENCH_SECONDS', 10);
 const WARMUP_SECONDS = numberFromEnv('BENCH_WARMUP_SECONDS', 2);
@@ -77,6 +85,8 @@ const E2E_DELIVERY_CONCURRENCY = process.env.BENCH_E2E_DELIVERY_CONCURRENCY
 const E2E_DEADLINE_SECONDS = numberFromEnv('BENCH_E2E_DEADLINE_SECONDS', 180);
 const ISOLATION_MESSAGES = Math.round(numberFromEnv('BENCH_ISOLATION_MESSAGES', 30_000));
 const ISOLATION_HANGING = Math.round(numberFromEnv('BENCH_ISOLATION_HANGING', 3000));
+const SMPP_WINDOW = process.env.BENCH_SMPP_WINDOW ? Math.round(numberFromEnv('BENCH_SMPP_WINDOW', 10)) : undefined;
+const SMPP_BINDS = process.env.BENCH_SMPP_BINDS ? Math.round(numberFromEnv('BENCH_SMPP_BINDS', 1)) : undefined;
 
 const TARGET_E2E_RATIO = 0.7;
 /** Beside a hanging endpoint: at least this share of the throughput alone, at most this multiple of its callback p99. */
@@ -289,6 +299,24 @@ async function main(): Promise<number> {
       e2es.push(await runEndToEnd(e2eOptions(engine, deployment.label, E2E_MESSAGES)));
     }
   }
+  const smpp: SmppRun[] = [];
+  if (SCENARIOS.has('smpp')) {
+    for (const engine of engineList) {
+      const deployment = E2E_DEPLOYMENTS[engine];
+      let simulator = e2es.find((e) => e.engine === engine);
+      if (simulator === undefined) {
+        console.log(`\n== e2e: ${deployment.label} (the simulator figure the SMPP run is set beside)`);
+        simulator = await runEndToEnd(e2eOptions(engine, deployment.label, E2E_MESSAGES));
+        e2es.push(simulator);
+      }
+      console.log(`\n== smpp: ${deployment.label}, through pigeon smsc`);
+      const run = await runSmppEndToEnd(e2eOptions(engine, `${deployment.label}, SMPP`, E2E_MESSAGES), {
+        window: SMPP_WINDOW,
+        binds: SMPP_BINDS,
+      });
+      smpp.push({ ...run, simulator });
+    }
+  }
   const isolation: Array<{ alone: E2eResult; beside: E2eResult }> = [];
   if (SCENARIOS.has('isolation')) {
     for (const engine of engineList) {
@@ -303,6 +331,7 @@ async function main(): Promise<number> {
     }
   }
   printSummary(acceptance, e2es);
+  printSmpp(smpp);
   printIsolation(isolation);
 
   if (failures.length > 0) {

@@ -32,6 +32,11 @@ export interface StartOptions {
   env: NodeJS.ProcessEnv;
   cwd: string;
   readyTimeoutMs?: number;
+  /**
+   * For a server whose start-up line is plain text (`pigeon smsc`): ready once a stdout line matches;
+   * the server's `url` is the first group.
+   */
+  readyLine?: RegExp;
 }
 
 /**
@@ -78,20 +83,26 @@ export function startChild(options: StartOptions): Promise<ChildServer> {
     // The stdout pipe is read to the end even after start-up: a child blocked on a full pipe would stall.
     createInterface({ input: child.stdout }).on('line', (line) => {
       remember(line);
-      let parsed: unknown;
-      try {
-        parsed = JSON.parse(line);
-      } catch {
-        if (ready) complaints.push(line);
-        return;
+      let url: string | undefined;
+      const plain = options.readyLine?.exec(line);
+      if (plain) url = plain[1] ?? '';
+      else {
+        let parsed: unknown;
+        try {
+          parsed = JSON.parse(line);
+        } catch {
+          if (ready) complaints.push(line);
+          return;
+        }
+        const entry = parsed as { msg?: unknown; url?: unknown; level?: unknown };
+        if (typeof entry.level === 'number' && entry.level >= 40) complaints.push(line);
+        const listening = typeof entry.url === 'string' && typeof entry.msg === 'string' && entry.msg.endsWith('listening');
+        if (listening) url = entry.url as string;
+        else if (entry.msg === 'pigeon worker running') url = '';
       }
-      const entry = parsed as { msg?: unknown; url?: unknown; level?: unknown };
-      if (typeof entry.level === 'number' && entry.level >= 40) complaints.push(line);
-      const listening = typeof entry.url === 'string' && typeof entry.msg === 'string' && entry.msg.endsWith('listening');
-      if (!ready && (listening || entry.msg === 'pigeon worker running')) {
+      if (!ready && url !== undefined) {
         ready = true;
         clearTimeout(timer);
-        const url = listening ? (entry.url as string) : '';
         resolve({
           name: options.name,
           url,
@@ -183,4 +194,15 @@ export function postgresCpuMs(): number | undefined {
   let total = 0;
   for (const pid of pids) total += processCpuMs(pid) ?? 0;
   return pids.length > 0 ? total : undefined;
+}
+
+/** `pigeon smsc` (Pigeon's own SMSC) on a free loopback port, quiet; its `url` is `host:port`. */
+export function startSmsc(root: string, configPath: string, nodeArgs: readonly string[] = []): Promise<ChildServer> {
+  return startChild({
+    name: 'pigeon smsc',
+    args: [...nodeArgs, join(root, 'bin/pigeon.js'), 'smsc', '--port', '0', '--quiet', '--config', configPath],
+    env: { ...process.env, PIGEON_LOG_LEVEL: 'warn' },
+    cwd: root,
+    readyLine: /^pigeon smsc listening for SMPP on (\S+:\d+)$/,
+  });
 }

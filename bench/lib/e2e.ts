@@ -47,6 +47,11 @@ export interface E2eOptions {
    * the measured load, so that thousands of its callbacks wait beside the measured ones.
    */
   hangingMessages?: number;
+  /**
+   * The SMPP scenario: `carriers` and `routes` YAML sending every message to an SMSC (`pigeon smsc`)
+   * instead of the built-in simulator, and a name for that carrier in the output.
+   */
+  carrier?: { yaml: string; name: string };
 }
 
 export interface E2eResult {
@@ -168,7 +173,7 @@ function configYaml(callbackUrl: string, options: E2eOptions, hangingUrl: string
 admin: { token: ${ADMIN_TOKEN} }
 simulator: { latencyMs: 0 }
 callbacks: { concurrency: ${options.callbackConcurrency} }
-${delivery}${accountsYaml(callbackUrl)}${hangingUrl === undefined ? '' : hangingAccountYaml(hangingUrl)}`;
+${options.carrier?.yaml ?? ''}${delivery}${accountsYaml(callbackUrl)}${hangingUrl === undefined ? '' : hangingAccountYaml(hangingUrl)}`;
 }
 
 /**
@@ -453,7 +458,7 @@ export async function runEndToEnd(options: E2eOptions): Promise<E2eResult> {
 
     console.log(
       `e2e ${options.label}: ${options.messages} SMS at ${options.connections} connections ` +
-        `(simulator latency 0, delivery concurrency ${options.deliveryConcurrency ?? 'default'} per worker, ` +
+        `(${options.carrier?.name ?? 'simulator'} latency 0, delivery concurrency ${options.deliveryConcurrency ?? 'default'} per worker, ` +
         `callback concurrency ${options.callbackConcurrency}), then waiting for every terminal callback`,
     );
     sampler.start();
@@ -565,7 +570,7 @@ export async function runEndToEnd(options: E2eOptions): Promise<E2eResult> {
     );
     if (final.badBodies > 0) failures.push(`e2e ${options.label}: the callback receiver got ${final.badBodies} bodies that were not JSON arrays`);
     const failedCallbacks = final.byType['message-failed'] ?? 0;
-    if (failedCallbacks > 0) failures.push(`e2e ${options.label}: ${failedCallbacks} message-failed callbacks; the simulator was set to deliver everything`);
+    if (failedCallbacks > 0) failures.push(`e2e ${options.label}: ${failedCallbacks} message-failed callbacks; the carrier was set to deliver everything`);
     if (final.terminal - baseline !== expected && complete) {
       failures.push(`e2e ${options.label}: ${final.terminal - baseline} distinct terminal callbacks, ${expected} expected`);
     }

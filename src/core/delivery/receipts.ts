@@ -35,16 +35,28 @@ export async function applyReceipt(deps: ReceiptDeps, carrier: string, receipt: 
   return match ? settle(deps, match, receipt) : 'parked';
 }
 
+// Parked receipts applied at once. Each is its own few transactions, so one at a time made a fast
+// SMSC (receipt right behind the submit response, most receipts parked) wait on the disk once per
+// write per receipt; side by side, the group committer writes them together. They may run side by
+// side as receipts arriving over several binds already do: the store matches each part on its own
+// and the terminal guard keeps one terminal change per recipient.
+const PARKED_CONCURRENCY = 32;
+
 /** Applies the parked receipts whose submit has been recorded since; returns how many ended a recipient. */
 export async function applyParkedReceipts(deps: ReceiptDeps, batch = 500): Promise<number> {
+  const parkedReceipts = await deps.store.matchedParkedReceipts(batch);
   let ended = 0;
-  for (const parked of await deps.store.matchedParkedReceipts(batch)) {
-    const receipt = JSON.parse(parked.receipt) as DeliveryReceipt;
-    const match = await deps.store.matchReceipt(parked.carrier, receiptIds(receipt), receipt.delivered ? 'delivered' : 'failed');
-    // Applied before it is deleted: a crash in between applies it again, which the terminal guard ignores.
-    if (match && (await settle(deps, match, receipt)) === 'applied') ended++;
-    await deps.store.deleteParkedReceipt(parked.carrier, parked.receiptKey);
-  }
+  let next = 0;
+  const lane = async () => {
+    for (let parked = parkedReceipts[next++]; parked !== undefined; parked = parkedReceipts[next++]) {
+      const receipt = JSON.parse(parked.receipt) as DeliveryReceipt;
+      const match = await deps.store.matchReceipt(parked.carrier, receiptIds(receipt), receipt.delivered ? 'delivered' : 'failed');
+      // Applied before it is deleted: a crash in between applies it again, which the terminal guard ignores.
+      if (match && (await settle(deps, match, receipt)) === 'applied') ended++;
+      await deps.store.deleteParkedReceipt(parked.carrier, parked.receiptKey);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(PARKED_CONCURRENCY, parkedReceipts.length) }, lane));
   return ended;
 }
 
