@@ -6,7 +6,8 @@
 // What each submit_sm_resp status does:
 // - 'ok': taken.
 // - 'slow-down': ESME_RTHROTTLED / ESME_RMSGQFUL: the carrier is sent less and the same part is
-//   offered again; the recipient's attempts are not spent (Kannel and Jasmin do the same).
+//   offered again; the recipient's attempts are not spent (Kannel and Jasmin do the same), also
+//   when it goes back to the queue after submitWaitSeconds (CarrierError spendsAttempt false).
 // - 'rebind': the bind is not usable (ESME_RINVBNDSTS): it is dropped and re-made, the part offered again.
 // - 'transient': the recipient is retried with Pigeon's backoff (an attempt is spent).
 // - 'permanent': the recipient fails with the code.
@@ -17,7 +18,7 @@ export interface SubmitStatusRow {
   status: number;
   name: string;
   action: SubmitAction;
-  /** Bandwidth code for 'transient' and 'permanent' (and for 'slow-down' when Pigeon gives up waiting). */
+  /** Bandwidth code for 'transient' and 'permanent' (and, for 'slow-down', the code named when the recipient goes back to the queue). */
   code: number;
 }
 
