@@ -12,7 +12,7 @@ import type { AccountDirectory } from '../core/accounts/directory.js';
 import { CallbackWorker } from '../core/callbacks/callback-worker.js';
 import { DeliveryWorker } from '../core/delivery/delivery-worker.js';
 import { throughputPolicy } from '../core/delivery/rate-policy.js';
-import { applyParkedReceipts, applyReceipt, expireOverdueReceipts } from '../core/delivery/receipts.js';
+import { applyParkedReceipts, applyReceipt, expireOverdueReceipts, receiptIds } from '../core/delivery/receipts.js';
 import { receiveInbound } from '../core/inbound/receive-inbound.js';
 import { OptOutService } from '../core/opt-out/opt-out-service.js';
 import { optOutPolicy } from '../config/opt-out-config.js';
@@ -147,6 +147,8 @@ export async function startServer(config: Config, logger: FastifyBaseLogger): Pr
   let publicBase = config.publicUrl ?? `http://${config.host}:${config.port}`;
   if (runsWorkers) await carrier.start({
     receipt: async (receipt) => {
+      // One that overtook the recording of its own submit in this process waits for it rather than being parked.
+      await delivery.recorded(receiptIds(receipt));
       if ((await applyReceipt(receiptDeps, carrier.name, receipt)) === 'applied') callbacks.wake();
     },
     inbound: async (message) => {

@@ -79,7 +79,8 @@ export async function expireOverdueReceipts(
   return { ended, droppedParked };
 }
 
-function receiptIds(receipt: DeliveryReceipt): string[] {
+/** Every spelling of a receipt's carrier id, as the store matches them. */
+export function receiptIds(receipt: DeliveryReceipt): string[] {
   return [...new Set([receipt.carrierMessageId, ...(receipt.alternateIds ?? [])])];
 }
 

@@ -47,6 +47,8 @@ interface Pending {
   from: string;
   pdu: Record<string, unknown>;
   tries: number;
+  /** A receipt goes back on the bind that submitted, while it can receive (else on any receiver). */
+  via?: SmppSessionLike;
 }
 
 const ESME_RINVBNDSTS = 0x04;
@@ -287,6 +289,7 @@ export class SmscServer {
     const delivered = decision.outcome !== 'fail';
     const delay = ('delayMs' in decision ? decision.delayMs : undefined) ?? this.options.simulator.latencyMs;
     const receipt = this.receipt(id, from, to, text, delivered ? { stat: 'DELIVRD', err: 0 } : receiptForErrorCode(decision.errorCode));
+    receipt.via = peer.session;
     if (this.options.receiptBeforeResponse) {
       this.queue(receipt);
       setImmediate(respond);
@@ -386,7 +389,7 @@ export class SmscServer {
     if (receivers.length === 0) return;
     let i = 0;
     for (const pending of this.outbox.splice(0)) {
-      const peer = receivers[i++ % receivers.length] as Peer;
+      const peer = (pending.via && receivers.find((p) => p.session === pending.via)) || (receivers[i++ % receivers.length] as Peer);
       const pdu = newPdu('deliver_sm', pending.pdu);
       if (peer.session.send(pdu)) peer.unacked.set(pdu.sequence_number, pending);
       else this.outbox.push(pending);
