@@ -59,9 +59,20 @@ export interface Config {
   readonly accounts: readonly AccountConfig[];
   /** Opt-out, opt-in and help keywords, resolved per application. */
   readonly optOut: OptOutConfig;
+  /** Pigeon as an SMSC for applications (src/smpp-server); absent: no SMPP listener. */
+  readonly smppServer?: SmppServerConfig | undefined;
   /** True when Pigeon runs without a config file, on the demo account. */
   readonly demo: boolean;
   readonly configPath: string | undefined;
+}
+
+export interface SmppServerConfig {
+  readonly host: string;
+  readonly port: number;
+  readonly tls: { readonly certFile: string; readonly keyFile: string } | undefined;
+  readonly idleMs: number;
+  readonly window: number;
+  readonly responseTimeoutMs: number;
 }
 
 export interface RateLimitsConfig {
@@ -264,6 +275,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, flags: ConfigFlags = {}): Con
     routes: file.routes ?? [],
     accounts: configPath ? file.accounts : demoAccounts(),
     optOut: resolveOptOutConfig(file.optOut, configPath ? file.accounts : []),
+    smppServer: smppServerConfig(file, env),
     demo: !configPath,
     configPath,
   };
@@ -295,6 +307,21 @@ function deliveryConfig(file: ConfigFile): DeliveryConfig {
       },
       queueMinutes: r?.queueMinutes ?? 15,
     },
+  };
+}
+
+function smppServerConfig(file: ConfigFile, env: NodeJS.ProcessEnv): SmppServerConfig | undefined {
+  const s = file.smppServer;
+  const port = env.PIGEON_SMPP_PORT ? parsePort(env.PIGEON_SMPP_PORT, 'PIGEON_SMPP_PORT') : s?.port;
+  if (s === undefined && port === undefined) return undefined;
+  return {
+    host: s?.host ?? '127.0.0.1',
+    // 2775: the conventional SMPP port (smpp-3.4-notes §1).
+    port: port ?? 2775,
+    tls: s?.tlsCertFile && s.tlsKeyFile ? { certFile: s.tlsCertFile, keyFile: s.tlsKeyFile } : undefined,
+    idleMs: seconds(s?.idleSeconds, 300),
+    window: s?.window ?? 100,
+    responseTimeoutMs: seconds(s?.responseTimeoutSeconds, 30),
   };
 }
 

@@ -48,6 +48,39 @@ const applicationSchema = z
     }
   });
 
+// SMPP 3.4 §5.2.1: system_id is a C-Octet String of at most 16 octets with its NUL, password 9.
+const smppUserSchema = z
+  .strictObject({
+    systemId: z.string().min(1).max(15).regex(/^[\x21-\x7e]+$/, { message: 'must be printable ASCII without spaces' }),
+    password: z.string().min(1).max(8).optional(),
+    passwordHash: z
+      .string()
+      .refine(isPasswordHash, { message: 'is not a hash produced by `pigeon hash-password`' })
+      .optional(),
+    applicationId: z.string().min(1).max(128),
+    /** Binds this user may hold at once (all modes together). */
+    maxBinds: z.number().int().min(1).max(100).optional(),
+  })
+  .superRefine((user, ctx) => {
+    if ((user.password === undefined) === (user.passwordHash === undefined)) {
+      ctx.addIssue({ code: 'custom', message: 'exactly one of password and passwordHash is required' });
+    }
+  });
+
+const smppServerSchema = z.strictObject({
+  host: z.string().min(1).optional(),
+  port: z.number().int().min(0).max(65535).optional(),
+  /** PEM files; both or neither. With them the listener speaks TLS only. */
+  tlsCertFile: z.string().min(1).optional(),
+  tlsKeyFile: z.string().min(1).optional(),
+  /** A bind with no PDU from its ESME for this long is unbound and closed. */
+  idleSeconds: z.number().min(1).max(86_400).optional(),
+  /** Requests one bind may have unanswered, each way. */
+  window: z.number().int().min(1).max(10_000).optional(),
+  /** Seconds the ESME has to answer a deliver_sm before it is offered again. */
+  responseTimeoutSeconds: z.number().min(1).max(600).optional(),
+});
+
 const accountSchema = z.strictObject({
   id: z
     .string()
@@ -56,6 +89,8 @@ const accountSchema = z.strictObject({
     .regex(/^[A-Za-z0-9_-]+$/, { message: 'must contain only letters, digits, _ and -' }),
   users: z.array(userSchema).min(1),
   applications: z.array(applicationSchema).default([]),
+  /** Credentials of applications that bind to Pigeon over SMPP (src/smpp-server). */
+  smppUsers: z.array(smppUserSchema).optional(),
   /** Overrides of the default throughput limits, per account and per sending number (per second). */
   throughput: z
     .strictObject({
@@ -160,6 +195,8 @@ export const configFileSchema = z
     routes: z.array(routeSchema).optional(),
     /** Opt-out, opt-in and help keywords (config/opt-out-config.ts). */
     optOut: optOutSchema.optional(),
+    /** Pigeon as an SMSC for applications (ESMEs); off when absent. */
+    smppServer: smppServerSchema.optional(),
     accounts: z.array(accountSchema).default([]),
   })
   .superRefine((file, ctx) => {
@@ -167,7 +204,25 @@ export const configFileSchema = z
     const accountIds = new Map<string, number>();
     const appIds = new Map<string, string>();
     const numbers = new Map<string, string>();
+    const systemIds = new Set<string>();
+    if ((file.smppServer?.tlsCertFile === undefined) !== (file.smppServer?.tlsKeyFile === undefined)) {
+      ctx.addIssue({ code: 'custom', path: ['smppServer'], message: 'tlsCertFile and tlsKeyFile go together' });
+    }
     file.accounts.forEach((account, a) => {
+      (account.smppUsers ?? []).forEach((user, u) => {
+        // A bind names no account, so a system_id is unique across all of them.
+        if (systemIds.has(user.systemId)) {
+          ctx.addIssue({ code: 'custom', path: ['accounts', a, 'smppUsers', u, 'systemId'], message: `duplicate SMPP systemId '${user.systemId}'` });
+        }
+        systemIds.add(user.systemId);
+        if (!account.applications.some((app) => app.id === user.applicationId)) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['accounts', a, 'smppUsers', u, 'applicationId'],
+            message: `application '${user.applicationId}' is not an application of account '${account.id}'`,
+          });
+        }
+      });
       if (accountIds.has(account.id)) {
         ctx.addIssue({ code: 'custom', path: ['accounts', a, 'id'], message: `duplicate account id '${account.id}'` });
       }
@@ -211,3 +266,4 @@ export const configFileSchema = z
 
 export type ConfigFile = z.infer<typeof configFileSchema>;
 export type AccountConfig = ConfigFile['accounts'][number];
+export type SmppServerFileConfig = NonNullable<ConfigFile['smppServer']>;

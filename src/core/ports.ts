@@ -386,6 +386,60 @@ export interface InboundPartStore {
   dropBefore(time: number): Promise<number>;
 }
 
+
+/** A submit taken from an application bound over SMPP (src/smpp-server) that asked for a receipt. */
+export interface EsmeSubmit {
+  messageId: string;
+  systemId: string;
+  /** registered_delivery bits 1-0: 1 a receipt on success or failure, 2 on failure only. */
+  registeredDelivery: 1 | 2;
+  /** The ids given in submit_sm_resp, one per part, in part order: each gets a receipt. */
+  partIds: readonly string[];
+  submittedAt: number;
+}
+
+/** Something owed to an SMPP user: a receipt of its submit, or an inbound message for its application. */
+export interface EsmeOutboxItem {
+  id: number;
+  systemId: string;
+  kind: 'receipt' | 'inbound';
+  messageId: string;
+  partIds: readonly string[];
+  sourceTn: string;
+  destinationTn: string;
+  /** Receipts: DELIVERED or FAILED, and the error code of a failure. */
+  status: string | undefined;
+  errorCode: number;
+  text: string;
+  submittedAt: number;
+  doneAt: number;
+  attempts: number;
+}
+
+/**
+ * The durable outbox towards applications bound over SMPP (src/smpp-server). Receipts and inbound
+ * messages are written here by scans of what the core already stored (terminal recipients of
+ * recorded submits, inbound messages of applications with SMPP users), so no other write path
+ * changes, and stay until the application acknowledged them (deliver_sm_resp).
+ */
+export interface EsmeOutboxStore {
+  /** Remembers a submit that asked for a receipt; called once its message is durable, before submit_sm_resp. */
+  recordSubmit(submit: EsmeSubmit): Promise<void>;
+  /** Moves receipts of submits whose recipient reached DELIVERED or FAILED into the outbox; resolves with how many. */
+  collectReceipts(now: number): Promise<number>;
+  /**
+   * Puts inbound messages received since `since` by the application into the outbox for each of
+   * `systemIds` (a message already there is skipped); resolves with how many were added.
+   */
+  collectInbound(accountId: string, applicationId: string, systemIds: readonly string[], since: number, now: number): Promise<number>;
+  /** Due items of one SMPP user, oldest first, leaving out `exclude` (items in flight in this process). */
+  pending(systemId: string, now: number, limit: number, exclude: ReadonlySet<number>): Promise<EsmeOutboxItem[]>;
+  markDelivered(id: number, time: number): Promise<void>;
+  markRetry(id: number, nextAttemptAt: number): Promise<void>;
+  /** Items not yet acknowledged, per SMPP user. */
+  backlog(): Promise<Record<string, number>>;
+}
+
 /** Everything Pigeon keeps, grouped by concern; each engine implements all of them over one database. */
 export interface Store {
   messages: MessageStore;
@@ -393,6 +447,8 @@ export interface Store {
   delivery: DeliveryStore;
   simulator: SimulatorStore;
   inboundParts: InboundPartStore;
+  /** What is owed to applications bound over SMPP (src/smpp-server). */
+  esmeOutbox: EsmeOutboxStore;
   /** The opt-out list and its audit trail (core/opt-out). */
   optOuts: OptOutStore;
   /**

@@ -27,6 +27,9 @@ import { StoreHealth } from './store-health.js';
 import { instrumentCarrier, instrumentStore } from '../metrics/instrument.js';
 import { PigeonMetrics } from '../metrics/metrics.js';
 import { storeStats } from '../store/store-stats.js';
+import { EsmeAuthenticator } from '../smpp-server/esme-auth.js';
+import { EsmeOutboxWorker } from '../smpp-server/esme-outbox.js';
+import { SmppListener } from '../smpp-server/smpp-listener.js';
 
 export interface RunningServer {
   /** Absent in a worker-only process. */
@@ -41,6 +44,8 @@ export interface RunningServer {
   callbacks: CallbackWorker;
   /** The simulated carrier, when it is the carrier in use; it delivers receipts and inbound messages only where workers run. */
   simulator: SimulatorCarrier | undefined;
+  /** Pigeon's SMPP listener for applications, when smppServer is configured (and HTTP is served). */
+  smpp: { port: number; listener: SmppListener; outbox: EsmeOutboxWorker } | undefined;
   close(): Promise<void>;
 }
 
@@ -198,9 +203,34 @@ export async function startServer(config: Config, logger: FastifyBaseLogger): Pr
         carriers: carrierStatus(),
         delivery: delivery.counters,
         callbacks: callbacks.counters,
+        ...(smpp && { smppServer: { port: smpp.port, sessions: smpp.listener.status(), outboxBacklog: smpp.outbox.backlog } }),
       }),
     },
   }) : undefined;
+  // Applications binding over SMPP (src/smpp-server): where HTTP is served, as both take submits.
+  let smpp: RunningServer['smpp'];
+  if (config.smppServer && servesHttp) {
+    const smppLog = logger.child({ component: 'smpp-server' });
+    const listener: SmppListener = new SmppListener(config.smppServer, {
+      directory,
+      auth: new EsmeAuthenticator(directory),
+      submit: { send: { store, now, throughput }, parts: store.inboundParts, outbox: store.esmeOutbox, delivery: store.delivery, now },
+      log: { info: (detail, message) => smppLog.info(detail, message), warn: (detail, message) => smppLog.warn(detail, message) },
+      onAccepted: () => delivery.wake(),
+      onReceiverBound: () => outbox.wake(),
+    });
+    const outbox: EsmeOutboxWorker = new EsmeOutboxWorker({
+      outbox: store.esmeOutbox,
+      settings: store.delivery,
+      directory,
+      receivers: (systemId) => listener.receivers(systemId),
+      now,
+      onError: (err) => onError(err, 'smpp outbox'),
+    });
+    smpp = { port: await listener.listen(), listener, outbox };
+    outbox.start();
+    logger.info({ host: config.smppServer.host, port: smpp.port, tls: config.smppServer.tls !== undefined }, 'smpp server listening');
+  }
   const stopRetention = startMediaRetention(store.media, config.media.retentionHours, now, (err) => onError(err, 'media retention'));
   const unlisten: Array<() => Promise<void>> = [];
   if (runsWorkers) {
@@ -220,6 +250,10 @@ export async function startServer(config: Config, logger: FastifyBaseLogger): Pr
     // what they hold, the carrier keeps what it owes, and the store closes last.
     closing ??= (async () => {
       await health.close();
+      // Bound applications are unbound first (they reconnect to the next Pigeon); their pending
+      // receipts and messages stay in the outbox.
+      await smpp?.listener.close();
+      await smpp?.outbox.stop();
       stopRetention();
       await app?.close();
       await Promise.all(unlisten.map((stop) => stop()));
@@ -254,6 +288,7 @@ export async function startServer(config: Config, logger: FastifyBaseLogger): Pr
     delivery,
     callbacks,
     simulator,
+    smpp,
     close,
   };
 }

@@ -18,6 +18,18 @@ export interface Application {
   readonly numbers: ReadonlySet<string>;
 }
 
+/** An application's credentials for binding to Pigeon over SMPP (src/smpp-server). */
+export interface SmppUser {
+  readonly systemId: string;
+  readonly passwordHash: string;
+  readonly accountId: string;
+  readonly applicationId: string;
+  readonly maxBinds: number;
+}
+
+/** Binds one SMPP user may hold at once unless its config says otherwise. */
+export const DEFAULT_MAX_BINDS = 4;
+
 export interface Account {
   readonly id: string;
   readonly users: ReadonlyMap<string, ApiUser>;
@@ -27,9 +39,11 @@ export interface Account {
 export class AccountDirectory {
   private readonly accounts: ReadonlyMap<string, Account>;
   private readonly numberOwners: ReadonlyMap<string, Application>;
+  private readonly smppUsers: ReadonlyMap<string, SmppUser>;
 
-  private constructor(accounts: Account[]) {
+  private constructor(accounts: Account[], smppUsers: SmppUser[]) {
     this.accounts = new Map(accounts.map((a) => [a.id, a]));
+    this.smppUsers = new Map(smppUsers.map((u) => [u.systemId, u]));
     const owners = new Map<string, Application>();
     for (const account of accounts) {
       for (const app of account.applications.values()) for (const n of app.numbers) owners.set(n, app);
@@ -70,7 +84,24 @@ export class AccountDirectory {
         };
       }),
     );
-    return new AccountDirectory(built);
+    const smppUsers = (
+      await Promise.all(
+        accounts.map((account) =>
+          Promise.all(
+            (account.smppUsers ?? []).map(
+              async (u): Promise<SmppUser> => ({
+                systemId: u.systemId,
+                passwordHash: u.passwordHash ?? (await hashPassword(u.password ?? '')),
+                accountId: account.id,
+                applicationId: u.applicationId,
+                maxBinds: u.maxBinds ?? DEFAULT_MAX_BINDS,
+              }),
+            ),
+          ),
+        ),
+      )
+    ).flat();
+    return new AccountDirectory(built, smppUsers);
   }
 
   account(accountId: string): Account | undefined {
@@ -84,6 +115,15 @@ export class AccountDirectory {
   /** The application a number is assigned to, whichever account holds it. */
   ownerOfNumber(number: string): Application | undefined {
     return this.numberOwners.get(number);
+  }
+
+  /** The SMPP user of a system_id (unique across accounts, as a bind names no account). */
+  smppUser(systemId: string): SmppUser | undefined {
+    return this.smppUsers.get(systemId);
+  }
+
+  allSmppUsers(): Iterable<SmppUser> {
+    return this.smppUsers.values();
   }
 
   allAccounts(): Iterable<Account> {

@@ -15,6 +15,7 @@ import { NotificationListener } from './notification-listener.js';
 import { PostgresDelivery } from './postgres-delivery.js';
 import { PostgresMedia } from './postgres-media.js';
 import { PostgresMessages } from './postgres-messages.js';
+import { PostgresEsmeOutbox } from './postgres-esme-outbox.js';
 import { PostgresInboundParts } from './postgres-inbound-parts.js';
 import { PostgresOptOuts } from './postgres-opt-outs.js';
 import { PostgresSimulator } from './postgres-simulator.js';
@@ -66,6 +67,7 @@ export class PostgresStore implements Store {
   readonly delivery: PostgresDelivery;
   readonly simulator: PostgresSimulator;
   readonly inboundParts: PostgresInboundParts;
+  readonly esmeOutbox: PostgresEsmeOutbox;
   readonly optOuts: PostgresOptOuts;
   private readonly listener: NotificationListener;
   private closed: Promise<void> | undefined;
@@ -126,6 +128,7 @@ export class PostgresStore implements Store {
     this.delivery = new PostgresDelivery(this.pool, notifier);
     this.simulator = new PostgresSimulator(this.pool);
     this.inboundParts = new PostgresInboundParts(this.pool);
+    this.esmeOutbox = new PostgresEsmeOutbox(this.pool);
     this.optOuts = new PostgresOptOuts(this.pool);
   }
 

@@ -20,6 +20,7 @@ import { loadMigrations, migrateSqlite } from './migrate.js';
 import { SqliteDelivery } from './sqlite-delivery.js';
 import { SqliteMedia } from './sqlite-media.js';
 import { SqliteMessages } from './sqlite-messages.js';
+import { SqliteEsmeOutbox } from './sqlite-esme-outbox.js';
 import { SqliteInboundParts } from './sqlite-inbound-parts.js';
 import { SqliteOptOuts } from './sqlite-opt-outs.js';
 import { SqliteSimulator } from './sqlite-simulator.js';
@@ -61,6 +62,7 @@ export class SqliteStore implements Store {
   readonly delivery: SqliteDelivery;
   readonly simulator: SqliteSimulator;
   readonly inboundParts: SqliteInboundParts;
+  readonly esmeOutbox: SqliteEsmeOutbox;
   readonly optOuts: SqliteOptOuts;
   private readonly writes: GroupCommitter;
   private readonly walFd: number | undefined;
@@ -91,6 +93,7 @@ export class SqliteStore implements Store {
     this.delivery = new SqliteDelivery(this.db, this.writes);
     this.simulator = new SqliteSimulator(this.db, this.writes);
     this.inboundParts = new SqliteInboundParts(this.db, this.writes);
+    this.esmeOutbox = new SqliteEsmeOutbox(this.db, this.writes);
     this.optOuts = new SqliteOptOuts(this.db, this.writes);
   }
 

@@ -10,10 +10,10 @@ import { mulberry32 } from '../../simulator/random.js';
 import { compileRules, firstMatch, type CompiledRule, type SimulatorConfig, type SimulatorOutcome } from '../../simulator/rules.js';
 import { testNumberOutcome } from '../../simulator/test-numbers.js';
 import { ESM_UDHI, outboundParts, readUdh, type LongMessageMethod } from '../concatenation.js';
-import { RECEIPT_STATES, receiptForErrorCode, statusForErrorCode, type ReceiptStat } from '../error-map.js';
+import { receiptForErrorCode, statusForErrorCode, type ReceiptStat } from '../error-map.js';
+import { receiptShortMessage, receiptText, receiptTlvs } from '../receipt-text.js';
 import { createSmppServer, newPdu, type Pdu, type SmppServerLike, type SmppSessionLike } from '../smpp-lib.js';
-import { receiptDate } from '../smpp-time.js';
-import { decodeText, encodeGsm7 } from '../text-coding.js';
+import { decodeText } from '../text-coding.js';
 import { describePdu } from './pdu-log.js';
 
 export interface SmscOptions {
@@ -342,12 +342,8 @@ export class SmscServer {
     const style = this.options.receipts ?? 'both';
     const numeric = this.options.idFormat === 'decimal' ? BigInt(id) : BigInt(`0x${id}`);
     const textId = (this.options.receiptTextIdFormat ?? this.options.idFormat ?? 'hex') === 'decimal' ? numeric.toString(10) : numeric.toString(16);
-    const date = receiptDate(Date.now());
-    const final = result.stat === 'DELIVRD';
-    const body =
-      `id:${textId} sub:001 dlvrd:${final ? '001' : '000'} submit date:${date} done date:${date} ` +
-      `stat:${result.stat} err:${String(result.err).padStart(3, '0')} text:${text.slice(0, 20)}`;
-    const state = Number(Object.entries(RECEIPT_STATES).find(([, word]) => word === result.stat)?.[0] ?? 7);
+    const now = Date.now();
+    const body = receiptText({ textId, stat: result.stat, err: result.err, submittedAt: now, doneAt: now, text });
     return {
       to,
       from,
@@ -358,12 +354,8 @@ export class SmscServer {
         ...address('dest', from),
         esm_class: 0x04,
         data_coding: 0,
-        short_message: style === 'tlv' ? Buffer.alloc(0) : encodeGsm7(body.replace(/[^\x20-\x7e]/g, '?').replace(/[[\]{}\\^~|]/g, '?')),
-        ...(style !== 'text' && {
-          receipted_message_id: id,
-          message_state: state,
-          ...(result.err !== 0 && { network_error_code: Buffer.from([3, result.err >> 8, result.err & 0xff]) }),
-        }),
+        short_message: style === 'tlv' ? Buffer.alloc(0) : receiptShortMessage(body),
+        ...(style !== 'text' && receiptTlvs(id, result.stat, result.err)),
       },
     };
   }

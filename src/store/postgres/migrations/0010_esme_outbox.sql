@@ -1,0 +1,35 @@
+-- Applications bound to Pigeon over SMPP (src/smpp-server). esme_submits remembers the submits
+-- that asked for a receipt (registered_delivery), written once the message is durable and before
+-- submit_sm_resp; part_ids are the ids submit_sm_resp gave (a JSON array), which the receipts carry.
+-- Every TEXT column is COLLATE "C", as in 0001.
+CREATE TABLE esme_submits (
+  message_id          TEXT COLLATE "C" PRIMARY KEY,
+  system_id           TEXT COLLATE "C" NOT NULL,
+  registered_delivery INTEGER NOT NULL,
+  part_ids            TEXT COLLATE "C" NOT NULL,
+  submitted_at        BIGINT NOT NULL,
+  receipt_done        INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX esme_submits_waiting ON esme_submits (message_id) WHERE receipt_done = 0;
+
+-- What is owed to an SMPP user: receipts and inbound messages, kept until its deliver_sm_resp. One
+-- row per (user, kind, message), so a scan that finds the same thing twice adds nothing.
+CREATE TABLE esme_outbox (
+  id              BIGSERIAL PRIMARY KEY,
+  system_id       TEXT COLLATE "C" NOT NULL,
+  kind            TEXT COLLATE "C" NOT NULL CHECK (kind IN ('receipt', 'inbound')),
+  message_id      TEXT COLLATE "C" NOT NULL,
+  part_ids        TEXT COLLATE "C" NOT NULL,
+  source_tn       TEXT COLLATE "C" NOT NULL,
+  destination_tn  TEXT COLLATE "C" NOT NULL,
+  status          TEXT COLLATE "C",
+  error_code      INTEGER NOT NULL DEFAULT 0,
+  text            TEXT COLLATE "C" NOT NULL,
+  submitted_at    BIGINT NOT NULL,
+  done_at         BIGINT NOT NULL,
+  attempts        INTEGER NOT NULL DEFAULT 0,
+  next_attempt_at BIGINT NOT NULL,
+  delivered_at    BIGINT,
+  UNIQUE (system_id, kind, message_id)
+);
+CREATE INDEX esme_outbox_pending ON esme_outbox (system_id, id) WHERE delivered_at IS NULL;
