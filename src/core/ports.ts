@@ -393,7 +393,7 @@ export interface EsmeSubmit {
   systemId: string;
   /** registered_delivery bits 1-0: 1 a receipt on success or failure, 2 on failure only. */
   registeredDelivery: 1 | 2;
-  /** The ids given in submit_sm_resp, one per part, in part order: each gets a receipt. */
+  /** Ids given in submit_sm_resp (the message's, or those of the parts that asked), each to get a receipt. */
   partIds: readonly string[];
   submittedAt: number;
 }

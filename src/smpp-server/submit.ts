@@ -129,10 +129,43 @@ export async function acceptSubmit(deps: SubmitDeps, user: SmppUser, account: Ac
   // when that part is answered, before the message exists.
   const carrier = `esme:${user.systemId}`;
   const messageKey = `${submit.from}|${submit.to}|${numbering.reference}|${numbering.total}`;
+  return oneAtATime(`${carrier}|${messageKey}`, () => acceptPart(deps, user, account, submit, numbering, carrier, messageKey, now));
+}
+
+// Parts of one message are taken one after the other: on PostgreSQL two last parts committed at
+// once would each miss the other and neither would complete the message. (Parts of one message
+// reach one Pigeon process over one bind in practice; across processes the race remains.)
+const queues = new Map<string, Promise<unknown>>();
+
+function oneAtATime<T>(key: string, work: () => Promise<T>): Promise<T> {
+  const previous = queues.get(key) ?? Promise.resolve();
+  const next = previous.catch(() => undefined).then(work);
+  queues.set(key, next);
+  void next.catch(() => undefined).finally(() => {
+    if (queues.get(key) === next) queues.delete(key);
+  });
+  return next;
+}
+
+async function acceptPart(
+  deps: SubmitDeps,
+  user: SmppUser,
+  account: Account,
+  submit: ParsedSubmit,
+  numbering: PartNumbering,
+  carrier: string,
+  messageKey: string,
+  now: number,
+): Promise<SubmitAccepted> {
+  const body = (text: string) => ({ from: submit.from, to: [submit.to], text, applicationId: user.applicationId });
   const head = await deps.parts.addPart({ carrier, messageKey, sequence: 0, total: numbering.total, text: newMessageId(now), receivedAt: now });
   const messageId = head.find((p) => p.sequence === 0)?.text as string;
   const partId = (n: number) => `${messageId}-${n}`;
   const parts = await deps.parts.addPart({ carrier, messageKey, sequence: numbering.sequence, total: numbering.total, text: submit.text, receivedAt: now });
+  // The receipt is asked per part: Kannel, for one, asks on the first part only.
+  if (submit.registeredDelivery !== 0) {
+    await deps.outbox.recordSubmit({ messageId, systemId: user.systemId, registeredDelivery: submit.registeredDelivery, partIds: [partId(numbering.sequence)], submittedAt: now });
+  }
   const texts = parts.filter((p) => p.sequence > 0);
   if (texts.length < numbering.total) return { id: partId(numbering.sequence), accepted: false };
   try {
@@ -141,10 +174,6 @@ export async function acceptSubmit(deps: SubmitDeps, user: SmppUser, account: Ac
     // The last part offered twice (an ESME that resent it, or two last parts at once): the
     // message is already there, and this part is answered like the first time.
     if (!(await deps.delivery.getMessage(messageId).catch(() => undefined))) throw err;
-  }
-  if (submit.registeredDelivery !== 0) {
-    const partIds = Array.from({ length: numbering.total }, (_, i) => partId(i + 1));
-    await deps.outbox.recordSubmit({ messageId, systemId: user.systemId, registeredDelivery: submit.registeredDelivery, partIds, submittedAt: now });
   }
   await deps.parts.deleteMessage(carrier, messageKey);
   return { id: partId(numbering.sequence), accepted: true };

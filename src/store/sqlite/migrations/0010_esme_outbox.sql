@@ -1,18 +1,20 @@
 -- Applications bound to Pigeon over SMPP (src/smpp-server). esme_submits remembers the submits
 -- that asked for a receipt (registered_delivery), written once the message is durable and before
 -- submit_sm_resp; part_ids are the ids submit_sm_resp gave (a JSON array), which the receipts carry.
+-- A long message has a row per part that asked for a receipt (Kannel asks on the first part only).
 CREATE TABLE esme_submits (
-  message_id          TEXT PRIMARY KEY,
+  message_id          TEXT NOT NULL,
   system_id           TEXT NOT NULL,
   registered_delivery INTEGER NOT NULL,
   part_ids            TEXT NOT NULL,
   submitted_at        INTEGER NOT NULL,
-  receipt_done        INTEGER NOT NULL DEFAULT 0
+  receipt_done        INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY (message_id, part_ids)
 );
 CREATE INDEX esme_submits_waiting ON esme_submits (message_id) WHERE receipt_done = 0;
 
 -- What is owed to an SMPP user: receipts and inbound messages, kept until its deliver_sm_resp. One
--- row per (user, kind, message), so a scan that finds the same thing twice adds nothing.
+-- row per (user, kind, message, receipted ids), so a scan that finds the same thing twice adds nothing.
 CREATE TABLE esme_outbox (
   id              INTEGER PRIMARY KEY AUTOINCREMENT,
   system_id       TEXT NOT NULL,
@@ -29,6 +31,6 @@ CREATE TABLE esme_outbox (
   attempts        INTEGER NOT NULL DEFAULT 0,
   next_attempt_at INTEGER NOT NULL,
   delivered_at    INTEGER,
-  UNIQUE (system_id, kind, message_id)
+  UNIQUE (system_id, kind, message_id, part_ids)
 );
 CREATE INDEX esme_outbox_pending ON esme_outbox (system_id, id) WHERE delivered_at IS NULL;
