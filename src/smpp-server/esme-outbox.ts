@@ -67,6 +67,7 @@ export class EsmeOutboxWorker {
   private readonly inFlight = new Set<number>();
   private reference = Math.floor(Math.random() * 256);
   private scannedTo: number | undefined;
+  private collectedAt = 0;
   /** Unacknowledged rows per SMPP user, as of the last pass (for the admin status). */
   backlog: Record<string, number> = {};
 
@@ -91,11 +92,15 @@ export class EsmeOutboxWorker {
 
   private async pass(): Promise<void> {
     const { outbox, directory, now } = this.deps;
-    await outbox.collectReceipts(now());
-    await this.collectInbound();
-    const users = [...directory.allSmppUsers()];
-    for (const user of users) await this.send(user.systemId);
-    this.backlog = await outbox.backlog();
+    // Collection scans; it runs on the poll's beat, while sending also runs whenever an answer
+    // freed a slot of a window (wake), so a busy bind is not held to one window per poll.
+    if (now() - this.collectedAt >= POLL_MS) {
+      this.collectedAt = now();
+      await outbox.collectReceipts(now());
+      await this.collectInbound();
+      this.backlog = await outbox.backlog();
+    }
+    for (const user of directory.allSmppUsers()) await this.send(user.systemId);
   }
 
   private async collectInbound(): Promise<void> {

@@ -34,3 +34,7 @@ CREATE TABLE esme_outbox (
   UNIQUE (system_id, kind, message_id, part_ids)
 );
 CREATE INDEX esme_outbox_pending ON esme_outbox (system_id, id) WHERE delivered_at IS NULL;
+
+-- The inbound scan reads inbound recipients of an account since a time; outbound ones (most rows)
+-- are left out of this index.
+CREATE INDEX message_recipients_inbound ON message_recipients (account_id, receive_time) WHERE direction = 'INBOUND';
