@@ -29,10 +29,10 @@ export class Esme {
     });
   }
 
-  static connect(port: number): Promise<Esme> {
+  static connect(port: number, options: { tls?: boolean } = {}): Promise<Esme> {
     return new Promise((resolve, reject) => {
-      const session = connectSmpp({ host: '127.0.0.1', port, auto_enquire_link_period: 0 });
-      session.on('connect', () => resolve(new Esme(session)));
+      const session = connectSmpp({ host: '127.0.0.1', port, auto_enquire_link_period: 0, ...(options.tls && { tls: true, rejectUnauthorized: false }) });
+      session.on(options.tls ? 'secureConnect' : 'connect', () => resolve(new Esme(session)));
       session.on('error', reject);
     });
   }
@@ -94,9 +94,12 @@ export class Esme {
 export const ESME_USER = { systemId: 'esme1', password: 'secret12' };
 
 /** YAML of a Pigeon with the SMPP listener on port 0 and one SMPP user on account A's main application. */
-export function smppConfigYaml(options: { maxBinds?: number; window?: number; idleSeconds?: number; callbackUrl?: string } = {}): string {
+export function smppConfigYaml(
+  options: { maxBinds?: number; window?: number; idleSeconds?: number; callbackUrl?: string; tls?: { cert: string; key: string } } = {},
+): string {
   return `smppServer:
   port: 0
+${options.tls ? `  tlsCertFile: ${options.tls.cert}\n  tlsKeyFile: ${options.tls.key}\n` : ''}
   window: ${options.window ?? 10}
   idleSeconds: ${options.idleSeconds ?? 300}
   responseTimeoutSeconds: 2

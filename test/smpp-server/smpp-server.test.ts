@@ -3,7 +3,11 @@
 // the status table, receipts from the durable outbox (also across a disconnect), inbound messages,
 // and the edges (window, malformed PDUs, unknown commands). Every storage engine.
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, afterEach, before, describe, it } from 'node:test';
 import { decodeUcs2, encodeUcs2 } from '../../src/carriers/smpp/text-coding.js';
 import { BACKENDS, startPigeon, type TestPigeon } from '../helpers/pigeon.js';
@@ -207,6 +211,38 @@ for (const backend of BACKENDS) {
       assert.ok(statuses.includes(0x58), 'some submits beyond the window were throttled');
       const status = await pigeon.admin<{ smppServer: { sessions: Array<{ systemId: string; mode: string }> } }>('GET', '/status');
       assert.ok(status.smppServer.sessions.some((s) => s.systemId === ESME_USER.systemId && s.mode === 'transmitter'));
+    });
+
+    it('unbinds a bind that stays idle past idleSeconds', async () => {
+      const other = await startPigeon({ backend, configYaml: smppConfigYaml({ idleSeconds: 1 }) });
+      try {
+        const e = await Esme.connect(other.server.smpp?.port as number);
+        assert.equal(await e.bind('transceiver', ESME_USER.systemId, ESME_USER.password), 0);
+        let unbound = false;
+        e.session.on('pdu', (pdu) => {
+          if (pdu.command === 'unbind') unbound = true;
+        });
+        await e.until(() => unbound, 'the idle unbind', 10_000);
+        await e.close();
+      } finally {
+        await other.close();
+      }
+    });
+
+    it('speaks TLS when given a certificate and key', async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'pigeon-smpp-tls-'));
+      const [cert, key] = [join(dir, 'cert.pem'), join(dir, 'key.pem')];
+      execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-subj', '/CN=127.0.0.1', '-days', '1', '-keyout', key, '-out', cert], { stdio: 'ignore' });
+      const other = await startPigeon({ backend, configYaml: smppConfigYaml({ tls: { cert, key } }) });
+      try {
+        const e = await Esme.connect(other.server.smpp?.port as number, { tls: true });
+        assert.equal(await e.bind('transmitter', ESME_USER.systemId, ESME_USER.password), 0);
+        assert.equal((await e.submit(APP_NUMBER, RECIPIENT)).command_status, 0);
+        await e.close();
+      } finally {
+        await other.close();
+        rmSync(dir, { recursive: true, force: true });
+      }
     });
 
     it('unbinds bound sessions when Pigeon stops', async () => {
