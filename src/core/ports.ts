@@ -438,6 +438,11 @@ export interface EsmeOutboxStore {
   markRetry(id: number, nextAttemptAt: number): Promise<void>;
   /** Items not yet acknowledged, per SMPP user. */
   backlog(): Promise<Record<string, number>>;
+  /**
+   * Housekeeping: drops outbox rows delivered before `deliveredBefore`, and submits whose receipt
+   * was collected, or that never ended (parts of a long message that never all came), before `submittedBefore`.
+   */
+  purge(deliveredBefore: number, submittedBefore: number): Promise<number>;
 }
 
 /** Everything Pigeon keeps, grouped by concern; each engine implements all of them over one database. */

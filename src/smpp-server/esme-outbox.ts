@@ -19,6 +19,10 @@ const POLL_MS = 250;
 const INBOUND_OVERLAP_MS = 60_000;
 const INBOUND_MARK = 'esme.inbound.scannedTo';
 const RETRY = { initialMs: 1000, maxMs: 60_000 };
+const PURGE_EVERY_MS = 3_600_000;
+/** Delivered rows are kept a day (to look at); submits a week, far past Pigeon's two-hour receipt timeout. */
+const KEEP_DELIVERED_MS = 86_400_000;
+const KEEP_SUBMITS_MS = 7 * 86_400_000;
 
 export interface EsmeOutboxDeps {
   outbox: EsmeOutboxStore;
@@ -68,6 +72,7 @@ export class EsmeOutboxWorker {
   private reference = Math.floor(Math.random() * 256);
   private scannedTo: number | undefined;
   private collectedAt = 0;
+  private purgedAt = 0;
   /** Unacknowledged rows per SMPP user, as of the last pass (for the admin status). */
   backlog: Record<string, number> = {};
 
@@ -99,6 +104,10 @@ export class EsmeOutboxWorker {
       await outbox.collectReceipts(now());
       await this.collectInbound();
       this.backlog = await outbox.backlog();
+      if (now() - this.purgedAt >= PURGE_EVERY_MS) {
+        this.purgedAt = now();
+        await outbox.purge(now() - KEEP_DELIVERED_MS, now() - KEEP_SUBMITS_MS);
+      }
     }
     for (const user of directory.allSmppUsers()) await this.send(user.systemId);
   }

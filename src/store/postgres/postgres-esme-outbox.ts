@@ -33,6 +33,9 @@ const PENDING = named(`SELECT ${OUTBOX_COLUMNS} FROM esme_outbox
   WHERE system_id = $1 AND delivered_at IS NULL AND next_attempt_at <= $2 AND NOT (id = ANY($3::bigint[])) ORDER BY id LIMIT $4`);
 const DELIVERED = named('UPDATE esme_outbox SET delivered_at = $1 WHERE id = $2');
 const RETRY = named('UPDATE esme_outbox SET attempts = attempts + 1, next_attempt_at = $1 WHERE id = $2');
+const PURGE = named(`WITH a AS (DELETE FROM esme_outbox WHERE delivered_at IS NOT NULL AND delivered_at < $1 RETURNING 1),
+  b AS (DELETE FROM esme_submits WHERE submitted_at < $2 RETURNING 1)
+  SELECT (SELECT count(*) FROM a) + (SELECT count(*) FROM b) AS n`);
 const BACKLOG = named('SELECT system_id, count(*) AS n FROM esme_outbox WHERE delivered_at IS NULL GROUP BY system_id');
 
 export class PostgresEsmeOutbox implements EsmeOutboxStore {
@@ -74,5 +77,10 @@ export class PostgresEsmeOutbox implements EsmeOutboxStore {
   async backlog(): Promise<Record<string, number>> {
     const { rows } = await run<{ system_id: string; n: number }>(this.pool, BACKLOG);
     return Object.fromEntries(rows.map((r) => [r.system_id, Number(r.n)]));
+  }
+
+  async purge(deliveredBefore: number, submittedBefore: number): Promise<number> {
+    const { rows } = await run<{ n: number }>(this.pool, PURGE, [deliveredBefore, submittedBefore]);
+    return Number(rows[0]?.n ?? 0);
   }
 }

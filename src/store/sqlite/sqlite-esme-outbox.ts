@@ -32,6 +32,8 @@ export class SqliteEsmeOutbox implements EsmeOutboxStore {
         WHERE system_id = ? AND delivered_at IS NULL AND next_attempt_at <= ? ORDER BY id LIMIT ?`),
       delivered: db.prepare('UPDATE esme_outbox SET delivered_at = ? WHERE id = ?'),
       retry: db.prepare('UPDATE esme_outbox SET attempts = attempts + 1, next_attempt_at = ? WHERE id = ?'),
+      purgeOutbox: db.prepare('DELETE FROM esme_outbox WHERE delivered_at IS NOT NULL AND delivered_at < ?'),
+      purgeSubmits: db.prepare('DELETE FROM esme_submits WHERE submitted_at < ?'),
       backlog: db.prepare('SELECT system_id, count(*) AS n FROM esme_outbox WHERE delivered_at IS NULL GROUP BY system_id'),
     };
   }
@@ -78,5 +80,9 @@ export class SqliteEsmeOutbox implements EsmeOutboxStore {
   async backlog(): Promise<Record<string, number>> {
     const rows = this.s.backlog.all() as Array<{ system_id: string; n: number }>;
     return Object.fromEntries(rows.map((r) => [r.system_id, Number(r.n)]));
+  }
+
+  purge(deliveredBefore: number, submittedBefore: number): Promise<number> {
+    return this.writes.run(() => this.s.purgeOutbox.run(deliveredBefore).changes + this.s.purgeSubmits.run(submittedBefore).changes);
   }
 }
