@@ -12,6 +12,8 @@ import { adminApi, type AdminDeps } from './admin/admin.routes.js';
 import type { OptOutService } from '../core/opt-out/opt-out-service.js';
 import { FixedWindowLimiter } from './rate-limit.js';
 import { bandwidthApi, type ApiDeps } from './v2/api.js';
+import { OpenApiCatalog } from './openapi/openapi-catalog.js';
+import { adminOpenApi, bandwidthOpenApi } from './openapi/openapi.routes.js';
 
 export interface AppDeps extends ApiDeps {
   logger: FastifyBaseLogger;
@@ -23,6 +25,13 @@ export interface AppDeps extends ApiDeps {
   metrics?: MetricsDeps;
   /** Keywords of inbound messages injected through the admin API, and the admin API's opt-out list. */
   optOut?: OptOutService;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** The mounted APIs' routes and OpenAPI documents (openapi/), one per prefix. */
+    openApiCatalogs: readonly OpenApiCatalog[];
+  }
 }
 
 /** The v2 API is served where each client looks for it: production's /api/v2, the SDKs' test root, and Catapult's /v2. */
@@ -67,8 +76,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(async (scope) => tokenRoutes(scope, { tokens, authenticator: deps.authenticator, directory: deps.directory }), {
     prefix: '/api/v1/oauth2',
   });
+  const catalogs: OpenApiCatalog[] = [];
   for (const prefix of API_PREFIXES) {
-    await app.register(async (scope) => bandwidthApi(scope, { ...deps, tokens }, listLimiter), { prefix });
+    const catalog = new OpenApiCatalog(prefix);
+    catalogs.push(catalog);
+    await app.register(async (scope) => bandwidthApi(scope, { ...deps, tokens }, listLimiter, catalog), { prefix });
+    bandwidthOpenApi(app, catalog);
   }
   const admin = deps.admin;
   if (admin) {
@@ -79,7 +92,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       now: deps.now,
       inboundDeps: { store: deps.store, directory: deps.directory, optOut: deps.optOut },
     };
-    await app.register(async (scope) => adminApi(scope, adminDeps, admin.token), { prefix: '/admin/v1' });
+    const catalog = new OpenApiCatalog('/admin/v1');
+    catalogs.push(catalog);
+    await app.register(async (scope) => adminApi(scope, adminDeps, admin.token, catalog), { prefix: '/admin/v1' });
+    adminOpenApi(app, catalog);
   }
+  app.decorate('openApiCatalogs', catalogs);
   return app;
 }

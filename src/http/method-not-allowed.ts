@@ -9,6 +9,8 @@ export function refuseOtherMethods(app: FastifyInstance, url: string, allowed: H
   app.route({
     method: others,
     url,
+    // Not an operation of its own: it answers the methods the path's operations do not take.
+    config: { openapi: false },
     handler: async (request) => {
       throw errors.methodNotAllowed(request.method, allowed);
     },

@@ -13,6 +13,8 @@ import { installJsonParser } from '../json-body.js';
 import { adminAuth } from './admin-auth.js';
 import { parseInbound } from './inbound-request.js';
 import { optOutRoutes } from './opt-out.routes.js';
+import { adminDocs as docs } from './admin.docs.js';
+import type { OpenApiCatalog } from '../openapi/openapi-catalog.js';
 
 /** What the admin API needs of the simulated carrier. */
 export interface SimulatorControl {
@@ -40,7 +42,8 @@ export interface AdminDeps {
 
 const MAX_WAIT_MS = 60_000;
 
-export async function adminApi(app: FastifyInstance, deps: AdminDeps, token: string): Promise<void> {
+export async function adminApi(app: FastifyInstance, deps: AdminDeps, token: string, catalog: OpenApiCatalog): Promise<void> {
+  catalog.collect(app);
   app.addHook('onRequest', adminAuth(token));
   installJsonParser(app);
   const simulator = () => {
@@ -56,27 +59,27 @@ export async function adminApi(app: FastifyInstance, deps: AdminDeps, token: str
     }
   };
 
-  app.get('/status', async () => deps.status());
+  app.get('/status', { config: { openapi: docs.status } }, async () => deps.status());
   const optOut = deps.inboundDeps.optOut;
   if (optOut) await app.register(async (scope) => optOutRoutes(scope, { service: optOut, store: deps.store.optOuts }));
   // Every callback endpoint (URL) with its circuit and backlog: why an application's callbacks wait.
-  app.get('/endpoints', async () => endpointsView(deps.store.delivery, deps.now()));
+  app.get('/endpoints', { config: { openapi: docs.endpoints } }, async () => endpointsView(deps.store.delivery, deps.now()));
 
-  app.get('/simulator/rules', async () => simulator().getRules());
-  app.put('/simulator/rules', async (request) => asBadRequest(() => simulator().setRules(request.body)));
-  app.post('/simulator/rules', async (request, reply) =>
+  app.get('/simulator/rules', { config: { openapi: docs.getRules } }, async () => simulator().getRules());
+  app.put('/simulator/rules', { config: { openapi: docs.setRules } }, async (request) => asBadRequest(() => simulator().setRules(request.body)));
+  app.post('/simulator/rules', { config: { openapi: docs.addRule } }, async (request, reply) =>
     reply.code(201).send(await asBadRequest(() => simulator().addRule(request.body))),
   );
-  app.delete('/simulator/rules/:id', async (request, reply) => {
+  app.delete('/simulator/rules/:id', { config: { openapi: docs.removeRule } }, async (request, reply) => {
     const { id } = request.params as { id: string };
     if (!(await simulator().removeRule(id))) throw errors.notFound(`No simulator rule '${id}'`);
     return reply.code(204).send();
   });
-  app.get('/simulator/defaults', async () => simulator().getDefaults());
-  app.patch('/simulator/defaults', async (request) => asBadRequest(() => simulator().setDefaults(request.body)));
-  app.get('/simulator/test-numbers', async () => simulator().testNumbers);
+  app.get('/simulator/defaults', { config: { openapi: docs.getDefaults } }, async () => simulator().getDefaults());
+  app.patch('/simulator/defaults', { config: { openapi: docs.setDefaults } }, async (request) => asBadRequest(() => simulator().setDefaults(request.body)));
+  app.get('/simulator/test-numbers', { config: { openapi: docs.testNumbers } }, async () => simulator().testNumbers);
 
-  app.post('/inbound', async (request, reply) => {
+  app.post('/inbound', { config: { openapi: docs.inbound } }, async (request, reply) => {
     const inbound: CarrierInbound = parseInbound(request.body, deps.now(), deps.config.media.maxBytes);
     const base = deps.config.publicUrl ?? `${request.protocol}://${request.host}`;
     const messages = await receiveInbound({ ...deps.inboundDeps, mediaBaseUrl: `${base}/api/v2` }, inbound);
@@ -90,11 +93,11 @@ export async function adminApi(app: FastifyInstance, deps: AdminDeps, token: str
     if (!found) throw errors.notFound(`No message '${id}'`);
     return found;
   };
-  app.get('/messages/:id', async (request) => view((request.params as { id: string }).id));
-  app.get('/messages/:id/events', async (request) => (await view((request.params as { id: string }).id)).events);
-  app.get('/messages/:id/callbacks', async (request) => (await view((request.params as { id: string }).id)).callbacks);
+  app.get('/messages/:id', { config: { openapi: docs.message } }, async (request) => view((request.params as { id: string }).id));
+  app.get('/messages/:id/events', { config: { openapi: docs.events } }, async (request) => (await view((request.params as { id: string }).id)).events);
+  app.get('/messages/:id/callbacks', { config: { openapi: docs.callbacks } }, async (request) => (await view((request.params as { id: string }).id)).callbacks);
 
-  app.get('/messages/:id/wait', async (request) => {
+  app.get('/messages/:id/wait', { config: { openapi: docs.wait } }, async (request) => {
     const { id } = request.params as { id: string };
     const query = request.query as { until?: string; timeout?: string };
     const until = (query.until ?? 'terminal') as WaitCondition;

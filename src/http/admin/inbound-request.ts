@@ -16,7 +16,7 @@ const attachment = z.union([
   }),
 ]);
 
-const inboundSchema = z.strictObject({
+export const inboundSchema = z.strictObject({
   // Remote senders may be long codes, short codes or alphanumeric ids.
   from: z.string().min(1).max(32),
   to: z.union([e164, z.array(e164).min(1).max(100)]),

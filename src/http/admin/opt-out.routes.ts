@@ -9,6 +9,7 @@ import { OPT_OUT_SCOPES, type OptOutScope } from '../../core/opt-out/keywords.js
 import type { OptOutEntry, OptOutStore } from '../../core/opt-out/opt-out-port.js';
 import type { OptOutService } from '../../core/opt-out/opt-out-service.js';
 import { isE164 } from '../../core/phone/phone-number.js';
+import { optOutDocs } from './opt-out.docs.js';
 
 export interface OptOutRouteDeps {
   service: OptOutService;
@@ -90,7 +91,7 @@ export async function optOutRoutes(app: FastifyInstance, deps: OptOutRouteDeps):
     return { accountId: q.accountId, scope: scopeParam(q.scope), scopeKey: q.scopeKey, recipientPrefix: q.recipient };
   };
 
-  app.get('/opt-outs', async (request) => {
+  app.get('/opt-outs', { config: { openapi: optOutDocs.list } }, async (request) => {
     const q = queryParams(request.query, ['accountId', 'scope', 'scopeKey', 'recipient', 'limit', 'offset']);
     const limit = integer(q.limit, 'limit', 1, 1000, 100);
     const offset = integer(q.offset, 'offset', 0, 100_000_000, 0);
@@ -101,7 +102,7 @@ export async function optOutRoutes(app: FastifyInstance, deps: OptOutRouteDeps):
     };
   });
 
-  app.post('/opt-outs', async (request, reply) => {
+  app.post('/opt-outs', { config: { openapi: optOutDocs.add } }, async (request, reply) => {
     const parsed = entrySchema.safeParse(request.body);
     if (!parsed.success) throw errors.validation(fieldErrors(parsed.error.issues));
     const { recipient, scope, scopeKey } = parsed.data;
@@ -111,7 +112,7 @@ export async function optOutRoutes(app: FastifyInstance, deps: OptOutRouteDeps):
     return reply.code(created ? 201 : 200).send({ created, optOut: entry ? showEntry(entry) : undefined });
   });
 
-  app.delete('/opt-outs/:scope/:scopeKey/:recipient', async (request, reply) => {
+  app.delete('/opt-outs/:scope/:scopeKey/:recipient', { config: { openapi: optOutDocs.remove } }, async (request, reply) => {
     const params = request.params as { scope: string; scopeKey: string; recipient: string };
     const parsed = entrySchema.safeParse(params);
     if (!parsed.success) throw errors.validation(fieldErrors(parsed.error.issues));
@@ -122,7 +123,7 @@ export async function optOutRoutes(app: FastifyInstance, deps: OptOutRouteDeps):
     return reply.code(204).send();
   });
 
-  app.get('/opt-outs/events', async (request) => {
+  app.get('/opt-outs/events', { config: { openapi: optOutDocs.events } }, async (request) => {
     const q = queryParams(request.query, ['accountId', 'recipient', 'limit']);
     if (q.recipient !== undefined && !isE164(q.recipient)) {
       throw errors.validation([{ fieldName: 'recipient', description: 'must be an E.164 number' }]);
@@ -131,7 +132,7 @@ export async function optOutRoutes(app: FastifyInstance, deps: OptOutRouteDeps):
     return { events: (await store.events({ accountId: q.accountId, recipient: q.recipient, limit })).map((e) => ({ ...e, time: new Date(e.time).toISOString() })) };
   });
 
-  app.get('/opt-outs/export', async (request, reply) => {
+  app.get('/opt-outs/export', { config: { openapi: optOutDocs.export } }, async (request, reply) => {
     const q = queryParams(request.query, ['accountId', 'scope', 'scopeKey', 'recipient']);
     const where = filters(q);
     let csv = csvHeader();
@@ -148,7 +149,7 @@ export async function optOutRoutes(app: FastifyInstance, deps: OptOutRouteDeps):
 
   // text/csv, or JSON {"csv": "…"}; ?scope= and ?scopeKey= fill rows without those columns. Every
   // row is checked before anything is written, and all rows are written in one transaction.
-  app.post('/opt-outs/import', { bodyLimit: MAX_IMPORT_BYTES }, async (request) => {
+  app.post('/opt-outs/import', { bodyLimit: MAX_IMPORT_BYTES, config: { openapi: optOutDocs.import } }, async (request) => {
     const q = queryParams(request.query, ['scope', 'scopeKey']);
     let text: string;
     if (typeof request.body === 'string') text = request.body;

@@ -12,6 +12,7 @@ import { installJsonParser } from '../json-body.js';
 import type { FixedWindowLimiter } from '../rate-limit.js';
 import { mediaRoutes } from './media.routes.js';
 import { messagesRoutes } from './messages.routes.js';
+import type { OpenApiCatalog } from '../openapi/openapi-catalog.js';
 
 export interface ApiDeps {
   config: Config;
@@ -26,8 +27,9 @@ export interface ApiDeps {
   onAccepted?: () => void;
 }
 
-/** `listLimiter` is shared by every prefix the API is mounted under. */
-export async function bandwidthApi(app: FastifyInstance, deps: ApiDeps, listLimiter: FixedWindowLimiter): Promise<void> {
+/** `listLimiter` is shared by every prefix the API is mounted under; `catalog` collects this mount's routes for its OpenAPI document. */
+export async function bandwidthApi(app: FastifyInstance, deps: ApiDeps, listLimiter: FixedWindowLimiter, catalog: OpenApiCatalog): Promise<void> {
+  catalog.collect(app);
   app.decorateRequest('account', null as never);
   app.addHook('onRequest', basicAuth(deps.authenticator, deps.directory, deps.tokens));
   installJsonParser(app);

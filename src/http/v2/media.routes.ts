@@ -1,11 +1,66 @@
 // /users/{accountId}/media[/{mediaId}] (reference j). Uploads accept any content type and chunked
 // bodies, so this scope replaces the JSON parser with one that keeps the raw bytes.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { z } from 'zod';
 import { errors } from '../../core/errors.js';
 import { deleteMedia, getMedia, listMedia, putMedia } from '../../core/media/media-service.js';
 import { refuseOtherMethods } from '../method-not-allowed.js';
 import type { ApiDeps } from './api.js';
 import { apiBase, mediaPathParts, mediaUrl } from './base-url.js';
+import { errorResponses } from '../openapi/error-docs.js';
+import type { RouteDoc } from '../openapi/route-doc.js';
+import { accountParams, anyBytes, continuationHeaders, mediaListSchema, mediaParams, uploadHeaders } from './v2.schemas.js';
+
+const listMediaDoc: RouteDoc = {
+  operationId: 'listMedia',
+  summary: 'List Media',
+  description: "The account's files, 1 000 per page; a Continuation-Token header when there are more.",
+  tags: ['Media'],
+  params: accountParams,
+  headers: continuationHeaders,
+  responses: {
+    200: {
+      description: 'A page of files',
+      content: { 'application/json': mediaListSchema },
+      headers: { 'Continuation-Token': { description: 'Present when there is another page', schema: z.string() } },
+    },
+    ...errorResponses([400, 401, 403, 503]),
+  },
+};
+
+const getMediaDoc: RouteDoc = {
+  operationId: 'getMedia',
+  summary: 'Get Media',
+  description: 'The bytes of a file, with the content type it was stored with.',
+  tags: ['Media'],
+  params: mediaParams,
+  wildcard: 'mediaId',
+  responses: {
+    200: { description: 'The file', content: { '*/*': anyBytes } },
+    ...errorResponses([400, 401, 403, 404, 503]),
+  },
+};
+
+const uploadMediaDoc: RouteDoc = {
+  operationId: 'uploadMedia',
+  summary: 'Upload Media',
+  description: 'Stores a file of any content type (replacing one of the same name); kept 48 hours by default.',
+  tags: ['Media'],
+  params: mediaParams,
+  wildcard: 'mediaId',
+  headers: uploadHeaders,
+  body: { required: true, content: { '*/*': anyBytes } },
+  responses: { 204: { description: 'Stored' }, ...errorResponses([400, 401, 403, 413, 503]) },
+};
+
+const deleteMediaDoc: RouteDoc = {
+  operationId: 'deleteMedia',
+  summary: 'Delete Media',
+  tags: ['Media'],
+  params: mediaParams,
+  wildcard: 'mediaId',
+  responses: { 204: { description: 'Deleted' }, ...errorResponses([400, 401, 403, 404, 503]) },
+};
 
 /**
  * The media id is everything after `/users/{accountId}/media/` in the raw path, percent-decoded
@@ -30,7 +85,7 @@ export function mediaRoutes(app: FastifyInstance, deps: ApiDeps): void {
     done(null, body),
   );
 
-  app.get('/users/:accountId/media', async (request, reply) => {
+  app.get('/users/:accountId/media', { config: { openapi: listMediaDoc } }, async (request, reply) => {
     const token = request.headers['continuation-token'];
     const base = apiBase(request, config.publicUrl);
     const page = await listMedia(store, request.account, typeof token === 'string' ? token : undefined, (name) =>
@@ -40,21 +95,21 @@ export function mediaRoutes(app: FastifyInstance, deps: ApiDeps): void {
     return page.items;
   });
 
-  app.put('/users/:accountId/media/*', { bodyLimit: config.media.maxBytes }, async (request, reply) => {
+  app.put('/users/:accountId/media/*', { bodyLimit: config.media.maxBytes, config: { openapi: uploadMediaDoc } }, async (request, reply) => {
     const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
     const cacheControl = request.headers['cache-control'];
     await putMedia(store, request.account, mediaName(request), body, request.headers['content-type'], cacheControl, now());
     return reply.code(204).send();
   });
 
-  app.get('/users/:accountId/media/*', async (request, reply) => {
+  app.get('/users/:accountId/media/*', { config: { openapi: getMediaDoc } }, async (request, reply) => {
     const media = await getMedia(store, request.account, mediaName(request));
     reply.header('content-type', media.contentType);
     if (media.cacheControl) reply.header('cache-control', media.cacheControl);
     return reply.send(media.data);
   });
 
-  app.delete('/users/:accountId/media/*', async (request, reply) => {
+  app.delete('/users/:accountId/media/*', { config: { openapi: deleteMediaDoc } }, async (request, reply) => {
     await deleteMedia(store, request.account, mediaName(request));
     return reply.code(204).send();
   });
