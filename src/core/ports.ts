@@ -5,6 +5,16 @@ import type { Circuit, CircuitChange, CircuitPolicy, EndpointOutcome } from './e
 import type { Message, MessageRecord, MessageStatus, MessageType } from './messages/message.js';
 import type { OptOutStore } from './opt-out/opt-out-port.js';
 
+/**
+ * Where the workers write their lines (pino in production). The request and message a line is about
+ * come from the log context (shared/log-context.ts), not from the call.
+ */
+export interface WorkLog {
+  debug(fields: object, message: string): void;
+  info(fields: object, message: string): void;
+  warn(fields: object, message: string): void;
+}
+
 /** A phone-number filter of the list API: exact numbers, or one partial number matched as a prefix. */
 export type TnFilter = { exact: string[] } | { prefix: string };
 
@@ -155,6 +165,8 @@ export interface CallbackToSend {
   url: string;
   /** The JSON array exactly as it will be POSTed. */
   body: string;
+  /** The request that caused it (the message's requestId), for the log lines of its attempts. */
+  requestId?: string;
 }
 
 export interface ClaimedCallback extends CallbackToSend {

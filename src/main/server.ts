@@ -122,7 +122,7 @@ export async function startServer(config: Config, logger: FastifyBaseLogger): Pr
   const transport = new HttpCallbackTransport();
 
   const callbacks = new CallbackWorker(
-    { store: store.delivery, transport, directory, now, onError, onEndpointChange: (change) => logEndpointChange(logger, change) },
+    { store: store.delivery, transport, directory, now, onError, onEndpointChange: (change) => logEndpointChange(logger, change), log: logger.child({ component: 'callbacks' }) },
     { workerId, idleMs: 250, leaseMs: config.callbacks.timeoutMs * 3, ...config.callbacks },
   );
   const receiptDeps = { store: store.delivery, directory, now };
@@ -143,6 +143,7 @@ export async function startServer(config: Config, logger: FastifyBaseLogger): Pr
       onChange: () => callbacks.wake(),
       onReceiptsWaiting: () => parkedReceipts.wake(),
       optedOut: (job) => optOut.isBlocked(job),
+      log: logger.child({ component: 'delivery' }),
     },
     { workerId, idleMs: 250, ...config.delivery },
   );

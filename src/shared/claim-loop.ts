@@ -1,6 +1,7 @@
 // A worker's main loop: claim up to the free concurrency, handle each claimed item on its own,
 // claim again as soon as a slot frees up, and otherwise sleep the delay the claim asked for.
 // The delivery worker and the callback worker differ only in what they claim and how they handle it.
+import { runWithLogContext, type LogContext } from './log-context.js';
 import { PollLoop } from './poll-loop.js';
 
 export interface ClaimLoopOptions<T> {
@@ -10,6 +11,8 @@ export interface ClaimLoopOptions<T> {
   handle: (item: T) => Promise<void>;
   onError: (err: unknown, item: T | undefined) => void;
   idleMs: number;
+  /** What every log line made while handling the item names (the request that caused it): its handling and its errors run inside it. */
+  logContext?: (item: T) => LogContext;
 }
 
 export class ClaimLoop<T> {
@@ -41,14 +44,13 @@ export class ClaimLoop<T> {
     const { items, delayMs } = await this.options.claim(free);
     for (const item of items) {
       this.inFlight++;
-      const work = this.options
-        .handle(item)
-        .catch((err: unknown) => this.options.onError(err, item))
-        .finally(() => {
-          this.inFlight--;
-          this.active.delete(work);
-          this.loop.wake();
-        });
+      const handle = () => this.options.handle(item).catch((err: unknown) => this.options.onError(err, item));
+      const context = this.options.logContext?.(item);
+      const work = (context ? runWithLogContext(context, handle) : handle()).finally(() => {
+        this.inFlight--;
+        this.active.delete(work);
+        this.loop.wake();
+      });
       this.active.add(work);
     }
     return items.length === free ? 0 : delayMs;

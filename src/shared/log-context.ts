@@ -6,6 +6,13 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 
 export interface LogContext {
   reqId?: string;
+  /** Set for the work of one message (its delivery, its callbacks). */
+  messageId?: string;
+}
+
+/** The context of a message's work: the message, and the request that sent it when there was one. */
+export function messageLogContext(message: { id: string; requestId?: string }): LogContext {
+  return message.requestId === undefined ? { messageId: message.id } : { reqId: message.requestId, messageId: message.id };
 }
 
 const storage = new AsyncLocalStorage<LogContext>();

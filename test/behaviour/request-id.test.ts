@@ -9,10 +9,11 @@ import { after, before, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 import { ConfigError, loadConfig } from '../../src/config/config.js';
 import { createLogger } from '../../src/shared/logger.js';
-import { ACCOUNT_A, AUTH_A } from '../helpers/fixtures.js';
+import { CallbackReceiver } from '../helpers/callback-receiver.js';
+import { ACCOUNT_A, AUTH_A, fixtureConfigYaml, RECIPIENT } from '../helpers/fixtures.js';
 import { smsBody } from '../helpers/http.js';
 import { LogCapture } from '../helpers/log-capture.js';
-import { startPigeon, type TestPigeon } from '../helpers/pigeon.js';
+import { BACKENDS, startPigeon, type TestPigeon } from '../helpers/pigeon.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
@@ -93,5 +94,107 @@ describe('log formats', () => {
     assert.equal(loadConfig({ PIGEON_LOG_FORMAT: 'json' }).logFormat, 'json');
     assert.equal(loadConfig({}).logFormat, undefined);
     assert.throws(() => loadConfig({}, { logFormat: 'xml' }), (err: unknown) => err instanceof ConfigError && /--log-format: 'xml' is not one of pretty, json/.test(err.message));
+  });
+});
+
+/** Log lines are written just after the state a wait sees; a safety net of 10 s, not a timing. */
+async function until(condition: () => boolean): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('the log lines did not come');
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+async function sendWithId(pigeon: TestPigeon, body: unknown, requestId: string): Promise<{ status: number; body: unknown }> {
+  const res = await pigeon.fetch(`/api/v2/users/${ACCOUNT_A.id}/messages`, {
+    method: 'POST',
+    headers: { authorization: AUTH_A, 'content-type': 'application/json', 'x-request-id': requestId },
+    body: JSON.stringify(body),
+  });
+  return { status: res.status, body: await res.json() };
+}
+
+// The request id is stored with the message (and its callbacks), so the delivery and callback work
+// the request caused names it too, in whichever process does that work.
+for (const backend of BACKENDS) {
+  describe(`request ids in the work a request caused (${backend})`, () => {
+    const log = new LogCapture();
+    const receiver = new CallbackReceiver();
+    let pigeon: TestPigeon;
+    before(async () => {
+      await receiver.start();
+      pigeon = await startPigeon({ backend, log, logLevel: 'debug', configYaml: fixtureConfigYaml({ callbackUrl: receiver.url }) });
+    });
+    after(async () => {
+      await pigeon.close();
+      await receiver.stop();
+    });
+
+    it("names the request in the delivery's and the callbacks' log lines", async () => {
+      const sent = await sendWithId(pigeon, smsBody({ to: [RECIPIENT, '+15005550012'] }), 'abc');
+      assert.equal(sent.status, 202);
+      const id = (sent.body as { id: string }).id;
+      await pigeon.waitForMessage(id, 'callbacks');
+      const about = (pattern: RegExp) => log.matching(pattern).filter((line) => line.messageId === id);
+      const submitted = about(/^submitted to the carrier$/);
+      assert.equal(submitted.length, 1, JSON.stringify(log.lines.slice(-20)));
+      assert.deepEqual([submitted[0]?.reqId, submitted[0]?.component], ['abc', 'delivery']);
+      const failed = about(/^recipient failed$/);
+      assert.deepEqual(failed.map((line) => [line.reqId, line.errorCode]), [['abc', 4404]]);
+      // A group message: message-sending for each recipient, then message-delivered and message-failed.
+      // Each line is written just after its attempt is recorded, which is what the wait waited for.
+      await until(() => about(/^callback delivered$/).length === 4);
+      const callbacks = about(/^callback delivered$/);
+      assert.deepEqual(callbacks.map((line) => line.eventType).sort(), ['message-delivered', 'message-failed', 'message-sending', 'message-sending']);
+      for (const line of callbacks) assert.deepEqual([line.reqId, line.component], ['abc', 'callbacks']);
+    });
+
+    it('names the id Pigeon made up when the request had none', async () => {
+      const res = await pigeon.fetch(`/api/v2/users/${ACCOUNT_A.id}/messages`, {
+        method: 'POST',
+        headers: { authorization: AUTH_A, 'content-type': 'application/json' },
+        body: JSON.stringify(smsBody()),
+      });
+      const made = res.headers.get('x-request-id') ?? '';
+      assert.match(made, UUID);
+      const { id } = (await res.json()) as { id: string };
+      await pigeon.waitForMessage(id, 'callbacks');
+      await until(() => log.lines.filter((line) => line.messageId === id).length === 2);
+      for (const line of log.lines.filter((l) => l.messageId === id)) assert.equal(line.reqId, made);
+    });
+  });
+}
+
+describe('request ids across processes (postgres)', { skip: !BACKENDS.includes('postgres') }, () => {
+  const log = new LogCapture();
+  const receiver = new CallbackReceiver();
+  let api: TestPigeon;
+  let worker: TestPigeon;
+  before(async () => {
+    await receiver.start();
+    const yaml = fixtureConfigYaml({ callbackUrl: receiver.url });
+    api = await startPigeon({ backend: 'postgres', configYaml: yaml, env: { PIGEON_ROLE: 'api' } });
+    worker = await startPigeon({ databaseUrl: api.config.databaseUrl, configYaml: yaml, log, logLevel: 'debug', env: { PIGEON_ROLE: 'worker' } });
+  });
+  after(async () => {
+    await worker.close();
+    await api.close();
+    await receiver.stop();
+  });
+
+  it("names the API process's request in the worker process's lines", async () => {
+    const sent = await sendWithId(api, smsBody(), 'abc-scaled');
+    const id = (sent.body as { id: string }).id;
+    await api.waitForMessage(id, 'callbacks');
+    await until(() => log.lines.filter((line) => line.messageId === id).length === 2);
+    const lines = log.lines.filter((line) => line.messageId === id);
+    assert.deepEqual(
+      lines.map((line) => [line.component, line.msg, line.reqId]),
+      [
+        ['delivery', 'submitted to the carrier', 'abc-scaled'],
+        ['callbacks', 'callback delivered', 'abc-scaled'],
+      ],
+    );
   });
 });

@@ -38,6 +38,8 @@ export interface StartOptions {
   env?: Record<string, string>;
   /** Where the server logs, at info level (silent when absent); see helpers/log-capture.ts. */
   log?: NodeJS.WritableStream;
+  /** The level `log` gets; info by default. */
+  logLevel?: string;
 }
 
 export async function startPigeon(options: StartOptions = {}): Promise<TestPigeon> {
@@ -57,7 +59,7 @@ export async function startPigeon(options: StartOptions = {}): Promise<TestPigeo
     },
     { port: '0', host: '127.0.0.1' },
   );
-  const server = await startServer(config, createLogger(options.log ? 'info' : config.logLevel, options.log));
+  const server = await startServer(config, createLogger(options.log ? (options.logLevel ?? 'info') : config.logLevel, options.log));
   const admin = async <T>(method: string, path: string, body?: unknown): Promise<T> => {
     const res = await fetch(`${server.url}/admin/v1${path}`, {
       method,

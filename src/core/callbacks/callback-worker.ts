@@ -11,8 +11,9 @@
 import type { AccountDirectory } from '../accounts/directory.js';
 import { backoffMs } from '../delivery/backoff.js';
 import type { CircuitPolicy } from '../endpoints/circuit.js';
-import type { CallbackNext, ClaimedCallback, DeliveryStore, EndpointChange } from '../ports.js';
+import type { CallbackNext, ClaimedCallback, DeliveryStore, EndpointChange, WorkLog } from '../ports.js';
 import { ClaimLoop } from '../../shared/claim-loop.js';
+import { messageLogContext } from '../../shared/log-context.js';
 import type { CallbackTransport } from './callback-transport.js';
 
 export interface CallbackWorkerOptions {
@@ -39,6 +40,8 @@ export interface CallbackWorkerDeps {
   onError: (err: unknown, context: string) => void;
   /** An endpoint's circuit opened or closed: once per change, in the process that made it. */
   onEndpointChange?: (change: EndpointChange) => void;
+  /** Lines about each attempt, which name the message and the request that sent it; absent, none. */
+  log?: WorkLog;
 }
 
 export class CallbackWorker {
@@ -72,6 +75,7 @@ export class CallbackWorker {
         delayMs: options.idleMs,
       }),
       handle: (callback) => this.send(callback),
+      logContext: (callback) => messageLogContext({ id: callback.messageId, requestId: callback.requestId }),
       onError: (err, callback) => deps.onError(err, callback ? `callback ${callback.id}` : 'callback claim'),
     });
   }
@@ -137,6 +141,10 @@ export class CallbackWorker {
       },
     );
     if (change) this.deps.onEndpointChange?.(change);
+    const line = { eventType: callback.eventType, attempt: callback.attempts, statusCode, latencyMs: finished - started };
+    if (next.state === 'delivered') this.deps.log?.debug(line, 'callback delivered');
+    else if (next.state === 'retry') this.deps.log?.debug({ ...line, error, retryAt: new Date(next.runAt).toISOString() }, 'callback refused: retrying');
+    else this.deps.log?.warn({ ...line, error }, 'callback given up: its retry window has passed');
     // Retry on time rather than at the next idle poll.
     if (next.state === 'retry') setTimeout(() => this.loop.wake(), Math.max(0, next.runAt - now())).unref();
   }

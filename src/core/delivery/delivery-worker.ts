@@ -2,8 +2,9 @@
 // its work taken over when the lease runs out; terminal changes are guarded in the store, so a
 // submit repeated because of that produces at most one terminal callback.
 import type { AccountDirectory } from '../accounts/directory.js';
-import type { DeliveryJob, DeliveryStore, RatePolicy } from '../ports.js';
+import type { DeliveryJob, DeliveryStore, RatePolicy, WorkLog } from '../ports.js';
 import { ClaimLoop } from '../../shared/claim-loop.js';
+import { messageLogContext } from '../../shared/log-context.js';
 import { backoffMs } from './backoff.js';
 import { CarrierError, type CarrierAdapter } from './carrier.js';
 import { ERROR } from './error-codes.js';
@@ -33,6 +34,8 @@ export interface DeliveryWorkerDeps {
   onReceiptsWaiting?: () => void;
   /** Whether the recipient opted out of this sender (core/opt-out); absent, nobody has. */
   optedOut?: (job: DeliveryJob) => Promise<boolean>;
+  /** Lines about each recipient's work, which name the message and the request that sent it; absent, none. */
+  log?: WorkLog;
 }
 
 export interface DeliveryCounters {
@@ -68,6 +71,7 @@ export class DeliveryWorker {
       idleMs: options.idleMs,
       claim: (limit) => this.claim(limit),
       handle: ({ job, optedOut }) => this.deliver(job, optedOut),
+      logContext: ({ job }) => messageLogContext(job.message),
       onError: (err, item) => deps.onError(err, item ? `delivery of ${item.job.message.id}` : 'delivery claim'),
     });
   }
@@ -171,6 +175,7 @@ export class DeliveryWorker {
         for (const id of carrierMessageIds) if (this.recording.get(id) === recording) this.recording.delete(id);
       });
       this.counters.submitted++;
+      this.deps.log?.debug({ carrier: carrier.name, attempt, parts: carrierMessageIds.length }, 'submitted to the carrier');
       if (!recorded.owned) this.counters.duplicateSubmits++;
       if (recorded.receiptsWaiting) this.deps.onReceiptsWaiting?.();
     } catch (err) {
@@ -195,6 +200,10 @@ export class DeliveryWorker {
       const runAt = message.expiresAt === undefined ? backoffAt : Math.min(backoffAt, message.expiresAt);
       this.counters.retried++;
       await store.recordRetry(job, this.options.workerId, runAt, carrierError.message, now());
+      this.deps.log?.debug(
+        { carrier: carrier.name, attempt, errorCode: carrierError.errorCode, error: carrierError.message, retryAt: new Date(runAt).toISOString() },
+        'carrier refused for now: retrying',
+      );
       this.noteDue(runAt);
     }
   }
@@ -217,6 +226,7 @@ export class DeliveryWorker {
     const change = statusChange(this.deps.directory, job.message, job.destinationTn, 'FAILED', this.deps.now(), { errorCode, detail });
     if (await this.deps.store.recordTerminal(change)) {
       this.counters.failed++;
+      this.deps.log?.info({ errorCode, detail }, 'recipient failed');
       this.deps.onChange?.();
     }
   }

@@ -38,6 +38,7 @@ export function statusChange(
             eventType: type,
             url,
             body: callbackBody(type, message, message.direction === 'in' ? message.owner : destinationTn, time, options.errorCode),
+            ...(message.requestId !== undefined && { requestId: message.requestId }),
           }
         : undefined,
   };

@@ -48,6 +48,8 @@ export interface Message {
   type: MessageType;
   /** Acceptance (outbound) or receipt (inbound) time, epoch ms. */
   time: number;
+  /** The id of the request that sent it (X-Request-Id), named by the log lines of its delivery and callbacks. */
+  requestId?: string;
 }
 
 /** One row per (message, destination number), as `GET …/messages` lists them (reference c.3, i.2). */

@@ -45,8 +45,11 @@ export async function sendMessage(
   account: Account,
   body: unknown,
   resolveLocalMedia: LocalMediaResolver = () => undefined,
-  /** `messageId`: an id chosen beforehand (a keyword reply's id is in the opt-out audit trail before it is sent). */
-  options: { messageId?: string } = {},
+  /**
+   * `messageId`: an id chosen beforehand (a keyword reply's id is in the opt-out audit trail before it is sent).
+   * `requestId`: the request that sent it, kept with the message for the log lines of its delivery and callbacks.
+   */
+  options: { messageId?: string; requestId?: string } = {},
 ): Promise<MessageResponse> {
   const now = deps.now();
   // Reference b.2: a body that is not an object has no fields to blame, so no fieldErrors.
@@ -87,6 +90,7 @@ export async function sendMessage(
     segmentCount: isMms ? 1 : countSegments(request.text ?? '').segments,
     type: isMms ? 'mms' : 'sms',
     time: now,
+    ...(options.requestId !== undefined && { requestId: options.requestId }),
   };
   await deps.store.messages.acceptOutbound(
     message,

@@ -46,6 +46,7 @@ export function messagesRoutes(app: FastifyInstance, deps: ApiDeps, listLimiter:
       request.account,
       request.body,
       localMediaResolver(request, config.publicUrl),
+      { requestId: request.id },
     );
     deps.onAccepted?.();
     return reply.code(202).send(message);

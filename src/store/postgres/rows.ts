@@ -1,5 +1,5 @@
 // PostgreSQL-only row helpers: callback columns and multi-row VALUES lists.
-export const CALLBACK_COLUMNS = 'message_id, account_id, application_id, event_type, url, body, created_at, run_at';
+export const CALLBACK_COLUMNS = 'message_id, account_id, application_id, event_type, url, body, created_at, run_at, request_id';
 
 export interface CallbackFields {
   messageId: string;
@@ -8,11 +8,12 @@ export interface CallbackFields {
   eventType: string;
   url: string;
   body: string;
+  requestId?: string;
 }
 
 /** Parameters in the column order of CALLBACK_COLUMNS: due at once, created at `time`. */
 export function callbackParams(c: CallbackFields, time: number): unknown[] {
-  return [c.messageId, c.accountId, c.applicationId, c.eventType, c.url, c.body, time, time];
+  return [c.messageId, c.accountId, c.applicationId, c.eventType, c.url, c.body, time, time, c.requestId ?? null];
 }
 
 /**

@@ -46,7 +46,7 @@ export function inFlightByEndpoint(now: string): string {
  * message's callbacks in order.
  */
 /** The columns of a callback a claim leases, in both engines' row shape (PostgreSQL's bigints come as strings). */
-export const LEASED_COLUMNS = 'id, message_id, account_id, application_id, event_type, url, body, attempts, created_at, first_attempt_at';
+export const LEASED_COLUMNS = 'id, message_id, account_id, application_id, event_type, url, body, attempts, created_at, first_attempt_at, request_id';
 
 export type LeasedRow = {
   id: Int;
@@ -60,6 +60,7 @@ export type LeasedRow = {
   attempts: Int;
   created_at: Int;
   first_attempt_at: Int;
+  request_id: string | null;
 };
 
 export function claimedFromRow(r: LeasedRow, probe: boolean): ClaimedCallback {
@@ -74,6 +75,7 @@ export function claimedFromRow(r: LeasedRow, probe: boolean): ClaimedCallback {
     attempts: Number(r.attempts),
     createdAt: Number(r.created_at),
     firstAttemptAt: Number(r.first_attempt_at),
+    ...(r.request_id !== null && { requestId: r.request_id }),
     probe,
   };
 }

@@ -76,6 +76,7 @@ export interface MessageRow {
   segment_count: Int;
   message_type: 'sms' | 'mms';
   created_at: Int;
+  request_id: string | null;
 }
 
 export function messageFromRow(row: MessageRow): Message {
@@ -96,11 +97,12 @@ export function messageFromRow(row: MessageRow): Message {
     segmentCount: Number(row.segment_count),
     type: row.message_type,
     time: Number(row.created_at),
+    ...(row.request_id !== null && row.request_id !== undefined && { requestId: row.request_id }),
   };
 }
 
 export const MESSAGE_COLUMNS = `id, account_id, application_id, direction, owner, from_tn, to_json, text, media_json, tag,
-  priority, expiration, expires_at, segment_count, message_type, created_at`;
+  priority, expiration, expires_at, segment_count, message_type, created_at, request_id`;
 
 // Parameters are bound by position, in the column order of MESSAGE_COLUMNS and RECORD_COLUMNS:
 // binding by name costs a property lookup per parameter, about a third of these inserts.
@@ -124,6 +126,7 @@ export function messageParams(m: Message): unknown[] {
     m.segmentCount,
     m.type,
     m.time,
+    m.requestId ?? null,
   ];
 }
 

@@ -53,7 +53,7 @@ export class SqliteDelivery implements DeliveryStore {
       event: db.prepare(INSERT_EVENT),
       hasEvent: db.prepare('SELECT 1 FROM message_events WHERE message_id = ? AND destination_tn = ? AND status = ?'),
       callback: db.prepare(`INSERT INTO callback_outbox (message_id, account_id, application_id, event_type, url, body,
-          created_at, run_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`),
+          created_at, run_at, request_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`),
       dequeueOwned: db.prepare('DELETE FROM delivery_queue WHERE message_id = ? AND destination_tn = ? AND locked_by = ?'),
       dequeue: db.prepare('DELETE FROM delivery_queue WHERE message_id = ? AND destination_tn = ?'),
       addRef: db.prepare(`INSERT OR IGNORE INTO carrier_refs (carrier, carrier_message_id, message_id, destination_tn,
@@ -128,7 +128,7 @@ export class SqliteDelivery implements DeliveryStore {
   }
 
   private insertCallback(c: CallbackToSend, time: number): void {
-    this.s.callback.run(c.messageId, c.accountId, c.applicationId, c.eventType, c.url, c.body, time, time);
+    this.s.callback.run(c.messageId, c.accountId, c.applicationId, c.eventType, c.url, c.body, time, time, c.requestId ?? null);
   }
 
   recordProgress(change: StatusChange): Promise<boolean> {
