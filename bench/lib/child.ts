@@ -42,7 +42,7 @@ export interface StartOptions {
 /**
  * Starts `node ...args` and resolves once it prints a JSON line with a `url` and a `msg` ending in
  * "listening" (Pigeon's start-up log line and the bare server's both have that shape), or Pigeon's
- * "pigeon worker running" line (a `--role worker` process, which does not listen).
+ * "pigeon worker running" line (a `--role worker` process, which serves only its probes and metrics).
  */
 export function startChild(options: StartOptions): Promise<ChildServer> {
   const child = spawn(process.execPath, options.args, {

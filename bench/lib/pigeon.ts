@@ -23,6 +23,8 @@ export function startPigeon(options: PigeonOptions): Promise<ChildServer> {
       PIGEON_CONFIG: options.configPath,
       DATABASE_URL: options.databaseUrl,
       PORT: '0',
+      // Workers' probe listeners: several workers share this host.
+      PIGEON_WORKER_PORT: '0',
       HOST: '127.0.0.1',
       // Not warn: the start-up line that carries the port is logged at info. Info adds no
       // per-request lines (request logging is off), only start-up and shutdown.

@@ -24,6 +24,8 @@ export interface Config {
   readonly role: Role;
   readonly host: string;
   readonly port: number;
+  /** Where a worker-only process serves /healthz, /readyz and /metrics (absent: server.host, port 9464). */
+  readonly workerListen?: { readonly host: string; readonly port: number };
   /** Base URL clients use to reach Pigeon (for page and media links); derived from each request when absent. */
   readonly publicUrl: string | undefined;
   readonly trustProxy: boolean;
@@ -132,6 +134,8 @@ export function describeDatabaseUrl(url: string): string {
 }
 
 export const DEFAULT_DATABASE_URL = 'sqlite:./data/pigeon.db';
+/** The port a worker-only process serves its probes and metrics on: the one commonly used by Prometheus exporters. */
+export const DEFAULT_WORKER_PORT = 9464;
 
 const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
@@ -240,6 +244,10 @@ export function loadConfig(env: NodeJS.ProcessEnv, flags: ConfigFlags = {}): Con
     role: (role?.[0] ?? 'all') as Role,
     host: flags.host ?? (env.HOST || file.server?.host || '127.0.0.1'),
     port: port ? parsePort(...port) : (file.server?.port ?? 8080),
+    workerListen: {
+      host: env.PIGEON_WORKER_HOST || file.server?.workerHost || flags.host || env.HOST || file.server?.host || '127.0.0.1',
+      port: env.PIGEON_WORKER_PORT ? parsePort(env.PIGEON_WORKER_PORT, 'PIGEON_WORKER_PORT') : (file.server?.workerPort ?? DEFAULT_WORKER_PORT),
+    },
     publicUrl: publicUrl?.replace(/\/+$/, ''),
     trustProxy: env.PIGEON_TRUST_PROXY
       ? parseBoolean(env.PIGEON_TRUST_PROXY, 'PIGEON_TRUST_PROXY')

@@ -154,6 +154,9 @@ export const configFileSchema = z
         bodyLimitBytes: z.number().int().min(1024).max(64 * 1024 * 1024).optional(),
         headersTimeoutSeconds: z.number().min(1).max(600).optional(),
         requestTimeoutSeconds: z.number().min(1).max(3600).optional(),
+        /** Where a worker-only process (--role worker) serves /healthz, /readyz and /metrics. */
+        workerHost: z.string().min(1).optional(),
+        workerPort: z.number().int().min(0).max(65535).optional(),
       })
       .optional(),
     database: z

@@ -20,6 +20,8 @@ import { startMediaRetention } from '../core/media/media-retention.js';
 import type { Store } from '../core/ports.js';
 import { StoreBusyError, StoreUnavailableError } from '../core/errors.js';
 import { buildApp } from '../http/app.js';
+import { buildProbeApp } from '../http/probe-app.js';
+import { DEFAULT_WORKER_PORT } from '../config/config.js';
 import { logEndpointChange } from '../shared/endpoint-log.js';
 import { PollLoop } from '../shared/poll-loop.js';
 import { openCore } from './open-core.js';
@@ -38,6 +40,8 @@ export interface RunningServer {
   directory: AccountDirectory;
   /** The base URL the server listens on, e.g. http://127.0.0.1:8080 ('' in a worker-only process). */
   url: string;
+  /** A worker-only process's listener for /healthz, /readyz and /metrics (server.workerHost/workerPort); '' in other roles. */
+  probeUrl: string;
   /** Absent when no admin token is configured: the admin API is then not mounted. */
   adminToken: string | undefined;
   delivery: DeliveryWorker;
@@ -53,6 +57,12 @@ const PARKED_RECEIPT_POLL_MS = 1000;
 
 /** The admin token of the demo setup (no config file), printed at start-up like the demo password. */
 export const DEMO_ADMIN_TOKEN = 'pigeon-demo-admin-token';
+
+/** How a client reaches a listener bound to `host`: IPv6 in brackets, the wildcard addresses as loopback. */
+function listenHost(host: string): string {
+  const bracketed = host.includes(':') ? `[${host}]` : host;
+  return bracketed === '0.0.0.0' || bracketed === '[::]' ? '127.0.0.1' : bracketed;
+}
 
 export async function startServer(config: Config, logger: FastifyBaseLogger): Promise<RunningServer> {
   const core = await openCore(config, (err) => {
@@ -175,6 +185,16 @@ export async function startServer(config: Config, logger: FastifyBaseLogger): Pr
 
   const adminToken = config.adminToken ?? (config.demo ? DEMO_ADMIN_TOKEN : undefined);
   if (!adminToken) logger.warn('admin API disabled: set admin.token in the config file or PIGEON_ADMIN_TOKEN');
+  const health503 = { report: (err: unknown) => health.report(err), readiness: () => health.readiness() };
+  const metricsDeps = {
+    render: () => metrics.render(),
+    observeRequest: (labels: { route: string; method: string; status: string }, seconds: number) => {
+      metrics.httpRequests.inc(labels);
+      metrics.httpDuration.observe(labels, seconds);
+    },
+    token: config.metricsToken,
+  };
+  const probes = servesHttp ? undefined : buildProbeApp({ logger, health: health503, metrics: metricsDeps });
   const app = servesHttp ? await buildApp({
     config,
     store,
@@ -183,15 +203,8 @@ export async function startServer(config: Config, logger: FastifyBaseLogger): Pr
     now,
     logger,
     throughput,
-    health: { report: (err) => health.report(err), readiness: () => health.readiness() },
-    metrics: {
-      render: () => metrics.render(),
-      observeRequest: (labels, seconds) => {
-        metrics.httpRequests.inc(labels);
-        metrics.httpDuration.observe(labels, seconds);
-      },
-      token: config.metricsToken,
-    },
+    health: health503,
+    metrics: metricsDeps,
     onAccepted: () => delivery.wake(),
     optOut,
     admin: adminToken === undefined ? undefined : {
@@ -257,6 +270,7 @@ export async function startServer(config: Config, logger: FastifyBaseLogger): Pr
       await smpp?.outbox.stop();
       stopRetention();
       await app?.close();
+      await probes?.close();
       await Promise.all(unlisten.map((stop) => stop()));
       await delivery.stop();
       await receiptSweeper.stop();
@@ -270,21 +284,31 @@ export async function startServer(config: Config, logger: FastifyBaseLogger): Pr
   };
   try {
     await app?.listen({ host: config.host, port: config.port });
+    const probeListen = { host: config.workerListen?.host ?? config.host, port: config.workerListen?.port ?? DEFAULT_WORKER_PORT };
+    await probes?.listen(probeListen).catch((err: unknown) => {
+      if ((err as { code?: string }).code !== 'EADDRINUSE') throw err;
+      throw new Error(
+        `server.workerPort: ${probeListen.host}:${probeListen.port} is in use; give each worker process on a host its own port (PIGEON_WORKER_PORT, 0 = any free port)`,
+        { cause: err },
+      );
+    });
   } catch (err) {
     await close();
     throw err;
   }
   const address = app?.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
-  const host = config.host.includes(':') ? `[${config.host}]` : config.host;
-  const url = app ? `http://${host === '0.0.0.0' || host === '[::]' ? '127.0.0.1' : host}:${port}` : '';
+  const url = app ? `http://${listenHost(config.host)}:${port}` : '';
   publicBase = config.publicUrl ?? url;
+  const probeAddress = probes?.server.address();
+  const probeUrl = typeof probeAddress === 'object' && probeAddress ? `http://${listenHost(config.workerListen?.host ?? config.host)}:${probeAddress.port}` : '';
   health.started();
   return {
     app,
     store,
     directory,
     url,
+    probeUrl,
     adminToken,
     delivery,
     callbacks,

@@ -40,6 +40,15 @@ describe('config loading', () => {
     assert.ok(Object.isFrozen(config) && Object.isFrozen(config.accounts[0]));
   });
 
+  it("takes a worker-only process's probe address from server.workerHost/workerPort, PIGEON_WORKER_HOST/PORT over them", () => {
+    assert.deepEqual(loadConfig({}).workerListen, { host: '127.0.0.1', port: 9464 });
+    assert.deepEqual(loadConfig({ HOST: '0.0.0.0' }).workerListen, { host: '0.0.0.0', port: 9464 });
+    const path = file(`server: { workerHost: 10.0.0.5, workerPort: 9100 }\n${GOOD}`);
+    assert.deepEqual(loadConfig({ PIGEON_CONFIG: path }).workerListen, { host: '10.0.0.5', port: 9100 });
+    assert.deepEqual(loadConfig({ PIGEON_CONFIG: path, PIGEON_WORKER_HOST: '::1', PIGEON_WORKER_PORT: '0' }).workerListen, { host: '::1', port: 0 });
+    assert.throws(() => loadConfig({ PIGEON_WORKER_PORT: 'x' }), (err: unknown) => err instanceof ConfigError && /PIGEON_WORKER_PORT: 'x' is not a port number/.test(err.message));
+  });
+
   it('accepts JSON too', () => {
     const json = JSON.stringify({ accounts: [{ id: '1', users: [{ username: 'u', password: 'p' }] }] });
     assert.equal(loadConfig({ PIGEON_CONFIG: file(json) }).accounts[0]?.users[0]?.username, 'u');

@@ -55,6 +55,8 @@ export async function startPigeon(options: StartOptions = {}): Promise<TestPigeo
       DATABASE_URL: database.url,
       PIGEON_LOG_LEVEL: 'silent',
       PIGEON_ADMIN_TOKEN: ADMIN_TOKEN,
+      // A worker-only process's probe listener, on any free port.
+      PIGEON_WORKER_PORT: '0',
       ...options.env,
     },
     { port: '0', host: '127.0.0.1' },

@@ -91,7 +91,7 @@ describe('scale-out: 2 API + 2 worker processes on one PostgreSQL database', { s
           'callbacks: { retryInitialSeconds: 0.1, retryMaxSeconds: 1, timeoutSeconds: 5 }\nsimulator: { latencyMs: 5 }\n',
       }),
     );
-    const env = { PIGEON_CONFIG: configPath, DATABASE_URL: database.url, PORT: '0', PIGEON_LOG_LEVEL: 'info' };
+    const env = { PIGEON_CONFIG: configPath, DATABASE_URL: database.url, PORT: '0', PIGEON_WORKER_PORT: '0', PIGEON_LOG_LEVEL: 'info' };
     const start = async (role: 'api' | 'worker'): Promise<Child> => {
       const marker = role === 'api' ? /"url":"(http:\/\/127\.0\.0\.1:\d+)"/ : /pigeon worker running/;
       const started = await spawnPigeon(['serve', '--role', role], env, marker);

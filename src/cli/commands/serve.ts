@@ -10,7 +10,7 @@ export async function serveCommand(flags: ConfigFlags, out: NodeJS.WritableStrea
   const server = await startServer(config, logger);
   const database = describeDatabaseUrl(config.databaseUrl);
   if (server.url) logger.info({ url: server.url, role: config.role, database, demo: config.demo }, 'pigeon listening');
-  else logger.info({ role: config.role, database }, 'pigeon worker running');
+  else logger.info({ role: config.role, database, probes: server.probeUrl }, 'pigeon worker running: /healthz, /readyz and /metrics at probes');
   if (config.demo) {
     out.write(
       [
