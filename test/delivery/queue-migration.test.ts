@@ -15,6 +15,8 @@ import { BACKENDS, createTestDatabase, type Backend, type TestDatabase } from '.
 import { outboundSms } from './e2e-support.js';
 
 const T0 = 1_900_000_000_000;
+/** The message columns of schema 2: today's, without request_id (0009), which is last. */
+const SCHEMA_2_COLUMNS = MESSAGE_COLUMNS.replace(/,\s*request_id$/, '');
 const NO_LIMITS = { unit: 'messages', senderLimit: () => undefined, accountLimit: () => undefined } as const;
 
 /** Runs statements written with `?` placeholders on a database migrated up to schema 2 only. */
@@ -52,7 +54,7 @@ for (const backend of BACKENDS) {
       database = await createTestDatabase(backend);
       const old = await schemaTwo(backend, database.url);
       for (const m of queued) {
-        await old.run(`INSERT INTO messages (${MESSAGE_COLUMNS}) VALUES (${MESSAGE_COLUMNS.split(',').map(() => '?').join(', ')})`, messageParams(m));
+        await old.run(`INSERT INTO messages (${SCHEMA_2_COLUMNS}) VALUES (${SCHEMA_2_COLUMNS.split(',').map(() => '?').join(', ')})`, messageParams(m).slice(0, -1));
         await old.run(
           `INSERT INTO delivery_queue (message_id, destination_tn, account_id, source_tn, priority, segment_count, enqueued_at, run_at)
             VALUES (?, ?, ?, ?, ?, 1, ?, ?)`,
