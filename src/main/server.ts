@@ -185,7 +185,7 @@ export async function startServer(config: Config, logger: FastifyBaseLogger): Pr
 
   const adminToken = config.adminToken ?? (config.demo ? DEMO_ADMIN_TOKEN : undefined);
   if (!adminToken) logger.warn('admin API disabled: set admin.token in the config file or PIGEON_ADMIN_TOKEN');
-  const health503 = { report: (err: unknown) => health.report(err), readiness: () => health.readiness() };
+  const healthDeps = { report: (err: unknown) => health.report(err), readiness: () => health.readiness() };
   const metricsDeps = {
     render: () => metrics.render(),
     observeRequest: (labels: { route: string; method: string; status: string }, seconds: number) => {
@@ -194,7 +194,7 @@ export async function startServer(config: Config, logger: FastifyBaseLogger): Pr
     },
     token: config.metricsToken,
   };
-  const probes = servesHttp ? undefined : buildProbeApp({ logger, health: health503, metrics: metricsDeps });
+  const probes = servesHttp ? undefined : buildProbeApp({ logger, health: healthDeps, metrics: metricsDeps });
   const app = servesHttp ? await buildApp({
     config,
     store,
@@ -203,7 +203,7 @@ export async function startServer(config: Config, logger: FastifyBaseLogger): Pr
     now,
     logger,
     throughput,
-    health: health503,
+    health: healthDeps,
     metrics: metricsDeps,
     onAccepted: () => delivery.wake(),
     optOut,
