@@ -38,6 +38,17 @@ const messageView = z
     recipients: z.array(z.looseObject({ messageId: z.string(), destinationTn: z.string(), messageStatus: z.string() })),
     events: z.array(event),
     callbacks: z.array(callback),
+    queue: z
+      .array(
+        z.looseObject({
+          destinationTn: z.string(),
+          attempts: z.number().int().describe('Attempts spent, not counting one in progress'),
+          inFlight: z.boolean().describe('A worker holds it now: its submit is in progress'),
+          runAt: z.number().int().describe('When it is due, milliseconds since the epoch'),
+          lastError: z.string().optional(),
+        }),
+      )
+      .describe('Recipients still in the delivery queue'),
   })
   .meta({ title: 'MessageView' });
 const endpoint = z
