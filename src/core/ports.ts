@@ -366,6 +366,11 @@ export interface DeliveryStore {
   /** Every known endpoint of the callback outbox, with its circuit and backlog. */
   listEndpoints(now: number): Promise<EndpointStatus[]>;
   listCallbacks(messageId: string): Promise<CallbackRecord[]>;
+  /**
+   * Queues callback `id` of message `messageId` again, as a new outbox entry with the exact body of
+   * the original, due at `now`; resolves with the new entry's id (undefined: no such callback).
+   */
+  resendCallback(messageId: string, id: number, now: number): Promise<number | undefined>;
 
   getSetting(key: string): Promise<string | undefined>;
   putSetting(key: string, value: string, time: number): Promise<void>;

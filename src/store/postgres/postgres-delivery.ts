@@ -122,6 +122,9 @@ const LIST_EVENTS = named(
 const QUEUE_OF = named(
   'SELECT destination_tn, attempts, run_at, last_error, locked_until FROM delivery_queue WHERE message_id = $1 ORDER BY destination_tn',
 );
+const RESEND_CALLBACK = named(`INSERT INTO callback_outbox (${CALLBACK_COLUMNS})
+  SELECT message_id, account_id, application_id, event_type, url, body, $3, $3, request_id FROM callback_outbox
+  WHERE message_id = $1 AND id = $2 RETURNING id`);
 const CALLBACKS_OF = named(`SELECT ${OUTBOX_COLUMNS} FROM callback_outbox WHERE message_id = $1 ORDER BY id`);
 const ATTEMPTS_OF = named(`SELECT a.outbox_id, a.attempt, a.time, a.status_code, a.latency_ms, a.error
   FROM callback_attempts a JOIN callback_outbox o ON o.id = a.outbox_id
@@ -508,6 +511,14 @@ export class PostgresDelivery implements DeliveryStore {
   readonly claimCallbacks: DeliveryStore['claimCallbacks'] = (request) => this.outbox.claim(request);
   readonly recordCallbackAttempt: DeliveryStore['recordCallbackAttempt'] = (...args) => this.outbox.record(...args);
   readonly listEndpoints: DeliveryStore['listEndpoints'] = (now) => this.outbox.endpoints(now);
+
+  async resendCallback(messageId: string, id: number, now: number): Promise<number | undefined> {
+    const result = await run<{ id: Int }>(this.pool, RESEND_CALLBACK, [messageId, id, now]);
+    const row = result.rows[0];
+    if (!row) return undefined;
+    this.notifier.wake('callbacks');
+    return Number(row.id);
+  }
 
   async listCallbacks(messageId: string): Promise<CallbackRecord[]> {
     const outbox = await run<OutboxRow>(this.pool, CALLBACKS_OF, [messageId]);

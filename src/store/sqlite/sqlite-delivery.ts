@@ -88,6 +88,9 @@ export class SqliteDelivery implements DeliveryStore {
       insertMessage: db.prepare(INSERT_MESSAGE),
       insertRecord: db.prepare(INSERT_RECORD),
       callbacksOf: db.prepare('SELECT * FROM callback_outbox WHERE message_id = ? ORDER BY id'),
+      resend: db.prepare(`INSERT INTO callback_outbox (message_id, account_id, application_id, event_type, url, body,
+          created_at, run_at, request_id) SELECT message_id, account_id, application_id, event_type, url, body, ?, ?, request_id
+          FROM callback_outbox WHERE message_id = ? AND id = ?`),
       attemptsOf: db.prepare(`SELECT a.* FROM callback_attempts a JOIN callback_outbox o ON o.id = a.outbox_id
         WHERE o.message_id = ? ORDER BY a.outbox_id, a.attempt`),
       getSetting: db.prepare('SELECT value FROM settings WHERE key = ?'),
@@ -288,6 +291,11 @@ export class SqliteDelivery implements DeliveryStore {
   readonly claimCallbacks: DeliveryStore['claimCallbacks'] = (request) => this.outbox.claim(request);
   readonly recordCallbackAttempt: DeliveryStore['recordCallbackAttempt'] = (...args) => this.outbox.record(...args);
   readonly listEndpoints: DeliveryStore['listEndpoints'] = (now) => this.outbox.endpoints(now);
+
+  async resendCallback(messageId: string, id: number, now: number): Promise<number | undefined> {
+    const result = await this.writes.run(() => this.s.resend.run(now, now, messageId, id));
+    return result.changes > 0 ? Number(result.lastInsertRowid) : undefined;
+  }
 
   async listCallbacks(messageId: string): Promise<CallbackRecord[]> {
     const outbox = this.s.callbacksOf.all(messageId) as Array<{
