@@ -32,6 +32,8 @@ import { storeStats } from '../store/store-stats.js';
 import { EsmeAuthenticator } from '../smpp-server/esme-auth.js';
 import { EsmeOutboxWorker } from '../smpp-server/esme-outbox.js';
 import { SmppListener } from '../smpp-server/smpp-listener.js';
+import { ChangeSignal } from '../shared/change-signal.js';
+import { observeChanges } from './observe-changes.js';
 
 export interface RunningServer {
   /** Absent in a worker-only process. */
@@ -86,7 +88,9 @@ export async function startServer(config: Config, logger: FastifyBaseLogger): Pr
     metrics.dbCommitDuration.observe({ phase: 'commit' }, batch.commitSeconds);
     if (batch.syncSeconds !== undefined) metrics.dbCommitDuration.observe({ phase: 'sync' }, batch.syncSeconds);
   });
-  const store = instrumentStore(core.store, metrics);
+  // The console's live view hears of every change this process writes (observe-changes.ts).
+  const changes = new ChangeSignal();
+  const store = observeChanges(instrumentStore(core.store, metrics), changes);
   const workerId = `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
   // Database outages (full disk, read-only, unreachable) are logged once when they start and once
   // when they end; the workers pause meanwhile (store-health.ts).
@@ -207,6 +211,7 @@ export async function startServer(config: Config, logger: FastifyBaseLogger): Pr
     metrics: metricsDeps,
     onAccepted: () => delivery.wake(),
     optOut,
+    console: { changes },
     admin: adminToken === undefined ? undefined : {
       token: adminToken,
       simulator,
@@ -247,6 +252,13 @@ export async function startServer(config: Config, logger: FastifyBaseLogger): Pr
   }
   const stopRetention = startMediaRetention(store.media, config.media.retentionHours, now, (err) => onError(err, 'media retention'));
   const unlisten: Array<() => Promise<void>> = [];
+  // Changes written by other processes sharing the database (PostgreSQL): their wake-ups reach the
+  // console's streams here. Status changes that queue no callback notify nothing, so a console on an
+  // API-only process sees those with the next change that does (see README, console).
+  if (servesHttp && store.listen) {
+    unlisten.push(await store.listen('delivery', () => changes.emit()));
+    unlisten.push(await store.listen('callbacks', () => changes.emit()));
+  }
   if (runsWorkers) {
     if (store.listen) {
       unlisten.push(await store.listen('delivery', () => delivery.wake()));

@@ -8,7 +8,7 @@ import type { DeliveryStore, MessageStore, Store } from '../core/ports.js';
 import type { PigeonMetrics } from './metrics.js';
 
 /** `target` with some methods replaced; the others are its own, bound to it. */
-function intercept<T extends object>(target: T, overrides: Partial<T>): T {
+export function intercept<T extends object>(target: T, overrides: Partial<T>): T {
   return new Proxy(target, {
     get(t, prop) {
       if (Object.prototype.hasOwnProperty.call(overrides, prop)) return overrides[prop as keyof T];
