@@ -14,6 +14,9 @@ import { FixedWindowLimiter } from './rate-limit.js';
 import { bandwidthApi, type ApiDeps } from './v2/api.js';
 import { OpenApiCatalog } from './openapi/openapi-catalog.js';
 import { adminOpenApi, bandwidthOpenApi } from './openapi/openapi.routes.js';
+import { consoleRoutes } from './console/console.routes.js';
+import { endEventStreams } from './console/event-stream.js';
+import type { ChangeSignal } from '../shared/change-signal.js';
 
 export interface AppDeps extends ApiDeps {
   logger: FastifyBaseLogger;
@@ -25,6 +28,8 @@ export interface AppDeps extends ApiDeps {
   metrics?: MetricsDeps;
   /** Keywords of inbound messages injected through the admin API, and the admin API's opt-out list. */
   optOut?: OptOutService;
+  /** The web console (GET /, /console/…); absent, it is not mounted. */
+  console?: { changes: ChangeSignal };
 }
 
 declare module 'fastify' {
@@ -98,5 +103,21 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     adminOpenApi(app, catalog);
   }
   app.decorate('openApiCatalogs', catalogs);
+  if (deps.console) {
+    const changes = deps.console.changes;
+    // Open event streams would hold the server's close until their clients leave.
+    app.addHook('preClose', async () => endEventStreams());
+    await app.register(async (scope) =>
+      consoleRoutes(scope, {
+        ...deps,
+        adminToken: admin?.token,
+        simulator: admin?.simulator,
+        isRuleError: admin?.isRuleError ?? ((err: unknown): err is Error => false),
+        status: admin?.status ?? (() => undefined),
+        onInbound: admin?.onInbound,
+        changes,
+      }),
+    );
+  }
   return app;
 }

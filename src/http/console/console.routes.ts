@@ -1,0 +1,366 @@
+// The web console's server side: the page itself (static.ts), sign-in and sessions (session.ts),
+// the live event stream (event-stream.ts) and JSON routes under /console/api. The routes reuse the
+// core's views and commands (message view, list, send, inbound, media, simulator, endpoints) and
+// scope each one to the session: the admin token sees every account, an API user only its own;
+// another account's data answers 404 exactly like data that does not exist.
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Account, AccountDirectory } from '../../core/accounts/directory.js';
+import type { Authenticator } from '../../core/accounts/authenticator.js';
+import { endpointsView } from '../../core/admin/endpoint-view.js';
+import { messageView } from '../../core/admin/message-view.js';
+import type { ThroughputPolicy } from '../../core/delivery/rate-policy.js';
+import { ApiError, errors } from '../../core/errors.js';
+import { receiveInbound } from '../../core/inbound/receive-inbound.js';
+import { getMedia, putMedia } from '../../core/media/media-service.js';
+import { listMessages } from '../../core/messages/list-messages.js';
+import type { Message } from '../../core/messages/message.js';
+import { sendMessage } from '../../core/messages/send-message.js';
+import type { OptOutService } from '../../core/opt-out/opt-out-service.js';
+import type { Store } from '../../core/ports.js';
+import type { Config } from '../../config/config.js';
+import type { ChangeSignal } from '../../shared/change-signal.js';
+import type { SimulatorControl } from '../admin/admin.routes.js';
+import { parseInbound } from '../admin/inbound-request.js';
+import { installJsonParser } from '../json-body.js';
+import { localMediaResolver, mediaUrl, origin } from '../v2/base-url.js';
+import { eventStream } from './event-stream.js';
+import {
+  clearSessionCookie,
+  csrfMatches,
+  FailedSignIns,
+  CSRF_HEADER,
+  isCrossSite,
+  readCookie,
+  Sessions,
+  setSessionCookie,
+  type Session,
+} from './session.js';
+import { staticRoutes } from './static.js';
+
+export interface ConsoleDeps {
+  config: Config;
+  store: Store;
+  directory: AccountDirectory;
+  authenticator: Authenticator;
+  now: () => number;
+  throughput?: ThroughputPolicy;
+  optOut?: OptOutService;
+  onAccepted?: () => void;
+  onInbound?: () => void;
+  /** The admin token; absent, only API users can sign in. */
+  adminToken: string | undefined;
+  simulator: SimulatorControl | undefined;
+  isRuleError: (err: unknown) => err is Error;
+  status: () => unknown;
+  changes: ChangeSignal;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    consoleSession: Session;
+  }
+}
+
+/** Failed sign-ins per client address per minute; the scrypt checks are also bounded by the authenticator. */
+const FAILED_SIGN_INS_PER_MINUTE = 10;
+const PHONE_SCAN = 1000;
+const CONVERSATION_SIZE = 100;
+
+const digest = (value: string) => createHash('sha256').update(value).digest();
+
+export async function consoleRoutes(app: FastifyInstance, deps: ConsoleDeps): Promise<void> {
+  const sessions = new Sessions(deps.now);
+  const failures = new FailedSignIns(FAILED_SIGN_INS_PER_MINUTE, 60_000, deps.now);
+  await staticRoutes(app);
+
+  await app.register(async (api) => {
+    api.decorateRequest('consoleSession', null as never);
+    installJsonParser(api);
+    // Media uploads come as the file's own bytes.
+    api.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: deps.config.media.maxBytes }, (_request, body, done) =>
+      done(null, body),
+    );
+    api.addHook('onRequest', async (request, reply) => {
+      reply.header('cache-control', 'no-store');
+      const path = request.url.split('?', 1)[0];
+      const changing = request.method !== 'GET' && request.method !== 'HEAD';
+      // Every state-changing call, sign-in included, must come from the console's own origin.
+      if (changing && isCrossSite(request)) throw errors.forbidden();
+      if (path === '/console/api/session' && request.method === 'POST') return;
+      const session = sessions.get(readCookie(request));
+      if (!session) {
+        if (path === '/console/api/session' && request.method === 'GET') return reply.code(204).send();
+        throw new ApiError(401, 'unauthorized', 'Sign in to the console');
+      }
+      if (changing && !csrfMatches(session, request.headers[CSRF_HEADER])) throw errors.forbidden();
+      request.consoleSession = session;
+    });
+
+    const accountsOf = (session: Session): Account[] =>
+      session.principal.kind === 'admin'
+        ? [...deps.directory.allAccounts()]
+        : [deps.directory.account(session.principal.accountId)].filter((a): a is Account => a !== undefined);
+    /** The account in the path, if the session may see it; else the same 404 as an unknown one. */
+    const scopedAccount = (request: FastifyRequest): Account => {
+      const { accountId } = request.params as { accountId: string };
+      const principal = request.consoleSession.principal;
+      const account = deps.directory.account(accountId);
+      if (!account || (principal.kind === 'account' && principal.accountId !== account.id)) {
+        throw errors.notFound(`No account '${accountId}'`);
+      }
+      return account;
+    };
+    const mayRead = (session: Session, accountId: string) =>
+      session.principal.kind === 'admin' || session.principal.accountId === accountId;
+    const adminOnly = (request: FastifyRequest) => {
+      if (request.consoleSession.principal.kind !== 'admin') throw errors.forbidden();
+    };
+
+    api.post('/session', async (request, reply) => {
+      const ip = request.ip;
+      const retryAfter = failures.retryAfter(ip);
+      if (retryAfter > 0) throw errors.rateLimited(retryAfter);
+      const refuse = () => {
+        failures.record(ip);
+        return new ApiError(401, 'unauthorized', 'Those credentials were not accepted');
+      };
+      const body = (request.body ?? {}) as Record<string, unknown>;
+      let principal: Session['principal'];
+      if (typeof body.token === 'string') {
+        if (!deps.adminToken || !timingSafeEqual(digest(body.token), digest(deps.adminToken))) throw refuse();
+        principal = { kind: 'admin' };
+      } else {
+        const { accountId, username, password } = body;
+        if (typeof accountId !== 'string' || typeof username !== 'string' || typeof password !== 'string') {
+          throw errors.badRequest('Sign in with the admin token, or an account id, username and password');
+        }
+        const outcome = await deps.authenticator.authenticate(accountId, username, password);
+        if (outcome === 'busy') throw errors.rateLimited(1);
+        if (outcome !== 'ok' || !deps.directory.account(accountId)) throw refuse();
+        principal = { kind: 'account', accountId, username };
+      }
+      sessions.delete(readCookie(request));
+      const { id, session } = sessions.create(principal);
+      setSessionCookie(request, reply, id);
+      return reply.code(201).send(describe(session));
+    });
+
+    const describe = (session: Session) => ({
+      principal: session.principal,
+      csrf: session.csrf,
+      simulator: session.principal.kind === 'admin' && deps.simulator !== undefined,
+      accounts: accountsOf(session).map((a) => ({
+        id: a.id,
+        applications: [...a.applications.values()].map((app) => ({
+          id: app.id,
+          name: app.name,
+          callbackUrl: app.callbackUrl ?? null,
+          numbers: [...app.numbers],
+        })),
+      })),
+    });
+
+    api.get('/session', async (request) => describe(request.consoleSession));
+    api.delete('/session', async (request, reply) => {
+      sessions.delete(readCookie(request));
+      clearSessionCookie(request, reply);
+      return reply.code(204).send();
+    });
+
+    api.get('/events', async (request, reply) => eventStream(request, reply, deps.changes));
+
+    // ---- Messages ------------------------------------------------------------------------------
+
+    api.get('/accounts/:accountId/messages', async (request) => {
+      const account = scopedAccount(request);
+      const query = { ...(request.query as Record<string, unknown>) };
+      // The console shows everything stored unless a date is chosen; the list's own paging applies.
+      return listMessages(deps.store.messages, account.id, query, {
+        now: deps.now(),
+        defaultWindowDays: 0,
+        pageUrl: (token) => token,
+      });
+    });
+
+    const scopedView = async (request: FastifyRequest) => {
+      const { id } = request.params as { id: string };
+      const view = await messageView(deps.store, id);
+      if (!view || !mayRead(request.consoleSession, view.message.accountId)) throw errors.notFound(`No message '${id}'`);
+      return view;
+    };
+    api.get('/messages/:id', async (request) => {
+      const view = await scopedView(request);
+      const application = deps.directory.application(view.message.accountId, view.message.applicationId);
+      return { ...view, callbackUrl: application?.callbackUrl ?? null };
+    });
+    api.post('/messages/:id/callbacks/:callbackId/resend', async (request, reply) => {
+      const view = await scopedView(request);
+      const callbackId = Number((request.params as { callbackId: string }).callbackId);
+      const id = await deps.store.delivery.resendCallback(view.message.id, callbackId, deps.now());
+      if (id === undefined) throw errors.notFound(`No callback '${callbackId}'`);
+      deps.onInbound?.();
+      return reply.code(202).send({ id });
+    });
+
+    api.post('/accounts/:accountId/messages', async (request, reply) => {
+      const account = scopedAccount(request);
+      const message = await sendMessage(
+        { store: deps.store, now: deps.now, throughput: deps.throughput },
+        account,
+        request.body,
+        localMediaResolver(request, deps.config.publicUrl),
+      );
+      deps.onAccepted?.();
+      return reply.code(202).send(message);
+    });
+
+    // ---- Media: uploads for compose, and the account's media shown inline ---------------------
+
+    api.put('/accounts/:accountId/media/*', async (request, reply) => {
+      const account = scopedAccount(request);
+      const name = (request.params as { '*': string })['*'];
+      if (!Buffer.isBuffer(request.body)) throw errors.badRequest('The body must be the file');
+      await putMedia(deps.store.media, account, name, request.body, request.headers['content-type'], undefined, deps.now());
+      const base = `${origin(request, deps.config.publicUrl)}/api/v2`;
+      return reply.code(201).send({ url: mediaUrl(base, account.id, name) });
+    });
+    api.get('/accounts/:accountId/media/*', async (request, reply) => {
+      const account = scopedAccount(request);
+      const media = await getMedia(deps.store.media, account, (request.params as { '*': string })['*']);
+      // Shown inline only as images; anything else is a download, never rendered in the console's origin.
+      const image = /^image\/(png|jpeg|gif|webp)$/i.test(media.contentType);
+      return reply
+        .header('content-type', image ? media.contentType : 'application/octet-stream')
+        .header('content-disposition', image ? 'inline' : 'attachment')
+        .header('x-content-type-options', 'nosniff')
+        .send(media.data);
+    });
+
+    // ---- Phones: the conversation as a handset sees it, and its replies ----------------------
+
+    api.get('/accounts/:accountId/phones', async (request) => {
+      const account = scopedAccount(request);
+      const { records } = await deps.store.messages.listMessages(account.id, {
+        messageDirection: 'OUTBOUND',
+        sort: { field: 'receiveTime', direction: 'desc' },
+        offset: 0,
+        limit: PHONE_SCAN,
+      });
+      const phones = new Map<string, number>();
+      for (const r of records) if (!phones.has(r.destinationTn)) phones.set(r.destinationTn, r.receiveTime);
+      return [...phones].map(([number, last]) => ({ number, lastTime: new Date(last).toISOString() }));
+    });
+
+    api.get('/accounts/:accountId/phones/:phone', async (request) => {
+      const account = scopedAccount(request);
+      const { phone } = request.params as { phone: string };
+      const query = (filter: 'sourceTn' | 'destinationTn', direction: 'INBOUND' | 'OUTBOUND') =>
+        deps.store.messages.listMessages(account.id, {
+          [filter]: { exact: [phone] },
+          messageDirection: direction,
+          sort: { field: 'receiveTime', direction: 'desc' },
+          offset: 0,
+          limit: CONVERSATION_SIZE,
+        });
+      const [received, sent] = await Promise.all([query('destinationTn', 'OUTBOUND'), query('sourceTn', 'INBOUND')]);
+      // Inbound copies of one group reply (one per owned number) are one message to the phone.
+      const seen = new Set<string>();
+      const items: Array<{ message: Message; status: string; errorCode: number; direction: 'received' | 'sent' }> = [];
+      for (const [records, direction] of [
+        [received.records, 'received'],
+        [sent.records, 'sent'],
+      ] as const) {
+        for (const r of records) {
+          const message = await deps.store.delivery.getMessage(r.messageId);
+          if (!message) continue;
+          const key = direction === 'sent' ? `${message.time}|${message.text ?? ''}|${message.to.join(',')}` : message.id;
+          if (seen.has(key)) continue;
+          seen.add(key);
+          items.push({ message, status: r.messageStatus, errorCode: r.errorCode, direction });
+        }
+      }
+      items.sort((a, b) => a.message.time - b.message.time);
+      return items.map((i) => ({
+        id: i.message.id,
+        direction: i.direction,
+        from: i.message.from,
+        to: i.message.to,
+        text: i.message.text ?? '',
+        media: i.message.media ?? [],
+        status: i.status,
+        errorCode: i.errorCode,
+        time: new Date(i.message.time).toISOString(),
+      }));
+    });
+
+    api.post('/accounts/:accountId/phones/:phone/reply', async (request, reply) => {
+      const account = scopedAccount(request);
+      const { phone } = request.params as { phone: string };
+      const body = (request.body ?? {}) as Record<string, unknown>;
+      const inbound = parseInbound({ ...body, from: phone }, deps.now(), deps.config.media.maxBytes);
+      // A reply may go to other handsets of a group, but every number Pigeon owns must be this account's.
+      const owners = inbound.to.map((n) => deps.directory.ownerOfNumber(n)).filter((a) => a !== undefined);
+      if (owners.length === 0 || owners.some((a) => a.accountId !== account.id)) {
+        throw errors.badRequest("a reply must go to at least one of this account's numbers and none of another's");
+      }
+      const base = `${origin(request, deps.config.publicUrl)}/api/v2`;
+      const messages = await receiveInbound(
+        { store: deps.store, directory: deps.directory, optOut: deps.optOut, mediaBaseUrl: base },
+        inbound,
+      );
+      deps.onInbound?.();
+      return reply.code(201).send({ messages: messages.map((m) => ({ id: m.id, owner: m.owner })) });
+    });
+
+    // ---- Simulator: one carrier for all accounts, so the admin's alone -----------------------
+
+    const simulator = (request: FastifyRequest) => {
+      adminOnly(request);
+      if (!deps.simulator) throw errors.notFound('The simulated carrier is not in use');
+      return deps.simulator;
+    };
+    const asBadRequest = async <T>(work: () => Promise<T>): Promise<T> => {
+      try {
+        return await work();
+      } catch (err) {
+        if (deps.isRuleError(err)) throw errors.badRequest(err.message);
+        throw err;
+      }
+    };
+    api.get('/simulator', async (request) => {
+      const sim = simulator(request);
+      return { rules: await sim.getRules(), defaults: await sim.getDefaults(), testNumbers: sim.testNumbers };
+    });
+    api.put('/simulator/rules', async (request) => asBadRequest(() => simulator(request).setRules(request.body)));
+    api.patch('/simulator/defaults', async (request) => asBadRequest(() => simulator(request).setDefaults(request.body)));
+
+    // ---- Status -------------------------------------------------------------------------------
+
+    api.get('/status', async (request) => {
+      const session = request.consoleSession;
+      const accounts = accountsOf(session);
+      const urls = new Map<string, Array<{ accountId: string; applicationId: string; name: string }>>();
+      for (const a of accounts) {
+        for (const application of a.applications.values()) {
+          if (!application.callbackUrl) continue;
+          const list = urls.get(application.callbackUrl) ?? [];
+          list.push({ accountId: a.id, applicationId: application.id, name: application.name });
+          urls.set(application.callbackUrl, list);
+        }
+      }
+      const endpoints = (await endpointsView(deps.store.delivery, deps.now()))
+        .filter((e) => urls.has(e.endpoint))
+        .map((e) => ({ ...e, applications: urls.get(e.endpoint) ?? [] }));
+      const queues = await Promise.all(
+        accounts.map(async (a) => ({ accountId: a.id, queued: await deps.store.delivery.queuedCount(a.id) })),
+      );
+      return {
+        server: session.principal.kind === 'admin' ? deps.status() : undefined,
+        queues,
+        endpoints,
+      };
+    });
+  }, { prefix: '/console/api' });
+}
+
