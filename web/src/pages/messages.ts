@@ -1,0 +1,115 @@
+// The message list: the list API's filters and pages, re-read whenever the event stream reports a
+// change, so new messages and status changes appear without reloading.
+import { api } from '../api.js';
+import { field, h, replace, select, status, table, time } from '../dom.js';
+import { state } from '../state.js';
+
+interface ListItem {
+  messageId: string;
+  sourceTn: string;
+  destinationTn: string;
+  messageStatus: string;
+  messageDirection: string;
+  messageType: string;
+  segmentCount: number;
+  errorCode: number;
+  receiveTime: string;
+}
+interface List {
+  totalCount: number;
+  pageInfo: { nextPageToken?: string; prevPageToken?: string };
+  messages: ListItem[];
+}
+
+const STATUSES = ['RECEIVED', 'QUEUED', 'SENDING', 'SENT', 'DELIVERED', 'FAILED', 'ACCEPTED', 'UNDELIVERED'];
+
+export async function messagesPage(main: HTMLElement): Promise<void> {
+  document.title = 'Messages · Pigeon console';
+  const filters = new URLSearchParams();
+  let token: string | undefined;
+  const from = h('input', { type: 'text', name: 'sourceTn', inputmode: 'tel', placeholder: '+1919…' });
+  const to = h('input', { type: 'text', name: 'destinationTn', inputmode: 'tel', placeholder: '+1919…' });
+  const statusSel = select('messageStatus', [['', 'Any'], ...STATUSES.map((s): [string, string] => [s, s])]);
+  const direction = select('messageDirection', [['', 'Any'], ['OUTBOUND', 'Outbound'], ['INBOUND', 'Inbound']]);
+  const type = select('messageType', [['', 'Any'], ['sms', 'SMS'], ['mms', 'MMS']]);
+  const errorCode = h('input', { type: 'number', name: 'errorCode', min: 0 });
+  const fromDate = h('input', { type: 'datetime-local', name: 'fromDateTime' });
+  const toDate = h('input', { type: 'datetime-local', name: 'toDateTime' });
+  const results = h('div', { id: 'results', 'aria-live': 'polite' });
+  const pager = h('div', { class: 'pager' });
+
+  const load = async () => {
+    const params = new URLSearchParams(filters);
+    params.set('limit', '50');
+    if (token) params.set('pageToken', token);
+    const list = await api<List>('GET', `/accounts/${encodeURIComponent(state.accountId)}/messages?${params}`);
+    replace(
+      results,
+      h('p', {}, `${list.totalCount} message record${list.totalCount === 1 ? '' : 's'}`),
+      table(
+        'Messages, newest first',
+        ['Time', 'Message', 'From', 'To', 'Status', 'Direction', 'Type', 'Segments', 'Error'],
+        list.messages.map((m) => [
+          time(m.receiveTime),
+          h('a', { href: `/console/messages/${encodeURIComponent(m.messageId)}` }, m.messageId),
+          m.sourceTn,
+          m.destinationTn,
+          status(m.messageStatus),
+          m.messageDirection,
+          m.messageType.toUpperCase(),
+          m.segmentCount,
+          m.errorCode || '',
+        ]),
+      ),
+    );
+    const prev = list.pageInfo.prevPageToken;
+    const next = list.pageInfo.nextPageToken;
+    replace(
+      pager,
+      h('button', { type: 'button', disabled: !prev && !token, onclick: () => ((token = prev), void load()) }, 'Newer'),
+      h('button', { type: 'button', disabled: !next, onclick: () => ((token = next), void load()) }, 'Older'),
+    );
+  };
+
+  const apply = (event: Event) => {
+    event.preventDefault();
+    filters.delete('sourceTn');
+    for (const key of [...filters.keys()]) filters.delete(key);
+    const put = (name: string, value: string) => value && filters.set(name, value);
+    put('sourceTn', from.value.trim());
+    put('destinationTn', to.value.trim());
+    put('messageStatus', statusSel.value);
+    put('messageDirection', direction.value);
+    put('messageType', type.value);
+    put('errorCode', errorCode.value);
+    if (fromDate.value) filters.set('fromDateTime', new Date(fromDate.value).toISOString());
+    if (toDate.value) filters.set('toDateTime', new Date(toDate.value).toISOString());
+    token = undefined;
+    load().catch(showError);
+  };
+  const alert = h('p', { role: 'alert', class: 'error' });
+  const showError = (err: unknown) => (alert.textContent = (err as Error).message);
+
+  replace(
+    main,
+    h('h1', {}, 'Messages'),
+    h(
+      'form',
+      { class: 'filters', 'aria-label': 'Filters', onsubmit: apply },
+      field('From number', from),
+      field('To number', to),
+      field('Status', statusSel),
+      field('Direction', direction),
+      field('Type', type),
+      field('Error code', errorCode),
+      field('From date', fromDate),
+      field('To date', toDate),
+      h('button', { type: 'submit' }, 'Apply filters'),
+    ),
+    alert,
+    results,
+    pager,
+  );
+  state.refresh = () => void load().catch(showError);
+  await load();
+}

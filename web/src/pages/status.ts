@@ -1,0 +1,68 @@
+// Status: the carriers and their state, queue depth per account, and each application's callback
+// endpoint with its backlog, circuit and most recent failure.
+import { api } from '../api.js';
+import { h, replace, status, table, time } from '../dom.js';
+import { state } from '../state.js';
+
+interface Status {
+  server?: {
+    carrier: { name: string; state: string };
+    carriers?: Array<{ name: string; state: string }>;
+    delivery: Record<string, number>;
+    callbacks: Record<string, number>;
+  };
+  queues: Array<{ accountId: string; queued: number }>;
+  endpoints: Array<{
+    endpoint: string;
+    state: string;
+    backlog: number;
+    inFlight: number;
+    consecutiveFailures: number;
+    failingSinceIso?: string;
+    nextProbeAtIso?: string;
+    lastError?: string;
+    applications: Array<{ accountId: string; name: string }>;
+  }>;
+}
+
+export async function statusPage(main: HTMLElement): Promise<void> {
+  document.title = 'Status · Pigeon console';
+  const load = async () => {
+    const s = await api<Status>('GET', '/status');
+    const carriers = s.server ? (s.server.carriers && s.server.carriers.length > 0 ? s.server.carriers : [s.server.carrier]) : [];
+    replace(
+      main,
+      h('h1', {}, 'Status'),
+      s.server && [
+        h('h2', {}, 'Carriers'),
+        table('Carriers and their state', ['Carrier', 'State'], carriers.map((c) => [c.name, status(c.state)])),
+        h('h2', {}, 'Workers'),
+        table('Counters since start', ['Counter', 'Value'], [
+          ...Object.entries(s.server.delivery).map(([k, v]) => [`delivery ${k}`, v]),
+          ...Object.entries(s.server.callbacks).map(([k, v]) => [`callbacks ${k}`, v]),
+        ]),
+      ],
+      h('h2', {}, 'Queue depth'),
+      table('Recipients waiting in the delivery queue', ['Account', 'Queued'], s.queues.map((q) => [q.accountId, q.queued])),
+      h('h2', {}, 'Callbacks'),
+      s.endpoints.length === 0
+        ? h('p', {}, 'No callbacks have been queued for these applications yet.')
+        : table(
+            'Callback endpoints per application',
+            ['Applications', 'Endpoint', 'State', 'Backlog', 'In flight', 'Failures in a row', 'Failing since', 'Recent failure'],
+            s.endpoints.map((e) => [
+              e.applications.map((a) => `${a.name} (${a.accountId})`).join(', '),
+              h('code', {}, e.endpoint),
+              status(e.state),
+              e.backlog,
+              e.inFlight,
+              e.consecutiveFailures,
+              e.failingSinceIso ? time(e.failingSinceIso) : '',
+              e.lastError ?? '',
+            ]),
+          ),
+    );
+  };
+  state.refresh = () => void load().catch(() => undefined);
+  await load();
+}

@@ -1,0 +1,36 @@
+// What the page knows about the signed-in session (never a credential) and which account it shows.
+export interface Application {
+  id: string;
+  name: string;
+  callbackUrl: string | null;
+  numbers: string[];
+}
+export interface SessionInfo {
+  principal: { kind: 'admin' } | { kind: 'account'; accountId: string; username: string };
+  csrf: string;
+  simulator: boolean;
+  accounts: Array<{ id: string; applications: Application[] }>;
+}
+
+export const state: { session: SessionInfo | undefined; accountId: string; refresh: (() => void) | undefined } = {
+  session: undefined,
+  accountId: '',
+  refresh: undefined,
+};
+
+export function currentAccount(): SessionInfo['accounts'][number] | undefined {
+  return state.session?.accounts.find((a) => a.id === state.accountId);
+}
+
+export function navigate(path: string): void {
+  history.pushState(null, '', path);
+  window.dispatchEvent(new PopStateEvent('popstate'));
+}
+
+/** Local media of an account, as the console (with its session) can show it. */
+export function mediaHref(url: string): { href: string; image: boolean } {
+  const m = /\/users\/([^/]+)\/media\/(.+)$/.exec(new URL(url, location.href).pathname);
+  const local = m && new URL(url, location.href).host === location.host;
+  const href = local && m ? `/console/api/accounts/${m[1]}/media/${m[2]}` : url;
+  return { href, image: /\.(png|jpe?g|gif|webp)$/i.test(url) };
+}
