@@ -69,9 +69,16 @@ export interface MessageQuery {
   toSegmentCount?: number;
   fromMessageSize?: number;
   toMessageSize?: number;
+  /** The message's tag, exactly (the console's filter; not a Bandwidth list filter). */
+  tag?: string;
   sort: { field: SortField; direction: 'asc' | 'desc' };
   offset: number;
   limit: number;
+  /**
+   * Count at most this many matches (the total is then that many, meaning "at least"): bounds the
+   * cost of the count on a large store. Absent, every match is counted.
+   */
+  countLimit?: number;
 }
 
 export interface MediaObject {

@@ -56,6 +56,8 @@ export interface ListOptions {
   defaultWindowDays: number;
   /** Builds the absolute URL of a page from its token (the original query with `pageToken` replaced). */
   pageUrl: (token: string) => string;
+  /** Query fields the caller sets itself (the console's tag filter and bounded count). */
+  extra?: Pick<MessageQuery, 'tag' | 'countLimit'>;
 }
 
 type RawQuery = Record<string, unknown>;
@@ -230,7 +232,7 @@ export async function listMessages(
   raw: RawQuery,
   options: ListOptions,
 ): Promise<MessagesList> {
-  const query = parseListQuery(raw, options.now, options.defaultWindowDays);
+  const query = { ...parseListQuery(raw, options.now, options.defaultWindowDays), ...options.extra };
   const { totalCount, records } = await store.listMessages(accountId, query);
   const print = fingerprint(raw);
   const pageInfo: PageInfo = {};

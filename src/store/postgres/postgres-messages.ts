@@ -76,7 +76,12 @@ export class PostgresMessages implements MessageStore {
     // Two statements, as in SQLite, each with its own snapshot; run side by side on two connections.
     // Unnamed: the text varies with the filters (statements.ts).
     const [total, page] = await Promise.all([
-      this.pool.query<{ n: number }>(`SELECT count(*) AS n FROM message_recipients WHERE ${where}`, params),
+      this.pool.query<{ n: number }>(
+        query.countLimit === undefined
+          ? `SELECT count(*) AS n FROM message_recipients WHERE ${where}`
+          : `SELECT count(*) AS n FROM (SELECT 1 FROM message_recipients WHERE ${where} LIMIT ${Math.floor(query.countLimit)}) c`,
+        params,
+      ),
       this.pool.query<RecordRow>(
         `SELECT * FROM message_recipients WHERE ${where} ORDER BY ${order} LIMIT $${n + 1} OFFSET $${n + 2}`,
         [...params, query.limit, query.offset],

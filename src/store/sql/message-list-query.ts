@@ -63,6 +63,9 @@ export function buildMessageListQuery(
 
   equal('account_id', accountId);
   equal('message_id', q.messageId);
+  if (q.tag !== undefined) {
+    clauses.push(`message_id IN (SELECT id FROM messages WHERE account_id = ${bind(accountId)} AND tag = ${bind(q.tag)})`);
+  }
   tn('source_tn', q.sourceTn);
   tn('destination_tn', q.destinationTn);
   equal('status', q.messageStatus);

@@ -54,9 +54,11 @@ export class SqliteMessages implements MessageStore {
 
   async listMessages(accountId: string, query: MessageQuery): Promise<{ totalCount: number; records: MessageRecord[] }> {
     const { where, orderBy, params } = buildMessageListQuery(accountId, query, () => '?');
-    const total = this.db.prepare(`SELECT count(*) AS n FROM message_recipients WHERE ${where}`).get(...params) as {
-      n: number;
-    };
+    const counted =
+      query.countLimit === undefined
+        ? `SELECT count(*) AS n FROM message_recipients WHERE ${where}`
+        : `SELECT count(*) AS n FROM (SELECT 1 FROM message_recipients WHERE ${where} LIMIT ${Math.floor(query.countLimit)})`;
+    const total = this.db.prepare(counted).get(...params) as { n: number };
     const rows = this.db
       .prepare(`SELECT * FROM message_recipients WHERE ${where} ORDER BY ${orderBy} LIMIT ? OFFSET ?`)
       .all(...params, query.limit, query.offset) as RecordRow[];

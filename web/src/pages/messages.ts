@@ -33,6 +33,7 @@ export async function messagesPage(main: HTMLElement): Promise<void> {
   const direction = select('messageDirection', [['', 'Any'], ['OUTBOUND', 'Outbound'], ['INBOUND', 'Inbound']]);
   const type = select('messageType', [['', 'Any'], ['sms', 'SMS'], ['mms', 'MMS']]);
   const errorCode = h('input', { type: 'number', name: 'errorCode', min: 0 });
+  const tag = h('input', { type: 'text', name: 'tag', autocomplete: 'off' });
   const fromDate = h('input', { type: 'datetime-local', name: 'fromDateTime' });
   const toDate = h('input', { type: 'datetime-local', name: 'toDateTime' });
   const results = h('div', { id: 'results', 'aria-live': 'polite' });
@@ -45,7 +46,8 @@ export async function messagesPage(main: HTMLElement): Promise<void> {
     const list = await api<List>('GET', `/accounts/${encodeURIComponent(state.accountId)}/messages?${params}`);
     replace(
       results,
-      h('p', {}, `${list.totalCount} message record${list.totalCount === 1 ? '' : 's'}`),
+      // The server counts up to the paging window (10 000) and no further.
+      h('p', {}, list.totalCount >= 10_000 ? 'More than 10 000 message records; narrow the filters or pick dates' : `${list.totalCount} message record${list.totalCount === 1 ? '' : 's'}`),
       table(
         'Messages, newest first',
         ['Time', 'Message', 'From', 'To', 'Status', 'Direction', 'Type', 'Segments', 'Error'],
@@ -73,7 +75,6 @@ export async function messagesPage(main: HTMLElement): Promise<void> {
 
   const apply = (event: Event) => {
     event.preventDefault();
-    filters.delete('sourceTn');
     for (const key of [...filters.keys()]) filters.delete(key);
     const put = (name: string, value: string) => value && filters.set(name, value);
     put('sourceTn', from.value.trim());
@@ -82,6 +83,7 @@ export async function messagesPage(main: HTMLElement): Promise<void> {
     put('messageDirection', direction.value);
     put('messageType', type.value);
     put('errorCode', errorCode.value);
+    put('tag', tag.value);
     if (fromDate.value) filters.set('fromDateTime', new Date(fromDate.value).toISOString());
     if (toDate.value) filters.set('toDateTime', new Date(toDate.value).toISOString());
     token = undefined;
@@ -102,6 +104,7 @@ export async function messagesPage(main: HTMLElement): Promise<void> {
       field('Direction', direction),
       field('Type', type),
       field('Error code', errorCode),
+      field('Tag', tag),
       field('From date', fromDate),
       field('To date', toDate),
       h('button', { type: 'submit' }, 'Apply filters'),
