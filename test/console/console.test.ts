@@ -4,13 +4,19 @@
 // checked with axe-core; the SQLite run saves the screenshots the README shows.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page, Response } from 'playwright-core';
 import { CallbackReceiver } from '../helpers/callback-receiver.js';
 import { describeViolations, launchBrowser, seriousViolations } from '../helpers/browser.js';
-import { ACCOUNT_A, ACCOUNT_B, AUTH_A, RECIPIENT, RECIPIENT_2, fixtureConfigYaml } from '../helpers/fixtures.js';
+import { ACCOUNT_A, ACCOUNT_B, AUTH_A, AUTH_B, RECIPIENT, RECIPIENT_2, fixtureConfigYaml } from '../helpers/fixtures.js';
+import { CONSOLE_BUDGET_BYTES } from './budget.test.js';
 import { ADMIN_TOKEN, BACKENDS, startPigeon, type TestPigeon } from '../helpers/pigeon.js';
 
 const SCREENSHOTS = 'docs/screenshots';
+/** A 1×1 PNG, for media shown inline. */
+const PIXEL_PNG = Buffer.from(
+  'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==',
+  'base64',
+);
 const WAIT = { timeout: 15_000 };
 
 for (const backend of BACKENDS) {
@@ -73,7 +79,19 @@ for (const backend of BACKENDS) {
     });
 
     it('refuses a wrong admin token, then signs in with the right one', async () => {
+      // Everything the browser loads comes from Pigeon, within the download budget.
+      const loaded: Array<{ url: string; bytes: number }> = [];
+      const onResponse = async (response: Response) => {
+        loaded.push({ url: response.url(), bytes: (await response.body().catch(() => Buffer.alloc(0))).length });
+      };
+      page.on('response', onResponse);
       await page.goto(`${pigeon.url}/`);
+      await page.getByRole('heading', { name: 'Sign in' }).waitFor(WAIT);
+      page.off('response', onResponse);
+      assert.ok(loaded.length >= 3, JSON.stringify(loaded));
+      for (const { url } of loaded) assert.ok(url.startsWith(`${pigeon.url}/`), `loaded from elsewhere: ${url}`);
+      const assets = loaded.filter((l) => !l.url.includes('/console/api/')).reduce((sum, l) => sum + l.bytes, 0);
+      assert.ok(assets <= CONSOLE_BUDGET_BYTES, `the browser downloaded ${assets} bytes`);
       await page.getByRole('heading', { name: 'Sign in' }).waitFor(WAIT);
       await accessible(page, 'sign-in');
       await shot('sign-in');
@@ -139,6 +157,37 @@ for (const backend of BACKENDS) {
       await shot('compose');
       await page.getByRole('button', { name: 'Send', exact: true }).click();
       await page.getByText('Accepted:').waitFor(WAIT);
+    });
+
+    it('sends an MMS with uploaded media, shows the image inline and finds it by tag', async () => {
+      await page.goto(`${pigeon.url}/console/compose`);
+      await page.getByLabel('To', { exact: true }).fill(RECIPIENT);
+      await page.getByLabel('Text', { exact: true }).fill('a picture');
+      await page.getByLabel('Media').setInputFiles({ name: 'pixel.png', mimeType: 'image/png', buffer: PIXEL_PNG });
+      await page.getByLabel('Tag').fill('console-mms');
+      await page.getByRole('button', { name: 'Send', exact: true }).click();
+      await page.getByText('Accepted:').waitFor(WAIT);
+      await page.getByRole('status').getByRole('link').click();
+      const image = page.getByRole('img', { name: /pixel\.png/ });
+      await image.waitFor(WAIT);
+      await page.waitForFunction((el) => (el as HTMLImageElement).complete && (el as HTMLImageElement).naturalWidth === 1, await image.elementHandle());
+      await page.getByText('MMS').first().waitFor(WAIT);
+      await page.goto(`${pigeon.url}/console/messages`);
+      await page.getByLabel('Tag').fill('console-mms');
+      await page.getByRole('button', { name: 'Apply filters' }).click();
+      await page.getByText('1 message record', { exact: true }).waitFor(WAIT);
+    });
+
+    it('shows the events of a message whose application has no callback URL', async () => {
+      const res = await pigeon.fetch(`/api/v2/users/${ACCOUNT_B.id}/messages`, {
+        method: 'POST',
+        headers: { authorization: AUTH_B, 'content-type': 'application/json' },
+        body: JSON.stringify({ applicationId: ACCOUNT_B.applicationId, from: ACCOUNT_B.number, to: [RECIPIENT], text: 'no callbacks' }),
+      });
+      const { id } = (await res.json()) as { id: string };
+      await page.goto(`${pigeon.url}/console/messages/${id}`);
+      await page.getByText('This application has no callback URL').waitFor(WAIT);
+      await page.getByRole('table', { name: 'Events in order' }).getByText('DELIVERED').waitFor(WAIT);
     });
 
     it("shows a phone's reply as an inbound message", async () => {
