@@ -484,7 +484,12 @@ export interface Store {
    * Engines shared by several processes tell when work appears elsewhere (PostgreSQL LISTEN/NOTIFY);
    * workers still poll, so this only makes them faster. Absent where one process is all there is.
    */
-  listen?(channel: 'delivery' | 'callbacks', onNotify: () => void): Promise<() => Promise<void>>;
+  listen?(channel: 'delivery' | 'callbacks' | 'changes', onNotify: () => void): Promise<() => Promise<void>>;
+  /**
+   * Tells the other processes sharing the database that messages changed (the `changes` channel),
+   * for their consoles' live views; a hint like the others. Absent where one process is all there is.
+   */
+  announce?(): void;
   /**
    * For readiness checks: the newest migration the database has against the newest this build
    * knows, and the free space where the engine can see it (SQLite's filesystem). Rejects as the

@@ -252,13 +252,9 @@ export async function startServer(config: Config, logger: FastifyBaseLogger): Pr
   }
   const stopRetention = startMediaRetention(store.media, config.media.retentionHours, now, (err) => onError(err, 'media retention'));
   const unlisten: Array<() => Promise<void>> = [];
-  // Changes written by other processes sharing the database (PostgreSQL): their wake-ups reach the
-  // console's streams here. Status changes that queue no callback notify nothing, so a console on an
-  // API-only process sees those with the next change that does (see README, console).
-  if (servesHttp && store.listen) {
-    unlisten.push(await store.listen('delivery', () => changes.emit()));
-    unlisten.push(await store.listen('callbacks', () => changes.emit()));
-  }
+  // Changes written by other processes sharing the database (PostgreSQL) reach the console's
+  // streams here (observe-changes.ts announces this process's own).
+  if (servesHttp && store.listen) unlisten.push(await store.listen('changes', () => changes.emit()));
   if (runsWorkers) {
     if (store.listen) {
       unlisten.push(await store.listen('delivery', () => delivery.wake()));

@@ -123,6 +123,7 @@ export class PostgresStore implements Store {
     });
     this.listener = new NotificationListener(base, onError);
     const notifier = new Notifier(this.pool);
+    this.notifier = notifier;
     this.messages = new PostgresMessages(this.pool, notifier);
     this.media = new PostgresMedia(this.pool);
     this.delivery = new PostgresDelivery(this.pool, notifier);
@@ -138,6 +139,12 @@ export class PostgresStore implements Store {
    * look now, not a count: notifications of one transaction are folded into one, and none arrive
    * while the listening connection is being re-established (all handlers are called once after).
    */
+  private readonly notifier: Notifier;
+
+  announce(): void {
+    this.notifier.wake('changes');
+  }
+
   listen(channel: Channel, onNotify: () => void): Promise<() => Promise<void>> {
     return this.listener.listen(CHANNELS[channel], onNotify);
   }

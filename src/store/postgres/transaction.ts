@@ -6,14 +6,15 @@ import type { Pool, PoolClient } from 'pg';
 import { isRetriable, storeError } from './errors.js';
 import { named, run } from './statements.js';
 
-/** The two notification channels, one per kind of background work. */
-export const CHANNELS = { delivery: 'pigeon_delivery', callbacks: 'pigeon_callbacks' } as const;
+/** The notification channels: one per kind of background work, and `changes` for the console's live views. */
+export const CHANNELS = { delivery: 'pigeon_delivery', callbacks: 'pigeon_callbacks', changes: 'pigeon_changes' } as const;
 export type Channel = keyof typeof CHANNELS;
 
 /** `SELECT pg_notify(…)` per channel. */
 export const NOTIFY = {
   delivery: named(`SELECT pg_notify('${CHANNELS.delivery}', '')`),
   callbacks: named(`SELECT pg_notify('${CHANNELS.callbacks}', '')`),
+  changes: named(`SELECT pg_notify('${CHANNELS.changes}', '')`),
 } as const;
 
 // Locks are always taken in the same order (queue row, then recipient, then carrier refs; buckets
