@@ -178,7 +178,7 @@ for (const backend of BACKENDS) {
       await page.goto(`${pigeon.url}/console/messages`);
       await page.getByLabel('Tag').fill('console-mms');
       await page.getByRole('button', { name: 'Apply filters' }).click();
-      await page.getByText('1 message record', { exact: true }).waitFor(WAIT);
+      await page.getByText('Message records 1 to 1', { exact: true }).waitFor(WAIT);
     });
 
     it('shows the events of a message whose application has no callback URL', async () => {

@@ -56,8 +56,14 @@ export interface ListOptions {
   defaultWindowDays: number;
   /** Builds the absolute URL of a page from its token (the original query with `pageToken` replaced). */
   pageUrl: (token: string) => string;
-  /** Query fields the caller sets itself (the console's tag filter and bounded count). */
-  extra?: Pick<MessageQuery, 'tag' | 'countLimit'>;
+  /** Query fields the caller sets itself (the console's tag filter, its exact number filters). */
+  extra?: Pick<MessageQuery, 'tag' | 'sourceTn' | 'destinationTn'>;
+  /**
+   * Count matches only as far as telling whether a page follows this one (the console's paging):
+   * `totalCount` is then at most offset + limit + 1, and the cost of a page does not grow with the
+   * store. The Bandwidth list API counts everything, as Bandwidth does.
+   */
+  boundedCount?: boolean;
 }
 
 type RawQuery = Record<string, unknown>;
@@ -232,7 +238,8 @@ export async function listMessages(
   raw: RawQuery,
   options: ListOptions,
 ): Promise<MessagesList> {
-  const query = { ...parseListQuery(raw, options.now, options.defaultWindowDays), ...options.extra };
+  const parsed = { ...parseListQuery(raw, options.now, options.defaultWindowDays), ...options.extra };
+  const query = options.boundedCount ? { ...parsed, countLimit: parsed.offset + parsed.limit + 1 } : parsed;
   const { totalCount, records } = await store.listMessages(accountId, query);
   const print = fingerprint(raw);
   const pageInfo: PageInfo = {};

@@ -13,10 +13,11 @@ import type { ThroughputPolicy } from '../../core/delivery/rate-policy.js';
 import { ApiError, errors } from '../../core/errors.js';
 import { receiveInbound } from '../../core/inbound/receive-inbound.js';
 import { getMedia, putMedia } from '../../core/media/media-service.js';
-import { listMessages, MAX_WINDOW } from '../../core/messages/list-messages.js';
+import { listMessages } from '../../core/messages/list-messages.js';
 import type { Message } from '../../core/messages/message.js';
 import { sendMessage } from '../../core/messages/send-message.js';
 import type { OptOutService } from '../../core/opt-out/opt-out-service.js';
+import { isE164 } from '../../core/phone/phone-number.js';
 import type { Store } from '../../core/ports.js';
 import type { Config } from '../../config/config.js';
 import type { ChangeSignal } from '../../shared/change-signal.js';
@@ -176,13 +177,31 @@ export async function consoleRoutes(app: FastifyInstance, deps: ConsoleDeps): Pr
       const account = scopedAccount(request);
       const query = { ...(request.query as Record<string, unknown>) };
       // The console shows everything stored unless a date is chosen; the list's own paging applies,
-      // and the count stops at the paging window, so a refresh costs the same on a million messages.
+      // and the count stops where it tells whether a next page exists, so a refresh costs the same
+      // on a million messages as on a thousand.
       const tag = typeof query.tag === 'string' && query.tag !== '' ? query.tag : undefined;
+      // A number matches exactly (an index lookup); ending in '*', it is the list API's prefix match.
+      const exact = (name: 'sourceTn' | 'destinationTn') => {
+        const value = query[name];
+        if (typeof value !== 'string' || value.endsWith('*')) return undefined;
+        if (!isE164(value)) throw errors.badRequest(`'${name}' must be an E.164 number, or the start of one followed by *`);
+        return { exact: [value] };
+      };
+      for (const name of ['sourceTn', 'destinationTn'] as const) {
+        const value = query[name];
+        if (typeof value === 'string' && value.endsWith('*')) query[name] = value.slice(0, -1);
+      }
+      const numbers = { sourceTn: exact('sourceTn'), destinationTn: exact('destinationTn') };
       return listMessages(deps.store.messages, account.id, query, {
         now: deps.now(),
         defaultWindowDays: 0,
         pageUrl: (token) => token,
-        extra: { tag, countLimit: MAX_WINDOW },
+        extra: {
+          tag,
+          ...(numbers.sourceTn && { sourceTn: numbers.sourceTn }),
+          ...(numbers.destinationTn && { destinationTn: numbers.destinationTn }),
+        },
+        boundedCount: true,
       });
     });
 

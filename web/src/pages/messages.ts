@@ -21,14 +21,21 @@ interface List {
   messages: ListItem[];
 }
 
+const PAGE = 50;
+
+function describeRange(offset: number, shown: number, more: boolean): string {
+  if (shown === 0) return offset === 0 ? 'No message records match.' : 'No more message records.';
+  return `Message records ${offset + 1} to ${offset + shown}${more ? ' (more on older pages)' : ''}`;
+}
+
 const STATUSES = ['RECEIVED', 'QUEUED', 'SENDING', 'SENT', 'DELIVERED', 'FAILED', 'ACCEPTED', 'UNDELIVERED'];
 
 export async function messagesPage(main: HTMLElement): Promise<void> {
   document.title = 'Messages · Pigeon console';
   const filters = new URLSearchParams();
   let token: string | undefined;
-  const from = h('input', { type: 'text', name: 'sourceTn', inputmode: 'tel', placeholder: '+1919…' });
-  const to = h('input', { type: 'text', name: 'destinationTn', inputmode: 'tel', placeholder: '+1919…' });
+  const from = h('input', { type: 'text', name: 'sourceTn', inputmode: 'tel', autocomplete: 'off' });
+  const to = h('input', { type: 'text', name: 'destinationTn', inputmode: 'tel', autocomplete: 'off' });
   const statusSel = select('messageStatus', [['', 'Any'], ...STATUSES.map((s): [string, string] => [s, s])]);
   const direction = select('messageDirection', [['', 'Any'], ['OUTBOUND', 'Outbound'], ['INBOUND', 'Inbound']]);
   const type = select('messageType', [['', 'Any'], ['sms', 'SMS'], ['mms', 'MMS']]);
@@ -39,15 +46,16 @@ export async function messagesPage(main: HTMLElement): Promise<void> {
   const results = h('div', { id: 'results', 'aria-live': 'polite' });
   const pager = h('div', { class: 'pager' });
 
+  let offset = 0;
   const load = async () => {
     const params = new URLSearchParams(filters);
-    params.set('limit', '50');
+    params.set('limit', String(PAGE));
     if (token) params.set('pageToken', token);
     const list = await api<List>('GET', `/accounts/${encodeURIComponent(state.accountId)}/messages?${params}`);
     replace(
       results,
-      // The server counts up to the paging window (10 000) and no further.
-      h('p', {}, list.totalCount >= 10_000 ? 'More than 10 000 message records; narrow the filters or pick dates' : `${list.totalCount} message record${list.totalCount === 1 ? '' : 's'}`),
+      // The server counts only as far as the next page (the count would cost more than the page).
+      h('p', {}, describeRange(offset, list.messages.length, list.pageInfo.nextPageToken !== undefined)),
       table(
         'Messages, newest first',
         ['Time', 'Message', 'From', 'To', 'Status', 'Direction', 'Type', 'Segments', 'Error'],
@@ -68,8 +76,8 @@ export async function messagesPage(main: HTMLElement): Promise<void> {
     const next = list.pageInfo.nextPageToken;
     replace(
       pager,
-      h('button', { type: 'button', disabled: !prev && !token, onclick: () => ((token = prev), void load()) }, 'Newer'),
-      h('button', { type: 'button', disabled: !next, onclick: () => ((token = next), void load()) }, 'Older'),
+      h('button', { type: 'button', disabled: !prev && !token, onclick: () => ((token = prev), (offset = Math.max(0, offset - PAGE)), void load()) }, 'Newer'),
+      h('button', { type: 'button', disabled: !next, onclick: () => ((token = next), (offset += PAGE), void load()) }, 'Older'),
     );
   };
 
@@ -87,6 +95,7 @@ export async function messagesPage(main: HTMLElement): Promise<void> {
     if (fromDate.value) filters.set('fromDateTime', new Date(fromDate.value).toISOString());
     if (toDate.value) filters.set('toDateTime', new Date(toDate.value).toISOString());
     token = undefined;
+    offset = 0;
     load().catch(showError);
   };
   const alert = h('p', { role: 'alert', class: 'error' });
@@ -98,8 +107,8 @@ export async function messagesPage(main: HTMLElement): Promise<void> {
     h(
       'form',
       { class: 'filters', 'aria-label': 'Filters', onsubmit: apply },
-      field('From number', from),
-      field('To number', to),
+      field('From number', from, 'Exact, or a start followed by *'),
+      field('To number', to, 'Exact, or a start followed by *'),
       field('Status', statusSel),
       field('Direction', direction),
       field('Type', type),
