@@ -112,7 +112,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
         ...deps,
         adminToken: admin?.token,
         simulator: admin?.simulator,
-        isRuleError: admin?.isRuleError ?? ((err: unknown): err is Error => false),
+        isRuleError: admin?.isRuleError ?? ((_err: unknown): _err is Error => false),
         status: admin?.status ?? (() => undefined),
         onInbound: admin?.onInbound,
         changes,

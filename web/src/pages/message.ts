@@ -104,7 +104,7 @@ export async function messagePage(main: HTMLElement, id: string): Promise<void> 
                   },
                   `Send callback #${c.id} again`,
                 ),
-                h('details', {}, h('summary', {}, 'Body sent'), h('pre', {}, JSON.stringify(c.body, null, 2))),
+                h('details', { id: `body-${c.id}` }, h('summary', {}, 'Body sent'), h('pre', {}, JSON.stringify(c.body, null, 2))),
                 c.attempts.length === 0
                   ? h('p', {}, 'Not attempted yet.')
                   : table(
@@ -122,7 +122,19 @@ export async function messagePage(main: HTMLElement, id: string): Promise<void> 
             ),
     );
   };
-  const load = async () => render(await api<View>('GET', `/messages/${encodeURIComponent(id)}`));
+  // A refresh re-renders only when something changed, keeping open bodies open.
+  let last = '';
+  const load = async () => {
+    const view = await api<View>('GET', `/messages/${encodeURIComponent(id)}`);
+    const json = JSON.stringify(view);
+    if (json === last) return;
+    last = json;
+    const open = new Set(Array.from(main.querySelectorAll('details[open]')).map((d) => d.id));
+    const note = alert.textContent;
+    render(view);
+    alert.textContent = note;
+    for (const d of main.querySelectorAll('details')) if (open.has(d.id)) d.open = true;
+  };
   await load();
   state.refresh = () => void load().catch(() => undefined);
 }

@@ -43,7 +43,7 @@ export async function messagesPage(main: HTMLElement): Promise<void> {
   const tag = h('input', { type: 'text', name: 'tag', autocomplete: 'off' });
   const fromDate = h('input', { type: 'datetime-local', name: 'fromDateTime' });
   const toDate = h('input', { type: 'datetime-local', name: 'toDateTime' });
-  const results = h('div', { id: 'results', 'aria-live': 'polite' });
+  const results = h('div', { id: 'results' });
   const pager = h('div', { class: 'pager' });
 
   let offset = 0;
@@ -55,7 +55,7 @@ export async function messagesPage(main: HTMLElement): Promise<void> {
     replace(
       results,
       // The server counts only as far as the next page (the count would cost more than the page).
-      h('p', {}, describeRange(offset, list.messages.length, list.pageInfo.nextPageToken !== undefined)),
+      h('p', { role: 'status' }, describeRange(offset, list.messages.length, list.pageInfo.nextPageToken !== undefined)),
       table(
         'Messages, newest first',
         ['Time', 'Message', 'From', 'To', 'Status', 'Direction', 'Type', 'Segments', 'Error'],
