@@ -193,13 +193,23 @@ for (const backend of BACKENDS) {
       await page.getByRole('table', { name: 'Events in order' }).getByText('DELIVERED').waitFor(WAIT);
     });
 
-    it("shows a phone's reply as an inbound message", async () => {
+    it("shows a phone's reply, with media and to the group, as an inbound message", async () => {
+      await pigeon.waitForMessage(await send({ to: [RECIPIENT, RECIPIENT_2], text: 'hello group' }));
       await page.goto(`${pigeon.url}/console/phones`);
-      await page.getByRole('link', { name: RECIPIENT }).click();
+      await page.getByRole('link', { name: RECIPIENT, exact: true }).click();
       await page.getByRole('heading', { name: `Phone ${RECIPIENT}` }).waitFor(WAIT);
+      await page.locator('.bubble.received').filter({ hasText: 'hello group' }).waitFor(WAIT);
+      assert.ok(await page.getByRole('checkbox', { name: RECIPIENT_2 }).isChecked(), 'the other group member is a recipient');
+      assert.ok(await page.getByRole('checkbox', { name: `${ACCOUNT_A.number} (this account)` }).isChecked());
       await page.getByLabel('Reply text').fill('a reply from the phone');
+      await page.getByLabel('Reply media').setInputFiles({ name: 'reply.png', mimeType: 'image/png', buffer: PIXEL_PNG });
       await page.getByRole('button', { name: 'Send reply' }).click();
-      await page.locator('.bubble.sent').filter({ hasText: 'a reply from the phone' }).waitFor(WAIT);
+      const reply = page.locator('.bubble.sent').filter({ hasText: 'a reply from the phone' });
+      await reply.waitFor(WAIT);
+      await reply.getByText(RECIPIENT_2, { exact: false }).waitFor(WAIT);
+      await page.waitForFunction(
+        "(() => { const img = [...document.querySelectorAll('.bubble.sent img')].at(-1); return !!img && img.complete && img.naturalWidth === 1; })()",
+      );
       await accessible(page, 'phone');
       await shot('phone');
       await page.goto(`${pigeon.url}/console/messages`);
