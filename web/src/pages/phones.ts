@@ -71,10 +71,10 @@ export async function phonePage(main: HTMLElement, phone: string): Promise<void>
         ),
       ),
     );
-    // Whom the phone can answer: the numbers that wrote to it, and the other members of its groups.
-    const seen = new Set<string>();
-    for (const m of items) for (const n of m.direction === 'received' ? [m.from, ...m.to] : m.to) if (n !== phone) seen.add(n);
-    participants = [...seen];
+    // A reply answers the latest message the phone received: its sender and, for a group, the other
+    // members. Before any, the phone can write to the account's own numbers.
+    const latest = [...items].reverse().find((m) => m.direction === 'received');
+    participants = latest ? [...new Set([latest.from, ...latest.to])].filter((n) => n !== phone) : [...owned];
     renderRecipients();
   };
 
