@@ -62,6 +62,15 @@ for (const backend of BACKENDS) {
       assert.equal((await pigeon.fetch('/console/api/status', { headers: { cookie: session } })).status, 401);
     });
 
+    it('answers API clients at / as any unknown path', async () => {
+      const root = await pigeon.fetch('/', { headers: { accept: '*/*' } });
+      const unknown = await pigeon.fetch('/no-such-path', { headers: { accept: '*/*' } });
+      assert.equal(root.status, unknown.status);
+      assert.equal(root.headers.get('content-type'), unknown.headers.get('content-type'));
+      assert.deepEqual(await root.json(), { type: 'not-found', description: 'No resource at GET /' });
+      assert.deepEqual(await unknown.json(), { type: 'not-found', description: 'No resource at GET /no-such-path' });
+    });
+
     it('does not answer the console API with the page', async () => {
       const res = await pigeon.fetch('/console/api/nothing-here', { headers: { accept: 'text/html' } });
       assert.equal(res.status, 404);

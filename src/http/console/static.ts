@@ -63,14 +63,15 @@ export async function staticRoutes(app: FastifyInstance): Promise<void> {
     if (request.headers['if-none-match'] === asset.etag) return reply.code(304).send();
     return reply.type(asset.type).send(asset.body);
   };
+  // Anything but a browser gets exactly the answer it got before the console existed.
   app.get('/', async (request, reply) => {
-    if (!(request.headers.accept ?? '').includes('text/html')) throw errors.notFound('Not found');
+    if (!(request.headers.accept ?? '').includes('text/html')) return reply.callNotFound();
     return send(request, reply, 'index.html');
   });
   app.get('/console/assets/:name', async (request, reply) => send(request, reply, (request.params as { name: string }).name));
   app.get('/console', async (request, reply) => send(request, reply, 'index.html'));
   app.get('/console/*', async (request, reply) => {
-    if (request.url.startsWith('/console/api/')) throw errors.notFound('Not found');
+    if (request.url.startsWith('/console/api/')) return reply.callNotFound();
     return send(request, reply, 'index.html');
   });
 }
