@@ -238,6 +238,17 @@ export interface MessageEvent {
   detail: string | undefined;
 }
 
+/** A callback attempt that failed (no 2xx), for the console's status page. */
+export interface CallbackFailure {
+  applicationId: string;
+  messageId: string;
+  eventType: string;
+  url: string;
+  time: number;
+  statusCode: number | undefined;
+  error: string | undefined;
+}
+
 export interface CallbackRecord {
   id: number;
   eventType: string;
@@ -378,6 +389,8 @@ export interface DeliveryStore {
    * the original, due at `now`; resolves with the new entry's id (undefined: no such callback).
    */
   resendCallback(messageId: string, id: number, now: number): Promise<number | undefined>;
+  /** The account's most recent failed callback attempts, newest first. */
+  recentCallbackFailures(accountId: string, limit: number): Promise<CallbackFailure[]>;
 
   getSetting(key: string): Promise<string | undefined>;
   putSetting(key: string, value: string, time: number): Promise<void>;

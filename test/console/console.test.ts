@@ -240,6 +240,9 @@ for (const backend of BACKENDS) {
       await page.goto(`${pigeon.url}/console/status`);
       await page.getByRole('table', { name: 'Carriers and their state' }).waitFor(WAIT);
       await page.getByRole('table', { name: 'Callback endpoints per application' }).getByText(receiver.url).waitFor(WAIT);
+      // The 503s of the callback test, with the application they belong to.
+      const failures = page.getByRole('table', { name: 'Most recent failed callback attempts per application' });
+      await failures.getByRole('row').filter({ hasText: '503' }).filter({ hasText: 'Main' }).first().waitFor(WAIT);
       await accessible(page, 'status');
       await shot('status');
     });

@@ -67,6 +67,8 @@ declare module 'fastify' {
 const FAILED_SIGN_INS_PER_MINUTE = 10;
 const PHONE_SCAN = 1000;
 const CONVERSATION_SIZE = 100;
+/** Failed callback attempts shown per account on the status page. */
+const RECENT_FAILURES = 20;
 
 const digest = (value: string) => createHash('sha256').update(value).digest();
 
@@ -377,10 +379,23 @@ export async function consoleRoutes(app: FastifyInstance, deps: ConsoleDeps): Pr
       const queues = await Promise.all(
         accounts.map(async (a) => ({ accountId: a.id, queued: await deps.store.delivery.queuedCount(a.id) })),
       );
+      const failures = (
+        await Promise.all(
+          accounts.map(async (a) =>
+            (await deps.store.delivery.recentCallbackFailures(a.id, RECENT_FAILURES)).map((f) => ({
+              ...f,
+              accountId: a.id,
+              application: a.applications.get(f.applicationId)?.name ?? f.applicationId,
+              timeIso: new Date(f.time).toISOString(),
+            })),
+          ),
+        )
+      ).flat();
       return {
         server: session.principal.kind === 'admin' ? deps.status() : undefined,
         queues,
         endpoints,
+        failures,
       };
     });
   }, { prefix: '/console/api' });

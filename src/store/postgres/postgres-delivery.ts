@@ -24,6 +24,7 @@ import type {
   ReceiptMatch,
   StatusChange,
   SubmitRecorded,
+  CallbackFailure,
 } from '../../core/ports.js';
 import {
   candidateOf,
@@ -33,7 +34,16 @@ import {
   type ClaimSql,
   type QueueRow,
 } from '../sql/queue-claim.js';
-import { MESSAGE_COLUMNS, messageFromRow, messageParams, RECORD_COLUMNS, recordParams, type MessageRow } from '../sql/rows.js';
+import {
+  failureFromRow,
+  MESSAGE_COLUMNS,
+  messageFromRow,
+  messageParams,
+  RECORD_COLUMNS,
+  recordParams,
+  type FailureRow,
+  type MessageRow,
+} from '../sql/rows.js';
 import type { LeasedRow } from '../sql/callback-claim.js';
 import { queueEntry, retryDetail } from '../sql/queue-entry.js';
 import { PostgresCallbackOutbox } from './postgres-callback-outbox.js';
@@ -126,6 +136,10 @@ const RESEND_CALLBACK = named(`INSERT INTO callback_outbox (${CALLBACK_COLUMNS})
   SELECT message_id, account_id, application_id, event_type, url, body, $3, $3, request_id FROM callback_outbox
   WHERE message_id = $1 AND id = $2 RETURNING id`);
 const CALLBACKS_OF = named(`SELECT ${OUTBOX_COLUMNS} FROM callback_outbox WHERE message_id = $1 ORDER BY id`);
+const RECENT_FAILURES = named(`SELECT o.application_id, o.message_id, o.event_type, o.url, a.time, a.status_code, a.error
+  FROM callback_attempts a JOIN callback_outbox o ON o.id = a.outbox_id
+  WHERE o.account_id = $1 AND (a.status_code IS NULL OR a.status_code < 200 OR a.status_code > 299)
+  ORDER BY a.time DESC LIMIT $2`);
 const ATTEMPTS_OF = named(`SELECT a.outbox_id, a.attempt, a.time, a.status_code, a.latency_ms, a.error
   FROM callback_attempts a JOIN callback_outbox o ON o.id = a.outbox_id
   WHERE o.message_id = $1 ORDER BY a.outbox_id, a.attempt`);
@@ -511,6 +525,11 @@ export class PostgresDelivery implements DeliveryStore {
   readonly claimCallbacks: DeliveryStore['claimCallbacks'] = (request) => this.outbox.claim(request);
   readonly recordCallbackAttempt: DeliveryStore['recordCallbackAttempt'] = (...args) => this.outbox.record(...args);
   readonly listEndpoints: DeliveryStore['listEndpoints'] = (now) => this.outbox.endpoints(now);
+
+  async recentCallbackFailures(accountId: string, limit: number): Promise<CallbackFailure[]> {
+    const result = await run<FailureRow>(this.pool, RECENT_FAILURES, [accountId, limit]);
+    return result.rows.map(failureFromRow);
+  }
 
   async resendCallback(messageId: string, id: number, now: number): Promise<number | undefined> {
     const result = await run<{ id: Int }>(this.pool, RESEND_CALLBACK, [messageId, id, now]);

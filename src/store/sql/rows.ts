@@ -2,6 +2,7 @@
 // mapping to domain objects. Integers go through Number() because drivers differ: better-sqlite3
 // returns numbers, pg returns BIGINT as a string unless told otherwise.
 import type { Message, MessageRecord } from '../../core/messages/message.js';
+import type { CallbackFailure } from '../../core/ports.js';
 
 type Int = number | string;
 
@@ -165,3 +166,26 @@ export function recordParams(r: MessageRecord): unknown[] {
   ];
 }
 
+
+/** A row of the recent callback failures query (both engines). */
+export interface FailureRow {
+  application_id: string;
+  message_id: string;
+  event_type: string;
+  url: string;
+  time: number | string;
+  status_code: number | null;
+  error: string | null;
+}
+
+export function failureFromRow(r: FailureRow): CallbackFailure {
+  return {
+    applicationId: r.application_id,
+    messageId: r.message_id,
+    eventType: r.event_type,
+    url: r.url,
+    time: Number(r.time),
+    statusCode: r.status_code ?? undefined,
+    error: r.error ?? undefined,
+  };
+}

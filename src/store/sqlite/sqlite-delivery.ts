@@ -17,12 +17,13 @@ import type {
   ReceiptMatch,
   StatusChange,
   SubmitRecorded,
+  CallbackFailure,
 } from '../../core/ports.js';
 import type { GroupCommitter } from './group-commit.js';
 import { INSERT_EVENT, INSERT_MESSAGE, INSERT_RECORD } from './sqlite-messages.js';
 import { candidateOf, candidatesQuery, jobOf, type ClaimSql, type QueueRow } from '../sql/queue-claim.js';
 import { SqliteCallbackOutbox } from './sqlite-callback-outbox.js';
-import { messageFromRow, messageParams, recordParams, type MessageRow } from '../sql/rows.js';
+import { failureFromRow, messageFromRow, messageParams, recordParams, type FailureRow, type MessageRow } from '../sql/rows.js';
 import { queueEntry, retryDetail } from '../sql/queue-entry.js';
 
 const TERMINAL = `('DELIVERED', 'FAILED')`;
@@ -91,6 +92,10 @@ export class SqliteDelivery implements DeliveryStore {
       resend: db.prepare(`INSERT INTO callback_outbox (message_id, account_id, application_id, event_type, url, body,
           created_at, run_at, request_id) SELECT message_id, account_id, application_id, event_type, url, body, ?, ?, request_id
           FROM callback_outbox WHERE message_id = ? AND id = ?`),
+      recentFailures: db.prepare(`SELECT o.application_id, o.message_id, o.event_type, o.url, a.time, a.status_code, a.error
+  FROM callback_attempts a JOIN callback_outbox o ON o.id = a.outbox_id
+  WHERE o.account_id = ? AND (a.status_code IS NULL OR a.status_code < 200 OR a.status_code > 299)
+  ORDER BY a.time DESC LIMIT ?`),
       attemptsOf: db.prepare(`SELECT a.* FROM callback_attempts a JOIN callback_outbox o ON o.id = a.outbox_id
         WHERE o.message_id = ? ORDER BY a.outbox_id, a.attempt`),
       getSetting: db.prepare('SELECT value FROM settings WHERE key = ?'),
@@ -291,6 +296,10 @@ export class SqliteDelivery implements DeliveryStore {
   readonly claimCallbacks: DeliveryStore['claimCallbacks'] = (request) => this.outbox.claim(request);
   readonly recordCallbackAttempt: DeliveryStore['recordCallbackAttempt'] = (...args) => this.outbox.record(...args);
   readonly listEndpoints: DeliveryStore['listEndpoints'] = (now) => this.outbox.endpoints(now);
+
+  async recentCallbackFailures(accountId: string, limit: number): Promise<CallbackFailure[]> {
+    return (this.s.recentFailures.all(accountId, limit) as FailureRow[]).map(failureFromRow);
+  }
 
   async resendCallback(messageId: string, id: number, now: number): Promise<number | undefined> {
     const result = await this.writes.run(() => this.s.resend.run(now, now, messageId, id));

@@ -23,6 +23,7 @@ interface Status {
     lastError?: string;
     applications: Array<{ accountId: string; name: string }>;
   }>;
+  failures: Array<{ accountId: string; application: string; messageId: string; eventType: string; url: string; timeIso: string; statusCode?: number; error?: string }>;
 }
 
 export async function statusPage(main: HTMLElement): Promise<void> {
@@ -59,6 +60,22 @@ export async function statusPage(main: HTMLElement): Promise<void> {
               e.consecutiveFailures,
               e.failingSinceIso ? time(e.failingSinceIso) : '',
               e.lastError ?? '',
+            ]),
+          ),
+      h('h2', {}, 'Recent callback failures'),
+      s.failures.length === 0
+        ? h('p', {}, 'No failed callback attempts.')
+        : table(
+            'Most recent failed callback attempts per application',
+            ['When', 'Account', 'Application', 'Event', 'Message', 'Response', 'Error'],
+            s.failures.map((f) => [
+              time(f.timeIso),
+              f.accountId,
+              f.application,
+              f.eventType,
+              h('a', { href: `/console/messages/${encodeURIComponent(f.messageId)}` }, f.messageId),
+              f.statusCode === undefined ? 'none' : String(f.statusCode),
+              f.error ?? '',
             ]),
           ),
     );
