@@ -231,7 +231,21 @@ for (const backend of BACKENDS) {
       await page.goto(`${pigeon.url}/console/messages/${id}`);
       const row = page.getByRole('table', { name: 'Status per recipient' }).getByRole('row').filter({ hasText: RECIPIENT_2 });
       await row.getByText('4702').waitFor(WAIT);
+      // A second rule, moved first, then edited; the order is what the server keeps.
       await page.goto(`${pigeon.url}/console/simulator`);
+      await page.getByLabel('Rule ID').fill('slow');
+      await page.getByLabel('To', { exact: true }).fill('+1919*');
+      await page.getByLabel('Outcome').selectOption('deliver');
+      await page.getByRole('button', { name: 'Save rule' }).click();
+      await page.getByRole('button', { name: 'Move slow up' }).click();
+      await page.getByRole('button', { name: 'Move slow down' }).waitFor(WAIT);
+      await page.getByRole('button', { name: 'Edit slow' }).click();
+      await page.getByLabel('Delay (ms)').fill('10');
+      await page.getByRole('button', { name: 'Save rule' }).click();
+      await page.getByRole('heading', { name: 'Add a rule' }).waitFor(WAIT);
+      const rules = await pigeon.admin<Array<{ id: string; delayMs?: number }>>('GET', '/simulator/rules');
+      assert.deepEqual(rules.map((r) => [r.id, r.delayMs]), [['slow', 10], ['unavailable', undefined]]);
+      await page.getByRole('button', { name: 'Remove slow' }).click();
       await page.getByRole('button', { name: 'Remove unavailable' }).click();
       await page.getByText('No rules.').waitFor(WAIT);
     });
