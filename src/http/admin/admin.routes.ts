@@ -6,6 +6,7 @@ import { endpointsView } from '../../core/admin/endpoint-view.js';
 import { messageView, satisfies, type WaitCondition } from '../../core/admin/message-view.js';
 import type { CarrierInbound } from '../../core/delivery/carrier.js';
 import { ApiError, errors } from '../../core/errors.js';
+import { ruleErrorsAsBadRequest } from '../rule-errors.js';
 import { receiveInbound, type InboundDeps } from '../../core/inbound/receive-inbound.js';
 import type { Config } from '../../config/config.js';
 import type { Store } from '../../core/ports.js';
@@ -50,14 +51,7 @@ export async function adminApi(app: FastifyInstance, deps: AdminDeps, token: str
     if (!deps.simulator) throw errors.notFound('The simulated carrier is not in use');
     return deps.simulator;
   };
-  const asBadRequest = async <T>(work: () => Promise<T>): Promise<T> => {
-    try {
-      return await work();
-    } catch (err) {
-      if (deps.isRuleError(err)) throw errors.badRequest(err.message);
-      throw err;
-    }
-  };
+  const asBadRequest = ruleErrorsAsBadRequest(deps.isRuleError);
 
   app.get('/status', { config: { openapi: docs.status } }, async () => deps.status());
   const optOut = deps.inboundDeps.optOut;

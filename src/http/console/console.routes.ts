@@ -11,6 +11,7 @@ import { endpointsView } from '../../core/admin/endpoint-view.js';
 import { messageView } from '../../core/admin/message-view.js';
 import type { ThroughputPolicy } from '../../core/delivery/rate-policy.js';
 import { ApiError, errors } from '../../core/errors.js';
+import { ruleErrorsAsBadRequest } from '../rule-errors.js';
 import { receiveInbound } from '../../core/inbound/receive-inbound.js';
 import { getMedia, putMedia } from '../../core/media/media-service.js';
 import { listMessages } from '../../core/messages/list-messages.js';
@@ -344,14 +345,7 @@ export async function consoleRoutes(app: FastifyInstance, deps: ConsoleDeps): Pr
       if (!deps.simulator) throw errors.notFound('The simulated carrier is not in use');
       return deps.simulator;
     };
-    const asBadRequest = async <T>(work: () => Promise<T>): Promise<T> => {
-      try {
-        return await work();
-      } catch (err) {
-        if (deps.isRuleError(err)) throw errors.badRequest(err.message);
-        throw err;
-      }
-    };
+    const asBadRequest = ruleErrorsAsBadRequest(deps.isRuleError);
     api.get('/simulator', async (request) => {
       const sim = simulator(request);
       return { rules: await sim.getRules(), defaults: await sim.getDefaults(), testNumbers: sim.testNumbers };
