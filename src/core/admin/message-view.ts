@@ -20,21 +20,25 @@ export async function messageView(
 ): Promise<MessageView | undefined> {
   const message = await store.delivery.getMessage(messageId);
   if (!message) return undefined;
-  const [records, events, queue] = await Promise.all([
+  const [records, queue] = await Promise.all([
     store.messages.listMessages(message.accountId, {
       messageId,
       sort: { field: 'destinationTn', direction: 'asc' },
       offset: 0,
       limit: 100,
     }),
-    store.delivery.listEvents(messageId),
     store.delivery.queueEntries(messageId, now),
   ]);
-  // Read after the records, not beside them: a status change and its callback commit together, so
-  // callbacks read later hold those of every status the records show. Read in parallel on
-  // PostgreSQL (separate snapshots), a record could show DELIVERED before its callback was visible,
-  // and a wait for settled callbacks would end with none.
-  const callbacks = await store.delivery.listCallbacks(messageId);
+  // Events and callbacks are read after the records, not beside them: a status change, its event
+  // and its callback commit together, so events and callbacks read later hold those of every status
+  // the records show. Read in parallel on PostgreSQL (separate snapshots), a record could show
+  // DELIVERED while the timeline, read a moment earlier, still ended at SENT (a receipt committing
+  // between the two reads), and a wait for 'terminal' returned a timeline without its terminal
+  // event; likewise a wait for settled callbacks would end with none.
+  const [events, callbacks] = await Promise.all([
+    store.delivery.listEvents(messageId),
+    store.delivery.listCallbacks(messageId),
+  ]);
   return {
     message: { ...message, timeIso: new Date(message.time).toISOString() },
     recipients: records.records.map(toListItem),

@@ -106,7 +106,13 @@ for (const backend of BACKENDS) {
     it('matches a receipt that arrived before its submit response (hex text id of a decimal response)', async () => {
       const created = await send(h.pigeon, smsBody({ to: [TO_C], text: 'to smsc-c' }));
       const done = await h.pigeon.waitForMessage(created.id, 'terminal');
-      assert.equal(statuses(done.events).at(-1), 'DELIVERED');
+      // The receipt overtakes the submit response, yet the recipient's timeline reads SENT before
+      // DELIVERED, with exactly one terminal event, in the view the wait returned.
+      const timeline = statuses(done.events);
+      assert.deepEqual(timeline.filter((s) => s === 'DELIVERED' || s === 'FAILED'), ['DELIVERED'], timeline.join(','));
+      assert.ok(timeline.includes('SENT') && timeline.indexOf('SENT') < timeline.indexOf('DELIVERED'), timeline.join(','));
+      assert.equal(timeline.at(-1), 'DELIVERED', timeline.join(','));
+      assert.equal(done.recipients[0]?.messageStatus, 'DELIVERED');
       assert.ok(c.submits.some((s) => s.to === TO_C), 'went through smsc-c');
     });
 
