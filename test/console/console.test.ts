@@ -261,6 +261,87 @@ for (const backend of BACKENDS) {
       await shot('status');
     });
 
+    it('lists, removes, adds, exports and imports opt-outs, scoped to the account', async () => {
+      const stopper = '+19195550301';
+      const manual = '+19195550302';
+      const imported = '+19195550303';
+      const ofB = '+19195550304';
+      // A STOP reaches Pigeon (as the admin API's inbound injection) and shows up without a reload.
+      await page.goto(`${pigeon.url}/console/opt-outs`);
+      await page.getByRole('heading', { name: 'Opt-outs', level: 1 }).waitFor(WAIT);
+      await page.evaluate('window.notReloaded = true');
+      await pigeon.admin('POST', '/inbound', { from: stopper, to: ACCOUNT_A.number, text: 'STOP' });
+      const table = page.getByRole('table', { name: 'Blocked numbers, oldest first' });
+      await table.getByRole('row').filter({ hasText: stopper }).getByText('STOP').waitFor(WAIT);
+      assert.equal(await page.evaluate('window.notReloaded'), true);
+      // Another account's block is not on account A's page.
+      await pigeon.admin('POST', '/opt-outs', { recipient: ofB, scope: 'account', scopeKey: ACCOUNT_B.id });
+      // Search by number.
+      await page.getByLabel('Search by number').fill(stopper);
+      await page.getByRole('button', { name: 'Search', exact: true }).click();
+      await table.getByRole('row').filter({ hasText: stopper }).waitFor(WAIT);
+      assert.equal(await table.getByRole('row').count(), 2);
+      await accessible(page, 'opt-outs');
+      // Removed by hand.
+      await page.getByRole('button', { name: `Remove ${stopper} from Number ${ACCOUNT_A.number}` }).click();
+      await page.getByRole('status').filter({ hasText: `Removed ${stopper}` }).waitFor(WAIT);
+      await page.getByText(`No opt-outs match ${stopper}.`).waitFor(WAIT);
+      // Added by hand, for the whole account: a send to it then fails with 4775.
+      await page.getByLabel('Search by number').fill('');
+      await page.getByRole('button', { name: 'Search', exact: true }).click();
+      await page.getByLabel('Number to block').fill(manual);
+      await page.getByLabel('Scope', { exact: true }).selectOption({ label: 'Whole account' });
+      await page.getByRole('button', { name: 'Add block' }).click();
+      await table.getByRole('row').filter({ hasText: manual }).filter({ hasText: 'Whole account' }).waitFor(WAIT);
+      const blocked = await send({ to: [manual], text: 'blocked by hand' });
+      await page.goto(`${pigeon.url}/console/messages/${blocked}`);
+      const row = page.getByRole('table', { name: 'Status per recipient' }).getByRole('row').filter({ hasText: manual });
+      await row.getByText('4775').waitFor(WAIT);
+      // Import a CSV file, then export the list as a download.
+      await page.goto(`${pigeon.url}/console/opt-outs`);
+      await table.getByRole('row').filter({ hasText: manual }).waitFor(WAIT);
+      await page.getByLabel('CSV file').setInputFiles({ name: 'list.csv', mimeType: 'text/csv', buffer: Buffer.from(`phone\r\n${imported}\r\n`) });
+      await page.getByLabel('Scope of rows without one').selectOption({ label: `Number ${ACCOUNT_A.number}` });
+      await page.getByRole('button', { name: 'Import CSV' }).click();
+      await page.getByRole('status').filter({ hasText: 'Imported 1 rows: 1 added' }).waitFor(WAIT);
+      await table.getByRole('row').filter({ hasText: imported }).getByText('import').waitFor(WAIT);
+      await shot('opt-outs');
+      const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: 'Export CSV' }).click()]);
+      const csv = await (await download.createReadStream()).toArray().then((chunks) => Buffer.concat(chunks as Buffer[]).toString('utf8'));
+      assert.match(csv, /^recipient,scope,scopeKey/);
+      assert.match(csv, new RegExp(`\\${manual},account,${ACCOUNT_A.id}`));
+      assert.match(csv, new RegExp(`\\${imported},number,\\${ACCOUNT_A.number}`));
+      assert.doesNotMatch(csv, new RegExp(`\\${ofB}`));
+      // An API user of account B sees B's block only, and cannot reach or change account A's.
+      const context = await browser.newContext();
+      const user = await context.newPage();
+      try {
+        await user.goto(`${pigeon.url}/`);
+        await user.getByLabel('Account ID').fill(ACCOUNT_B.id);
+        await user.getByLabel('Username').fill(ACCOUNT_B.username);
+        await user.getByLabel('Password').fill(ACCOUNT_B.password);
+        await user.getByRole('button', { name: 'Sign in as API user' }).click();
+        await user.getByRole('heading', { name: 'Messages', level: 1 }).waitFor(WAIT);
+        await user.getByRole('link', { name: 'Opt-outs' }).click();
+        const mine = user.getByRole('table', { name: 'Blocked numbers, oldest first' });
+        await mine.getByRole('row').filter({ hasText: ofB }).waitFor(WAIT);
+        assert.equal(await mine.getByRole('row').filter({ hasText: manual }).count(), 0);
+        assert.equal(await mine.getByRole('row').count(), 2);
+        const list = await user.evaluate(async (path) => (await fetch(path)).status, `/console/api/accounts/${ACCOUNT_A.id}/opt-outs`);
+        assert.equal(list, 404);
+        // Without the CSRF header a change is refused even with the session cookie.
+        const forged = await user.evaluate(
+          async (path) => (await fetch(path, { method: 'DELETE' })).status,
+          `/console/api/accounts/${ACCOUNT_B.id}/opt-outs/account/${ACCOUNT_B.id}/${encodeURIComponent(ofB)}`,
+        );
+        assert.equal(forged, 403);
+      } finally {
+        await context.close();
+      }
+      const remaining = await pigeon.admin<{ optOuts: Array<{ recipient: string }> }>('GET', `/opt-outs?recipient=${encodeURIComponent(ofB)}`);
+      assert.equal(remaining.optOuts.length, 1);
+    });
+
     it('lets an API user see only their own account, also by typed URL and through the API', async () => {
       const otherId = await send({ to: [RECIPIENT], text: 'account A only' });
       const context = await browser.newContext();

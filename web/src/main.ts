@@ -5,6 +5,7 @@ import { h, replace } from './dom.js';
 import { composePage } from './pages/compose.js';
 import { messagePage } from './pages/message.js';
 import { messagesPage } from './pages/messages.js';
+import { optOutsPage } from './pages/opt-outs.js';
 import { phonePage, phonesPage } from './pages/phones.js';
 import { signInPage } from './pages/signin.js';
 import { simulatorPage } from './pages/simulator.js';
@@ -45,6 +46,7 @@ function header(): void {
     ['/console/messages', 'Messages'],
     ['/console/compose', 'Compose'],
     ['/console/phones', 'Phones'],
+    ['/console/opt-outs', 'Opt-outs'],
     ...(session.simulator ? ([['/console/simulator', 'Simulator']] as Array<[string, string]>) : []),
     ['/console/status', 'Status'],
   ];
@@ -90,6 +92,7 @@ async function route(): Promise<void> {
     else if (path === '/console/compose') await composePage(main, query);
     else if ((m = /^\/console\/phones\/(.+)$/.exec(path))) await phonePage(main, decodeURIComponent(m[1] ?? ''));
     else if (path === '/console/phones') await phonesPage(main);
+    else if (path === '/console/opt-outs') await optOutsPage(main);
     else if (path === '/console/simulator') await simulatorPage(main);
     else if (path === '/console/status') await statusPage(main);
     else await messagesPage(main);

@@ -70,91 +70,92 @@ export function showEntry(e: OptOutEntry): Record<string, unknown> {
   };
 }
 
-export async function optOutRoutes(app: FastifyInstance, deps: OptOutRouteDeps): Promise<void> {
-  const { service, store } = deps;
-  // Only this plugin takes CSV bodies; the rest of the admin API stays JSON only.
-  app.addContentTypeParser(['text/csv', 'text/plain'], { parseAs: 'buffer', bodyLimit: MAX_IMPORT_BYTES }, (_request, body, done) => {
-    if (!isUtf8(body as Buffer)) done(errors.badRequest('The CSV is not valid UTF-8'), undefined);
-    else done(null, (body as Buffer).toString('utf8'));
-  });
+/**
+ * The list's operations, shared by the admin API and the web console. `only`, when given, is the one
+ * account the caller may see and change: a scope of another account is treated like one that is not
+ * configured, and filters are narrowed to that account.
+ */
+export class OptOutActions {
+  constructor(
+    private readonly deps: OptOutRouteDeps,
+    private readonly only?: string,
+  ) {}
 
-  const accountOf = (scope: OptOutScope, scopeKey: string, field = 'scopeKey'): string => {
-    const accountId = service.accountOf(scope, scopeKey);
+  /** The account of a configured scope the caller may use. */
+  private accountOf(scope: OptOutScope, scopeKey: string): string | undefined {
+    const accountId = this.deps.service.accountOf(scope, scopeKey);
+    return accountId !== undefined && (this.only === undefined || accountId === this.only) ? accountId : undefined;
+  }
+
+  /** The same, or a 400 naming `field`. */
+  private requireAccountOf(scope: OptOutScope, scopeKey: string, field = 'scopeKey'): string {
+    const accountId = this.accountOf(scope, scopeKey);
     if (!accountId) throw errors.validation([{ fieldName: field, description: `no ${scope} '${scopeKey}' is configured` }]);
     return accountId;
-  };
+  }
 
-  const filters = (q: Record<string, string>) => {
+  private filters(q: Record<string, string>) {
     if (q.recipient !== undefined && !/^\+?\d{1,15}$/.test(q.recipient)) {
       throw errors.validation([{ fieldName: 'recipient', description: 'must be a number or the start of one (+ and digits)' }]);
     }
-    return { accountId: q.accountId, scope: scopeParam(q.scope), scopeKey: q.scopeKey, recipientPrefix: q.recipient };
-  };
+    if (this.only !== undefined && q.accountId !== undefined && q.accountId !== this.only) {
+      throw errors.validation([{ fieldName: 'accountId', description: `no account '${q.accountId}'` }]);
+    }
+    return { accountId: this.only ?? q.accountId, scope: scopeParam(q.scope), scopeKey: q.scopeKey, recipientPrefix: q.recipient };
+  }
 
-  app.get('/opt-outs', { config: { openapi: optOutDocs.list } }, async (request) => {
-    const q = queryParams(request.query, ['accountId', 'scope', 'scopeKey', 'recipient', 'limit', 'offset']);
+  async list(rawQuery: unknown): Promise<Record<string, unknown>> {
+    const q = queryParams(rawQuery, ['accountId', 'scope', 'scopeKey', 'recipient', 'limit', 'offset']);
     const limit = integer(q.limit, 'limit', 1, 1000, 100);
     const offset = integer(q.offset, 'offset', 0, 100_000_000, 0);
-    const entries = await store.list({ ...filters(q), limit: limit + 1, offset });
+    const entries = await this.deps.store.list({ ...this.filters(q), limit: limit + 1, offset });
     return {
       optOuts: entries.slice(0, limit).map(showEntry),
       ...(entries.length > limit && { nextOffset: offset + limit }),
     };
-  });
+  }
 
-  app.post('/opt-outs', { config: { openapi: optOutDocs.add } }, async (request, reply) => {
-    const parsed = entrySchema.safeParse(request.body);
+  async add(body: unknown): Promise<{ created: boolean; optOut: Record<string, unknown> | undefined }> {
+    const parsed = entrySchema.safeParse(body);
     if (!parsed.success) throw errors.validation(fieldErrors(parsed.error.issues));
     const { recipient, scope, scopeKey } = parsed.data;
-    const accountId = accountOf(scope, scopeKey);
-    const [created] = await service.change('opt-out', [{ recipient, scope, scopeKey, accountId, keyword: undefined }], 'admin');
-    const [entry] = await store.list({ scope, scopeKey, recipient, limit: 1, offset: 0 });
-    return reply.code(created ? 201 : 200).send({ created, optOut: entry ? showEntry(entry) : undefined });
-  });
+    const accountId = this.requireAccountOf(scope, scopeKey);
+    const [created] = await this.deps.service.change('opt-out', [{ recipient, scope, scopeKey, accountId, keyword: undefined }], 'admin');
+    const [entry] = await this.deps.store.list({ scope, scopeKey, recipient, limit: 1, offset: 0 });
+    return { created: created === true, optOut: entry ? showEntry(entry) : undefined };
+  }
 
-  app.delete('/opt-outs/:scope/:scopeKey/:recipient', { config: { openapi: optOutDocs.remove } }, async (request, reply) => {
-    const params = request.params as { scope: string; scopeKey: string; recipient: string };
+  async remove(params: unknown): Promise<void> {
     const parsed = entrySchema.safeParse(params);
     if (!parsed.success) throw errors.validation(fieldErrors(parsed.error.issues));
     const { recipient, scope, scopeKey } = parsed.data;
-    const accountId = service.accountOf(scope, scopeKey) ?? '';
-    const [removed] = await service.change('opt-in', [{ recipient, scope, scopeKey, accountId, keyword: undefined }], 'admin');
-    if (!removed) throw errors.notFound(`${recipient} has not opted out of ${scope} '${scopeKey}'`);
-    return reply.code(204).send();
-  });
+    const notFound = () => errors.notFound(`${recipient} has not opted out of ${scope} '${scopeKey}'`);
+    const configured = this.deps.service.accountOf(scope, scopeKey);
+    if (this.only !== undefined && configured !== this.only) throw notFound();
+    const [removed] = await this.deps.service.change('opt-in', [{ recipient, scope, scopeKey, accountId: configured ?? '', keyword: undefined }], 'admin');
+    if (!removed) throw notFound();
+  }
 
-  app.get('/opt-outs/events', { config: { openapi: optOutDocs.events } }, async (request) => {
-    const q = queryParams(request.query, ['accountId', 'recipient', 'limit']);
-    if (q.recipient !== undefined && !isE164(q.recipient)) {
-      throw errors.validation([{ fieldName: 'recipient', description: 'must be an E.164 number' }]);
-    }
-    const limit = integer(q.limit, 'limit', 1, 1000, 100);
-    return { events: (await store.events({ accountId: q.accountId, recipient: q.recipient, limit })).map((e) => ({ ...e, time: new Date(e.time).toISOString() })) };
-  });
-
-  app.get('/opt-outs/export', { config: { openapi: optOutDocs.export } }, async (request, reply) => {
-    const q = queryParams(request.query, ['accountId', 'scope', 'scopeKey', 'recipient']);
-    const where = filters(q);
+  async exportCsv(rawQuery: unknown): Promise<string> {
+    const q = queryParams(rawQuery, ['accountId', 'scope', 'scopeKey', 'recipient']);
+    const where = this.filters(q);
     let csv = csvHeader();
     for (let offset = 0; ; offset += EXPORT_PAGE) {
-      const page = await store.list({ ...where, limit: EXPORT_PAGE, offset });
+      const page = await this.deps.store.list({ ...where, limit: EXPORT_PAGE, offset });
       for (const entry of page) csv += csvLine(entry);
       if (page.length < EXPORT_PAGE) break;
     }
-    return reply
-      .header('content-type', 'text/csv; charset=utf-8')
-      .header('content-disposition', 'attachment; filename="opt-outs.csv"')
-      .send(csv);
-  });
+    return csv;
+  }
 
   // text/csv, or JSON {"csv": "…"}; ?scope= and ?scopeKey= fill rows without those columns. Every
   // row is checked before anything is written, and all rows are written in one transaction.
-  app.post('/opt-outs/import', { bodyLimit: MAX_IMPORT_BYTES, config: { openapi: optOutDocs.import } }, async (request) => {
-    const q = queryParams(request.query, ['scope', 'scopeKey']);
+  async importCsv(rawQuery: unknown, body: unknown): Promise<{ rows: number; added: number; existing: number }> {
+    const q = queryParams(rawQuery, ['scope', 'scopeKey']);
     let text: string;
-    if (typeof request.body === 'string') text = request.body;
+    if (typeof body === 'string') text = body;
     else {
-      const parsed = importJsonSchema.safeParse(request.body);
+      const parsed = importJsonSchema.safeParse(body);
       if (!parsed.success) throw errors.validation(fieldErrors(parsed.error.issues));
       text = parsed.data.csv;
     }
@@ -162,7 +163,7 @@ export async function optOutRoutes(app: FastifyInstance, deps: OptOutRouteDeps):
     if (rows.length > MAX_IMPORT_ROWS) throw errors.badRequest(`at most ${MAX_IMPORT_ROWS} rows per import`);
     const entries = rows.flatMap((row) => {
       if (problems.some((p) => p.line === row.line)) return [];
-      const accountId = service.accountOf(row.scope, row.scopeKey);
+      const accountId = this.accountOf(row.scope, row.scopeKey);
       if (!accountId) {
         problems.push({ line: row.line, column: 'scopeKey', description: `no ${row.scope} '${row.scopeKey}' is configured` });
         return [];
@@ -175,8 +176,57 @@ export async function optOutRoutes(app: FastifyInstance, deps: OptOutRouteDeps):
         problems.slice(0, 50).map((p) => ({ fieldName: p.line > 0 ? `line ${p.line}: ${p.column}` : p.column, description: p.description })),
       );
     }
-    const added = entries.length > 0 ? await service.change('opt-out', entries, 'import') : [];
+    const added = entries.length > 0 ? await this.deps.service.change('opt-out', entries, 'import') : [];
     const count = added.filter(Boolean).length;
     return { rows: entries.length, added: count, existing: entries.length - count };
+  }
+}
+
+/** CSV bodies (text/csv, text/plain) for the import route, as UTF-8 text. */
+export function installCsvParser(app: FastifyInstance): void {
+  app.addContentTypeParser(['text/csv', 'text/plain'], { parseAs: 'buffer', bodyLimit: MAX_IMPORT_BYTES }, (_request, body, done) => {
+    if (!isUtf8(body as Buffer)) done(errors.badRequest('The CSV is not valid UTF-8'), undefined);
+    else done(null, (body as Buffer).toString('utf8'));
   });
+}
+
+export const OPT_OUT_IMPORT_BYTES = MAX_IMPORT_BYTES;
+
+export async function optOutRoutes(app: FastifyInstance, deps: OptOutRouteDeps): Promise<void> {
+  const actions = new OptOutActions(deps);
+  // Only this plugin takes CSV bodies; the rest of the admin API stays JSON only.
+  installCsvParser(app);
+
+  app.get('/opt-outs', { config: { openapi: optOutDocs.list } }, async (request) => actions.list(request.query));
+
+  app.post('/opt-outs', { config: { openapi: optOutDocs.add } }, async (request, reply) => {
+    const result = await actions.add(request.body);
+    return reply.code(result.created ? 201 : 200).send(result);
+  });
+
+  app.delete('/opt-outs/:scope/:scopeKey/:recipient', { config: { openapi: optOutDocs.remove } }, async (request, reply) => {
+    await actions.remove(request.params);
+    return reply.code(204).send();
+  });
+
+  app.get('/opt-outs/events', { config: { openapi: optOutDocs.events } }, async (request) => {
+    const q = queryParams(request.query, ['accountId', 'recipient', 'limit']);
+    if (q.recipient !== undefined && !isE164(q.recipient)) {
+      throw errors.validation([{ fieldName: 'recipient', description: 'must be an E.164 number' }]);
+    }
+    const limit = integer(q.limit, 'limit', 1, 1000, 100);
+    return { events: (await deps.store.events({ accountId: q.accountId, recipient: q.recipient, limit })).map((e) => ({ ...e, time: new Date(e.time).toISOString() })) };
+  });
+
+  app.get('/opt-outs/export', { config: { openapi: optOutDocs.export } }, async (request, reply) => {
+    const csv = await actions.exportCsv(request.query);
+    return reply
+      .header('content-type', 'text/csv; charset=utf-8')
+      .header('content-disposition', 'attachment; filename="opt-outs.csv"')
+      .send(csv);
+  });
+
+  app.post('/opt-outs/import', { bodyLimit: MAX_IMPORT_BYTES, config: { openapi: optOutDocs.import } }, async (request) =>
+    actions.importCsv(request.query, request.body),
+  );
 }

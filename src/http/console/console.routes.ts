@@ -1,6 +1,6 @@
 // The web console's server side: the page itself (static.ts), sign-in and sessions (session.ts),
 // the live event stream (event-stream.ts) and JSON routes under /console/api. The routes reuse the
-// core's views and commands (message view, list, send, inbound, media, simulator, endpoints) and
+// core's views and commands (message view, list, send, inbound, media, opt-out list, simulator, endpoints) and
 // scope each one to the session: the admin token sees every account, an API user only its own;
 // another account's data answers 404 exactly like data that does not exist.
 import { createHash, timingSafeEqual } from 'node:crypto';
@@ -24,6 +24,7 @@ import type { Config } from '../../config/config.js';
 import type { ChangeSignal } from '../../shared/change-signal.js';
 import type { SimulatorControl } from '../admin/admin.routes.js';
 import { parseInbound } from '../admin/inbound-request.js';
+import { OptOutActions } from '../admin/opt-out.routes.js';
 import { installJsonParser } from '../json-body.js';
 import { localMediaResolver, mediaUrl, origin } from '../v2/base-url.js';
 import { eventStream } from './event-stream.js';
@@ -337,6 +338,32 @@ export async function consoleRoutes(app: FastifyInstance, deps: ConsoleDeps): Pr
       deps.onInbound?.();
       return reply.code(201).send({ messages: messages.map((m) => ({ id: m.id, owner: m.owner })) });
     });
+
+    // ---- Opt-outs: the account's part of the list, with the admin API's operations ----------
+
+    const optOuts = (request: FastifyRequest): OptOutActions => {
+      const account = scopedAccount(request);
+      if (!deps.optOut) throw errors.notFound('The opt-out list is not in use');
+      return new OptOutActions({ service: deps.optOut, store: deps.store.optOuts }, account.id);
+    };
+    api.get('/accounts/:accountId/opt-outs', async (request) => optOuts(request).list(request.query));
+    api.post('/accounts/:accountId/opt-outs', async (request, reply) => {
+      const result = await optOuts(request).add(request.body);
+      return reply.code(result.created ? 201 : 200).send(result);
+    });
+    api.delete('/accounts/:accountId/opt-outs/:scope/:scopeKey/:recipient', async (request, reply) => {
+      const { scope, scopeKey, recipient } = request.params as Record<string, string>;
+      await optOuts(request).remove({ scope, scopeKey, recipient });
+      return reply.code(204).send();
+    });
+    api.get('/accounts/:accountId/opt-outs/export', async (request, reply) => {
+      const csv = await optOuts(request).exportCsv(request.query);
+      return reply
+        .header('content-type', 'text/csv; charset=utf-8')
+        .header('content-disposition', 'attachment; filename="opt-outs.csv"')
+        .send(csv);
+    });
+    api.post('/accounts/:accountId/opt-outs/import', async (request) => optOuts(request).importCsv(request.query, request.body));
 
     // ---- Simulator: one carrier for all accounts, so the admin's alone -----------------------
 
