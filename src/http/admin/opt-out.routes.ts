@@ -190,8 +190,6 @@ export function installCsvParser(app: FastifyInstance): void {
   });
 }
 
-export const OPT_OUT_IMPORT_BYTES = MAX_IMPORT_BYTES;
-
 export async function optOutRoutes(app: FastifyInstance, deps: OptOutRouteDeps): Promise<void> {
   const actions = new OptOutActions(deps);
   // Only this plugin takes CSV bodies; the rest of the admin API stays JSON only.
