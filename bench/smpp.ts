@@ -7,11 +7,11 @@
 // BENCH_SMPP_WINDOW=100, BENCH_CONNECTIONS=64, BENCH_E2E_MESSAGES=20000, BENCH_SKIP_BUILD=1.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Esme } from '../test/smpp-server/esme-client.js';
+import { freePort } from '../test/helpers/free-port.js';
 import { killAllChildren, startChild, type ChildServer } from './lib/child.js';
 import { createBenchDatabase, type Engine } from './lib/databases.js';
 import { accountsYaml, APPLICATION_ID, FROM, MESSAGES_PATH, numberFromEnv, REQUEST_BODY, REQUEST_HEADERS, TO } from './lib/fixture.js';
@@ -25,17 +25,6 @@ const WINDOW = numberFromEnv('BENCH_SMPP_WINDOW', 100);
 const CONNECTIONS = numberFromEnv('BENCH_CONNECTIONS', 64);
 const E2E_MESSAGES = numberFromEnv('BENCH_E2E_MESSAGES', 20_000);
 const ENGINES = (process.env.BENCH_ENGINES ?? 'sqlite').split(',').map((e) => e.trim()) as Engine[];
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-    s.on('error', reject);
-  });
-}
 
 const configYaml = () => `simulator:
   latencyMs: 0

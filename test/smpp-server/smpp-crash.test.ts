@@ -3,28 +3,17 @@
 // sends what had no answer. Every id a submit_sm_resp gave must be a stored message. Both engines.
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { spawnPigeon } from '../helpers/cli.js';
 import { BACKENDS, createTestDatabase, withSql } from '../helpers/databases.js';
+import { freePort } from '../helpers/free-port.js';
 import { Esme, ESME_USER, smppConfigYaml } from './esme-client.js';
 
 const TOTAL = 10_000;
 const WINDOW = 100;
 const KILL_AFTER = 4_000;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-    s.on('error', reject);
-  });
-}
 
 for (const backend of BACKENDS) {
   describe(`SMPP submits across a SIGKILL (${backend})`, () => {
