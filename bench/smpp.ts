@@ -10,6 +10,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { Pdu } from '../src/carriers/smpp/smpp-lib.js';
 import { Esme } from '../test/smpp-server/esme-client.js';
 import { freePort } from '../test/helpers/free-port.js';
 import { killAllChildren, startChild, type ChildServer } from './lib/child.js';
@@ -26,51 +27,35 @@ const CONNECTIONS = numberFromEnv('BENCH_CONNECTIONS', 64);
 const E2E_MESSAGES = numberFromEnv('BENCH_E2E_MESSAGES', 20_000);
 const ENGINES = (process.env.BENCH_ENGINES ?? 'sqlite').split(',').map((e) => e.trim()) as Engine[];
 
+const BENCH_USER = { systemId: 'bench', password: 'bench123' };
+
 const configYaml = () => `simulator:
   latencyMs: 0
 smppServer:
   window: ${WINDOW}
 ${accountsYaml().replace(/\n$/, '')}
     smppUsers:
-      - { systemId: bench, password: bench123, applicationId: ${APPLICATION_ID}, maxBinds: ${BINDS} }
+      - { systemId: ${BENCH_USER.systemId}, password: ${BENCH_USER.password}, applicationId: ${APPLICATION_ID}, maxBinds: ${BINDS} }
 `;
 
 async function bindAll(port: number, mode: 'transmitter' | 'transceiver'): Promise<Esme[]> {
   const esmes: Esme[] = [];
-  for (let i = 0; i < BINDS; i++) {
-    const esme = await Esme.connect(port);
-    const status = await esme.bind(mode, 'bench', 'bench123');
-    if (status !== 0) throw new Error(`bind refused: 0x${status.toString(16)}`);
-    esmes.push(esme);
-  }
+  for (let i = 0; i < BINDS; i++) esmes.push(await Esme.bound(port, mode, BENCH_USER));
   return esmes;
 }
 
-/** Keeps WINDOW submits in flight on each bind until `stop()` says so or `limit` were sent; resolves with the acknowledged count. */
-function pump(esmes: Esme[], until: () => boolean, fields: Record<string, unknown> = {}): Promise<{ ok: number; refused: number }> {
+/** Keeps WINDOW submits in flight on each bind until `until()` says stop; resolves with the answered counts. */
+async function pump(esmes: Esme[], until: () => boolean, fields: Record<string, unknown> = {}): Promise<{ ok: number; refused: number }> {
   let ok = 0;
   let refused = 0;
-  return Promise.all(
-    esmes.map(
-      (esme) =>
-        new Promise<void>((resolve) => {
-          let inFlight = 0;
-          const fill = () => {
-            while (inFlight < WINDOW && !until()) {
-              inFlight++;
-              void esme.submit(FROM, TO, { short_message: Buffer.from('Hello from bench'), ...fields }).then((resp) => {
-                inFlight--;
-                if (resp.command_status === 0) ok++;
-                else refused++;
-                fill();
-              });
-            }
-            if (inFlight === 0) resolve();
-          };
-          fill();
-        }),
-    ),
-  ).then(() => ({ ok, refused }));
+  const submit = {
+    from: FROM,
+    to: TO,
+    fields: { short_message: Buffer.from('Hello from bench'), ...fields },
+    onResp: (resp: Pdu) => (resp.command_status === 0 ? ok++ : refused++),
+  };
+  await Promise.all(esmes.map((esme) => esme.pump(WINDOW, () => (until() ? undefined : submit))));
+  return { ok, refused };
 }
 
 async function startPigeon(engine: Engine, dir: string, role: 'api' | 'all', name: string): Promise<{ server: ChildServer; smppPort: number; drop: () => Promise<void> }> {

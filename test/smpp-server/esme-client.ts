@@ -3,6 +3,21 @@
 // answers ESME_ROK unless told otherwise.
 import { connectSmpp, newPdu, type Pdu, type SmppSessionLike } from '../../src/carriers/smpp/smpp-lib.js';
 
+export type BindMode = 'transmitter' | 'receiver' | 'transceiver';
+
+export interface SmppUser {
+  systemId: string;
+  password: string;
+}
+
+/** One submit_sm for `Esme.pump`. */
+export interface PumpedSubmit {
+  from: string;
+  to: string;
+  fields?: Record<string, unknown>;
+  onResp?: (resp: Pdu) => void;
+}
+
 export class Esme {
   readonly delivered: Pdu[] = [];
   /** Status to answer deliver_sm with (0: taken). */
@@ -37,13 +52,24 @@ export class Esme {
     });
   }
 
+  /** Connects and binds as `user`; throws unless the bind is answered ESME_ROK. */
+  static async bound(port: number, mode: BindMode, user: SmppUser = ESME_USER, options: { tls?: boolean } = {}): Promise<Esme> {
+    const esme = await Esme.connect(port, options);
+    const status = await esme.bind(mode, user.systemId, user.password);
+    if (status !== 0) {
+      await esme.close();
+      throw new Error(`bind_${mode} as ${user.systemId} refused: 0x${status.toString(16)}`);
+    }
+    return esme;
+  }
+
   request(command: string, fields: Record<string, unknown> = {}): Promise<Pdu> {
     return new Promise((resolve, reject) => {
       if (!this.session.send(newPdu(command, fields), resolve)) reject(new Error('not connected'));
     });
   }
 
-  async bind(mode: 'transmitter' | 'receiver' | 'transceiver', systemId: string, password: string): Promise<number> {
+  async bind(mode: BindMode, systemId: string, password: string): Promise<number> {
     const resp = await this.request(`bind_${mode}`, { system_id: systemId, password, interface_version: 0x34 });
     return resp.command_status;
   }
@@ -59,6 +85,33 @@ export class Esme {
       data_coding: 0,
       short_message: Buffer.from('hello'),
       ...fields,
+    });
+  }
+
+  /**
+   * Keeps up to `window` submit_sm in flight: `next()` gives the next one to send (undefined: none
+   * left for now), its `onResp` sees the answer. Resolves once none is in flight and none is left,
+   * or when the session closes (submits then unanswered stay so).
+   */
+  pump(window: number, next: () => PumpedSubmit | undefined): Promise<void> {
+    return new Promise<void>((resolve) => {
+      let inFlight = 0;
+      const fill = () => {
+        if (this.closed) return resolve();
+        while (inFlight < window) {
+          const submit = next();
+          if (submit === undefined) break;
+          inFlight++;
+          void this.submit(submit.from, submit.to, submit.fields).then((resp) => {
+            inFlight--;
+            submit.onResp?.(resp);
+            fill();
+          });
+        }
+        if (inFlight === 0) resolve();
+      };
+      this.session.on('close', () => resolve());
+      fill();
     });
   }
 
@@ -91,7 +144,7 @@ export class Esme {
   }
 }
 
-export const ESME_USER = { systemId: 'esme1', password: 'secret12' };
+export const ESME_USER: SmppUser = { systemId: 'esme1', password: 'secret12' };
 
 /** YAML of a Pigeon with the SMPP listener on port 0 and one SMPP user on account A's main application. */
 export function smppConfigYaml(

@@ -9,7 +9,7 @@ import { describe, it } from 'node:test';
 import { spawnPigeon } from '../helpers/cli.js';
 import { BACKENDS, createTestDatabase, withSql } from '../helpers/databases.js';
 import { freePort } from '../helpers/free-port.js';
-import { Esme, ESME_USER, smppConfigYaml } from './esme-client.js';
+import { Esme, smppConfigYaml } from './esme-client.js';
 
 const TOTAL = 10_000;
 const WINDOW = 100;
@@ -35,42 +35,28 @@ for (const backend of BACKENDS) {
       let next = 0;
       const unanswered = new Set<number>();
       try {
-        const connect = async () => {
-          const esme = await Esme.connect(smppPort);
-          assert.equal(await esme.bind('transmitter', ESME_USER.systemId, ESME_USER.password), 0);
-          return esme;
-        };
+        const connect = () => Esme.bound(smppPort, 'transmitter');
         // Sends submits numbered from the queue (unanswered first), WINDOW at a time, until all are
         // acknowledged or the connection drops.
-        const pump = (esme: Esme, onAck: () => void) =>
-          new Promise<void>((resolve) => {
-            let inFlight = 0;
-            const queue = [...unanswered];
-            const take = () => (queue.length > 0 ? queue.shift() : next < TOTAL ? next++ : undefined);
-            const fill = () => {
-              if (esme.closed) return inFlight === 0 && resolve();
-              while (inFlight < WINDOW) {
-                const n = take();
-                if (n === undefined) break;
-                unanswered.add(n);
-                inFlight++;
-                esme
-                  .submit('+19195551212', `+1919555${String(n).padStart(4, '0')}`, { short_message: Buffer.from(`message ${n}`) })
-                  .then((resp) => {
-                    inFlight--;
-                    if (resp.command_status === 0) {
-                      acked.add(String(resp.message_id));
-                      unanswered.delete(n);
-                      onAck();
-                    }
-                    fill();
-                  });
-              }
-              if (inFlight === 0) resolve();
+        const pump = (esme: Esme, onAck: () => void) => {
+          const queue = [...unanswered];
+          return esme.pump(WINDOW, () => {
+            const n = queue.length > 0 ? queue.shift() : next < TOTAL ? next++ : undefined;
+            if (n === undefined) return undefined;
+            unanswered.add(n);
+            return {
+              from: '+19195551212',
+              to: `+1919555${String(n).padStart(4, '0')}`,
+              fields: { short_message: Buffer.from(`message ${n}`) },
+              onResp: (resp) => {
+                if (resp.command_status !== 0) return;
+                acked.add(String(resp.message_id));
+                unanswered.delete(n);
+                onAck();
+              },
             };
-            esme.session.on('close', () => resolve());
-            fill();
           });
+        };
         const first = await connect();
         await pump(first, () => {
           if (acked.size === KILL_AFTER) running.child.kill('SIGKILL');

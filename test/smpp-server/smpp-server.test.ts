@@ -216,8 +216,7 @@ for (const backend of BACKENDS) {
     it('unbinds a bind that stays idle past idleSeconds', async () => {
       const other = await startPigeon({ backend, configYaml: smppConfigYaml({ idleSeconds: 1 }) });
       try {
-        const e = await Esme.connect(other.server.smpp?.port as number);
-        assert.equal(await e.bind('transceiver', ESME_USER.systemId, ESME_USER.password), 0);
+        const e = await Esme.bound(other.server.smpp?.port as number, 'transceiver');
         let unbound = false;
         e.session.on('pdu', (pdu) => {
           if (pdu.command === 'unbind') unbound = true;
@@ -235,8 +234,7 @@ for (const backend of BACKENDS) {
       execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-subj', '/CN=127.0.0.1', '-days', '1', '-keyout', key, '-out', cert], { stdio: 'ignore' });
       const other = await startPigeon({ backend, configYaml: smppConfigYaml({ tls: { cert, key } }) });
       try {
-        const e = await Esme.connect(other.server.smpp?.port as number, { tls: true });
-        assert.equal(await e.bind('transmitter', ESME_USER.systemId, ESME_USER.password), 0);
+        const e = await Esme.bound(other.server.smpp?.port as number, 'transmitter', ESME_USER, { tls: true });
         assert.equal((await e.submit(APP_NUMBER, RECIPIENT)).command_status, 0);
         await e.close();
       } finally {
@@ -247,8 +245,7 @@ for (const backend of BACKENDS) {
 
     it('unbinds bound sessions when Pigeon stops', async () => {
       const other = await startPigeon({ backend, configYaml: smppConfigYaml() });
-      const e = await Esme.connect(other.server.smpp?.port as number);
-      assert.equal(await e.bind('transceiver', ESME_USER.systemId, ESME_USER.password), 0);
+      const e = await Esme.bound(other.server.smpp?.port as number, 'transceiver');
       let unbound = false;
       e.session.on('pdu', (pdu) => {
         if (pdu.command === 'unbind') unbound = true;
