@@ -5,11 +5,9 @@
 // another account's data answers 404 exactly like data that does not exist.
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { Account, AccountDirectory } from '../../core/accounts/directory.js';
-import type { Authenticator } from '../../core/accounts/authenticator.js';
+import type { Account } from '../../core/accounts/directory.js';
 import { endpointsView } from '../../core/admin/endpoint-view.js';
 import { messageView } from '../../core/admin/message-view.js';
-import type { ThroughputPolicy } from '../../core/delivery/rate-policy.js';
 import { ApiError, errors } from '../../core/errors.js';
 import { ruleErrorsAsBadRequest } from '../rule-errors.js';
 import { receiveInbound } from '../../core/inbound/receive-inbound.js';
@@ -19,13 +17,12 @@ import type { Message } from '../../core/messages/message.js';
 import { sendMessage } from '../../core/messages/send-message.js';
 import type { OptOutService } from '../../core/opt-out/opt-out-service.js';
 import { isE164 } from '../../core/phone/phone-number.js';
-import type { Store } from '../../core/ports.js';
-import type { Config } from '../../config/config.js';
 import type { ChangeSignal } from '../../shared/change-signal.js';
 import type { SimulatorControl } from '../admin/admin.routes.js';
 import { parseInbound } from '../admin/inbound-request.js';
 import { OptOutActions } from '../admin/opt-out.routes.js';
 import { installJsonParser } from '../json-body.js';
+import type { ApiDeps } from '../v2/api.js';
 import { localMediaResolver, mediaUrl, origin } from '../v2/base-url.js';
 import { eventStream } from './event-stream.js';
 import {
@@ -41,15 +38,9 @@ import {
 } from './session.js';
 import { staticRoutes } from './static.js';
 
-export interface ConsoleDeps {
-  config: Config;
-  store: Store;
-  directory: AccountDirectory;
-  authenticator: Authenticator;
-  now: () => number;
-  throughput?: ThroughputPolicy;
+/** What the v2 API gets (the console sends and lists through the same core), and the console's own. */
+export interface ConsoleDeps extends ApiDeps {
   optOut?: OptOutService;
-  onAccepted?: () => void;
   onInbound?: () => void;
   /** The admin token; absent, only API users can sign in. */
   adminToken: string | undefined;
