@@ -164,14 +164,10 @@ export function epochNow(): number {
   return performance.timeOrigin + performance.now();
 }
 
-export interface AmountOptions {
-  url: string | string[];
-  headers: Record<string, string>;
-  body: string;
-  connections: number;
+/** A fixed number of requests instead of a duration; the servers and the request as for `runLoad`. */
+export interface AmountOptions extends Omit<LoadOptions, 'seconds' | 'postgres'> {
   /** Requests in all, spread over the connections; the phase ends with the last response. */
   amount: number;
-  serverPids: readonly number[];
   /** Called on every response, so that a sampler can follow acceptance while the phase runs. */
   onResponse?: (statusCode: number) => void;
   /** The phase is abandoned when no response came for this long (a hung or crashed server). */
