@@ -1,9 +1,11 @@
 // The web console in a real browser (headless Chromium) against a real Pigeon, on each storage
 // engine: sign-in and its refusal, account isolation, the live list, a message's detail with its
 // recipients and callbacks, compose, phones, the simulator, status and sign-out. Every page is
-// checked with axe-core; the SQLite run saves the screenshots the README shows.
+// checked with axe-core. With PIGEON_SCREENSHOTS=1 the SQLite run saves the screenshots the README
+// shows into docs/screenshots; otherwise it takes none, so a test run leaves the tree as it was.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import type { Browser, BrowserContext, Page, Response } from 'playwright-core';
 import { CallbackReceiver } from '../helpers/callback-receiver.js';
 import { describeViolations, launchBrowser, seriousViolations } from '../helpers/browser.js';
@@ -11,7 +13,8 @@ import { ACCOUNT_A, ACCOUNT_B, AUTH_A, AUTH_B, RECIPIENT, RECIPIENT_2, fixtureCo
 import { CONSOLE_BUDGET_BYTES } from './budget.test.js';
 import { ADMIN_TOKEN, BACKENDS, startPigeon, type TestPigeon } from '../helpers/pigeon.js';
 
-const SCREENSHOTS = 'docs/screenshots';
+/** Where the screenshots go when asked for (README: refreshing them). */
+const SCREENSHOTS = process.env.PIGEON_SCREENSHOTS === '1' ? fileURLToPath(new URL('../../docs/screenshots/', import.meta.url)) : undefined;
 /** A 1×1 PNG, for media shown inline. */
 const PIXEL_PNG = Buffer.from(
   'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==',
@@ -28,7 +31,7 @@ for (const backend of BACKENDS) {
     let page: Page;
 
     const shot = async (name: string) => {
-      if (backend === 'sqlite') await page.screenshot({ path: `${SCREENSHOTS}/${name}.png`, fullPage: true });
+      if (SCREENSHOTS !== undefined && backend === 'sqlite') await page.screenshot({ path: `${SCREENSHOTS}${name}.png`, fullPage: true });
     };
     const accessible = async (p: Page, name: string) => {
       const violations = await seriousViolations(p);
@@ -48,6 +51,23 @@ for (const backend of BACKENDS) {
       await p.getByLabel('Admin token').fill(ADMIN_TOKEN);
       await p.getByRole('button', { name: 'Sign in as administrator' }).click();
       await p.getByRole('heading', { name: 'Messages', level: 1 }).waitFor(WAIT);
+    };
+    const signInAsApiUser = async (p: Page, account: { id: string; username: string; password: string }) => {
+      await p.goto(`${pigeon.url}/`);
+      await p.getByLabel('Account ID').fill(account.id);
+      await p.getByLabel('Username').fill(account.username);
+      await p.getByLabel('Password').fill(account.password);
+      await p.getByRole('button', { name: 'Sign in as API user' }).click();
+      await p.getByRole('heading', { name: 'Messages', level: 1 }).waitFor(WAIT);
+    };
+    /** Runs `use` with a page of a browser context of its own (its own cookies), closed afterwards. */
+    const inOwnContext = async (use: (p: Page) => Promise<void>) => {
+      const context = await browser.newContext();
+      try {
+        await use(await context.newPage());
+      } finally {
+        await context.close();
+      }
     };
 
     before(async () => {
@@ -313,15 +333,8 @@ for (const backend of BACKENDS) {
       assert.match(csv, new RegExp(`\\${imported},number,\\${ACCOUNT_A.number}`));
       assert.doesNotMatch(csv, new RegExp(`\\${ofB}`));
       // An API user of account B sees B's block only, and cannot reach or change account A's.
-      const context = await browser.newContext();
-      const user = await context.newPage();
-      try {
-        await user.goto(`${pigeon.url}/`);
-        await user.getByLabel('Account ID').fill(ACCOUNT_B.id);
-        await user.getByLabel('Username').fill(ACCOUNT_B.username);
-        await user.getByLabel('Password').fill(ACCOUNT_B.password);
-        await user.getByRole('button', { name: 'Sign in as API user' }).click();
-        await user.getByRole('heading', { name: 'Messages', level: 1 }).waitFor(WAIT);
+      await inOwnContext(async (user) => {
+        await signInAsApiUser(user, ACCOUNT_B);
         await user.getByRole('link', { name: 'Opt-outs' }).click();
         const mine = user.getByRole('table', { name: 'Blocked numbers, oldest first' });
         await mine.getByRole('row').filter({ hasText: ofB }).waitFor(WAIT);
@@ -335,24 +348,15 @@ for (const backend of BACKENDS) {
           `/console/api/accounts/${ACCOUNT_B.id}/opt-outs/account/${ACCOUNT_B.id}/${encodeURIComponent(ofB)}`,
         );
         assert.equal(forged, 403);
-      } finally {
-        await context.close();
-      }
+      });
       const remaining = await pigeon.admin<{ optOuts: Array<{ recipient: string }> }>('GET', `/opt-outs?recipient=${encodeURIComponent(ofB)}`);
       assert.equal(remaining.optOuts.length, 1);
     });
 
     it('lets an API user see only their own account, also by typed URL and through the API', async () => {
       const otherId = await send({ to: [RECIPIENT], text: 'account A only' });
-      const context = await browser.newContext();
-      const user = await context.newPage();
-      try {
-        await user.goto(`${pigeon.url}/`);
-        await user.getByLabel('Account ID').fill(ACCOUNT_B.id);
-        await user.getByLabel('Username').fill(ACCOUNT_B.username);
-        await user.getByLabel('Password').fill(ACCOUNT_B.password);
-        await user.getByRole('button', { name: 'Sign in as API user' }).click();
-        await user.getByRole('heading', { name: 'Messages', level: 1 }).waitFor(WAIT);
+      await inOwnContext(async (user) => {
+        await signInAsApiUser(user, ACCOUNT_B);
         assert.deepEqual(await user.getByLabel('Account').locator('option').allTextContents(), [ACCOUNT_B.id]);
         assert.equal(await user.getByRole('link', { name: 'Simulator' }).count(), 0);
         await user.goto(`${pigeon.url}/console/messages/${otherId}`);
@@ -367,9 +371,7 @@ for (const backend of BACKENDS) {
           `/console/api/accounts/${ACCOUNT_B.id}/messages`,
         );
         assert.equal(forged, 403);
-      } finally {
-        await context.close();
-      }
+      });
       // Cross-site: refused before credentials are even looked at.
       const crossSite = await pigeon.fetch('/console/api/session', {
         method: 'POST',
@@ -395,22 +397,21 @@ for (const backend of BACKENDS) {
     it('updates live from another process sharing the database', { skip: backend !== 'postgres' }, async () => {
       // An API-only Pigeon serves this console; the delivery happens in the first one, a separate server.
       const apiOnly = await startPigeon({ databaseUrl: pigeon.config.databaseUrl, configYaml: fixtureConfigYaml({ callbackUrl: receiver.url }), env: { PIGEON_ROLE: 'api' } });
-      const context = await browser.newContext();
-      const other = await context.newPage();
       try {
-        await signInAsAdmin(other, apiOnly.url);
-        await other.evaluate('window.notReloaded = true');
-        // Sent through the API-only process, delivered by the other: the DELIVERED reaches this page by NOTIFY.
-        const res = await apiOnly.fetch(`/api/v2/users/${ACCOUNT_A.id}/messages`, {
-          method: 'POST',
-          headers: { authorization: AUTH_A, 'content-type': 'application/json' },
-          body: JSON.stringify({ applicationId: ACCOUNT_A.applicationId, from: ACCOUNT_A.number, to: [RECIPIENT], text: 'across processes' }),
+        await inOwnContext(async (other) => {
+          await signInAsAdmin(other, apiOnly.url);
+          await other.evaluate('window.notReloaded = true');
+          // Sent through the API-only process, delivered by the other: the DELIVERED reaches this page by NOTIFY.
+          const res = await apiOnly.fetch(`/api/v2/users/${ACCOUNT_A.id}/messages`, {
+            method: 'POST',
+            headers: { authorization: AUTH_A, 'content-type': 'application/json' },
+            body: JSON.stringify({ applicationId: ACCOUNT_A.applicationId, from: ACCOUNT_A.number, to: [RECIPIENT], text: 'across processes' }),
+          });
+          const { id } = (await res.json()) as { id: string };
+          await other.getByRole('row').filter({ hasText: id }).getByText('DELIVERED').waitFor(WAIT);
+          assert.equal(await other.evaluate('window.notReloaded'), true);
         });
-        const { id } = (await res.json()) as { id: string };
-        await other.getByRole('row').filter({ hasText: id }).getByText('DELIVERED').waitFor(WAIT);
-        assert.equal(await other.evaluate('window.notReloaded'), true);
       } finally {
-        await context.close();
         await apiOnly.close();
       }
     });
