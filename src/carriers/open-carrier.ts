@@ -29,7 +29,11 @@ export function openCarrier(
       store: store.simulator,
       settings: {
         get: (key) => store.delivery.getSetting(key),
-        put: (key, value, time) => store.delivery.putSetting(key, value, time),
+        put: async (key, value, time) => {
+          await store.delivery.putSetting(key, value, time);
+          // Simulators in other processes or threads read the change now, not after their cache's TTL.
+          store.announce?.('simulator');
+        },
       },
       now,
       defaults: simulatorConfig,

@@ -1,6 +1,7 @@
 // Configuration is resolved once at start-up — defaults < config file < environment < flags —
 // validated, frozen and passed in. Nothing else in Pigeon reads process.env.
 import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import type { z } from 'zod';
 import type { CarrierConfig, RouteConfig } from '../carriers/carrier-config.js';
@@ -24,6 +25,12 @@ export interface Config {
   readonly role: Role;
   readonly host: string;
   readonly port: number;
+  /**
+   * Role all on SQLite: HTTP on the main thread, delivery and callbacks in a worker thread with a
+   * connection of their own (main/worker-thread.ts), so the process uses two cores. By default on
+   * when the machine has more than one; never on PostgreSQL, where processes are the unit of scale.
+   */
+  readonly workerThread?: boolean;
   /** Where a worker-only process serves /healthz, /readyz and /metrics (absent: server.host, port 9464). */
   readonly workerListen?: { readonly host: string; readonly port: number };
   /** Base URL clients use to reach Pigeon (for page and media links); derived from each request when absent. */
@@ -240,8 +247,12 @@ export function loadConfig(env: NodeJS.ProcessEnv, flags: ConfigFlags = {}): Con
   if (role && !['all', 'api', 'worker'].includes(role[0])) {
     throw new ConfigError(`${role[1]}: '${role[0]}' is not one of all, api, worker`);
   }
+  const workerThread = env.PIGEON_WORKER_THREAD
+    ? parseBoolean(env.PIGEON_WORKER_THREAD, 'PIGEON_WORKER_THREAD')
+    : (file.server?.workerThread ?? availableParallelism() > 1);
   const config: Config = {
     role: (role?.[0] ?? 'all') as Role,
+    workerThread,
     host: flags.host ?? (env.HOST || file.server?.host || '127.0.0.1'),
     port: port ? parsePort(...port) : (file.server?.port ?? 8080),
     workerListen: {

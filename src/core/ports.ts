@@ -482,6 +482,13 @@ export interface EsmeOutboxStore {
   purge(deliveredBefore: number, submittedBefore: number): Promise<number>;
 }
 
+/**
+ * What one process or thread tells the others sharing the database: work queued ('delivery',
+ * 'callbacks'), messages changed (the console's 'changes'), the simulator's rules or defaults
+ * changed ('simulator').
+ */
+export type StoreChannel = 'delivery' | 'callbacks' | 'changes' | 'simulator';
+
 /** Everything Pigeon keeps, grouped by concern; each engine implements all of them over one database. */
 export interface Store {
   messages: MessageStore;
@@ -497,12 +504,12 @@ export interface Store {
    * Engines shared by several processes tell when work appears elsewhere (PostgreSQL LISTEN/NOTIFY);
    * workers still poll, so this only makes them faster. Absent where one process is all there is.
    */
-  listen?(channel: 'delivery' | 'callbacks' | 'changes', onNotify: () => void): Promise<() => Promise<void>>;
+  listen?(channel: StoreChannel, onNotify: () => void): Promise<() => Promise<void>>;
   /**
    * Tells the other processes sharing the database that messages changed (the `changes` channel),
    * for their consoles' live views; a hint like the others. Absent where one process is all there is.
    */
-  announce?(): void;
+  announce?(channel: 'changes' | 'simulator'): void;
   /**
    * For readiness checks: the newest migration the database has against the newest this build
    * knows, and the free space where the engine can see it (SQLite's filesystem). Rejects as the

@@ -17,7 +17,7 @@ export function observeChanges(store: Store, signal: ChangeSignal): Store {
     if (!store.announce || announcing) return;
     announcing = setTimeout(() => {
       announcing = undefined;
-      store.announce?.();
+      store.announce?.('changes');
     }, ANNOUNCE_MS);
     announcing.unref();
   };

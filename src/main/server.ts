@@ -27,7 +27,7 @@ import { PollLoop } from '../shared/poll-loop.js';
 import { openCore } from './open-core.js';
 import { StoreHealth } from './store-health.js';
 import { instrumentCarrier, instrumentStore } from '../metrics/instrument.js';
-import { PigeonMetrics } from '../metrics/metrics.js';
+import { PigeonMetrics, type MetricsSnapshot } from '../metrics/metrics.js';
 import { storeStats } from '../store/store-stats.js';
 import { EsmeAuthenticator } from '../smpp-server/esme-auth.js';
 import { EsmeOutboxWorker } from '../smpp-server/esme-outbox.js';
@@ -52,7 +52,32 @@ export interface RunningServer {
   simulator: SimulatorCarrier | undefined;
   /** Pigeon's SMPP listener for applications, when smppServer is configured (and HTTP is served). */
   smpp: { port: number; listener: SmppListener; outbox: EsmeOutboxWorker } | undefined;
+  /** What this process's workers are doing, as the admin API's status shows it. */
+  workerStatus(): WorkerStatus;
+  /** This process's metrics, for a main thread that renders them with its own (main/worker-thread.ts). */
+  metricsSnapshot(): Promise<MetricsSnapshot>;
   close(): Promise<void>;
+}
+
+/** The carrier and the workers' counters, as the admin API's status shows them. */
+export interface WorkerStatus {
+  carrier: { name: string; state: string };
+  carriers: unknown;
+  delivery: object;
+  callbacks: object;
+}
+
+/** How a process whose delivery and callbacks run in a worker thread reaches that thread (main/worker-thread.ts). */
+export interface WorkerThreadLink {
+  status(): Promise<WorkerStatus>;
+  metrics(): Promise<MetricsSnapshot>;
+}
+
+export interface StartOptions {
+  /** This process serves HTTP and its workers run in a worker thread: their status and metrics come from there. */
+  workerThread?: WorkerThreadLink;
+  /** This is that worker thread: no probe listener and no process-wide metrics, which its main thread reports. */
+  inWorkerThread?: boolean;
 }
 
 const PARKED_RECEIPT_POLL_MS = 1000;
@@ -66,7 +91,7 @@ function listenHost(host: string): string {
   return bracketed === '0.0.0.0' || bracketed === '[::]' ? '127.0.0.1' : bracketed;
 }
 
-export async function startServer(config: Config, logger: FastifyBaseLogger): Promise<RunningServer> {
+export async function startServer(config: Config, logger: FastifyBaseLogger, options: StartOptions = {}): Promise<RunningServer> {
   const core = await openCore(config, (err) => {
     // An idle pooled connection that broke: a line without the connection's insides; an outage
     // behind it is logged once, by the requests and workers that meet it.
@@ -76,13 +101,19 @@ export async function startServer(config: Config, logger: FastifyBaseLogger): Pr
   const { directory, now } = core;
   // Metrics observe the core at its ports: the store and the carrier are wrapped (metrics/instrument.ts).
   const stats = storeStats(core.store);
-  const metrics = new PigeonMetrics({
-    now,
-    queues: stats?.queues,
-    pool: stats?.pool,
-    carrier: () => ({ name: carrier.name, state: carrier.state() }),
-    outage: () => health.current(),
-  });
+  // With a worker thread, each gauge comes from one thread: the carrier's from the thread that
+  // runs it, the database-wide ones from the main thread.
+  const { workerThread, inWorkerThread = false } = options;
+  const metrics = new PigeonMetrics(
+    {
+      now,
+      queues: inWorkerThread ? undefined : stats?.queues,
+      pool: inWorkerThread ? undefined : stats?.pool,
+      carrier: workerThread ? undefined : () => ({ name: carrier.name, state: carrier.state() }),
+      outage: inWorkerThread ? undefined : () => health.current(),
+    },
+    { processMetrics: !inWorkerThread },
+  );
   stats?.onCommit?.((batch) => {
     metrics.dbCommitBatch.observe(batch.size);
     metrics.dbCommitDuration.observe({ phase: 'commit' }, batch.commitSeconds);
@@ -187,18 +218,24 @@ export async function startServer(config: Config, logger: FastifyBaseLogger): Pr
     return Math.min(60_000, Math.max(1000, config.delivery.receiptTimeoutMs / 10));
   }, (err) => onError(err, 'receipt sweep'));
 
+  const workerStatus = (): WorkerStatus => ({
+    carrier: { name: carrier.name, state: carrier.state() },
+    carriers: carrierStatus(),
+    delivery: delivery.counters,
+    callbacks: callbacks.counters,
+  });
   const adminToken = config.adminToken ?? (config.demo ? DEMO_ADMIN_TOKEN : undefined);
   if (!adminToken) logger.warn('admin API disabled: set admin.token in the config file or PIGEON_ADMIN_TOKEN');
   const healthDeps = { report: (err: unknown) => health.report(err), readiness: () => health.readiness() };
   const metricsDeps = {
-    render: () => metrics.render(),
+    render: async () => metrics.render(workerThread ? [await workerThread.metrics()] : []),
     observeRequest: (labels: { route: string; method: string; status: string }, seconds: number) => {
       metrics.httpRequests.inc(labels);
       metrics.httpDuration.observe(labels, seconds);
     },
     token: config.metricsToken,
   };
-  const probes = servesHttp ? undefined : buildProbeApp({ logger, health: healthDeps, metrics: metricsDeps });
+  const probes = servesHttp || inWorkerThread ? undefined : buildProbeApp({ logger, health: healthDeps, metrics: metricsDeps });
   const app = servesHttp ? await buildApp({
     config,
     store,
@@ -217,11 +254,8 @@ export async function startServer(config: Config, logger: FastifyBaseLogger): Pr
       simulator,
       isRuleError: isSimulatorRuleError,
       onInbound: () => callbacks.wake(),
-      status: () => ({
-        carrier: { name: carrier.name, state: carrier.state() },
-        carriers: carrierStatus(),
-        delivery: delivery.counters,
-        callbacks: callbacks.counters,
+      status: async () => ({
+        ...(workerThread ? await workerThread.status() : workerStatus()),
         ...(smpp && { smppServer: { port: smpp.port, sessions: smpp.listener.status(), outboxBacklog: smpp.outbox.backlog } }),
       }),
     },
@@ -259,6 +293,7 @@ export async function startServer(config: Config, logger: FastifyBaseLogger): Pr
     if (store.listen) {
       unlisten.push(await store.listen('delivery', () => delivery.wake()));
       unlisten.push(await store.listen('callbacks', () => callbacks.wake()));
+      if (simulator) unlisten.push(await store.listen('simulator', () => simulator.settingsChanged()));
     }
     delivery.start();
     callbacks.start();
@@ -322,6 +357,8 @@ export async function startServer(config: Config, logger: FastifyBaseLogger): Pr
     callbacks,
     simulator,
     smpp,
+    workerStatus,
+    metricsSnapshot: () => metrics.snapshot(),
     close,
   };
 }

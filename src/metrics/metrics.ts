@@ -4,7 +4,10 @@
 // database at scrape time, so that with several processes on one PostgreSQL database any one of them
 // reports the queue-wide figures right. Labels are bounded: route patterns, never paths; message
 // types, statuses, Bandwidth error codes, carrier names from the config; never ids, numbers or URLs.
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { AggregatorRegistry, collectDefaultMetrics, Counter, Gauge, Histogram, Registry, type MetricObjectWithValues, type MetricValue } from 'prom-client';
+
+/** A registry's metrics as prom-client passes them between threads. */
+export type MetricsSnapshot = Array<MetricObjectWithValues<MetricValue<string>>>;
 
 /** What the queues hold, from the database (store/store-stats.ts). */
 export interface QueueFigures {
@@ -122,9 +125,16 @@ export class PigeonMetrics {
     registers: [this.registry],
   });
 
-  constructor(private readonly sources: MetricsSources) {
+  /**
+   * `processMetrics: false` leaves out the standard process_* and nodejs_* metrics: for a worker
+   * thread, whose figures are added to its process's (main/worker-thread.ts), which reports those once.
+   */
+  constructor(
+    private readonly sources: MetricsSources,
+    options: { processMetrics?: boolean } = {},
+  ) {
     // The standard names (process_*, nodejs_*), which dashboards for Node processes expect.
-    collectDefaultMetrics({ register: this.registry, eventLoopMonitoringPrecision: 20 });
+    if (options.processMetrics !== false) collectDefaultMetrics({ register: this.registry, eventLoopMonitoringPrecision: 20 });
     // Gauges named like counters, which promtool rejects; nodejs_active_{handles,requests,resources}
     // by type say the same.
     for (const name of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total']) {
@@ -219,9 +229,19 @@ export class PigeonMetrics {
     }
   }
 
-  /** The exposition text and its content type. */
-  async render(): Promise<{ contentType: string; body: string }> {
-    return { contentType: this.registry.contentType, body: await this.registry.metrics() };
+  /** This registry's metrics, for the thread that renders them with its own. */
+  snapshot(): Promise<MetricsSnapshot> {
+    return this.registry.getMetricsAsJSON();
+  }
+
+  /**
+   * The exposition text and its content type; with `others`, the figures of the worker threads of
+   * this process added in (counters and histograms summed; each gauge is reported by one thread only).
+   */
+  async render(others: readonly MetricsSnapshot[] = []): Promise<{ contentType: string; body: string }> {
+    if (others.length === 0) return { contentType: this.registry.contentType, body: await this.registry.metrics() };
+    const all = AggregatorRegistry.aggregate([await this.snapshot(), ...others]);
+    return { contentType: this.registry.contentType, body: await all.metrics() };
   }
 }
 

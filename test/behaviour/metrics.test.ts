@@ -76,7 +76,15 @@ for (const backend of BACKENDS) {
       // Settled: its attempt is recorded (and counted), not only received.
       for (const { id } of inbound.messages) await pigeon.waitForMessage(id, 'callbacks');
 
-      const second = await scrape(pigeon);
+      // A callback's row is settled (what the wait sees) at its COMMIT; its attempt is counted once the
+      // write's promise resolves, after the fsync. Scrape again until the last attempt is counted.
+      let second = await scrape(pigeon);
+      const callbacksCounted = () =>
+        second.value('pigeon_callback_attempts_total', { outcome: 'delivered' }) - first.value('pigeon_callback_attempts_total', { outcome: 'delivered' });
+      for (const deadline = Date.now() + 10_000; callbacksCounted() < 4 && Date.now() < deadline; ) {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        second = await scrape(pigeon);
+      }
       const moved = (name: string, labels: Record<string, string> = {}) => second.value(name, labels) - first.value(name, labels);
       assert.equal(moved('pigeon_http_requests_total', { route: MESSAGES_ROUTE, method: 'POST', status: '202' }), 3);
       assert.equal(moved('pigeon_http_requests_total', { route: MESSAGES_ROUTE, method: 'POST', status: '400' }), 1);

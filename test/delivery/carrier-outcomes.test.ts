@@ -5,7 +5,6 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { ACCOUNT_A } from '../helpers/fixtures.js';
 import { smsBody } from '../helpers/http.js';
-import { BACKENDS } from '../helpers/pigeon.js';
 import {
   TEST_NUMBER,
   assertNonDecreasing,
@@ -13,6 +12,7 @@ import {
   records,
   send,
   startHarness,
+  DEPLOYMENTS,
   statuses,
   timeOf,
   view,
@@ -21,11 +21,11 @@ import {
 
 const EXTRA = `delivery: { retryInitialSeconds: 0.02, retryMaxSeconds: 0.1, maxAttempts: 3, receiptTimeoutSeconds: 1 }\n`;
 
-for (const backend of BACKENDS) {
-  describe(`carrier outcomes (${backend})`, () => {
+for (const { name, backend, workerThread } of DEPLOYMENTS) {
+  describe(`carrier outcomes (${name})`, () => {
     let h: Harness;
     before(async () => {
-      h = await startHarness({ backend, extra: EXTRA });
+      h = await startHarness({ backend, workerThread, extra: EXTRA });
     });
     after(() => h.close());
 

@@ -6,7 +6,7 @@ import { createServer, type Socket } from 'node:net';
 import { CallbackReceiver, type ReceiverOptions } from '../helpers/callback-receiver.js';
 import { ACCOUNT_A, ACCOUNT_B, AUTH_A, fixtureConfigYaml, type FixtureOptions } from '../helpers/fixtures.js';
 import { getJson, postMessage } from '../helpers/http.js';
-import { startPigeon, type Backend, type TestPigeon } from '../helpers/pigeon.js';
+import { BACKENDS, startPigeon, type Backend, type TestPigeon } from '../helpers/pigeon.js';
 import type { MessageView } from '../../src/core/admin/message-view.js';
 import type { Message } from '../../src/core/messages/message.js';
 
@@ -43,7 +43,18 @@ export interface HarnessOptions {
   otherToReceiver?: boolean;
   /** Changes the config YAML before Pigeon starts (per-application settings). */
   editYaml?: (yaml: string) => string;
+  /** Delivery and callbacks in a worker thread, as `pigeon serve` runs on SQLite (main/worker-thread.ts). */
+  workerThread?: boolean;
 }
+
+/**
+ * The deployments the end-to-end suites run against: each storage engine, and SQLite with its
+ * workers in a thread of their own (the default of `pigeon serve` on a machine with several cores).
+ */
+export const DEPLOYMENTS: ReadonlyArray<{ name: string; backend: Backend; workerThread?: boolean }> = [
+  ...BACKENDS.map((backend) => ({ name: backend, backend })),
+  ...(BACKENDS.includes('sqlite') ? [{ name: 'sqlite, worker thread', backend: 'sqlite' as const, workerThread: true }] : []),
+];
 
 /** The shared fixture YAML, with `throughput` added to accounts A and/or B. */
 export function configYaml(options: FixtureOptions & { throughputA?: Record<string, unknown>; throughputB?: Record<string, unknown> }): string {
@@ -66,6 +77,7 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
   const edit = options.editYaml ?? ((yaml: string) => yaml);
   const pigeon = await startPigeon({
     backend: options.backend,
+    workerThread: options.workerThread,
     configYaml: edit(configYaml({
       callbackUrl: receiver.url,
       callbackCredentials: options.callbackCredentials,

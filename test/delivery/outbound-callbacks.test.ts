@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { ACCOUNT_A, RECIPIENT, RECIPIENT_2 } from '../helpers/fixtures.js';
 import { smsBody } from '../helpers/http.js';
-import { ADMIN_TOKEN, BACKENDS } from '../helpers/pigeon.js';
+import { ADMIN_TOKEN } from '../helpers/pigeon.js';
 import {
   ISO_MS,
   TEST_NUMBER,
@@ -14,17 +14,18 @@ import {
   requestOf,
   send,
   startHarness,
+  DEPLOYMENTS,
   statuses,
   type Harness,
 } from './e2e-support.js';
 
 const MEDIA = ['https://media.example.test/catalog/spring.jpg'];
 
-for (const backend of BACKENDS) {
-  describe(`outbound delivery and status callbacks (${backend})`, () => {
+for (const { name, backend, workerThread } of DEPLOYMENTS) {
+  describe(`outbound delivery and status callbacks (${name})`, () => {
     let h: Harness;
     before(async () => {
-      h = await startHarness({ backend });
+      h = await startHarness({ backend, workerThread });
     });
     after(() => h.close());
 

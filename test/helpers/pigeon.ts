@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig, type Config } from '../../src/config/config.js';
 import { startServer, type RunningServer } from '../../src/main/server.js';
+import { startWithWorkerThread } from '../../src/main/worker-thread.js';
 import type { MessageView } from '../../src/core/admin/message-view.js';
 import { createLogger } from '../../src/shared/logger.js';
 import { createTestDatabase, type Backend } from './databases.js';
@@ -40,6 +41,11 @@ export interface StartOptions {
   log?: NodeJS.WritableStream;
   /** The level `log` gets; info by default. */
   logLevel?: string;
+  /**
+   * Delivery and callbacks in a worker thread, as `pigeon serve` runs role all on SQLite
+   * (main/worker-thread.ts); `server` is then the main thread's, which serves HTTP only.
+   */
+  workerThread?: boolean;
 }
 
 export async function startPigeon(options: StartOptions = {}): Promise<TestPigeon> {
@@ -61,7 +67,13 @@ export async function startPigeon(options: StartOptions = {}): Promise<TestPigeo
     },
     { port: '0', host: '127.0.0.1' },
   );
-  const server = await startServer(config, createLogger(options.log ? (options.logLevel ?? 'info') : config.logLevel, options.log));
+  const logger = createLogger(options.log ? (options.logLevel ?? 'info') : config.logLevel, options.log);
+  const threaded = options.workerThread
+    ? await startWithWorkerThread(config, logger, (err) => {
+        throw new Error(`the worker thread died: ${err.message}`);
+      })
+    : undefined;
+  const server = threaded?.server ?? (await startServer(config, logger));
   const admin = async <T>(method: string, path: string, body?: unknown): Promise<T> => {
     const res = await fetch(`${server.url}/admin/v1${path}`, {
       method,
@@ -81,7 +93,7 @@ export async function startPigeon(options: StartOptions = {}): Promise<TestPigeo
     waitForMessage: (id, until = 'terminal', timeoutSeconds = 60) =>
       admin<MessageView>('GET', `/messages/${id}/wait?until=${until}&timeout=${timeoutSeconds}`),
     async close() {
-      await server.close();
+      await (threaded?.close ?? server.close)();
       if (!options.dir) {
         await database.drop();
         rmSync(dir, { recursive: true, force: true });

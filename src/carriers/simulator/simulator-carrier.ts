@@ -100,6 +100,8 @@ export class SimulatorCarrier implements CarrierAdapter {
 
   private readonly store: SimulatorStore;
   private readonly settings: SimulatorSettings;
+  /** Counts announced changes, so a read that started before one is not cached. */
+  private generation = 0;
   private readonly now: () => number;
   private readonly configDefaults: SimulatorDefaults;
   private readonly configRules: SimulatorRule[];
@@ -302,6 +304,13 @@ export class SimulatorCarrier implements CarrierAdapter {
 
   // ---- Settings -------------------------------------------------------------------------------
 
+  /** Another process or thread changed the rules or defaults: the next submit reads them again. */
+  settingsChanged(): void {
+    this.generation++;
+    this.snap = undefined;
+    this.refreshing = undefined;
+  }
+
   private fresh(): Snapshot | undefined {
     const snap = this.snap;
     return snap !== undefined && this.now() - snap.fetchedAt < SETTINGS_TTL_MS ? snap : undefined;
@@ -322,6 +331,7 @@ export class SimulatorCarrier implements CarrierAdapter {
 
   private async load(): Promise<Snapshot> {
     const previous = this.snap;
+    const generation = this.generation;
     let rulesRaw: string | undefined;
     let defaultsRaw: string | undefined;
     try {
@@ -344,8 +354,10 @@ export class SimulatorCarrier implements CarrierAdapter {
       this.rngKey = key;
       this.rng = mulberry32(defaults.seed);
     }
-    this.snap = { rulesRaw, defaultsRaw, ...rules, defaults, fetchedAt: this.now() };
-    return this.snap;
+    const snap = { rulesRaw, defaultsRaw, ...rules, defaults, fetchedAt: this.now() };
+    // Read before a change another thread announced meanwhile: good for the submit that asked, not to keep.
+    if (generation === this.generation) this.snap = snap;
+    return snap;
   }
 
   private fromConfig(rulesRaw: string | undefined, defaultsRaw: string | undefined): Snapshot {

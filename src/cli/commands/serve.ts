@@ -2,14 +2,20 @@
 import { describeDatabaseUrl, loadConfig, type ConfigFlags } from '../../config/config.js';
 import { DEMO, demoCurl } from '../../config/demo.js';
 import { startServer } from '../../main/server.js';
+import { startWithWorkerThread, usesWorkerThread } from '../../main/worker-thread.js';
 import { createLogger, defaultLogFormat } from '../../shared/logger.js';
 
 export async function serveCommand(flags: ConfigFlags, out: NodeJS.WritableStream): Promise<number> {
   const config = loadConfig(process.env, flags);
   const logger = createLogger(config.logLevel, process.stdout, config.logFormat ?? defaultLogFormat(process.stdout));
-  const server = await startServer(config, logger);
+  // A worker thread that died ends the process (worker-thread.ts): it stops as it would on SIGTERM, then exits 1.
+  let fatal: ((err: Error) => void) | undefined;
+  const died = new Promise<Error>((resolve) => (fatal = resolve));
+  const threaded = usesWorkerThread(config) ? await startWithWorkerThread(config, logger, (err) => fatal?.(err)) : undefined;
+  const server = threaded?.server ?? (await startServer(config, logger));
+  const close = threaded?.close ?? server.close;
   const database = describeDatabaseUrl(config.databaseUrl);
-  if (server.url) logger.info({ url: server.url, role: config.role, database, demo: config.demo }, 'pigeon listening');
+  if (server.url) logger.info({ url: server.url, role: config.role, database, demo: config.demo, workerThread: threaded !== undefined }, 'pigeon listening');
   else logger.info({ role: config.role, database, probes: server.probeUrl }, 'pigeon worker running: /healthz, /readyz and /metrics at probes');
   if (config.demo) {
     out.write(
@@ -31,7 +37,7 @@ export async function serveCommand(flags: ConfigFlags, out: NodeJS.WritableStrea
       logger.warn('the demo account has a published password; give Pigeon a config file before exposing it');
     }
   }
-  await new Promise<void>((resolve) => {
+  const signalled = new Promise<void>((resolve) => {
     const stop = (signal: NodeJS.Signals) => {
       logger.info({ signal }, 'shutting down');
       process.off('SIGTERM', stop);
@@ -41,7 +47,9 @@ export async function serveCommand(flags: ConfigFlags, out: NodeJS.WritableStrea
     process.on('SIGTERM', stop);
     process.on('SIGINT', stop);
   });
-  await server.close();
+  const death = await Promise.race([signalled.then(() => undefined), died]);
+  if (death) logger.fatal({ err: death }, 'the delivery worker thread stopped; shutting down');
+  await close();
   logger.info('stopped');
-  return 0;
+  return death ? 1 : 0;
 }

@@ -404,7 +404,7 @@ export async function consoleRoutes(app: FastifyInstance, deps: ConsoleDeps): Pr
         )
       ).flat();
       return {
-        server: session.principal.kind === 'admin' ? deps.status() : undefined,
+        server: session.principal.kind === 'admin' ? await deps.status() : undefined,
         queues,
         endpoints,
         failures,

@@ -141,8 +141,8 @@ export class PostgresStore implements Store {
    */
   private readonly notifier: Notifier;
 
-  announce(): void {
-    this.notifier.wake('changes');
+  announce(channel: 'changes' | 'simulator'): void {
+    this.notifier.wake(channel);
   }
 
   listen(channel: Channel, onNotify: () => void): Promise<() => Promise<void>> {

@@ -7,7 +7,12 @@ import { isRetriable, storeError } from './errors.js';
 import { named, run } from './statements.js';
 
 /** The notification channels: one per kind of background work, and `changes` for the console's live views. */
-export const CHANNELS = { delivery: 'pigeon_delivery', callbacks: 'pigeon_callbacks', changes: 'pigeon_changes' } as const;
+export const CHANNELS = {
+  delivery: 'pigeon_delivery',
+  callbacks: 'pigeon_callbacks',
+  changes: 'pigeon_changes',
+  simulator: 'pigeon_simulator',
+} as const;
 export type Channel = keyof typeof CHANNELS;
 
 /** `SELECT pg_notify(…)` per channel. */
@@ -15,6 +20,7 @@ export const NOTIFY = {
   delivery: named(`SELECT pg_notify('${CHANNELS.delivery}', '')`),
   callbacks: named(`SELECT pg_notify('${CHANNELS.callbacks}', '')`),
   changes: named(`SELECT pg_notify('${CHANNELS.changes}', '')`),
+  simulator: named(`SELECT pg_notify('${CHANNELS.simulator}', '')`),
 } as const;
 
 // Locks are always taken in the same order (queue row, then recipient, then carrier refs; buckets

@@ -39,6 +39,8 @@ export class SqliteDelivery implements DeliveryStore {
   constructor(
     private readonly db: Database.Database,
     private readonly writes: GroupCommitter,
+    /** Called once callbacks written outside the delivery worker (inbound, resends) are committed, so a callback worker in another thread looks now. */
+    private readonly callbacksQueued: () => void = () => {},
   ) {
     this.outbox = new SqliteCallbackOutbox(db, writes);
     this.s = {
@@ -249,14 +251,15 @@ export class SqliteDelivery implements DeliveryStore {
     return rows.map((row) => ({ message: messageFromRow(row), destinationTn: row.destination_tn, attempts: 0 }));
   }
 
-  acceptInbound(copies: ReadonlyArray<{ message: Message; record: MessageRecord; callback?: CallbackToSend }>): Promise<void> {
-    return this.writes.run(() => {
+  async acceptInbound(copies: ReadonlyArray<{ message: Message; record: MessageRecord; callback?: CallbackToSend }>): Promise<void> {
+    await this.writes.run(() => {
       for (const { message, record, callback } of copies) {
         this.s.insertMessage.run(...messageParams(message));
         this.s.insertRecord.run(...recordParams(record));
         if (callback) this.insertCallback(callback, message.time);
       }
     });
+    if (copies.some((copy) => copy.callback)) this.callbacksQueued();
   }
 
   async getMessage(messageId: string): Promise<Message | undefined> {
@@ -303,7 +306,9 @@ export class SqliteDelivery implements DeliveryStore {
 
   async resendCallback(messageId: string, id: number, now: number): Promise<number | undefined> {
     const result = await this.writes.run(() => this.s.resend.run(now, now, messageId, id));
-    return result.changes > 0 ? Number(result.lastInsertRowid) : undefined;
+    if (result.changes === 0) return undefined;
+    this.callbacksQueued();
+    return Number(result.lastInsertRowid);
   }
 
   async listCallbacks(messageId: string): Promise<CallbackRecord[]> {

@@ -23,6 +23,8 @@ export class SqliteMessages implements MessageStore {
   constructor(
     private readonly db: Database.Database,
     private readonly writes: GroupCommitter,
+    /** Called once accepted messages are committed, so a delivery worker in another thread looks now. */
+    private readonly queued: () => void = () => {},
   ) {
     this.insertMessage = db.prepare(INSERT_MESSAGE);
     this.insertRecord = db.prepare(INSERT_RECORD);
@@ -31,8 +33,8 @@ export class SqliteMessages implements MessageStore {
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`);
   }
 
-  acceptOutbound(message: Message, records: readonly MessageRecord[]): Promise<void> {
-    return this.writes.run(() => {
+  async acceptOutbound(message: Message, records: readonly MessageRecord[]): Promise<void> {
+    await this.writes.run(() => {
       this.insertMessage.run(...messageParams(message));
       const priority = message.priority === 'high' ? 0 : 1;
       for (const record of records) {
@@ -50,6 +52,7 @@ export class SqliteMessages implements MessageStore {
         );
       }
     });
+    this.queued();
   }
 
   async listMessages(accountId: string, query: MessageQuery): Promise<{ totalCount: number; records: MessageRecord[] }> {

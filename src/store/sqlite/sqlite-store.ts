@@ -13,7 +13,7 @@ import Database from 'better-sqlite3';
 import { closeSync, fdatasync, mkdirSync, openSync } from 'node:fs';
 import { statfs } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import type { Store } from '../../core/ports.js';
+import type { Store, StoreChannel } from '../../core/ports.js';
 import { sqliteStoreError } from './errors.js';
 import { GroupCommitter, type CommitObserver } from './group-commit.js';
 import { loadMigrations, migrateSqlite } from './migrate.js';
@@ -24,6 +24,7 @@ import { SqliteEsmeOutbox } from './sqlite-esme-outbox.js';
 import { SqliteInboundParts } from './sqlite-inbound-parts.js';
 import { SqliteOptOuts } from './sqlite-opt-outs.js';
 import { SqliteSimulator } from './sqlite-simulator.js';
+import { ThreadChannels } from './thread-channels.js';
 
 export interface SqliteOptions {
   path: string;
@@ -67,6 +68,8 @@ export class SqliteStore implements Store {
   private readonly writes: GroupCommitter;
   private readonly walFd: number | undefined;
   private readonly path: string;
+  /** Wake-ups for other threads of this process on the same file; none for an in-memory database, which no other connection sees. */
+  private readonly threads: ThreadChannels | undefined;
 
   constructor(options: SqliteOptions) {
     this.path = options.path;
@@ -88,13 +91,23 @@ export class SqliteStore implements Store {
         ? undefined
         : () => new Promise<void>((resolve, reject) => fdatasync(walFd, (err) => (err ? reject(err) : resolve())));
     this.writes = new GroupCommitter(this.db, sync);
-    this.messages = new SqliteMessages(this.db, this.writes);
+    this.threads = options.path === ':memory:' ? undefined : new ThreadChannels(options.path);
+    const post = (channel: StoreChannel) => this.threads?.post(channel);
+    this.messages = new SqliteMessages(this.db, this.writes, () => post('delivery'));
     this.media = new SqliteMedia(this.db, this.writes);
-    this.delivery = new SqliteDelivery(this.db, this.writes);
+    this.delivery = new SqliteDelivery(this.db, this.writes, () => post('callbacks'));
     this.simulator = new SqliteSimulator(this.db, this.writes);
     this.inboundParts = new SqliteInboundParts(this.db, this.writes);
     this.esmeOutbox = new SqliteEsmeOutbox(this.db, this.writes);
     this.optOuts = new SqliteOptOuts(this.db, this.writes);
+  }
+
+  announce(channel: 'changes' | 'simulator'): void {
+    this.threads?.post(channel);
+  }
+
+  async listen(channel: StoreChannel, onNotify: () => void): Promise<() => Promise<void>> {
+    return this.threads?.listen(channel, onNotify) ?? (async () => {});
   }
 
   /** For metrics: called after each group commit with its size and timings. */
@@ -118,6 +131,7 @@ export class SqliteStore implements Store {
   }
 
   async close(): Promise<void> {
+    this.threads?.close();
     this.writes.flush();
     // Whatever the last batch committed reaches the disk before the file is closed.
     if (this.walFd !== undefined) {
