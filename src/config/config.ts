@@ -26,7 +26,7 @@ export interface Config {
   readonly host: string;
   readonly port: number;
   /**
-   * Role all on SQLite: HTTP on the main thread, delivery and callbacks in a worker thread with a
+   * Role all on SQLite: HTTP and callbacks on the main thread, delivery and receipts in a worker thread with a
    * connection of their own (main/worker-thread.ts), so the process uses two cores. By default on
    * when the machine has more than one; never on PostgreSQL, where processes are the unit of scale.
    */

@@ -157,7 +157,7 @@ export const configFileSchema = z
         /** Where a worker-only process (--role worker) serves /healthz, /readyz and /metrics. */
         workerHost: z.string().min(1).optional(),
         workerPort: z.number().int().min(0).max(65535).optional(),
-        /** Role all on SQLite: delivery and callbacks in a worker thread (the default on a machine with more than one core). */
+        /** Role all on SQLite: delivery and receipts in a worker thread (the default on a machine with more than one core). */
         workerThread: z.boolean().optional(),
       })
       .optional(),

@@ -67,16 +67,16 @@ export interface WorkerStatus {
   callbacks: object;
 }
 
-/** How a process whose delivery and callbacks run in a worker thread reaches that thread (main/worker-thread.ts). */
+/** How a process whose delivery runs in a worker thread reaches that thread (main/worker-thread.ts). */
 export interface WorkerThreadLink {
   status(): Promise<WorkerStatus>;
   metrics(): Promise<MetricsSnapshot>;
 }
 
 export interface StartOptions {
-  /** This process serves HTTP and its workers run in a worker thread: their status and metrics come from there. */
+  /** This process serves HTTP and sends the callbacks; delivery runs in a worker thread, whose status and metrics come from there. */
   workerThread?: WorkerThreadLink;
-  /** This is that worker thread: no probe listener and no process-wide metrics, which its main thread reports. */
+  /** This is that worker thread: delivery only (no callbacks, no probe listener, no process-wide metrics: its main thread has them). */
   inWorkerThread?: boolean;
 }
 
@@ -130,13 +130,12 @@ export async function startServer(config: Config, logger: FastifyBaseLogger, opt
     logger,
     now,
     onChange: (outage) => {
-      if (!runsWorkers) return;
       if (outage) {
-        void delivery.stop();
-        void callbacks.stop();
+        if (runsWorkers) void delivery.stop();
+        if (runsCallbacks) void callbacks.stop();
       } else {
-        delivery.start();
-        callbacks.start();
+        if (runsWorkers) delivery.start();
+        if (runsCallbacks) callbacks.start();
       }
     },
   });
@@ -193,6 +192,9 @@ export async function startServer(config: Config, logger: FastifyBaseLogger, opt
     { workerId, idleMs: 250, ...config.delivery },
   );
   const runsWorkers = config.role !== 'api';
+  // With a worker thread, the callbacks leave from the main thread: the HTTP server leaves it half
+  // idle, while delivery and receipts keep the worker thread busy (main/worker-thread.ts).
+  const runsCallbacks = workerThread !== undefined || (runsWorkers && !inWorkerThread);
   const servesHttp = config.role !== 'worker';
   // Links to inbound media need the address clients use; it is known once the server listens.
   let publicBase = config.publicUrl ?? `http://${config.host}:${config.port}`;
@@ -255,7 +257,7 @@ export async function startServer(config: Config, logger: FastifyBaseLogger, opt
       isRuleError: isSimulatorRuleError,
       onInbound: () => callbacks.wake(),
       status: async () => ({
-        ...(workerThread ? await workerThread.status() : workerStatus()),
+        ...(workerThread ? { ...(await workerThread.status()), callbacks: callbacks.counters } : workerStatus()),
         ...(smpp && { smppServer: { port: smpp.port, sessions: smpp.listener.status(), outboxBacklog: smpp.outbox.backlog } }),
       }),
     },
@@ -292,13 +294,15 @@ export async function startServer(config: Config, logger: FastifyBaseLogger, opt
   if (runsWorkers) {
     if (store.listen) {
       unlisten.push(await store.listen('delivery', () => delivery.wake()));
-      unlisten.push(await store.listen('callbacks', () => callbacks.wake()));
       if (simulator) unlisten.push(await store.listen('simulator', () => simulator.settingsChanged()));
     }
     delivery.start();
-    callbacks.start();
     parkedReceipts.start();
     receiptSweeper.start();
+  }
+  if (runsCallbacks) {
+    if (store.listen) unlisten.push(await store.listen('callbacks', () => callbacks.wake()));
+    callbacks.start();
   }
 
   let closing: Promise<void> | undefined;

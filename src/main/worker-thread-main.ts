@@ -1,5 +1,5 @@
-// The worker thread of the embedded default (worker-thread.ts): delivery, receipts and callbacks
-// with a database connection of their own. Waits for the main thread's word that the schema is
+// The worker thread of the embedded default (worker-thread.ts): delivery and receipts with a
+// database connection of their own. Waits for the main thread's word that the schema is
 // ready, starts, then answers the main thread's questions until it is told to close.
 import { parentPort, workerData } from 'node:worker_threads';
 import type { Config } from '../config/config.js';

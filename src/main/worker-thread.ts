@@ -1,6 +1,7 @@
 // The embedded default on every core: one process, one SQLite file, two threads. The main thread
-// serves HTTP (and the SMPP server) and accepts messages; a worker thread runs delivery, receipts
-// and callbacks (worker-thread-main.ts: `startServer` with role worker). Each thread has its own
+// serves HTTP (and the SMPP server), accepts messages and sends the callbacks; a worker thread runs
+// delivery and receipts (worker-thread-main.ts: `startServer` with role worker). Delivery with the
+// simulator's receipts is the heavier half; the callbacks' HTTP work balances the HTTP server's. Each thread has its own
 // connection: SQLite in WAL mode lets them read side by side, and their writes take turns on the
 // file's write lock, each batched by its own group committer. They wake each other through the
 // store's thread channels (store/sqlite/thread-channels.ts), as processes on PostgreSQL do through

@@ -43,7 +43,7 @@ export interface HarnessOptions {
   otherToReceiver?: boolean;
   /** Changes the config YAML before Pigeon starts (per-application settings). */
   editYaml?: (yaml: string) => string;
-  /** Delivery and callbacks in a worker thread, as `pigeon serve` runs on SQLite (main/worker-thread.ts). */
+  /** Delivery in a worker thread, as `pigeon serve` runs on SQLite (main/worker-thread.ts). */
   workerThread?: boolean;
 }
 

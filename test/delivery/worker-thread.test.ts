@@ -1,5 +1,5 @@
-// The embedded default on several cores (main/worker-thread.ts): HTTP on the main thread, delivery
-// and callbacks in a worker thread with a connection of its own to the same SQLite file. The
+// The embedded default on several cores (main/worker-thread.ts): HTTP and callbacks on the main thread, delivery
+// and receipts in a worker thread with a connection of its own to the same SQLite file. The
 // end-to-end suites (outbound-callbacks, carrier-outcomes) also run against this deployment; these
 // tests cover what only it has: the two threads waking each other, the simulator's settings read
 // across threads, and the workers' status and metrics reported by the main thread.

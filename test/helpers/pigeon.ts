@@ -42,7 +42,7 @@ export interface StartOptions {
   /** The level `log` gets; info by default. */
   logLevel?: string;
   /**
-   * Delivery and callbacks in a worker thread, as `pigeon serve` runs role all on SQLite
+   * Delivery in a worker thread, as `pigeon serve` runs role all on SQLite
    * (main/worker-thread.ts); `server` is then the main thread's, which serves HTTP only.
    */
   workerThread?: boolean;

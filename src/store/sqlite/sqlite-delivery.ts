@@ -39,7 +39,7 @@ export class SqliteDelivery implements DeliveryStore {
   constructor(
     private readonly db: Database.Database,
     private readonly writes: GroupCommitter,
-    /** Called once callbacks written outside the delivery worker (inbound, resends) are committed, so a callback worker in another thread looks now. */
+    /** Called when a write queued callbacks, so a callback worker in another thread looks once it is committed. */
     private readonly callbacksQueued: () => void = () => {},
   ) {
     this.outbox = new SqliteCallbackOutbox(db, writes);
@@ -133,7 +133,11 @@ export class SqliteDelivery implements DeliveryStore {
     ).changes;
     if (updated === 0) return false;
     this.s.event.run(change.messageId, change.destinationTn, change.status, change.time, change.errorCode ?? null, change.detail ?? null);
-    if (change.callback) this.insertCallback(change.callback, change.time);
+    if (change.callback) {
+      this.insertCallback(change.callback, change.time);
+      // Posted after this turn, so after the COMMIT that this write is part of.
+      this.callbacksQueued();
+    }
     return true;
   }
 
