@@ -14,6 +14,7 @@ import { Worker } from 'node:worker_threads';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Config } from '../config/config.js';
 import type { MetricsSnapshot } from '../metrics/metrics.js';
+import { parseSqliteUrl } from '../store/sqlite/sqlite-store.js';
 import { startServer, type RunningServer, type WorkerStatus, type WorkerThreadLink } from './server.js';
 
 /** Messages between the threads: requests carry an id their answer repeats. */
@@ -24,9 +25,13 @@ export type FromWorker =
   | { id: number; kind: 'answer'; value: unknown }
   | { id: number; kind: 'error'; message: string };
 
-/** Whether `config` runs its workers in a thread: role all on SQLite, unless turned off. */
+/**
+ * Whether `config` runs its workers in a thread: role all on a SQLite file, unless turned off. An
+ * in-memory database is private to its connection, so the two threads could not share it.
+ */
 export function usesWorkerThread(config: Config): boolean {
-  return config.role === 'all' && config.databaseUrl.startsWith('sqlite:') && config.workerThread === true;
+  const url = config.databaseUrl;
+  return config.role === 'all' && url.startsWith('sqlite:') && parseSqliteUrl(url).path !== ':memory:' && config.workerThread === true;
 }
 
 // The entry is a sibling module. Run from the sources (the tests, through tsx) it is TypeScript,
