@@ -228,8 +228,12 @@ export class SqliteDelivery implements DeliveryStore {
         if (!row) continue;
         this.s.setOutcome.run(outcome, carrier, id);
         const partCount = Number(row.part_count);
-        const { n } = this.s.partsDelivered.get(row.id, row.destination_tn, carrier, partCount) as { n: number };
-        return { job: { message: messageFromRow(row), destinationTn: row.destination_tn, attempts: 0 }, partsDelivered: Number(n), partCount };
+        // A message in one part (nearly all) needs no count: this receipt is about its only part.
+        const partsDelivered =
+          partCount === 1
+            ? Number(outcome === 'delivered')
+            : Number((this.s.partsDelivered.get(row.id, row.destination_tn, carrier, partCount) as { n: number }).n);
+        return { job: { message: messageFromRow(row), destinationTn: row.destination_tn, attempts: 0 }, partsDelivered, partCount };
       }
       if (park) for (const id of carrierMessageIds) this.s.park.run(carrier, id, park.receiptKey, park.receipt, park.time);
       return undefined;
