@@ -45,6 +45,20 @@ export const SORT_FIELDS = [
 ] as const;
 export type SortField = (typeof SORT_FIELDS)[number];
 
+/**
+ * A position in a list's order: the sort key of the last row of a page (keyset paging), so the next
+ * page starts right after it at the cost of the first page, however deep it is.
+ */
+export interface PageCursor {
+  /** The row's value of the sort field (null where the column is empty). */
+  value: string | number | null;
+  receiveTime: number;
+  messageId: string;
+  destinationTn: string;
+  /** Rows before the position (a previous page), returned in reverse order. */
+  backwards?: boolean;
+}
+
 export interface MessageQuery {
   messageId?: string;
   sourceTn?: TnFilter;
@@ -72,6 +86,8 @@ export interface MessageQuery {
   /** The message's tag, exactly (the console's filter; not a Bandwidth list filter). */
   tag?: string;
   sort: { field: SortField; direction: 'asc' | 'desc' };
+  /** Only rows after this position in the order (before it, nearest first, when backwards). */
+  after?: PageCursor;
   offset: number;
   limit: number;
   /**

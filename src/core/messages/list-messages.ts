@@ -3,13 +3,25 @@
 import { createHash } from 'node:crypto';
 import { errors } from '../errors.js';
 import { isE164 } from '../phone/phone-number.js';
-import { SORT_FIELDS, type MessageQuery, type MessageStore, type SortField, type TnFilter } from '../ports.js';
+import { SORT_FIELDS, type MessageQuery, type MessageStore, type PageCursor, type SortField, type TnFilter } from '../ports.js';
 import { MESSAGE_STATUSES, PRODUCTS, type MessageRecord, type MessageStatus } from './message.js';
 import { parseRfc3339 } from './rfc3339.js';
 
 export const MAX_WINDOW = 10_000;
 const DEFAULT_LIMIT = 100;
 const DAY_MS = 86_400_000;
+/** The sort fields whose values are numbers; the others are strings. */
+const NUMERIC_SORT: ReadonlySet<SortField> = new Set<SortField>([
+  'segmentCount',
+  'errorCode',
+  'receiveTime',
+  'messageSize',
+  'messageLength',
+  'attachmentCount',
+  'recipientCount',
+  'bwLatency',
+  'carrierLatency',
+]);
 
 export interface ListMessageItem {
   messageId: string;
@@ -59,11 +71,16 @@ export interface ListOptions {
   /** Query fields the caller sets itself (the console's tag filter, its exact number filters). */
   extra?: Pick<MessageQuery, 'tag' | 'sourceTn' | 'destinationTn'>;
   /**
-   * Count matches only as far as telling whether a page follows this one (the console's paging):
-   * `totalCount` is then at most offset + limit + 1, and the cost of a page does not grow with the
-   * store. The Bandwidth list API counts everything, as Bandwidth does.
+   * Do not count (the console's paging): `totalCount` is then the records up to this page's end,
+   * plus 1 when a page follows, and the cost of a page does not grow with the store. The Bandwidth
+   * list API counts every match, as Bandwidth does (at most 10 000 with `limitTotalCount=true`).
    */
   boundedCount?: boolean;
+  /**
+   * Let page tokens reach past the first 10 000 records (the console). The Bandwidth API keeps
+   * "limit plus offset may not exceed 10 000"; keyset paging makes a deep page cost what the first does.
+   */
+  unboundedPaging?: boolean;
 }
 
 type RawQuery = Record<string, unknown>;
@@ -137,7 +154,7 @@ function sortOrder(raw: RawQuery): MessageQuery['sort'] {
   return { field: field as SortField, direction: direction as 'asc' | 'desc' };
 }
 
-/** Page tokens carry the offset and a fingerprint of the filters, so a token cannot be replayed on another query. */
+/** A fingerprint of the filters and sort, so a token cannot be replayed on another query. */
 function fingerprint(raw: RawQuery): string {
   const canonical = Object.keys(raw)
     .filter((k) => k !== 'pageToken' && k !== 'limit')
@@ -147,22 +164,80 @@ function fingerprint(raw: RawQuery): string {
   return createHash('sha256').update(canonical).digest('base64url').slice(0, 12);
 }
 
-function encodeToken(offset: number, print: string): string {
-  return Buffer.from(`${offset}.${print}`).toString('base64url');
+/** Where a page starts: its position in the whole list (for the 10 000 window), and the row it follows. */
+interface PagePosition {
+  offset: number;
+  cursor?: PageCursor;
 }
 
-function decodeToken(token: string, print: string): number {
-  const m = /^(\d{1,5})\.([A-Za-z0-9_-]{12})$/.exec(Buffer.from(token, 'base64url').toString('utf8'));
-  if (!m || m[2] !== print || Number(m[1]) >= MAX_WINDOW) throw errors.badRequest("'pageToken' is not valid for this query");
-  return Number(m[1]);
+/**
+ * Page tokens (opaque base64url) carry the query's fingerprint, the page's position, and the sort key
+ * of the row the page starts after (keyset paging), so a deep page costs what the first one does.
+ */
+function encodeToken(print: string, { offset, cursor }: PagePosition): string {
+  const payload = cursor
+    ? [print, offset, cursor.backwards ? 1 : 0, cursor.value, cursor.receiveTime, cursor.messageId, cursor.destinationTn]
+    : [print, offset];
+  return Buffer.from(JSON.stringify(payload)).toString('base64url');
 }
 
-export function parseListQuery(raw: RawQuery, now: number, defaultWindowDays: number): MessageQuery {
-  const offsetToken = single(raw, 'pageToken');
-  const offset = offsetToken === undefined ? 0 : decodeToken(offsetToken, fingerprint(raw));
+function decodeToken(token: string, print: string, window: number): PagePosition {
+  let payload: unknown;
+  try {
+    payload = JSON.parse(Buffer.from(token, 'base64url').toString('utf8'));
+  } catch {
+    payload = undefined;
+  }
+  const invalid = () => errors.badRequest("'pageToken' is not valid for this query");
+  if (!Array.isArray(payload) || payload[0] !== print) throw invalid();
+  const [, offset, backwards, value, receiveTime, messageId, destinationTn] = payload as unknown[];
+  if (typeof offset !== 'number' || !Number.isSafeInteger(offset) || offset < 0 || offset >= window) throw invalid();
+  if (payload.length === 2) return { offset };
+  if (
+    payload.length !== 7 ||
+    (backwards !== 0 && backwards !== 1) ||
+    !(value === null || typeof value === 'string' || typeof value === 'number') ||
+    typeof receiveTime !== 'number' ||
+    typeof messageId !== 'string' ||
+    typeof destinationTn !== 'string'
+  ) {
+    throw invalid();
+  }
+  return { offset, cursor: { value, receiveTime, messageId, destinationTn, backwards: backwards === 1 } };
+}
+
+function cursorOf(record: MessageRecord, field: SortField, backwards: boolean): PageCursor {
+  return {
+    value: record[field],
+    receiveTime: record.receiveTime,
+    messageId: record.messageId,
+    destinationTn: record.destinationTn,
+    backwards,
+  };
+}
+
+export interface ParsedListQuery {
+  /** What the store runs: the filters, the sort, the position to start after, the page size. */
+  query: MessageQuery;
+  /** The page's position in the whole list. */
+  offset: number;
+  /** The page size asked for (the query's limit may be shorter at the end of the window). */
+  requestedLimit: number;
+}
+
+/** `window`: how far tokens may page ("limit plus offset may not exceed 10 000" for the API). */
+export function parseListQuery(raw: RawQuery, now: number, defaultWindowDays: number, window = MAX_WINDOW): ParsedListQuery {
+  const token = single(raw, 'pageToken');
+  const position = token === undefined ? { offset: 0 } : decodeToken(token, fingerprint(raw), window);
   const limit = integer(raw, 'limit', 1) ?? DEFAULT_LIMIT;
   if (limit > MAX_WINDOW) throw errors.badRequest(`'limit' must be at most ${MAX_WINDOW}`);
-
+  const sort = sortOrder(raw);
+  // A token's sort value has the column's type (a forged one must not reach the database as a string
+  // compared with a number column).
+  const value = position.cursor?.value;
+  if (value !== undefined && value !== null && (typeof value === 'number') !== NUMERIC_SORT.has(sort.field)) {
+    throw errors.badRequest("'pageToken' is not valid for this query");
+  }
   let fromTime = dateTime(raw, 'fromDateTime');
   const toTime = dateTime(raw, 'toDateTime');
   if (fromTime === undefined && toTime === undefined && defaultWindowDays > 0) {
@@ -195,13 +270,14 @@ export function parseListQuery(raw: RawQuery, now: number, defaultWindowDays: nu
     toSegmentCount: integer(raw, 'toSegmentCount'),
     fromMessageSize: integer(raw, 'fromMessageSize'),
     toMessageSize: integer(raw, 'toMessageSize'),
-    sort: sortOrder(raw),
-    offset,
+    sort,
+    after: position.cursor,
+    offset: 0,
     // "limit plus offset may not exceed 10 000": the last reachable page is shortened, not refused.
-    limit: Math.min(limit, MAX_WINDOW - offset),
+    limit: Math.min(limit, window - position.offset),
   };
   boolean(raw, 'limitTotalCount');
-  return query;
+  return { query, offset: position.offset, requestedLimit: limit };
 }
 
 export function toListItem(r: MessageRecord): ListMessageItem {
@@ -238,23 +314,42 @@ export async function listMessages(
   raw: RawQuery,
   options: ListOptions,
 ): Promise<MessagesList> {
-  const parsed = { ...parseListQuery(raw, options.now, options.defaultWindowDays), ...options.extra };
-  const query = options.boundedCount ? { ...parsed, countLimit: parsed.offset + parsed.limit + 1 } : parsed;
-  const { totalCount, records } = await store.listMessages(accountId, query);
+  const window = options.unboundedPaging ? Number.MAX_SAFE_INTEGER : MAX_WINDOW;
+  const parsed = parseListQuery(raw, options.now, options.defaultWindowDays, window);
+  const { offset, requestedLimit } = parsed;
+  const query = { ...parsed.query, ...options.extra };
+  const backwards = query.after?.backwards === true;
+  // One row more than the page tells whether another follows, without counting. The count is
+  // exact for the API (Bandwidth counts every match), bounded by 10 000 with limitTotalCount, and
+  // not run at all for the console, which shows only whether a next page exists.
+  const limitTotalCount = raw.limitTotalCount === 'true';
+  const countLimit = options.boundedCount ? 0 : limitTotalCount ? MAX_WINDOW : undefined;
+  const { totalCount, records: fetched } = await store.listMessages(accountId, {
+    ...query,
+    limit: backwards ? query.limit : query.limit + 1,
+    countLimit,
+  });
+  const records = backwards ? fetched.reverse() : fetched.slice(0, query.limit);
+  const more = backwards || fetched.length > query.limit;
   const print = fingerprint(raw);
   const pageInfo: PageInfo = {};
-  const nextOffset = query.offset + query.limit;
-  if (nextOffset < Math.min(totalCount, MAX_WINDOW)) {
-    pageInfo.nextPageToken = encodeToken(nextOffset, print);
+  const nextOffset = offset + records.length;
+  const last = records.at(-1);
+  if (more && last && nextOffset < window) {
+    pageInfo.nextPageToken = encodeToken(print, { offset: nextOffset, cursor: cursorOf(last, query.sort.field, false) });
     pageInfo.nextPage = options.pageUrl(pageInfo.nextPageToken);
   }
-  if (query.offset > 0) {
-    const requested = integer(raw, 'limit', 1) ?? DEFAULT_LIMIT;
-    pageInfo.prevPageToken = encodeToken(Math.max(0, query.offset - requested), print);
+  const first = records[0];
+  if (offset > 0) {
+    // Back to the first page by its own query; otherwise the rows before this page's first one.
+    const prevOffset = offset - requestedLimit;
+    const prev: PagePosition =
+      prevOffset <= 0 || !first ? { offset: 0 } : { offset: prevOffset, cursor: cursorOf(first, query.sort.field, true) };
+    pageInfo.prevPageToken = encodeToken(print, prev);
     pageInfo.prevPage = options.pageUrl(pageInfo.prevPageToken);
   }
-  const capped = raw.limitTotalCount === 'true' ? Math.min(totalCount, MAX_WINDOW) : totalCount;
-  return { totalCount: capped, pageInfo: orderPageInfo(pageInfo), messages: records.map(toListItem) };
+  const total = options.boundedCount ? nextOffset + (pageInfo.nextPageToken ? 1 : 0) : totalCount;
+  return { totalCount: total, pageInfo: orderPageInfo(pageInfo), messages: records.map(toListItem) };
 }
 
 function orderPageInfo(p: PageInfo): PageInfo {

@@ -197,6 +197,7 @@ export async function consoleRoutes(app: FastifyInstance, deps: ConsoleDeps): Pr
           ...(numbers.destinationTn && { destinationTn: numbers.destinationTn }),
         },
         boundedCount: true,
+        unboundedPaging: true,
       });
     });
 

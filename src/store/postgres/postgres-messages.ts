@@ -1,7 +1,7 @@
 // Messages and their per-recipient records in PostgreSQL.
 import type { Pool } from 'pg';
 import type { Message, MessageRecord } from '../../core/messages/message.js';
-import type { MessageQuery, MessageStore, SortField } from '../../core/ports.js';
+import type { MessageQuery, MessageStore } from '../../core/ports.js';
 import { buildMessageListQuery } from '../sql/message-list-query.js';
 import { MESSAGE_COLUMNS, messageParams, RECORD_COLUMNS, recordFromRow, recordParams, type RecordRow } from '../sql/rows.js';
 import { storeError } from './errors.js';
@@ -11,22 +11,6 @@ import type { Notifier } from './transaction.js';
 
 const QUEUE_COLUMNS = `message_id, destination_tn, account_id, source_tn, priority, segment_count, enqueued_at, run_at,
   expires_at`;
-
-// The sort fields whose column may be NULL. SQLite puts NULLs first in ascending order and last in
-// descending order; PostgreSQL does the opposite by default. The list API must page identically on
-// both engines, so the first ORDER BY term says where NULLs go when its column can hold them (only
-// there: on NOT NULL columns the clause would only stop PostgreSQL from using an index for the order).
-const NULLABLE_SORT: ReadonlySet<SortField> = new Set<SortField>([
-  'carrierName',
-  'callingNumberCountryA3',
-  'calledNumberCountryA3',
-  'product',
-  'campaignClass',
-  'campaignId',
-  'location',
-  'bwLatency',
-  'carrierLatency',
-]);
 
 export class PostgresMessages implements MessageStore {
   constructor(
@@ -70,20 +54,25 @@ export class PostgresMessages implements MessageStore {
   }
 
   async listMessages(accountId: string, query: MessageQuery): Promise<{ totalCount: number; records: MessageRecord[] }> {
-    const { where, orderBy, params } = buildMessageListQuery(accountId, query, (i) => `$${i}`);
-    const order = NULLABLE_SORT.has(query.sort.field) ? nullsLikeSqlite(orderBy) : orderBy;
+    const { where, countWhere, countParams, orderBy, params } = buildMessageListQuery(accountId, query, {
+      placeholder: (i) => `$${i}`,
+      explicitNulls: true,
+      tagArray: true,
+    });
     const n = params.length;
     // Two statements, as in SQLite, each with its own snapshot; run side by side on two connections.
     // Unnamed: the text varies with the filters (statements.ts).
     const [total, page] = await Promise.all([
-      this.pool.query<{ n: number }>(
-        query.countLimit === undefined
-          ? `SELECT count(*) AS n FROM message_recipients WHERE ${where}`
-          : `SELECT count(*) AS n FROM (SELECT 1 FROM message_recipients WHERE ${where} LIMIT ${Math.floor(query.countLimit)}) c`,
-        params,
-      ),
+      query.countLimit === 0
+        ? { rows: [{ n: 0 }] }
+        : this.pool.query<{ n: number }>(
+            query.countLimit === undefined
+              ? `SELECT count(*) AS n FROM message_recipients WHERE ${countWhere}`
+              : `SELECT count(*) AS n FROM (SELECT 1 FROM message_recipients WHERE ${countWhere} LIMIT ${Math.floor(query.countLimit)}) c`,
+            countParams,
+          ),
       this.pool.query<RecordRow>(
-        `SELECT * FROM message_recipients WHERE ${where} ORDER BY ${order} LIMIT $${n + 1} OFFSET $${n + 2}`,
+        `SELECT * FROM message_recipients WHERE ${where} ORDER BY ${orderBy} LIMIT $${n + 1} OFFSET $${n + 2}`,
         [...params, query.limit, query.offset],
       ),
     ]).catch((err: unknown) => {
@@ -91,11 +80,4 @@ export class PostgresMessages implements MessageStore {
     });
     return { totalCount: Number(total.rows[0]?.n ?? 0), records: page.rows.map(recordFromRow) };
   }
-}
-
-/** Adds SQLite's NULL placement to the first term of the builder's ORDER BY ("col ASC, …"). */
-function nullsLikeSqlite(orderBy: string): string {
-  return orderBy.replace(/^(\w+) (ASC|DESC)/, (_, column: string, direction: string) =>
-    `${column} ${direction} ${direction === 'ASC' ? 'NULLS FIRST' : 'NULLS LAST'}`,
-  );
 }

@@ -1,6 +1,6 @@
 // Turns a MessageQuery into SQL over `message_recipients`. Shared by every engine: only the
 // placeholder syntax differs (`?` in SQLite, `$n` in PostgreSQL), so it is passed in.
-import type { MessageQuery, SortField, TnFilter } from '../../core/ports.js';
+import type { MessageQuery, PageCursor, SortField, TnFilter } from '../../core/ports.js';
 
 const COLUMNS: Record<SortField, string> = {
   messageId: 'message_id',
@@ -28,17 +28,48 @@ const COLUMNS: Record<SortField, string> = {
   location: 'location',
 };
 
+// The sort fields whose column may be NULL. SQLite puts NULLs first in ascending order and last in
+// descending order; PostgreSQL does the opposite by default. The list must page identically on both
+// engines, so on PostgreSQL the first ORDER BY term says where NULLs go when its column can hold them
+// (only there: on NOT NULL columns the clause would only stop PostgreSQL from using an index for the
+// order), and the keyset condition below follows SQLite's placement on both.
+const NULLABLE_SORT: ReadonlySet<SortField> = new Set<SortField>([
+  'carrierName',
+  'callingNumberCountryA3',
+  'calledNumberCountryA3',
+  'product',
+  'campaignClass',
+  'campaignId',
+  'location',
+  'bwLatency',
+  'carrierLatency',
+]);
+
+/** '+' and at least 10 digits: a prefix this long is taken for a whole number (NANP numbers are '+1' and 10 digits). */
+const WHOLE_NUMBER_LENGTH = 11;
+
 export interface SqlFragment {
+  /** The filters; for a page after a position, also the keyset condition. */
   where: string;
+  /** The filters alone, for the count. */
+  countWhere: string;
+  countParams: unknown[];
   orderBy: string;
   params: unknown[];
 }
 
-export function buildMessageListQuery(
-  accountId: string,
-  q: MessageQuery,
-  placeholder: (index: number) => string,
-): SqlFragment {
+export interface ListSqlDialect {
+  placeholder: (index: number) => string;
+  /** Say where NULLs go in ORDER BY (PostgreSQL), the way SQLite places them by default. */
+  explicitNulls?: boolean;
+  /** Add a byte-order range to a number prefix's LIKE, so an index serves it (SQLite, BINARY collation). */
+  prefixRange?: boolean;
+  /** Read the tag's messages once as an array (PostgreSQL), not as a semi-join. */
+  tagArray?: boolean;
+}
+
+export function buildMessageListQuery(accountId: string, q: MessageQuery, dialect: ListSqlDialect): SqlFragment {
+  const { placeholder } = dialect;
   const params: unknown[] = [];
   const clauses: string[] = [];
   const bind = (value: unknown) => {
@@ -56,6 +87,16 @@ export function buildMessageListQuery(
     if ('prefix' in filter) {
       // Partial numbers are digits and '+' only (checked by the caller), so LIKE needs no escaping.
       clauses.push(`${column} LIKE ${bind(`${filter.prefix}%`)}`);
+      // SQLite never uses an index for LIKE on a BINARY column (its LIKE ignores case), so a whole
+      // number, which few records match, would scan the account's records newest first until it
+      // found a page: the same prefix as a range of the number's index instead. Only for a whole
+      // number: a short prefix ('+1919') matches many records, which the time index finds at once,
+      // while its range would read every one of them to sort them. Numbers are '+' and digits, and
+      // ':' follows '9' in byte order. (PostgreSQL turns the LIKE into that range itself where the
+      // collation allows it, and weighs the range with its statistics.)
+      if (dialect.prefixRange && filter.prefix.length >= WHOLE_NUMBER_LENGTH) {
+        clauses.push(`${column} >= ${bind(filter.prefix)} AND ${column} < ${bind(`${filter.prefix}:`)}`);
+      }
     } else {
       clauses.push(`${column} IN (${filter.exact.map(bind).join(', ')})`);
     }
@@ -64,7 +105,10 @@ export function buildMessageListQuery(
   equal('account_id', accountId);
   equal('message_id', q.messageId);
   if (q.tag !== undefined) {
-    clauses.push(`message_id IN (SELECT id FROM messages WHERE account_id = ${bind(accountId)} AND tag = ${bind(q.tag)})`);
+    const tagged = `SELECT id FROM messages WHERE account_id = ${bind(accountId)} AND tag = ${bind(q.tag)}`;
+    // PostgreSQL would rather walk the account's records newest first and look up each one's message
+    // (seconds on a million records when the tag is rare); an array is read once, through the tag index.
+    clauses.push(dialect.tagArray ? `message_id = ANY(ARRAY(${tagged}))` : `message_id IN (${tagged})`);
   }
   tn('source_tn', q.sourceTn);
   tn('destination_tn', q.destinationTn);
@@ -91,8 +135,44 @@ export function buildMessageListQuery(
   if (q.bwQueued !== undefined) clauses.push(`status ${q.bwQueued ? '' : 'NOT '}IN ('RECEIVED', 'QUEUED')`);
   if (q.carrierQueued !== undefined) clauses.push(`status ${q.carrierQueued ? '' : 'NOT '}IN ('SENDING', 'SENT')`);
 
-  const direction = q.sort.direction === 'asc' ? 'ASC' : 'DESC';
-  // The tie-breakers make paging stable when many rows share the sort value.
-  const orderBy = `${COLUMNS[q.sort.field]} ${direction}, receive_time ${direction}, message_id ${direction}, destination_tn ${direction}`;
-  return { where: clauses.join(' AND '), orderBy, params };
+  const countWhere = clauses.join(' AND ');
+  const countParams = [...params];
+
+  // Read backwards (a previous page) by reversing the order; the caller reverses the rows again.
+  const ascending = (q.sort.direction === 'asc') !== (q.after?.backwards ?? false);
+  const direction = ascending ? 'ASC' : 'DESC';
+  const column = COLUMNS[q.sort.field];
+  const nullable = NULLABLE_SORT.has(q.sort.field);
+  if (q.after) clauses.push(keyset(column, nullable, ascending, q.after, bind));
+  // The tie-breakers make the order total, so paging is stable when many rows share the sort value
+  // and a page can start after the last row of the one before (keyset paging).
+  const nulls = dialect.explicitNulls && nullable ? (ascending ? ' NULLS FIRST' : ' NULLS LAST') : '';
+  const tail = `receive_time ${direction}, message_id ${direction}, destination_tn ${direction}`;
+  const orderBy = column === 'receive_time' ? tail : `${column} ${direction}${nulls}, ${tail}`;
+  return { where: clauses.join(' AND '), countWhere, countParams, orderBy, params };
+}
+
+/**
+ * Rows strictly after `after` in the order (column, receive_time, message_id, destination_tn), all
+ * ascending or all descending, with NULLs of a nullable column first when ascending and last when
+ * descending (SQLite's placement, which PostgreSQL is told to follow). Row values keep it one range
+ * an index on those columns can seek to.
+ */
+function keyset(
+  column: string,
+  nullable: boolean,
+  ascending: boolean,
+  after: PageCursor,
+  bind: (value: unknown) => string,
+): string {
+  const op = ascending ? '>' : '<';
+  // Bound only when used: every placeholder must match a parameter.
+  const tie = () => `(receive_time, message_id, destination_tn) ${op} (${bind(after.receiveTime)}, ${bind(after.messageId)}, ${bind(after.destinationTn)})`;
+  if (column === 'receive_time') return tie();
+  if (after.value === null) {
+    // Among the NULLs (first when ascending, last when descending): the rest of them, then (ascending) every non-NULL.
+    return ascending ? `(${column} IS NOT NULL OR (${column} IS NULL AND ${tie()}))` : `(${column} IS NULL AND ${tie()})`;
+  }
+  const row = `(${column}, receive_time, message_id, destination_tn) ${op} (${bind(after.value)}, ${bind(after.receiveTime)}, ${bind(after.messageId)}, ${bind(after.destinationTn)})`;
+  return nullable && !ascending ? `(${row} OR ${column} IS NULL)` : row;
 }

@@ -56,12 +56,15 @@ export class SqliteMessages implements MessageStore {
   }
 
   async listMessages(accountId: string, query: MessageQuery): Promise<{ totalCount: number; records: MessageRecord[] }> {
-    const { where, orderBy, params } = buildMessageListQuery(accountId, query, () => '?');
+    const { where, countWhere, countParams, orderBy, params } = buildMessageListQuery(accountId, query, {
+      placeholder: () => '?',
+      prefixRange: true,
+    });
     const counted =
       query.countLimit === undefined
-        ? `SELECT count(*) AS n FROM message_recipients WHERE ${where}`
-        : `SELECT count(*) AS n FROM (SELECT 1 FROM message_recipients WHERE ${where} LIMIT ${Math.floor(query.countLimit)})`;
-    const total = this.db.prepare(counted).get(...params) as { n: number };
+        ? `SELECT count(*) AS n FROM message_recipients WHERE ${countWhere}`
+        : `SELECT count(*) AS n FROM (SELECT 1 FROM message_recipients WHERE ${countWhere} LIMIT ${Math.floor(query.countLimit)})`;
+    const total = query.countLimit === 0 ? { n: 0 } : (this.db.prepare(counted).get(...countParams) as { n: number });
     const rows = this.db
       .prepare(`SELECT * FROM message_recipients WHERE ${where} ORDER BY ${orderBy} LIMIT ? OFFSET ?`)
       .all(...params, query.limit, query.offset) as RecordRow[];
