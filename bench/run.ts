@@ -18,6 +18,10 @@
 //   measured customer's end-to-end throughput and callback p99 (acceptance to terminal callback)
 //   with the hanging endpoint, against the run without it.
 //
+// - list: GET …/messages over 10 000, 100 000 and 1 000 000 stored records per engine, filled with
+//   bulk SQL: the first page of every filter and sort, a deep page through page tokens, the console's
+//   list route; p50/p99 per query and size, and p99 at the largest size over the smallest (bench/lib/list.ts).
+//
 // Environment:
 //   BENCH_SCENARIOS=acceptance,e2e,smpp,isolation   which scenarios to run (all by default)
 //   BENCH_ENGINES=sqlite,postgres    which engines; by default PostgreSQL only where it answers
@@ -35,6 +39,9 @@
 //   BENCH_E2E_DEADLINE_SECONDS=180    how long after the last 202 the callbacks may take
 //   BENCH_ISOLATION_MESSAGES=30000    SMS of the measured customer in each isolation run
 //   BENCH_ISOLATION_HANGING=3000      SMS of the customer whose webhook hangs
+//   BENCH_LIST_SIZES=10000,100000,1000000   stored records in each list run
+//   BENCH_LIST_REPEATS=15       timed requests per list query (after two warm-ups; 5 when one takes over 500 ms)
+//   BENCH_LIST_DEEP_PAGES=50    the deep page the list scenario reaches through tokens
 //   BENCH_SKIP_BUILD=1          use dist/ as it is instead of running `npm run build`
 //   PIGEON_TEST_POSTGRES_URL    the PostgreSQL server (default postgres://postgres@127.0.0.1:5432/postgres);
 //                               each scenario gets a fresh database on it, dropped afterwards
@@ -53,6 +60,7 @@ import { killAllChildren } from './lib/child.js';
 import { postgresReachable, POSTGRES_ADMIN_URL, type Engine } from './lib/databases.js';
 import { FLAT_TOLERANCE, runEndToEnd, type E2eOptions, type E2eResult } from './lib/e2e.js';
 import { numberFromEnv } from './lib/fixture.js';
+import { printList, runList } from './lib/list.js';
 import { printSmpp, runSmppEndToEnd, type SmppRun } from './lib/smpp.js';
 import { fixed, formatTable } from './lib/table.js';
 
@@ -68,7 +76,7 @@ function listFromEnv<T extends string>(name: string, allowed: readonly T[]): T[]
   return values as T[];
 }
 
-const ALL_SCENARIOS = ['acceptance', 'e2e', 'smpp', 'isolation'] as const;
+const ALL_SCENARIOS = ['acceptance', 'e2e', 'smpp', 'isolation', 'list'] as const;
 const SCENARIOS = new Set(listFromEnv('BENCH_SCENARIOS', ALL_SCENARIOS) ?? ALL_SCENARIOS);
 const ENGINES_ASKED = listFromEnv('BENCH_ENGINES', ['sqlite', 'postgres'] as const);
 const SECONDS = numberFromEnv('BENCH_SECONDS', 10);
@@ -87,6 +95,14 @@ const ISOLATION_MESSAGES = Math.round(numberFromEnv('BENCH_ISOLATION_MESSAGES', 
 const ISOLATION_HANGING = Math.round(numberFromEnv('BENCH_ISOLATION_HANGING', 3000));
 const SMPP_WINDOW = process.env.BENCH_SMPP_WINDOW ? Math.round(numberFromEnv('BENCH_SMPP_WINDOW', 10)) : undefined;
 const SMPP_BINDS = process.env.BENCH_SMPP_BINDS ? Math.round(numberFromEnv('BENCH_SMPP_BINDS', 1)) : undefined;
+
+const LIST_SIZES = (process.env.BENCH_LIST_SIZES ?? '10000,100000,1000000').split(',').map((v) => {
+  const size = Number(v.trim());
+  if (!Number.isInteger(size) || size < 100) throw new Error(`BENCH_LIST_SIZES: '${v}' is not a record count of at least 100`);
+  return size;
+});
+const LIST_REPEATS = Math.round(numberFromEnv('BENCH_LIST_REPEATS', 15));
+const LIST_DEEP_PAGES = Math.round(numberFromEnv('BENCH_LIST_DEEP_PAGES', 50));
 
 const TARGET_E2E_RATIO = 0.7;
 /** Beside a hanging endpoint: at least this share of the throughput alone, at most this multiple of its callback p99. */
@@ -277,19 +293,10 @@ async function main(): Promise<number> {
   build();
   tempDir = mkdtempSync(join(tmpdir(), 'pigeon-bench-'));
 
+  // What every scenario that starts its own Pigeon processes is given.
+  const common = { root: ROOT, tempDir, engines: engineList, sqliteQuery: SQLITE_QUERY, nodeArgs: NODE_ARGS, failures };
   const acceptance = SCENARIOS.has('acceptance')
-    ? await runAcceptance({
-        root: ROOT,
-        tempDir,
-        engines: engineList,
-        seconds: SECONDS,
-        warmupSeconds: WARMUP_SECONDS,
-        connections: CONNECTIONS,
-        rounds: ROUNDS,
-        sqliteQuery: SQLITE_QUERY,
-        nodeArgs: NODE_ARGS,
-        failures,
-      })
+    ? await runAcceptance({ ...common, seconds: SECONDS, warmupSeconds: WARMUP_SECONDS, connections: CONNECTIONS, rounds: ROUNDS })
     : undefined;
   const e2es: E2eResult[] = [];
   if (SCENARIOS.has('e2e')) {
@@ -330,9 +337,13 @@ async function main(): Promise<number> {
       isolation.push({ alone, beside });
     }
   }
-  printSummary(acceptance, e2es);
+  const list = SCENARIOS.has('list')
+    ? await runList({ ...common, sizes: LIST_SIZES, repeats: LIST_REPEATS, deepPages: LIST_DEEP_PAGES })
+    : [];
+  if (acceptance || e2es.length > 0) printSummary(acceptance, e2es);
   printSmpp(smpp);
   printIsolation(isolation);
+  printList(list, LIST_SIZES);
 
   if (failures.length > 0) {
     console.error(`\nbench FAILED:\n${failures.map((f) => `  - ${f}`).join('\n')}`);
