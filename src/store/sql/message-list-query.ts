@@ -147,16 +147,27 @@ export function buildMessageListQuery(accountId: string, q: MessageQuery, dialec
   // The tie-breakers make the order total, so paging is stable when many rows share the sort value
   // and a page can start after the last row of the one before (keyset paging).
   const nulls = dialect.explicitNulls && nullable ? (ascending ? ' NULLS FIRST' : ' NULLS LAST') : '';
-  const tail = `receive_time ${direction}, message_id ${direction}, destination_tn ${direction}`;
-  const orderBy = column === 'receive_time' ? tail : `${column} ${direction}${nulls}, ${tail}`;
+  // A column appears once: SQLite sorts again for a repeated last term instead of reading the index's order.
+  const orderBy = [`${column} ${direction}${nulls}`, ...tieBreakers(column).map(([c]) => `${c} ${direction}`)].join(', ');
   return { where: clauses.join(' AND '), countWhere, countParams, orderBy, params };
 }
 
+/** After the sort column, these make the order total: each row has its own (message, recipient). */
+const TIE_BREAKERS: ReadonlyArray<readonly [string, (c: PageCursor) => unknown]> = [
+  ['receive_time', (c) => c.receiveTime],
+  ['message_id', (c) => c.messageId],
+  ['destination_tn', (c) => c.destinationTn],
+];
+
+function tieBreakers(column: string): ReadonlyArray<readonly [string, (c: PageCursor) => unknown]> {
+  return TIE_BREAKERS.filter(([c]) => c !== column);
+}
+
 /**
- * Rows strictly after `after` in the order (column, receive_time, message_id, destination_tn), all
- * ascending or all descending, with NULLs of a nullable column first when ascending and last when
- * descending (SQLite's placement, which PostgreSQL is told to follow). Row values keep it one range
- * an index on those columns can seek to.
+ * Rows strictly after `after` in the order (column, then the tie-breakers), all ascending or all
+ * descending, with NULLs of a nullable column first when ascending and last when descending (SQLite's
+ * placement, which PostgreSQL is told to follow). Row values keep it one range an index on those
+ * columns can seek to.
  */
 function keyset(
   column: string,
@@ -166,13 +177,13 @@ function keyset(
   bind: (value: unknown) => string,
 ): string {
   const op = ascending ? '>' : '<';
-  // Bound only when used: every placeholder must match a parameter.
-  const tie = () => `(receive_time, message_id, destination_tn) ${op} (${bind(after.receiveTime)}, ${bind(after.messageId)}, ${bind(after.destinationTn)})`;
-  if (column === 'receive_time') return tie();
+  const compare = (terms: ReadonlyArray<readonly [string, unknown]>) =>
+    `(${terms.map(([c]) => c).join(', ')}) ${op} (${terms.map(([, v]) => bind(v)).join(', ')})`;
+  const ties = tieBreakers(column).map(([c, value]) => [c, value(after)] as const);
   if (after.value === null) {
     // Among the NULLs (first when ascending, last when descending): the rest of them, then (ascending) every non-NULL.
-    return ascending ? `(${column} IS NOT NULL OR (${column} IS NULL AND ${tie()}))` : `(${column} IS NULL AND ${tie()})`;
+    return ascending ? `(${column} IS NOT NULL OR (${column} IS NULL AND ${compare(ties)}))` : `(${column} IS NULL AND ${compare(ties)})`;
   }
-  const row = `(${column}, receive_time, message_id, destination_tn) ${op} (${bind(after.value)}, ${bind(after.receiveTime)}, ${bind(after.messageId)}, ${bind(after.destinationTn)})`;
+  const row = compare([[column, after.value], ...ties]);
   return nullable && !ascending ? `(${row} OR ${column} IS NULL)` : row;
 }
