@@ -72,15 +72,22 @@ class ThreadLink implements WorkerThreadLink {
     return this.ask('close');
   }
 
-  /** The thread is gone: nobody will answer. */
+  /** The thread is gone: nobody will answer, now or later. */
   abandon(reason: Error): void {
+    this.gone = reason;
     for (const waiter of this.waiting.values()) waiter.reject(reason);
     this.waiting.clear();
   }
 
+  private gone: Error | undefined;
+
   private ask(kind: 'status' | 'metrics' | 'close'): Promise<unknown> {
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
+      if (this.gone) {
+        reject(this.gone);
+        return;
+      }
       this.waiting.set(id, { resolve, reject });
       this.worker.postMessage({ id, kind } satisfies ToWorker);
     });
