@@ -96,6 +96,8 @@ class ThreadLink implements WorkerThreadLink {
 
 export interface ThreadedServer {
   server: RunningServer;
+  /** The worker thread itself, for diagnostics (and the tests that end it). */
+  thread: Worker;
   close(): Promise<void>;
 }
 
@@ -152,6 +154,7 @@ export async function startWithWorkerThread(
   }
   return {
     server,
+    thread: worker,
     close: async () => {
       closing = true;
       // HTTP stops first (in-flight requests finish, their 202s are durable); then the thread

@@ -4,9 +4,14 @@
 // tests cover what only it has: the two threads waking each other, the simulator's settings read
 // across threads, and the workers' status and metrics reported by the main thread.
 import assert from 'node:assert/strict';
-import { resolve } from 'node:path';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { BroadcastChannel } from 'node:worker_threads';
+import { loadConfig } from '../../src/config/config.js';
+import { startWithWorkerThread } from '../../src/main/worker-thread.js';
+import { createLogger } from '../../src/shared/logger.js';
 import { parseSqliteUrl } from '../../src/store/sqlite/sqlite-store.js';
 import { ACCOUNT_A, RECIPIENT } from '../helpers/fixtures.js';
 import { smsBody } from '../helpers/http.js';
@@ -87,6 +92,25 @@ describe('SQLite with delivery in a worker thread', { skip: !BACKENDS.includes('
     } finally {
       delivery.close();
       callbacks.close();
+    }
+  });
+
+  it('reports a worker thread that died (serve then exits 1), and still closes the main thread', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pigeon-thread-'));
+    try {
+      const config = loadConfig({ DATABASE_URL: `sqlite:${join(dir, 'pigeon.db')}`, PIGEON_LOG_LEVEL: 'silent' }, { port: '0' });
+      let fatal: (err: Error) => void = () => {};
+      const died = new Promise<Error>((done) => (fatal = done));
+      const threaded = await startWithWorkerThread(config, createLogger('silent'), (err) => fatal(err));
+      await threaded.thread.terminate();
+      assert.match((await died).message, /worker thread exited/);
+      // Questions to the dead thread fail at once; closing does not wait for it.
+      await assert.rejects(fetch(`${threaded.server.url}/admin/v1/status`, { headers: { authorization: 'Bearer pigeon-demo-admin-token' } }).then(async (res) => {
+        if (!res.ok) throw new Error(`status ${res.status}`);
+      }));
+      await threaded.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });
