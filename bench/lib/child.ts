@@ -98,7 +98,7 @@ export function startChild(options: StartOptions): Promise<ChildServer> {
         if (typeof entry.level === 'number' && entry.level >= 40) complaints.push(line);
         const listening = typeof entry.url === 'string' && typeof entry.msg === 'string' && entry.msg.endsWith('listening');
         if (listening) url = entry.url as string;
-        else if (entry.msg === 'pigeon worker running') url = '';
+        else if (typeof entry.msg === 'string' && entry.msg.startsWith('pigeon worker running')) url = '';
       }
       if (!ready && url !== undefined) {
         ready = true;

@@ -364,6 +364,15 @@ async function printDatabaseWork(db: BenchDatabase, messages: number): Promise<v
        FROM pg_stat_user_tables WHERE seq_tup_read + coalesce(idx_tup_fetch, 0) > 0 ORDER BY 2 DESC`,
   );
   console.log(`  rows read per message by table: ${tables}`);
+  // Where those reads happen: sequential scans and each index, the largest first.
+  const paths = await db.groups(
+    `SELECT k, n FROM (
+        SELECT relname || ' seq scan' AS k, round(seq_tup_read::numeric / ${messages}, 1) AS n FROM pg_stat_user_tables
+        UNION ALL
+        SELECT relname || ' ' || indexrelname, round(idx_tup_read::numeric / ${messages}, 1) FROM pg_stat_user_indexes) p
+      WHERE n >= 0.5 ORDER BY n DESC LIMIT 8`,
+  );
+  console.log(`  rows read per message by path: ${paths}`);
 }
 
 function printSamples(samples: readonly Sample[], start: number, total: number): void {

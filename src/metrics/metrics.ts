@@ -113,13 +113,13 @@ export class PigeonMetrics {
   });
   readonly dbCommitBatch = new Histogram({
     name: 'pigeon_db_commit_batch_size',
-    help: 'Writes committed together by one SQLite group commit',
+    help: "Writes committed together by one group commit (SQLite: the store's writes; PostgreSQL: the workers' writes)",
     buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256, 512],
     registers: [this.registry],
   });
   readonly dbCommitDuration = new Histogram({
     name: 'pigeon_db_commit_duration_seconds',
-    help: 'Time of one SQLite group commit: the transaction (phase=commit) and the WAL fsync after it (phase=sync)',
+    help: 'Time of one group commit: the transaction (phase=commit) and, on SQLite, the WAL fsync after it (phase=sync)',
     labelNames: ['phase'] as const,
     buckets: LATENCY_BUCKETS,
     registers: [this.registry],

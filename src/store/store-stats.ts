@@ -9,7 +9,7 @@ import { SqliteStore } from './sqlite/sqlite-store.js';
 export interface StoreStats {
   queues(): Promise<QueueFigures>;
   pool?: () => { total: number; idle: number; waiting: number };
-  /** SQLite: called after each group commit with its size and timings (seconds). */
+  /** Called after each group commit with its size and timings (seconds); PostgreSQL has no separate sync. */
   onCommit?: (observer: (batch: { size: number; commitSeconds: number; syncSeconds: number | undefined }) => void) => void;
 }
 
@@ -62,6 +62,9 @@ export function storeStats(store: Store): StoreStats | undefined {
         return figures(queued.rows[0], awaiting.rows, outbox.rows[0]);
       },
       pool: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
+      onCommit: (observer) => {
+        store.commits.observer = observer;
+      },
     };
   }
   return undefined;

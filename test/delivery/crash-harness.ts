@@ -309,3 +309,31 @@ export async function pollUntil(probe: () => boolean | Promise<boolean>, timeout
     await new Promise((resolve) => setTimeout(resolve, everyMs));
   }
 }
+
+/** Submits recorded so far (carrier refs, one per submitted part), read while a child may be running. */
+export function submittedCount(databaseUrl: string): Promise<number> {
+  return withSql(databaseUrl, (db) => db.count('SELECT count(*) AS n FROM carrier_refs'));
+}
+
+/**
+ * PostgreSQL only: Pigeon's transactions open right now that have written something (a group
+ * commit in flight), and the database's rolled-back transactions so far (a transaction open when its
+ * process was killed is rolled back by the server, and counted there).
+ */
+export function openWriteTransactions(databaseUrl: string): Promise<{ open: number; rolledBack: number }> {
+  return withSql(databaseUrl, async (db) => ({
+    open: await db.count(
+      `SELECT count(*) AS n FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'pigeon'
+        AND backend_xid IS NOT NULL`,
+    ),
+    rolledBack: await db.count('SELECT xact_rollback AS n FROM pg_stat_database WHERE datname = current_database()'),
+  }));
+}
+
+/** The child's group commits so far (GET /metrics): how many batches, and how many writes they held. */
+export async function commitBatches(pigeon: PigeonChild): Promise<{ batches: number; writes: number }> {
+  const res = await fetch(`${pigeon.url}/metrics`);
+  const text = await res.text();
+  const value = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? 0);
+  return { batches: value('pigeon_db_commit_batch_size_count'), writes: value('pigeon_db_commit_batch_size_sum') };
+}

@@ -4,6 +4,12 @@
 // terminal callback, which may arrive more than once only as a resend of the same outbox row. On
 // each storage engine: on PostgreSQL the dead process also leaves leases (simulator receipts, callback
 // claims) that the next one must wait out.
+//
+// Both engines commit writes in batches (group commit: accepts, status changes, submit records,
+// receipts, callback attempts of one turn of the event loop in one transaction). The mid-batch
+// scenario kills the process while such batches are being written: once a known share of the
+// submits is recorded, and on PostgreSQL at a moment when one of its transactions holding writes is
+// open (seen in pg_stat_activity, and counted as rolled back by the server after the kill).
 import assert from 'node:assert/strict';
 import { describe, it, type TestContext } from 'node:test';
 import { RECEIPT_LEASE_MS } from '../../src/store/postgres/postgres-simulator.js';
@@ -12,17 +18,20 @@ import { BACKENDS, type Backend } from '../helpers/databases.js';
 import {
   auditDatabase,
   childStatus,
+  commitBatches,
   crashWorkspace,
   destinationsOf,
   errorLines,
   expectedOutcome,
   killHard,
+  openWriteTransactions,
   outstandingWork,
   pollUntil,
   recipientKey,
   sendAll,
   startChild,
   stopGracefully,
+  submittedCount,
   TerminalTracker,
   warmUp,
   type PigeonChild,
@@ -36,8 +45,10 @@ interface Scenario {
    * receiver has seen terminal callbacks for `share` of the recipients being sent.
    * after-202: a process in role api (it accepts but never delivers) is killed as soon as every
    * request has been answered, so the next process finds all the work untouched.
+   * mid-batch: a process in role all is killed once `share` of the planned recipients have a
+   * recorded submit, while its group commits are writing (on PostgreSQL: with a batch open).
    */
-  kill: { when: 'mid-delivery'; share: number } | { when: 'after-202' };
+  kill: { when: 'mid-delivery'; share: number } | { when: 'mid-batch'; share: number } | { when: 'after-202' };
 }
 
 async function runScenario(t: TestContext, backend: Backend, scenario: Scenario): Promise<void> {
@@ -49,14 +60,28 @@ async function runScenario(t: TestContext, backend: Backend, scenario: Scenario)
     const plannedRecipients = Array.from({ length: scenario.messages }, (_, i) => destinationsOf(i).length).reduce((a, b) => a + b, 0);
 
     // ---- First life: accept, (start to) deliver, die. ----
-    const first = await startChild(workspace, scenario.kill.when === 'mid-delivery' ? 'all' : 'api');
+    const first = await startChild(workspace, scenario.kill.when === 'after-202' ? 'api' : 'all');
     children.push(first);
     await warmUp(first.url);
     const started = Date.now();
     const sending = sendAll(first.url, scenario.messages, scenario.label);
+    let batchesAtKill: { batches: number; writes: number; submitted: number; open?: number; rolledBack?: number } | undefined;
     if (scenario.kill.when === 'mid-delivery') {
       const threshold = Math.ceil(plannedRecipients * scenario.kill.share);
       await receiver.waitFor(() => tracker.update().byRecipient.size >= threshold, 20_000, `${threshold} terminal callbacks before the kill`);
+    } else if (scenario.kill.when === 'mid-batch') {
+      const threshold = Math.ceil(plannedRecipients * scenario.kill.share);
+      await pollUntil(async () => (await submittedCount(workspace.databaseUrl)) >= threshold, 30_000, `${threshold} recorded submits`, 10);
+      const batches = await commitBatches(first);
+      const submitted = await submittedCount(workspace.databaseUrl);
+      if (backend === 'postgres') {
+        // Killed the moment one of its transactions is seen open with writes in it.
+        let seen = { open: 0, rolledBack: 0 };
+        await pollUntil(async () => (seen = await openWriteTransactions(workspace.databaseUrl)).open > 0, 10_000, 'an open batch', 1);
+        batchesAtKill = { ...batches, submitted, open: seen.open, rolledBack: seen.rolledBack };
+      } else {
+        batchesAtKill = { ...batches, submitted };
+      }
     } else {
       await sending;
     }
@@ -69,10 +94,27 @@ async function runScenario(t: TestContext, backend: Backend, scenario: Scenario)
     // Requests cut off by the kill fail at the network level; a live server answered all others 202.
     assert.deepEqual(refused.filter((r) => r.startsWith('HTTP ')), [], 'no request was refused with an HTTP error');
     assert.ok(accepted.length > 0, 'some messages were accepted before the kill');
-    if (scenario.kill.when === 'mid-delivery') {
+    if (scenario.kill.when !== 'after-202') {
       // Otherwise the kill interrupted nothing and the scenario proves nothing.
       assert.ok(coveredAtKill < keys.length, `delivery was still under way at the kill (${coveredAtKill}/${keys.length} ended)`);
-    } else {
+    }
+    if (batchesAtKill) {
+      // The writes were being committed in batches of more than one, and submits were still being recorded.
+      assert.ok(batchesAtKill.writes > batchesAtKill.batches, `group commits held several writes each: ${JSON.stringify(batchesAtKill)}`);
+      assert.ok(batchesAtKill.submitted < plannedRecipients, `submits were still being recorded at the kill (${batchesAtKill.submitted}/${plannedRecipients})`);
+    }
+    if (batchesAtKill?.rolledBack !== undefined) {
+      // The server rolls back the dead process's open transactions once it notices the closed
+      // socket (and counts them when their backend exits): at least one was open a moment before.
+      const before = batchesAtKill.rolledBack;
+      let after = before;
+      await pollUntil(async () => (after = (await openWriteTransactions(workspace.databaseUrl)).rolledBack) > before, 5_000, 'the killed batch rolled back').catch(
+        () => undefined,
+      );
+      batchesAtKill.rolledBack = after - before;
+      assert.ok(batchesAtKill.rolledBack >= 1, `the kill cut a transaction short: ${JSON.stringify(batchesAtKill)}`);
+    }
+    if (scenario.kill.when === 'after-202') {
       assert.equal(refused.length, 0, 'every request was answered before the kill');
       assert.equal(tracker.total, 0, 'an api-only process sends no callbacks');
       assert.equal((await outstandingWork(workspace.databaseUrl)).queued, keys.length, 'every accepted recipient is queued on disk');
@@ -159,6 +201,7 @@ async function runScenario(t: TestContext, backend: Backend, scenario: Scenario)
       `recipients with two recorded submits ${twiceSent}; carrier refs ${audit.carrierRefs}, unsettled refs of ended recipients ${unsettledOfEnded}; ` +
         `simulator receipts still owed ${audit.pendingSimulatorReceipts}`,
     );
+    if (batchesAtKill) d(`group commits of the first process before the kill (rolledBack: transactions the kill aborted) ${JSON.stringify(batchesAtKill)}`);
     d(`second process counters ${JSON.stringify(status)}`);
     d(`error logs: first process ${JSON.stringify(errorLines(first.output()))}; second ${JSON.stringify(errorLines(second.output()))}`);
   } finally {
@@ -174,6 +217,10 @@ for (const backend of BACKENDS) {
   describe(`crash recovery: every accepted message ends after SIGKILL and restart (${backend})`, () => {
     it('kill mid-delivery: each recipient ends exactly once, its terminal callback arrives at least once', async (t) => {
       await runScenario(t, backend, { label: 'mid-delivery', messages: 600, kill: { when: 'mid-delivery', share: 0.25 } });
+    });
+
+    it('kill while batches of writes are being committed: each recipient ends exactly once, nothing stays queued', async (t) => {
+      await runScenario(t, backend, { label: 'mid-batch', messages: 800, kill: { when: 'mid-batch', share: 0.4 } });
     });
 
     it('kill right after the 202s, before any delivery: the next process delivers everything', async (t) => {

@@ -40,7 +40,8 @@ import {
 } from '../sql/callback-claim.js';
 import { qualified } from '../sql/queue-claim.js';
 import { named, run } from './statements.js';
-import { inTransaction, retrying } from './transaction.js';
+import type { PostgresGroupCommitter } from './group-commit.js';
+import { inTransaction } from './transaction.js';
 
 const QUEUE = `'${CALLBACK_QUEUE}'`;
 
@@ -112,7 +113,11 @@ const STATUS = named(endpointStatusQuery({ now: '$1', queue: '$2', endpoint: '$3
 const STATUSES = named(endpointStatusQuery({ now: '$1', queue: '$2' }));
 
 export class PostgresCallbackOutbox {
-  constructor(private readonly pool: Pool) {}
+  constructor(
+    private readonly pool: Pool,
+    /** Where attempts are recorded, batched with the workers' other writes (group-commit.ts). */
+    private readonly batch: PostgresGroupCommitter,
+  ) {}
 
   claim(request: CallbackClaimRequest): Promise<ClaimedCallback[]> {
     return inTransaction(this.pool, (client) => this.claimIn(client, request), CLAIM_BEGIN);
@@ -153,20 +158,21 @@ export class PostgresCallbackOutbox {
     report: EndpointReport,
   ): Promise<EndpointChange | undefined> {
     const { state, runAt, error } = attemptOutcome(attempt, next);
-    const { rows } = await retrying(() =>
-      run<{ dirty: boolean }>(this.pool, RECORD_ATTEMPT, [
-        state,
-        runAt,
-        error,
-        id,
-        workerId,
-        attempt.time,
-        attempt.statusCode ?? null,
-        attempt.latencyMs,
-        attempt.error ?? null,
-        report.endpoint,
-      ]),
-    );
+    const values = [
+      state,
+      runAt,
+      error,
+      id,
+      workerId,
+      attempt.time,
+      attempt.statusCode ?? null,
+      attempt.latencyMs,
+      attempt.error ?? null,
+      report.endpoint,
+    ];
+    // Keyed by the outbox id: batches lock outbox rows in id order.
+    const key = `5|${String(id).padStart(16, '0')}`;
+    const { rows } = await this.batch.run(key, (client) => run<{ dirty: boolean }>(client, RECORD_ATTEMPT, values));
     if (report.outcome.ok && !rows[0]?.dirty) return undefined;
     return inTransaction(this.pool, (client) => this.moveCircuit(client, report));
   }

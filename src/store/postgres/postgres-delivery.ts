@@ -49,7 +49,8 @@ import { queueEntry, retryDetail } from '../sql/queue-entry.js';
 import { PostgresCallbackOutbox } from './postgres-callback-outbox.js';
 import { CALLBACK_COLUMNS, callbackParams, valuesList } from './rows.js';
 import { named, run } from './statements.js';
-import { inTransaction, retrying, type Notifier } from './transaction.js';
+import type { PostgresGroupCommitter } from './group-commit.js';
+import { inTransaction, type Notifier } from './transaction.js';
 
 type Int = number | string;
 
@@ -99,14 +100,24 @@ const QUEUED_COUNT = named('SELECT count(*) AS n FROM delivery_queue WHERE accou
 const SETTLE_REFS = named('UPDATE carrier_refs SET settled = 1 WHERE message_id = $1 AND destination_tn = $2 AND settled = 0');
 // Records a receipt's outcome on its part and returns the part's recipient, or, when no part has
 // any of the ids (the receipt overtook its submit) and $4 is set, parks it under each id instead.
-const MATCH_RECEIPT = named(`WITH hit AS (
-    UPDATE carrier_refs SET outcome = $3 WHERE carrier = $1 AND carrier_message_id = ANY($2::text[])
+// A receipt with a single id (nearly all) compares it with `=`: a generic plan made while the
+// table was small took `carrier_message_id = ANY($2)` as a filter over every ref of the carrier
+// (Index Cond on `carrier` alone), which a long run paid on every receipt (the bench read ~4000
+// carrier_refs rows per message); equality on both key columns is always the unique-key lookup.
+function matchReceiptSql(single: boolean): string {
+  const ids = single ? 'carrier_message_id = $2::text' : 'carrier_message_id = ANY($2::text[])';
+  const parkIds = single ? 'SELECT $2::text AS id' : 'SELECT unnest($2::text[]) AS id';
+  return `WITH hit AS (
+    UPDATE carrier_refs SET outcome = $3 WHERE carrier = $1 AND ${ids}
     RETURNING message_id, destination_tn, part_count),
   park AS (INSERT INTO parked_receipts (carrier, carrier_message_id, receipt_key, receipt, parked_at)
-    SELECT $1, id, $5, $6, $7 FROM unnest($2::text[]) AS id WHERE $4::boolean AND NOT EXISTS (SELECT 1 FROM hit)
+    SELECT $1, p.id, $5, $6, $7 FROM (${parkIds}) AS p WHERE $4::boolean AND NOT EXISTS (SELECT 1 FROM hit)
     ON CONFLICT DO NOTHING)
   SELECT ${qualified(MESSAGE_COLUMNS, 'm')}, h.destination_tn, h.part_count
-  FROM (SELECT * FROM hit LIMIT 1) h JOIN messages m ON m.id = h.message_id`);
+  FROM (SELECT * FROM hit LIMIT 1) h JOIN messages m ON m.id = h.message_id`;
+}
+const MATCH_RECEIPT_ONE = named(matchReceiptSql(true));
+const MATCH_RECEIPT_ANY = named(matchReceiptSql(false));
 // A statement of its own, after the outcome's commit: of two parts' receipts committing at once,
 // the one that commits last sees both outcomes, so a message's last part is never missed.
 const PARTS_DELIVERED = named(`SELECT count(DISTINCT part_index)::int AS n FROM carrier_refs
@@ -156,8 +167,10 @@ export class PostgresDelivery implements DeliveryStore {
   constructor(
     private readonly pool: Pool,
     private readonly notifier: Notifier,
+    /** Where the workers' writes are batched (group-commit.ts). */
+    private readonly batch: PostgresGroupCommitter,
   ) {
-    this.outbox = new PostgresCallbackOutbox(pool);
+    this.outbox = new PostgresCallbackOutbox(pool, batch);
   }
 
   // ---- Claiming -------------------------------------------------------------------------------
@@ -253,15 +266,15 @@ export class PostgresDelivery implements DeliveryStore {
           WHERE ${recipient} AND status = ${p.add(change.status, 'text')})),
         ${eventCtes(p, change).join(', ')}
       ${calmResult(change)}`;
-    return this.calmly(sql, p, () => this.recordProgressLocked(change));
+    return this.calmly(change, sql, p, (client) => this.recordProgressLocked(client, change));
   }
 
-  private async recordProgressLocked(change: StatusChange): Promise<boolean> {
+  private async recordProgressLocked(client: PoolClient, change: StatusChange): Promise<Changed & { applied: number }> {
     // Two statements in one transaction: whether the recipient reached this status before is read
     // after taking its row lock, by a statement whose snapshot is taken after that lock was granted
     // (in READ COMMITTED each statement takes a new snapshot). A concurrent recordProgress of the
     // same recipient waits on the UPDATE, then sees the event the other one committed.
-    const row = await inTransaction(this.pool, async (client): Promise<Changed & { applied: number }> => {
+    {
       const p = new Params();
       const { rowCount } = await run(client, named(guardedUpdate(p, change)), p.values);
       if ((rowCount ?? 0) === 0) return { applied: 0 };
@@ -275,8 +288,7 @@ export class PostgresDelivery implements DeliveryStore {
         q.values,
       );
       return rows[0] ?? { applied: 0 };
-    });
-    return this.committed(row).applied > 0;
+    }
   }
 
   recordSubmitted(
@@ -314,11 +326,16 @@ export class PostgresDelivery implements DeliveryStore {
         SELECT (SELECT count(*) FROM dq)::int AS owned,
           EXISTS (SELECT 1 FROM parked_receipts WHERE carrier = ${carrierParam} AND carrier_message_id = ANY(${ids})) AS waiting
           ${callbacksColumn(change)}`;
-    return retrying(async () => {
-      const { rows } = await run<Changed & { owned: number; waiting: boolean }>(this.pool, named(sql), p.values);
-      const row = this.committed(rows[0] ?? { owned: 0, waiting: false });
-      return { owned: row.owned > 0, receiptsWaiting: row.waiting };
-    });
+    const statement = named(sql);
+    return this.batch
+      .run(recipientOrder(change), async (client) => {
+        const { rows } = await run<Changed & { owned: number; waiting: boolean }>(client, statement, p.values);
+        return rows[0] ?? { owned: 0, waiting: false };
+      })
+      .then((row) => {
+        this.committed(row);
+        return { owned: row.owned > 0, receiptsWaiting: row.waiting };
+      });
   }
 
   recordRetry(
@@ -342,7 +359,7 @@ export class PostgresDelivery implements DeliveryStore {
           ${guardedUpdate(p, change, 'EXISTS (SELECT 1 FROM rq)', 'upd')},
           ${eventCtes(p, change).join(', ')}
         SELECT (SELECT count(*) FROM rq)::int AS owned${callbacksColumn(change)}`;
-    return this.owned(sql, p);
+    return this.owned(change, sql, p);
   }
 
   recordTerminal(change: StatusChange): Promise<boolean> {
@@ -368,44 +385,53 @@ export class PostgresDelivery implements DeliveryStore {
         ${eventCtes(p, change).join(', ')},
         settle AS (UPDATE carrier_refs SET settled = 1 WHERE ${recipient} AND settled = 0 AND EXISTS (SELECT 1 FROM calm))
       ${calmResult(change)}`;
-    return this.calmly(sql, p, () => this.recordTerminalLocked(change));
+    return this.calmly(change, sql, p, (client) => this.recordTerminalLocked(client, change));
   }
 
-  private async recordTerminalLocked(change: StatusChange): Promise<boolean> {
+  private async recordTerminalLocked(client: PoolClient, change: StatusChange): Promise<Changed & { applied: number }> {
     const p = new Params();
     const sql = `WITH dq AS (DELETE FROM delivery_queue WHERE ${recipientKey(p, change)} RETURNING 1),
         ${guardedUpdate(p, change, '(SELECT count(*) FROM dq) >= 0', 'upd')},
         ${eventCtes(p, change).join(', ')}
       SELECT (SELECT count(*) FROM upd)::int AS applied${callbacksColumn(change)}`;
-    const row = await inTransaction(this.pool, async (client) => {
-      const { rows } = await run<Changed & { applied: number }>(client, named(sql), p.values);
-      // A statement of its own, because its snapshot must be taken after the recipient's row lock
-      // was granted: a submit that held that lock (and was what the UPDATE above waited for)
-      // inserted its carrier ref in the same transaction, and a row inserted after a statement's
-      // snapshot is invisible to that statement, waited or not.
-      await run(client, SETTLE_REFS, [change.messageId, change.destinationTn]);
-      return rows[0] ?? { applied: 0 };
-    });
-    return this.committed(row).applied > 0;
+    const { rows } = await run<Changed & { applied: number }>(client, named(sql), p.values);
+    // A statement of its own, because its snapshot must be taken after the recipient's row lock
+    // was granted: a submit that held that lock (and was what the UPDATE above waited for)
+    // inserted its carrier ref in the same transaction, and a row inserted after a statement's
+    // snapshot is invisible to that statement, waited or not.
+    await run(client, SETTLE_REFS, [change.messageId, change.destinationTn]);
+    return rows[0] ?? { applied: 0 };
   }
 
-  private owned(sql: string, p: Params): Promise<boolean> {
-    return retrying(async () => {
-      const { rows } = await run<Changed & { owned: number }>(this.pool, named(sql), p.values);
-      return this.committed(rows[0] ?? { owned: 0 }).owned > 0;
-    });
+  private owned(change: StatusChange, sql: string, p: Params): Promise<boolean> {
+    const statement = named(sql);
+    return this.batch
+      .run(recipientOrder(change), async (client) => {
+        const { rows } = await run<Changed & { owned: number }>(client, statement, p.values);
+        return rows[0] ?? { owned: 0 };
+      })
+      .then((row) => this.committed(row).owned > 0);
   }
 
   /**
-   * Runs a one-statement change built on calmCtes and ending in calmResult; when the recipient's row
-   * had changed under it (it then wrote nothing), runs `locked`, the same change as a transaction
-   * whose later statement sees what committed meanwhile.
+   * Runs a one-statement change built on calmCtes and ending in calmResult, in the next batch; when
+   * the recipient's row had changed under it (it then wrote nothing), runs `locked` in the same
+   * transaction: the same change in statements whose later one sees what committed meanwhile.
    */
-  private async calmly(sql: string, p: Params, locked: () => Promise<boolean>): Promise<boolean> {
-    const { rows } = await retrying(() => run<Changed & { applied: number; calm: boolean }>(this.pool, named(sql), p.values));
-    const row = rows[0];
-    if (!row?.calm) return locked();
-    return this.committed(row).applied > 0;
+  private calmly(
+    change: StatusChange,
+    sql: string,
+    p: Params,
+    locked: (client: PoolClient) => Promise<Changed & { applied: number }>,
+  ): Promise<boolean> {
+    const statement = named(sql);
+    return this.batch
+      .run(recipientOrder(change), async (client) => {
+        const { rows } = await run<Changed & { applied: number; calm: boolean }>(client, statement, p.values);
+        const row = rows[0];
+        return row?.calm ? row : locked(client);
+      })
+      .then((row) => this.committed(row).applied > 0);
   }
 
   /** After the commit of a change: callback workers in every process learn of the callbacks it queued. */
@@ -434,16 +460,12 @@ export class PostgresDelivery implements DeliveryStore {
   ): Promise<ReceiptMatch | undefined> {
     // Parking and a submit's record can race here (neither sees the other's uncommitted row); the
     // parked-receipt sweep finds such a receipt once both have committed.
-    const { rows } = await retrying(() =>
-      run<MessageRow & { destination_tn: string; part_count: number }>(this.pool, MATCH_RECEIPT, [
-        carrier,
-        carrierMessageIds,
-        outcome,
-        park !== undefined,
-        park?.receiptKey ?? null,
-        park?.receipt ?? null,
-        park?.time ?? null,
-      ]),
+    const single = carrierMessageIds.length === 1;
+    const ids = single ? carrierMessageIds[0] : carrierMessageIds;
+    const values = [carrier, ids, outcome, park !== undefined, park?.receiptKey ?? null, park?.receipt ?? null, park?.time ?? null];
+    const statement = single ? MATCH_RECEIPT_ONE : MATCH_RECEIPT_ANY;
+    const { rows } = await this.batch.run(`2|${carrier}|${carrierMessageIds[0] ?? ''}`, (client) =>
+      run<MessageRow & { destination_tn: string; part_count: number }>(client, statement, values),
     );
     const row = rows[0];
     if (!row) return undefined;
@@ -460,7 +482,7 @@ export class PostgresDelivery implements DeliveryStore {
   }
 
   async deleteParkedReceipt(carrier: string, receiptKey: string): Promise<void> {
-    await run(this.pool, DELETE_PARKED, [carrier, receiptKey]);
+    await this.batch.run(`3|${carrier}|${receiptKey}`, (client) => run(client, DELETE_PARKED, [carrier, receiptKey]));
   }
 
   async dropParkedReceiptsBefore(time: number): Promise<number> {
@@ -590,6 +612,11 @@ class Params {
     this.values.push(value);
     return `$${this.values.length}::${type}`;
   }
+}
+
+/** A change's place in a batch: by recipient, the lock order of status changes (group-commit.ts). */
+function recipientOrder(change: StatusChange): string {
+  return `1|${change.messageId}|${change.destinationTn}`;
 }
 
 /** `message_id = $n AND destination_tn = $m`: the change's recipient, in any of the tables keyed by it. */

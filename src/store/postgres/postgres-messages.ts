@@ -7,6 +7,7 @@ import { MESSAGE_COLUMNS, messageParams, RECORD_COLUMNS, recordFromRow, recordPa
 import { storeError } from './errors.js';
 import { valuesList } from './rows.js';
 import { named, run } from './statements.js';
+import type { PostgresGroupCommitter } from './group-commit.js';
 import type { Notifier } from './transaction.js';
 
 const QUEUE_COLUMNS = `message_id, destination_tn, account_id, source_tn, priority, segment_count, enqueued_at, run_at,
@@ -16,6 +17,8 @@ export class PostgresMessages implements MessageStore {
   constructor(
     private readonly pool: Pool,
     private readonly notifier: Notifier,
+    /** Accepts arriving together commit together (group-commit.ts). */
+    private readonly batch: PostgresGroupCommitter,
   ) {}
 
   async acceptOutbound(message: Message, records: readonly MessageRecord[]): Promise<void> {
@@ -36,19 +39,21 @@ export class PostgresMessages implements MessageStore {
       ]),
       msg.params.length + recs.params.length,
     );
-    // One statement is one transaction in PostgreSQL, so the message, its records and its queue
-    // entries commit together in a single round trip (instead of BEGIN, three statements, COMMIT).
-    // Data-modifying CTEs all run to completion even though the outer SELECT reads none of them, and
+    // One statement, so the message, its records and its queue entries are written together; it runs
+    // in the next group commit with the other accepts (and workers' writes) of this turn of the event
+    // loop, and the promise resolves after that COMMIT (durable with the default
+    // synchronous_commit=on). Data-modifying CTEs all run to completion even though the outer SELECT reads none of them, and
     // the foreign key from message_recipients to messages is checked at the end of the statement,
-    // when the message row exists. pg resolves the query only after ReadyForQuery, i.e. after the
-    // COMMIT (durable with the default synchronous_commit=on).
+    // when the message row exists. New rows only: the message's key orders it first in a batch.
     const ctes = [`m AS (INSERT INTO messages (${MESSAGE_COLUMNS}) VALUES ${msg.sql})`];
     if (records.length > 0) {
       ctes.push(`r AS (INSERT INTO message_recipients (${RECORD_COLUMNS}) VALUES ${recs.sql})`);
       ctes.push(`q AS (INSERT INTO delivery_queue (${QUEUE_COLUMNS}) VALUES ${queue.sql})`);
     }
     // Named: the text depends only on the number of recipients (at most ten), so it is one of a few.
-    await run(this.pool, named(`WITH ${ctes.join(',\n')} SELECT 1`), [...msg.params, ...recs.params, ...queue.params]);
+    const statement = named(`WITH ${ctes.join(',\n')} SELECT 1`);
+    const values = [...msg.params, ...recs.params, ...queue.params];
+    await this.batch.run(`0|${message.id}`, (client) => run(client, statement, values));
     // Workers in other processes learn of it after the commit (Notifier).
     this.notifier.wake('delivery');
   }

@@ -4,6 +4,7 @@
 // that dies in between leaves it to be taken again once the lease runs out.
 import type { Pool } from 'pg';
 import type { SimulatorStore } from '../../core/ports.js';
+import type { PostgresGroupCommitter } from './group-commit.js';
 import { named, run } from './statements.js';
 
 /** Far longer than recording a batch of receipts takes; short enough that a crash delays little. */
@@ -32,10 +33,14 @@ const NEXT_DUE = named('SELECT min(GREATEST(due_at, COALESCE(locked_until + 1, 0
 const DELETE = named('DELETE FROM simulator_receipts WHERE carrier_message_id = $1');
 
 export class PostgresSimulator implements SimulatorStore {
-  constructor(private readonly pool: Pool) {}
+  constructor(
+    private readonly pool: Pool,
+    /** Where schedules and deletions are written, batched with the workers' other writes (group-commit.ts). */
+    private readonly batch: PostgresGroupCommitter,
+  ) {}
 
   async scheduleReceipt(carrierMessageId: string, dueAt: number, receipt: string): Promise<void> {
-    await run(this.pool, SCHEDULE, [carrierMessageId, dueAt, receipt]);
+    await this.batch.run(`4|${carrierMessageId}`, (client) => run(client, SCHEDULE, [carrierMessageId, dueAt, receipt]));
   }
 
   async dueReceipts(now: number, limit: number): Promise<DueReceipt[]> {
@@ -57,6 +62,6 @@ export class PostgresSimulator implements SimulatorStore {
   }
 
   async deleteReceipt(carrierMessageId: string): Promise<void> {
-    await run(this.pool, DELETE, [carrierMessageId]);
+    await this.batch.run(`4|${carrierMessageId}`, (client) => run(client, DELETE, [carrierMessageId]));
   }
 }

@@ -10,6 +10,7 @@
 import pg, { type Pool, type PoolConfig } from 'pg';
 import type { Store } from '../../core/ports.js';
 import { storeError } from './errors.js';
+import { PostgresGroupCommitter } from './group-commit.js';
 import { migratePostgres, postgresMigrations } from './migrate.js';
 import { NotificationListener } from './notification-listener.js';
 import { PostgresDelivery } from './postgres-delivery.js';
@@ -69,6 +70,8 @@ export class PostgresStore implements Store {
   readonly inboundParts: PostgresInboundParts;
   readonly esmeOutbox: PostgresEsmeOutbox;
   readonly optOuts: PostgresOptOuts;
+  /** The workers' writes, batched into shared transactions (group-commit.ts). */
+  readonly commits: PostgresGroupCommitter;
   private readonly listener: NotificationListener;
   private closed: Promise<void> | undefined;
   /** Pooled connections whose socket is still open; see close(). */
@@ -124,10 +127,11 @@ export class PostgresStore implements Store {
     this.listener = new NotificationListener(base, onError);
     const notifier = new Notifier(this.pool);
     this.notifier = notifier;
-    this.messages = new PostgresMessages(this.pool, notifier);
+    this.commits = new PostgresGroupCommitter(this.pool);
+    this.messages = new PostgresMessages(this.pool, notifier, this.commits);
     this.media = new PostgresMedia(this.pool);
-    this.delivery = new PostgresDelivery(this.pool, notifier);
-    this.simulator = new PostgresSimulator(this.pool);
+    this.delivery = new PostgresDelivery(this.pool, notifier, this.commits);
+    this.simulator = new PostgresSimulator(this.pool, this.commits);
     this.inboundParts = new PostgresInboundParts(this.pool);
     this.esmeOutbox = new PostgresEsmeOutbox(this.pool);
     this.optOuts = new PostgresOptOuts(this.pool);
