@@ -373,6 +373,11 @@ async function printDatabaseWork(db: BenchDatabase, messages: number): Promise<v
       WHERE n >= 0.5 ORDER BY n DESC LIMIT 8`,
   );
   console.log(`  rows read per message by path: ${paths}`);
+  const written = await db.groups(
+    `SELECT relname AS k, round((n_tup_ins + n_tup_upd + n_tup_del)::numeric / ${messages}, 1) AS n
+       FROM pg_stat_user_tables WHERE n_tup_ins + n_tup_upd + n_tup_del > 0 ORDER BY 2 DESC`,
+  );
+  console.log(`  rows written per message by table: ${written}`);
 }
 
 function printSamples(samples: readonly Sample[], start: number, total: number): void {

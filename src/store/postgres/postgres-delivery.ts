@@ -1,6 +1,8 @@
 // The delivery queue, status changes, carrier correlation and the callback outbox in PostgreSQL,
-// shared by any number of processes. Each write is one transaction, as in SQLite (most of them a
-// single statement, which PostgreSQL runs as a transaction of its own); a status change and the
+// shared by any number of processes. The workers' writes (status changes, submit records, receipt
+// matches) run in group commits (group-commit.ts): each is one statement, or a few, in the
+// transaction of a batch with the other writes of the same turn of the event loop, and resolves
+// after that batch's COMMIT; claims are transactions of their own. A status change and the
 // callback that reports it commit together, and after a commit that added callbacks the store
 // notifies `pigeon_callbacks` so that callback workers in every process wake (Notifier).
 //
@@ -241,9 +243,10 @@ export class PostgresDelivery implements DeliveryStore {
 
   // ---- Status changes -------------------------------------------------------------------------
   //
-  // Each change is one statement where it can be: a statement is a transaction of its own, and
-  // under load the time goes to round trips (each waits for a turn of a busy event loop while the
-  // transaction holds its connection and its row locks), not to PostgreSQL. The pieces are
+  // Each change is one statement where it can be: under load the time goes to round trips (each
+  // waits for a turn of a busy event loop while the batch holds its connection and its row locks),
+  // not to PostgreSQL. Each statement takes its own snapshot, also inside a batch, and sees what the
+  // batch wrote before it, so what follows holds there as in a transaction of its own. The pieces are
   // data-modifying CTEs. They all see the snapshot the statement started with and none sees
   // another's changes except through RETURNING, so a piece that must follow another reads it: the
   // event and callback INSERTs select FROM upd (the guarded UPDATE), and a gate such as
