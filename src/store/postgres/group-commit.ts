@@ -30,9 +30,21 @@ import { inTransaction } from './transaction.js';
 
 export type Work<T> = (client: PoolClient) => Promise<T>;
 
+/**
+ * Writes of one kind that can run as one multi-row statement: `execute` does the writes of every
+ * input given (one statement, typically over unnest() arrays) and resolves when they are done.
+ */
+export interface Combined<I> {
+  /** Tells the kinds apart within a batch; one per statement text. */
+  kind: string;
+  execute: (client: PoolClient, inputs: readonly I[]) => Promise<void>;
+}
+
 interface Pending {
   key: string;
   work: Work<unknown>;
+  /** Set for a write that may run together with the others of its kind (runCombined). */
+  combined?: { of: Combined<unknown>; input: unknown };
   resolve: (value: unknown) => void;
   reject: (err: unknown) => void;
 }
@@ -65,12 +77,14 @@ export class PostgresGroupCommitter {
 
   /**
    * `maxInFlight` batches run at once, each on its own connection; writes that arrive meanwhile wait
-   * for the next, which is what makes batches grow under load.
+   * for the next, which is what makes batches grow under load. More than one, because a batch runs
+   * its statements one after another, a round trip each: a single connection would bound the
+   * process's writes by the round-trip time.
    */
   constructor(
     private readonly pool: Pool,
     private readonly maxBatch = 256,
-    private readonly maxInFlight = 2,
+    private readonly maxInFlight = 4,
   ) {}
 
   /**
@@ -80,6 +94,26 @@ export class PostgresGroupCommitter {
   run<T>(key: string, work: Work<T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       this.pending.push({ key, work, resolve: resolve as (value: unknown) => void, reject });
+      this.schedule();
+    });
+  }
+
+  /**
+   * Like run, for a write that returns nothing and can run together with the other writes of its
+   * kind in the batch (`combined`): they go as one statement, at the place of the first of them in
+   * the key order. Alone (a batch of one, or run again after a failed batch) it is that statement
+   * with a single input.
+   */
+  runCombined<I>(key: string, combined: Combined<I>, input: I): Promise<void> {
+    const of = combined as Combined<unknown>;
+    return new Promise<void>((resolve, reject) => {
+      this.pending.push({
+        key,
+        work: (client) => of.execute(client, [input]),
+        combined: { of, input },
+        resolve: resolve as (value: unknown) => void,
+        reject,
+      });
       this.schedule();
     });
   }
@@ -138,8 +172,30 @@ export class PostgresGroupCommitter {
     try {
       await client.query(BATCH_BEGIN);
       const results: unknown[] = [];
+      // Combined writes of one kind run once, at the first of them; the others are done by then.
+      const groups = new Map<string, Pending[]>();
+      for (const p of items) {
+        if (!p.combined) continue;
+        const group = groups.get(p.combined.of.kind);
+        if (group) group.push(p);
+        else groups.set(p.combined.of.kind, [p]);
+      }
       try {
-        for (const p of items) results.push(await p.work(client));
+        for (const p of items) {
+          if (!p.combined) {
+            results.push(await p.work(client));
+            continue;
+          }
+          const group = groups.get(p.combined.of.kind);
+          if (group) {
+            groups.delete(p.combined.of.kind);
+            await p.combined.of.execute(
+              client,
+              group.map((g) => g.combined?.input),
+            );
+          }
+          results.push(undefined);
+        }
       } catch (err) {
         await client.query('ROLLBACK').catch((rollbackErr: Error) => (broken = rollbackErr));
         throw err;

@@ -1,17 +1,84 @@
 // Messages and their per-recipient records in PostgreSQL.
-import type { Pool } from 'pg';
+import type { Pool, PoolClient } from 'pg';
 import type { Message, MessageRecord } from '../../core/messages/message.js';
 import type { MessageQuery, MessageStore } from '../../core/ports.js';
 import { buildMessageListQuery } from '../sql/message-list-query.js';
 import { MESSAGE_COLUMNS, messageParams, RECORD_COLUMNS, recordFromRow, recordParams, type RecordRow } from '../sql/rows.js';
 import { storeError } from './errors.js';
 import { valuesList } from './rows.js';
-import { named, run } from './statements.js';
-import type { PostgresGroupCommitter } from './group-commit.js';
+import type { Combined, PostgresGroupCommitter } from './group-commit.js';
 import type { Notifier } from './transaction.js';
 
 const QUEUE_COLUMNS = `message_id, destination_tn, account_id, source_tn, priority, segment_count, enqueued_at, run_at,
   expires_at`;
+
+interface Accepted {
+  message: Message;
+  records: readonly MessageRecord[];
+}
+
+/** Parameters per statement at most, well below PostgreSQL's 65 535 per statement. */
+const MAX_PARAMS = 30_000;
+
+/**
+ * The accepted messages of one group commit, their records and their queue entries, written by
+ * one statement (one per MAX_PARAMS parameters). Data-modifying CTEs all run to completion even
+ * though the outer SELECT reads none of them, and the foreign key from message_recipients to
+ * messages is checked at the end of the statement, when the message rows exist. New rows only, so
+ * no lock order to keep. Unnamed: the text varies with the number of rows (statements.ts).
+ */
+const ACCEPTS: Combined<Accepted> = {
+  kind: 'accept',
+  execute: async (client, accepted) => {
+    let chunk: Accepted[] = [];
+    let params = 0;
+    for (const a of accepted) {
+      const size = 17 + a.records.length * 33;
+      if (chunk.length > 0 && params + size > MAX_PARAMS) {
+        await insertAccepted(client, chunk);
+        chunk = [];
+        params = 0;
+      }
+      chunk.push(a);
+      params += size;
+    }
+    if (chunk.length > 0) await insertAccepted(client, chunk);
+  },
+};
+
+async function insertAccepted(client: PoolClient, accepted: readonly Accepted[]): Promise<void> {
+  const msg = valuesList(accepted.map((a) => messageParams(a.message)));
+  const recs = valuesList(
+    accepted.flatMap((a) => a.records.map(recordParams)),
+    msg.params.length,
+  );
+  const queue = valuesList(
+    accepted.flatMap(({ message, records }) =>
+      records.map((record) => [
+        message.id,
+        record.destinationTn,
+        message.accountId,
+        message.from,
+        message.priority === 'high' ? 0 : 1,
+        message.segmentCount,
+        message.time,
+        message.time,
+        message.expiresAt ?? null,
+      ]),
+    ),
+    msg.params.length + recs.params.length,
+  );
+  const ctes = [`m AS (INSERT INTO messages (${MESSAGE_COLUMNS}) VALUES ${msg.sql})`];
+  if (recs.params.length > 0) {
+    ctes.push(`r AS (INSERT INTO message_recipients (${RECORD_COLUMNS}) VALUES ${recs.sql})`);
+    ctes.push(`q AS (INSERT INTO delivery_queue (${QUEUE_COLUMNS}) VALUES ${queue.sql})`);
+  }
+  try {
+    await client.query(`WITH ${ctes.join(',\n')} SELECT 1`, [...msg.params, ...recs.params, ...queue.params]);
+  } catch (err) {
+    throw storeError(err);
+  }
+}
 
 export class PostgresMessages implements MessageStore {
   constructor(
@@ -22,38 +89,9 @@ export class PostgresMessages implements MessageStore {
   ) {}
 
   async acceptOutbound(message: Message, records: readonly MessageRecord[]): Promise<void> {
-    const priority = message.priority === 'high' ? 0 : 1;
-    const msg = valuesList([messageParams(message)]);
-    const recs = valuesList(records.map(recordParams), msg.params.length);
-    const queue = valuesList(
-      records.map((record) => [
-        message.id,
-        record.destinationTn,
-        message.accountId,
-        message.from,
-        priority,
-        message.segmentCount,
-        message.time,
-        message.time,
-        message.expiresAt ?? null,
-      ]),
-      msg.params.length + recs.params.length,
-    );
-    // One statement, so the message, its records and its queue entries are written together; it runs
-    // in the next group commit with the other accepts (and workers' writes) of this turn of the event
-    // loop, and the promise resolves after that COMMIT (durable with the default
-    // synchronous_commit=on). Data-modifying CTEs all run to completion even though the outer SELECT reads none of them, and
-    // the foreign key from message_recipients to messages is checked at the end of the statement,
-    // when the message row exists. New rows only: the message's key orders it first in a batch.
-    const ctes = [`m AS (INSERT INTO messages (${MESSAGE_COLUMNS}) VALUES ${msg.sql})`];
-    if (records.length > 0) {
-      ctes.push(`r AS (INSERT INTO message_recipients (${RECORD_COLUMNS}) VALUES ${recs.sql})`);
-      ctes.push(`q AS (INSERT INTO delivery_queue (${QUEUE_COLUMNS}) VALUES ${queue.sql})`);
-    }
-    // Named: the text depends only on the number of recipients (at most ten), so it is one of a few.
-    const statement = named(`WITH ${ctes.join(',\n')} SELECT 1`);
-    const values = [...msg.params, ...recs.params, ...queue.params];
-    await this.batch.run(`0|${message.id}`, (client) => run(client, statement, values));
+    // Accepts of one group commit are written by one statement (ACCEPTS); the promise resolves
+    // after that batch's COMMIT (durable with the default synchronous_commit=on).
+    await this.batch.runCombined(`0|${message.id}`, ACCEPTS, { message, records });
     // Workers in other processes learn of it after the commit (Notifier).
     this.notifier.wake('delivery');
   }

@@ -4,7 +4,7 @@
 // that dies in between leaves it to be taken again once the lease runs out.
 import type { Pool } from 'pg';
 import type { SimulatorStore } from '../../core/ports.js';
-import type { PostgresGroupCommitter } from './group-commit.js';
+import type { Combined, PostgresGroupCommitter } from './group-commit.js';
 import { named, run } from './statements.js';
 
 /** Far longer than recording a batch of receipts takes; short enough that a crash delays little. */
@@ -12,10 +12,6 @@ export const RECEIPT_LEASE_MS = 30_000;
 
 type DueReceipt = { carrierMessageId: string; dueAt: number; receipt: string };
 
-// A reschedule (the receipt was refused and is retried later) also ends the current lease.
-const SCHEDULE = named(`INSERT INTO simulator_receipts (carrier_message_id, due_at, receipt) VALUES ($1, $2, $3)
-  ON CONFLICT (carrier_message_id) DO UPDATE SET due_at = excluded.due_at, receipt = excluded.receipt,
-    locked_until = NULL`);
 // One statement: the CTE picks and row-locks due, unleased receipts, skipping rows another process
 // is leasing at this very moment (SKIP LOCKED), and the UPDATE leases them. After the commit the
 // lease itself keeps the others away.
@@ -27,10 +23,37 @@ const TAKE_DUE = named(`WITH due AS (
   UPDATE simulator_receipts s SET locked_until = $3
   FROM due WHERE s.carrier_message_id = due.carrier_message_id
   RETURNING s.carrier_message_id, s.due_at, s.receipt`);
+/**
+ * The schedules of one group commit, one statement; of two schedules of one id the later wins, as
+ * one after the other would. A reschedule (the receipt was refused and is retried later) also ends
+ * the current lease.
+ */
+const SCHEDULE_MANY = named(`INSERT INTO simulator_receipts (carrier_message_id, due_at, receipt)
+  SELECT DISTINCT ON (s.id) s.id, s.due_at, s.receipt
+  FROM unnest($1::text[], $2::bigint[], $3::text[]) WITH ORDINALITY AS s (id, due_at, receipt, ord)
+  ORDER BY s.id, s.ord DESC
+  ON CONFLICT (carrier_message_id) DO UPDATE SET due_at = excluded.due_at, receipt = excluded.receipt,
+    locked_until = NULL`);
 // A leased receipt is not due again before its lease ends; reporting its due_at would make the
 // simulator poll for it in a loop while another process is delivering it.
 const NEXT_DUE = named('SELECT min(GREATEST(due_at, COALESCE(locked_until + 1, 0))) AS due_at FROM simulator_receipts');
-const DELETE = named('DELETE FROM simulator_receipts WHERE carrier_message_id = $1');
+const DELETE = named('DELETE FROM simulator_receipts WHERE carrier_message_id = ANY($1::text[])');
+
+type Schedule = { carrierMessageId: string; dueAt: number; receipt: string };
+
+// The simulator's writes of one group commit go as one statement each (group-commit.ts, runCombined).
+const SCHEDULES: Combined<Schedule> = {
+  kind: 'simulator schedule',
+  execute: async (client, inputs) => {
+    await run(client, SCHEDULE_MANY, [inputs.map((i) => i.carrierMessageId), inputs.map((i) => i.dueAt), inputs.map((i) => i.receipt)]);
+  },
+};
+const DELETES: Combined<string> = {
+  kind: 'simulator delete',
+  execute: async (client, ids) => {
+    await run(client, DELETE, [[...ids]]);
+  },
+};
 
 export class PostgresSimulator implements SimulatorStore {
   constructor(
@@ -40,7 +63,7 @@ export class PostgresSimulator implements SimulatorStore {
   ) {}
 
   async scheduleReceipt(carrierMessageId: string, dueAt: number, receipt: string): Promise<void> {
-    await this.batch.run(`4|${carrierMessageId}`, (client) => run(client, SCHEDULE, [carrierMessageId, dueAt, receipt]));
+    await this.batch.runCombined(`4|${carrierMessageId}`, SCHEDULES, { carrierMessageId, dueAt, receipt });
   }
 
   async dueReceipts(now: number, limit: number): Promise<DueReceipt[]> {
@@ -62,6 +85,6 @@ export class PostgresSimulator implements SimulatorStore {
   }
 
   async deleteReceipt(carrierMessageId: string): Promise<void> {
-    await this.batch.run(`4|${carrierMessageId}`, (client) => run(client, DELETE, [carrierMessageId]));
+    await this.batch.runCombined(`4|${carrierMessageId}`, DELETES, carrierMessageId);
   }
 }
