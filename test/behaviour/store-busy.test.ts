@@ -18,22 +18,35 @@ const BUSY = {
   description: 'The service is temporarily busy. Wait for Retry-After time before sending the request again.',
 };
 
-describe('a SQLite database locked by another connection', () => {
+/**
+ * A Pigeon (API role: no worker competes for the lock, so every write is a request's) with the
+ * given busy timeout, and a second connection to its file, to hold the write lock with.
+ */
+function withLockingConnection(busyTimeoutMs: number): { pigeon: () => TestPigeon; other: () => Database.Database } {
   let dir: string;
   let pigeon: TestPigeon;
   let other: Database.Database;
-
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'pigeon-busy-'));
     const path = join(dir, 'pigeon.db');
-    // API role: no worker competes for the lock, so every write below is a request's.
-    pigeon = await startPigeon({ dir, databaseUrl: `sqlite:${path}?busy_timeout=50`, env: { PIGEON_ROLE: 'api' } });
+    pigeon = await startPigeon({ dir, databaseUrl: `sqlite:${path}?busy_timeout=${busyTimeoutMs}`, env: { PIGEON_ROLE: 'api' } });
     other = new Database(path);
   });
   after(async () => {
     other.close();
     await pigeon.close();
     rmSync(dir, { recursive: true, force: true });
+  });
+  return { pigeon: () => pigeon, other: () => other };
+}
+
+describe('a SQLite database locked by another connection', () => {
+  const setup = withLockingConnection(50);
+  let pigeon: TestPigeon;
+  let other: Database.Database;
+  before(() => {
+    pigeon = setup.pigeon();
+    other = setup.other();
   });
 
   it('answers 503 with Retry-After while the lock is held, stores nothing, and accepts again after', async () => {
@@ -78,3 +91,36 @@ function rawPost(pigeon: TestPigeon, body: unknown): Promise<Response> {
     body: JSON.stringify(body),
   });
 }
+
+describe('waiting for a SQLite write lock another connection holds', () => {
+  const setup = withLockingConnection(30_000);
+  let pigeon: TestPigeon;
+  let other: Database.Database;
+  before(() => {
+    pigeon = setup.pigeon();
+    other = setup.other();
+  });
+
+  it('keeps serving while a write waits for the lock, and commits the write once the lock is free', async () => {
+    other.exec('BEGIN IMMEDIATE');
+    let sendSettled = false;
+    let send: Promise<Response>;
+    try {
+      send = rawPost(pigeon, smsBody()).finally(() => (sendSettled = true));
+      // The test and Pigeon share this thread: with SQLite's own busy handler the write would hold
+      // the event loop inside BEGIN, and no other request could be answered until the lock went.
+      for (let i = 0; i < 5; i++) {
+        const health = await pigeon.fetch('/healthz');
+        assert.equal(health.status, 200);
+      }
+      assert.equal(sendSettled, false, 'the write waits for the lock');
+    } finally {
+      other.exec('COMMIT');
+    }
+    const res = await send;
+    const body = (await res.json()) as { id: string };
+    assert.equal(res.status, 202, JSON.stringify(body));
+    const list = await getJson<{ messages: Array<{ messageId: string }> }>(pigeon, `/api/v2/users/${ACCOUNT_A.id}/messages`);
+    assert.deepEqual(list.body.messages.map((m) => m.messageId), [body.id]);
+  });
+});

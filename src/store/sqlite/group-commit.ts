@@ -3,9 +3,17 @@
 // that contains its write and, when a `sync` is given, after that sync has made it durable: this is
 // what lets the API answer 202 only for data on disk. The sync runs off the event loop, so the next
 // batch can be built and committed while the previous one is being flushed to disk.
+//
+// Waiting for the write lock. Another connection may hold it: the other thread of the embedded
+// default (main/worker-thread.ts), `pigeon send`, a backup. SQLite's own busy handler would sleep
+// inside BEGIN, blocking the event loop 1, 2, 5, 10 … ms at a time, usually long after the lock was
+// released. With a `lockWait`, BEGIN is tried without waiting and, while the lock is held, tried
+// again from the event loop (its next turns, then every millisecond): the thread keeps serving
+// meanwhile, and writes that arrive join the waiting batch. Past the timeout the batch fails with
+// StoreBusyError, as a busy_timeout would.
 import type Database from 'better-sqlite3';
 import { StoreBusyError, StoreUnavailableError } from '../../core/errors.js';
-import { sqliteStoreError } from './errors.js';
+import { isBusy, sqliteStoreError } from './errors.js';
 
 interface Pending {
   work: () => unknown;
@@ -16,9 +24,21 @@ interface Pending {
 /** What one batch took, for metrics: its size, the transaction, and the fsync after it (seconds). */
 export type CommitObserver = (batch: { size: number; commitSeconds: number; syncSeconds: number | undefined }) => void;
 
+export interface LockWait {
+  /** How long a batch may wait for the lock before its writes fail with StoreBusyError. */
+  timeoutMs: number;
+  /** Sets the connection's busy_timeout: 0 for the committer's BEGIN, `timeoutMs` for everything else. */
+  setBusyTimeout: (ms: number) => void;
+}
+
+/** Tries on the next turns of the event loop before falling back to a 1 ms timer. */
+const IMMEDIATE_TRIES = 8;
+
 export class GroupCommitter {
   private pending: Pending[] = [];
   private scheduled = false;
+  /** A batch waiting for the write lock: since when, how often tried, and the timer of the next try. */
+  private waiting: { batch: Pending[]; since: number; tries: number; timer: NodeJS.Immediate | NodeJS.Timeout } | undefined;
   /** Called after each batch that committed. */
   observer: CommitObserver | undefined;
 
@@ -26,12 +46,15 @@ export class GroupCommitter {
     private readonly db: Database.Database,
     private readonly sync?: () => Promise<void>,
     private readonly maxBatch = 512,
+    private readonly lockWait?: LockWait,
   ) {}
 
   /** Runs `work` inside the next batch's transaction and resolves with its result after the COMMIT. */
   run<T>(work: () => T): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       this.pending.push({ work, resolve: resolve as (value: unknown) => void, reject });
+      // While a batch waits for the lock, new writes wait with it and join it at its next try.
+      if (this.waiting) return;
       if (this.pending.length >= this.maxBatch) this.flush();
       else if (!this.scheduled) {
         this.scheduled = true;
@@ -41,15 +64,45 @@ export class GroupCommitter {
     });
   }
 
+  /**
+   * Commits what is pending now. A batch waiting for the lock is committed too, this time waiting
+   * for the lock as SQLite does (busy_timeout): the store calls this when it closes.
+   */
   flush(): void {
     this.scheduled = false;
+    const waiting = this.waiting;
+    if (waiting) {
+      clearTimeout(waiting.timer as NodeJS.Timeout);
+      clearImmediate(waiting.timer as NodeJS.Immediate);
+      this.waiting = undefined;
+      this.pending = [...waiting.batch, ...this.pending];
+    }
     const batch = this.pending;
     if (batch.length === 0) return;
     this.pending = [];
-    const settled: Array<{ p: Pending; ok: boolean; value: unknown }> = [];
+    this.commit(batch, { blocking: waiting !== undefined });
+  }
+
+  private commit(batch: Pending[], attempt: { blocking: boolean; since?: number; tries?: number }): void {
     const started = performance.now();
+    const lockWait = attempt.blocking ? undefined : this.lockWait;
+    if (lockWait) {
+      let began: boolean;
+      try {
+        began = this.tryBegin(lockWait);
+      } catch (err) {
+        // The file cannot take writes (full, read-only, failing): no write ran.
+        for (const p of batch) p.reject(sqliteStoreError(err));
+        return;
+      }
+      if (!began) {
+        this.waitForLock(batch, lockWait, attempt.since ?? started, (attempt.tries ?? 0) + 1);
+        return;
+      }
+    }
+    const settled: Array<{ p: Pending; ok: boolean; value: unknown }> = [];
     try {
-      const results = this.db.transaction(() => batch.map((p) => p.work())).immediate();
+      const results = lockWait ? this.inBegunTransaction(batch) : this.db.transaction(() => batch.map((p) => p.work())).immediate();
       batch.forEach((p, i) => settled.push({ p, ok: true, value: results[i] }));
     } catch (batchError) {
       const translated = sqliteStoreError(batchError);
@@ -87,5 +140,49 @@ export class GroupCommitter {
       const translated = sqliteStoreError(err);
       for (const { p } of settled) p.reject(translated);
     });
+  }
+
+  /** BEGIN IMMEDIATE without waiting: false while another connection holds the write lock. */
+  private tryBegin(lockWait: LockWait): boolean {
+    lockWait.setBusyTimeout(0);
+    try {
+      this.db.exec('BEGIN IMMEDIATE');
+      return true;
+    } catch (err) {
+      if (isBusy(err)) return false;
+      throw err;
+    } finally {
+      lockWait.setBusyTimeout(lockWait.timeoutMs);
+    }
+  }
+
+  /** The batch's writes and COMMIT in the transaction tryBegin opened; rolled back when one throws. */
+  private inBegunTransaction(batch: readonly Pending[]): unknown[] {
+    try {
+      const results = batch.map((p) => p.work());
+      this.db.exec('COMMIT');
+      return results;
+    } catch (err) {
+      if (this.db.inTransaction) this.db.exec('ROLLBACK');
+      throw err;
+    }
+  }
+
+  private waitForLock(batch: Pending[], lockWait: LockWait, since: number, tries: number): void {
+    if (performance.now() - since >= lockWait.timeoutMs) {
+      const busy = new StoreBusyError({ cause: new Error(`the write lock was held for ${lockWait.timeoutMs} ms by another connection`) });
+      for (const p of batch) p.reject(busy);
+      if (this.pending.length > 0) this.flush();
+      return;
+    }
+    const again = () => {
+      // Writes that arrived meanwhile join this try.
+      const merged = [...batch, ...this.pending];
+      this.pending = [];
+      this.waiting = undefined;
+      this.commit(merged, { blocking: false, since, tries });
+    };
+    const timer = tries <= IMMEDIATE_TRIES ? setImmediate(again) : setTimeout(again, 1);
+    this.waiting = { batch, since, tries, timer };
   }
 }

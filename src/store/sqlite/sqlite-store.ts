@@ -94,7 +94,15 @@ export class SqliteStore implements Store {
       walFd === undefined
         ? undefined
         : () => new Promise<void>((resolve, reject) => fdatasync(walFd, (err) => (err ? reject(err) : resolve())));
-    this.writes = new GroupCommitter(this.db, sync);
+    const busyTimeoutMs = options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS;
+    const setBusyTimeout = [0, busyTimeoutMs].reduce(
+      (statements, ms) => statements.set(ms, this.db.prepare(`PRAGMA busy_timeout = ${ms}`)),
+      new Map<number, Database.Statement>(),
+    );
+    this.writes = new GroupCommitter(this.db, sync, undefined, {
+      timeoutMs: busyTimeoutMs,
+      setBusyTimeout: (ms) => setBusyTimeout.get(ms)?.get(),
+    });
     this.threads = options.path === ':memory:' ? undefined : new ThreadChannels(options.path);
     const post = (channel: StoreChannel) => this.threads?.post(channel);
     this.messages = new SqliteMessages(this.db, this.writes, () => post('delivery'));
