@@ -120,17 +120,13 @@ export async function startWithWorkerThread(
       if (message.kind === 'started') resolve();
       if (message.kind === 'failed') reject(new Error(`worker thread failed to start: ${message.message}`));
     });
-    worker.on('error', (err) => {
+    const ended = (err: Error) => {
       reject(err);
       link.abandon(err);
       if (running && !closing) onFatal(err);
-    });
-    worker.on('exit', (code) => {
-      const err = new Error(`worker thread exited (code ${code})`);
-      reject(err);
-      link.abandon(err);
-      if (running && !closing) onFatal(err);
-    });
+    };
+    worker.on('error', ended);
+    worker.on('exit', (code) => ended(new Error(`worker thread exited (code ${code})`)));
   });
   let server: RunningServer;
   try {

@@ -48,8 +48,8 @@ export interface HarnessOptions {
 }
 
 /**
- * The deployments the end-to-end suites run against: each storage engine, and SQLite with its
- * workers in a thread of their own (the default of `pigeon serve` on a machine with several cores).
+ * The deployments the end-to-end suites run against: each storage engine, and SQLite with delivery
+ * in a thread of its own (the default of `pigeon serve` on a machine with several cores).
  */
 export const DEPLOYMENTS: ReadonlyArray<{ name: string; backend: Backend; workerThread?: boolean }> = [
   ...BACKENDS.map((backend) => ({ name: backend, backend })),

@@ -43,7 +43,7 @@ export interface StartOptions {
   logLevel?: string;
   /**
    * Delivery in a worker thread, as `pigeon serve` runs role all on SQLite
-   * (main/worker-thread.ts); `server` is then the main thread's, which serves HTTP only.
+   * (main/worker-thread.ts); `server` is then the main thread's, which serves HTTP and sends the callbacks.
    */
   workerThread?: boolean;
 }

@@ -9,8 +9,9 @@
 // inside BEGIN, blocking the event loop 1, 2, 5, 10 … ms at a time, usually long after the lock was
 // released. With a `lockWait`, BEGIN is tried without waiting and, while the lock is held, tried
 // again from the event loop (its next turns, then every millisecond): the thread keeps serving
-// meanwhile, and writes that arrive join the waiting batch. Past the timeout the batch fails with
-// StoreBusyError, as a busy_timeout would.
+// meanwhile, and writes that arrive join the waiting batch. Past the connection's busy timeout the
+// batch fails with StoreBusyError, as SQLite's own wait would. The committer's own BEGIN is the only
+// statement run with busy_timeout 0: reads, the statistics and the close still wait as SQLite does.
 import type Database from 'better-sqlite3';
 import { StoreBusyError, StoreUnavailableError } from '../../core/errors.js';
 import { isBusy, sqliteStoreError } from './errors.js';
@@ -24,30 +25,31 @@ interface Pending {
 /** What one batch took, for metrics: its size, the transaction, and the fsync after it (seconds). */
 export type CommitObserver = (batch: { size: number; commitSeconds: number; syncSeconds: number | undefined }) => void;
 
-export interface LockWait {
-  /** How long a batch may wait for the lock before its writes fail with StoreBusyError. */
-  timeoutMs: number;
-  /** Sets the connection's busy_timeout: 0 for the committer's BEGIN, `timeoutMs` for everything else. */
-  setBusyTimeout: (ms: number) => void;
-}
-
 /** Tries on the next turns of the event loop before falling back to a 1 ms timer. */
 const IMMEDIATE_TRIES = 8;
 
 export class GroupCommitter {
   private pending: Pending[] = [];
   private scheduled = false;
-  /** A batch waiting for the write lock: since when, how often tried, and the timer of the next try. */
-  private waiting: { batch: Pending[]; since: number; tries: number; timer: NodeJS.Immediate | NodeJS.Timeout } | undefined;
+  /** A batch waiting for the write lock, and how to call off its next try. */
+  private waiting: { batch: Pending[]; cancel: () => void } | undefined;
   /** Called after each batch that committed. */
   observer: CommitObserver | undefined;
+  /** `PRAGMA busy_timeout` without waiting (for the committer's BEGIN) and back to the connection's. */
+  private readonly busyTimeout: { none: Database.Statement; restore: Database.Statement };
 
+  /** `busyTimeoutMs`: the connection's busy_timeout, which also bounds how long a batch waits for the lock. */
   constructor(
     private readonly db: Database.Database,
+    private readonly busyTimeoutMs: number,
     private readonly sync?: () => Promise<void>,
     private readonly maxBatch = 512,
-    private readonly lockWait?: LockWait,
-  ) {}
+  ) {
+    this.busyTimeout = {
+      none: db.prepare('PRAGMA busy_timeout = 0'),
+      restore: db.prepare(`PRAGMA busy_timeout = ${Math.floor(busyTimeoutMs)}`),
+    };
+  }
 
   /** Runs `work` inside the next batch's transaction and resolves with its result after the COMMIT. */
   run<T>(work: () => T): Promise<T> {
@@ -72,8 +74,7 @@ export class GroupCommitter {
     this.scheduled = false;
     const waiting = this.waiting;
     if (waiting) {
-      clearTimeout(waiting.timer as NodeJS.Timeout);
-      clearImmediate(waiting.timer as NodeJS.Immediate);
+      waiting.cancel();
       this.waiting = undefined;
       this.pending = [...waiting.batch, ...this.pending];
     }
@@ -85,24 +86,23 @@ export class GroupCommitter {
 
   private commit(batch: Pending[], attempt: { blocking: boolean; since?: number; tries?: number }): void {
     const started = performance.now();
-    const lockWait = attempt.blocking ? undefined : this.lockWait;
-    if (lockWait) {
+    if (!attempt.blocking) {
       let began: boolean;
       try {
-        began = this.tryBegin(lockWait);
+        began = this.tryBegin();
       } catch (err) {
         // The file cannot take writes (full, read-only, failing): no write ran.
         for (const p of batch) p.reject(sqliteStoreError(err));
         return;
       }
       if (!began) {
-        this.waitForLock(batch, lockWait, attempt.since ?? started, (attempt.tries ?? 0) + 1);
+        this.waitForLock(batch, attempt.since ?? started, (attempt.tries ?? 0) + 1);
         return;
       }
     }
     const settled: Array<{ p: Pending; ok: boolean; value: unknown }> = [];
     try {
-      const results = lockWait ? this.inBegunTransaction(batch) : this.db.transaction(() => batch.map((p) => p.work())).immediate();
+      const results = attempt.blocking ? this.db.transaction(() => batch.map((p) => p.work())).immediate() : this.inBegunTransaction(batch);
       batch.forEach((p, i) => settled.push({ p, ok: true, value: results[i] }));
     } catch (batchError) {
       const translated = sqliteStoreError(batchError);
@@ -143,8 +143,8 @@ export class GroupCommitter {
   }
 
   /** BEGIN IMMEDIATE without waiting: false while another connection holds the write lock. */
-  private tryBegin(lockWait: LockWait): boolean {
-    lockWait.setBusyTimeout(0);
+  private tryBegin(): boolean {
+    this.busyTimeout.none.get();
     try {
       this.db.exec('BEGIN IMMEDIATE');
       return true;
@@ -152,7 +152,7 @@ export class GroupCommitter {
       if (isBusy(err)) return false;
       throw err;
     } finally {
-      lockWait.setBusyTimeout(lockWait.timeoutMs);
+      this.busyTimeout.restore.get();
     }
   }
 
@@ -168,9 +168,9 @@ export class GroupCommitter {
     }
   }
 
-  private waitForLock(batch: Pending[], lockWait: LockWait, since: number, tries: number): void {
-    if (performance.now() - since >= lockWait.timeoutMs) {
-      const busy = new StoreBusyError({ cause: new Error(`the write lock was held for ${lockWait.timeoutMs} ms by another connection`) });
+  private waitForLock(batch: Pending[], since: number, tries: number): void {
+    if (performance.now() - since >= this.busyTimeoutMs) {
+      const busy = new StoreBusyError({ cause: new Error(`the write lock was held for ${this.busyTimeoutMs} ms by another connection`) });
       for (const p of batch) p.reject(busy);
       if (this.pending.length > 0) this.flush();
       return;
@@ -182,7 +182,12 @@ export class GroupCommitter {
       this.waiting = undefined;
       this.commit(merged, { blocking: false, since, tries });
     };
-    const timer = tries <= IMMEDIATE_TRIES ? setImmediate(again) : setTimeout(again, 1);
-    this.waiting = { batch, since, tries, timer };
+    if (tries <= IMMEDIATE_TRIES) {
+      const immediate = setImmediate(again);
+      this.waiting = { batch, cancel: () => clearImmediate(immediate) };
+    } else {
+      const timer = setTimeout(again, 1);
+      this.waiting = { batch, cancel: () => clearTimeout(timer) };
+    }
   }
 }

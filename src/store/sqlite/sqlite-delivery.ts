@@ -133,16 +133,14 @@ export class SqliteDelivery implements DeliveryStore {
     ).changes;
     if (updated === 0) return false;
     this.s.event.run(change.messageId, change.destinationTn, change.status, change.time, change.errorCode ?? null, change.detail ?? null);
-    if (change.callback) {
-      this.insertCallback(change.callback, change.time);
-      // Posted after this turn, so after the COMMIT that this write is part of.
-      this.callbacksQueued();
-    }
+    if (change.callback) this.insertCallback(change.callback, change.time);
     return true;
   }
 
+  /** Inside a group-commit batch: the callbacks channel is posted on after this turn, so after the batch's COMMIT. */
   private insertCallback(c: CallbackToSend, time: number): void {
     this.s.callback.run(c.messageId, c.accountId, c.applicationId, c.eventType, c.url, c.body, time, time, c.requestId ?? null);
+    this.callbacksQueued();
   }
 
   recordProgress(change: StatusChange): Promise<boolean> {
@@ -259,15 +257,14 @@ export class SqliteDelivery implements DeliveryStore {
     return rows.map((row) => ({ message: messageFromRow(row), destinationTn: row.destination_tn, attempts: 0 }));
   }
 
-  async acceptInbound(copies: ReadonlyArray<{ message: Message; record: MessageRecord; callback?: CallbackToSend }>): Promise<void> {
-    await this.writes.run(() => {
+  acceptInbound(copies: ReadonlyArray<{ message: Message; record: MessageRecord; callback?: CallbackToSend }>): Promise<void> {
+    return this.writes.run(() => {
       for (const { message, record, callback } of copies) {
         this.s.insertMessage.run(...messageParams(message));
         this.s.insertRecord.run(...recordParams(record));
         if (callback) this.insertCallback(callback, message.time);
       }
     });
-    if (copies.some((copy) => copy.callback)) this.callbacksQueued();
   }
 
   async getMessage(messageId: string): Promise<Message | undefined> {

@@ -81,8 +81,10 @@ export class SqliteStore implements Store {
     this.db = new Database(options.path);
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = NORMAL');
-    // The wait blocks the event loop (better-sqlite3 is synchronous), so it is kept to seconds.
-    this.db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS}`);
+    // Reads and one-off statements wait with the event loop blocked (better-sqlite3 is synchronous),
+    // so it is kept to seconds; the group committer waits for the write lock without blocking.
+    const busyTimeoutMs = options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS;
+    this.db.pragma(`busy_timeout = ${busyTimeoutMs}`);
     this.db.pragma('foreign_keys = ON');
     migrateSqlite(this.db, loadMigrations(MIGRATIONS));
     const durable = options.synchronous !== 'normal' && options.path !== ':memory:';
@@ -94,15 +96,7 @@ export class SqliteStore implements Store {
       walFd === undefined
         ? undefined
         : () => new Promise<void>((resolve, reject) => fdatasync(walFd, (err) => (err ? reject(err) : resolve())));
-    const busyTimeoutMs = options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS;
-    const setBusyTimeout = [0, busyTimeoutMs].reduce(
-      (statements, ms) => statements.set(ms, this.db.prepare(`PRAGMA busy_timeout = ${ms}`)),
-      new Map<number, Database.Statement>(),
-    );
-    this.writes = new GroupCommitter(this.db, sync, undefined, {
-      timeoutMs: busyTimeoutMs,
-      setBusyTimeout: (ms) => setBusyTimeout.get(ms)?.get(),
-    });
+    this.writes = new GroupCommitter(this.db, busyTimeoutMs, sync);
     this.threads = options.path === ':memory:' ? undefined : new ThreadChannels(options.path);
     const post = (channel: StoreChannel) => this.threads?.post(channel);
     this.messages = new SqliteMessages(this.db, this.writes, () => post('delivery'));
