@@ -51,9 +51,22 @@ export function instrumentStore(store: Store, metrics: PigeonMetrics): Store {
 /** Submit times of this process's submits, by carrier message id, for the receipt latency; bounded. */
 const MAX_TRACKED_SUBMITS = 100_000;
 
+/** Insertion-ordered map that forgets its oldest entry past `limit`. */
+function remember<V>(map: Map<string, V>, key: string, value: V, limit: number): void {
+  if (map.size >= limit) map.delete(map.keys().next().value as string);
+  map.set(key, value);
+}
+
 export function instrumentCarrier(carrier: CarrierAdapter, metrics: PigeonMetrics, now: () => number): CarrierAdapter {
   const labels = { carrier: carrier.name };
   const submittedAt = new Map<string, number>();
+  // A receipt can overtake the acknowledgement of its own submit (an SMSC may send the receipt before
+  // submit_sm_resp; the simulator's receipt row is visible before the submit's fsync ends). It waits
+  // here for the submit to return, instead of going uncounted. Receipts for other processes' submits
+  // wait too, until pushed out.
+  const receivedEarly = new Map<string, { outcome: 'delivered' | 'failed'; at: number }>();
+  const observe = (outcome: 'delivered' | 'failed', seconds: number) =>
+    metrics.submitToReceipt.observe({ ...labels, outcome }, Math.max(0, seconds));
   return intercept<CarrierAdapter>(carrier, {
     submit: async (submission) => {
       metrics.carrierSubmitsInFlight.inc(labels);
@@ -63,8 +76,12 @@ export function instrumentCarrier(carrier: CarrierAdapter, metrics: PigeonMetric
         metrics.carrierSubmits.inc({ ...labels, outcome: 'accepted' });
         const time = now();
         for (const id of result.carrierMessageIds) {
-          if (submittedAt.size >= MAX_TRACKED_SUBMITS) submittedAt.delete(submittedAt.keys().next().value as string);
-          submittedAt.set(id, time);
+          const early = receivedEarly.get(id);
+          if (early === undefined) remember(submittedAt, id, time, MAX_TRACKED_SUBMITS);
+          else {
+            receivedEarly.delete(id);
+            observe(early.outcome, (early.at - started) / 1000);
+          }
         }
         return result;
       } catch (err) {
@@ -80,12 +97,16 @@ export function instrumentCarrier(carrier: CarrierAdapter, metrics: PigeonMetric
       carrier.start({
         ...events,
         receipt: async (receipt) => {
+          const at = now();
           await events.receipt(receipt);
+          const outcome = receipt.delivered ? 'delivered' : 'failed';
           const ids = [receipt.carrierMessageId, ...(receipt.alternateIds ?? [])];
           const id = ids.find((candidate) => submittedAt.has(candidate));
-          if (id === undefined) return;
-          const outcome = receipt.delivered ? 'delivered' : 'failed';
-          metrics.submitToReceipt.observe({ ...labels, outcome }, Math.max(0, now() - (submittedAt.get(id) as number)) / 1000);
+          if (id === undefined) {
+            for (const early of ids) remember(receivedEarly, early, { outcome, at }, MAX_TRACKED_SUBMITS);
+            return;
+          }
+          observe(outcome, (at - (submittedAt.get(id) as number)) / 1000);
           submittedAt.delete(id);
         },
       }),

@@ -77,15 +77,18 @@ for (const backend of BACKENDS) {
       for (const { id } of inbound.messages) await pigeon.waitForMessage(id, 'callbacks');
 
       // A callback's row is settled (what the wait sees) at its COMMIT; its attempt is counted once the
-      // write's promise resolves, after the fsync. Scrape again until the last attempt is counted.
+      // write's promise resolves, after the fsync, and a receipt or an ending once its write has
+      // resolved, in whichever thread delivers. Scrape again until the last of them is counted.
       let second = await scrape(pigeon);
-      const callbacksCounted = () =>
-        second.value('pigeon_callback_attempts_total', { outcome: 'delivered' }) - first.value('pigeon_callback_attempts_total', { outcome: 'delivered' });
-      for (const deadline = Date.now() + 10_000; callbacksCounted() < 4 && Date.now() < deadline; ) {
+      const moved = (name: string, labels: Record<string, string> = {}) => second.value(name, labels) - first.value(name, labels);
+      const settled = () =>
+        moved('pigeon_callback_attempts_total', { outcome: 'delivered' }) >= 4 &&
+        moved('pigeon_recipients_ended_total', { status: 'DELIVERED', error_code: '0' }) >= 3 &&
+        moved('pigeon_carrier_receipt_latency_seconds', { carrier: 'simulator', outcome: 'delivered' }) >= 3;
+      for (const deadline = Date.now() + 10_000; !settled() && Date.now() < deadline; ) {
         await new Promise((resolve) => setTimeout(resolve, 20));
         second = await scrape(pigeon);
       }
-      const moved = (name: string, labels: Record<string, string> = {}) => second.value(name, labels) - first.value(name, labels);
       assert.equal(moved('pigeon_http_requests_total', { route: MESSAGES_ROUTE, method: 'POST', status: '202' }), 3);
       assert.equal(moved('pigeon_http_requests_total', { route: MESSAGES_ROUTE, method: 'POST', status: '400' }), 1);
       assert.equal(moved('pigeon_http_requests_total', { route: 'unmatched', method: 'GET', status: '404' }), 1);
