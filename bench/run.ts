@@ -31,6 +31,7 @@
 //   BENCH_ROUNDS=1              measured runs per acceptance target, in turn; ratios use the median
 //   BENCH_SQLITE_QUERY=         appended to the SQLite DATABASE_URL, e.g. synchronous=normal
 //   BENCH_PIGEON_NODE_ARGS=     extra node flags for the Pigeon children, e.g. --cpu-prof --cpu-prof-dir=.bench
+//   BENCH_SQL_PROFILE=1         time each SQLite statement in the end-to-end runs and print them per message
 //   BENCH_E2E_MESSAGES=100000   SMS sent in each e2e run (simulator and SMPP alike)
 //   BENCH_SMPP_WINDOW=          the SMPP carrier's window (submits without a response per bind); unset: Pigeon's default
 //   BENCH_SMPP_BINDS=           the SMPP carrier's binds per Pigeon process; unset: Pigeon's default
@@ -85,6 +86,7 @@ const CONNECTIONS = Math.round(numberFromEnv('BENCH_CONNECTIONS', 64));
 const ROUNDS = Math.round(numberFromEnv('BENCH_ROUNDS', 1));
 const SQLITE_QUERY = process.env.BENCH_SQLITE_QUERY ?? '';
 const NODE_ARGS = (process.env.BENCH_PIGEON_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
+const SQL_PROFILE = process.env.BENCH_SQL_PROFILE === '1';
 const E2E_MESSAGES = Math.round(numberFromEnv('BENCH_E2E_MESSAGES', 100_000));
 const E2E_CALLBACK_CONCURRENCY = Math.round(numberFromEnv('BENCH_E2E_CALLBACK_CONCURRENCY', 64));
 const E2E_DELIVERY_CONCURRENCY = process.env.BENCH_E2E_DELIVERY_CONCURRENCY
@@ -249,6 +251,7 @@ function e2eOptions(engine: Engine, label: string, messages: number): E2eOptions
     deadlineSeconds: E2E_DEADLINE_SECONDS,
     nodeArgs: NODE_ARGS,
     sqliteQuery: SQLITE_QUERY,
+    sqlProfile: SQL_PROFILE,
     failures,
   };
 }

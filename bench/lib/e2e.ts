@@ -22,6 +22,7 @@ import {
 } from './fixture.js';
 import { epochNow, runAmount, type AmountResult } from './load.js';
 import { startDeployment, type Deployment, type DeploymentShape } from './pigeon.js';
+import { printSqlProfile, SQL_PROFILE_PRELOAD, sqlProfileDir } from './sql-profile.js';
 import { fixed, formatTable } from './table.js';
 
 export interface E2eOptions {
@@ -52,6 +53,8 @@ export interface E2eOptions {
    * instead of the built-in simulator, and a name for that carrier in the output.
    */
   carrier?: { yaml: string; name: string };
+  /** Time every SQLite statement in the Pigeon processes and print the totals per message (bench/sql-profile.mjs). */
+  sqlProfile?: boolean;
 }
 
 export interface E2eResult {
@@ -290,6 +293,28 @@ interface StoredCounts {
   unsettledRefs: number;
 }
 
+/** The group committer's totals, summed over a process's threads: time in transactions, batches, writes. */
+interface CommitTotals {
+  commitSeconds: number;
+  batches: number;
+  writes: number;
+}
+
+async function commitTotals(apiUrl: string | undefined): Promise<CommitTotals | undefined> {
+  if (apiUrl === undefined) return undefined;
+  const res = await fetch(`${apiUrl}/metrics`).catch(() => undefined);
+  if (!res?.ok) return undefined;
+  const text = await res.text();
+  const value = (series: string) => {
+    const line = text.split('\n').find((l) => l.startsWith(`${series} `));
+    return line === undefined ? undefined : Number(line.slice(series.length + 1));
+  };
+  const commitSeconds = value('pigeon_db_commit_duration_seconds_sum{phase="commit"}');
+  const batches = value('pigeon_db_commit_batch_size_count');
+  const writes = value('pigeon_db_commit_batch_size_sum');
+  return commitSeconds === undefined || batches === undefined || writes === undefined ? undefined : { commitSeconds, batches, writes };
+}
+
 async function storedCounts(db: BenchDatabase): Promise<StoredCounts> {
   const n = (sql: string) => db.scalar(sql);
   return {
@@ -450,8 +475,15 @@ export async function runEndToEnd(options: E2eOptions): Promise<E2eResult> {
     servers.push(receiver);
     writeFileSync(configPath, configYaml(`${receiver.url}/callbacks`, options, hanging?.url));
     const pigeons: ChildServer[] = [];
+    const profileDir = options.sqlProfile && options.engine === 'sqlite' ? sqlProfileDir(options.tempDir, `e2e-${runs}`) : undefined;
     const deployment = await startDeployment(
-      { root: options.root, configPath, databaseUrl: db.url, nodeArgs: options.nodeArgs },
+      {
+        root: options.root,
+        configPath,
+        databaseUrl: db.url,
+        nodeArgs: profileDir === undefined ? options.nodeArgs : [...options.nodeArgs, '--import', SQL_PROFILE_PRELOAD],
+        env: profileDir === undefined ? {} : { PIGEON_SQL_PROFILE_DIR: profileDir },
+      },
       options.label,
       options.shape,
       pigeons,
@@ -469,6 +501,10 @@ export async function runEndToEnd(options: E2eOptions): Promise<E2eResult> {
     const receiverCpuStart = processCpuMs(receiver.pid);
     const pigeonCpuStart = processesCpuMs(pids);
     const databaseCpuStart = options.engine === 'postgres' ? postgresCpuMs() : undefined;
+    // SQLite has one writer at a time: the share of the run spent inside write transactions says
+    // how close the file's write lock is to being what limits the rate.
+    const commitsUrl = options.engine === 'sqlite' && deployment.processes.length === 1 ? deployment.apis[0]?.url : undefined;
+    const commitsStart = await commitTotals(commitsUrl);
 
     console.log(
       `e2e ${options.label}: ${options.messages} SMS at ${options.connections} connections ` +
@@ -533,6 +569,7 @@ export async function runEndToEnd(options: E2eOptions): Promise<E2eResult> {
     const pigeonCpuEnd = processesCpuMs(pids);
     const receiverCpuEnd = processCpuMs(receiver.pid);
     const databaseCpuEnd = options.engine === 'postgres' ? postgresCpuMs() : undefined;
+    const commitsEnd = await commitTotals(commitsUrl);
     await sampler.stop();
     // The state at completion, for "RSS at 100%" and the last row of the table.
     await sampler.sample();
@@ -550,6 +587,7 @@ export async function runEndToEnd(options: E2eOptions): Promise<E2eResult> {
       if (exit !== 0) failures.push(`${pigeon.name} exited with code ${exit} on SIGTERM`);
     }
     const final = await receiverStats(receiver);
+    if (profileDir !== undefined) printSqlProfile(profileDir, acknowledged);
 
     const lastCallbackAt = complete && stats.lastTerminalAt !== null ? stats.lastTerminalAt : undefined;
     const elapsed = (ms: number) => ms - send.startedAt;
@@ -577,6 +615,15 @@ export async function runEndToEnd(options: E2eOptions): Promise<E2eResult> {
     };
 
     printSamples(sampler.samples, send.startedAt, expected);
+    if (commitsStart !== undefined && commitsEnd !== undefined) {
+      const batches = commitsEnd.batches - commitsStart.batches;
+      const writes = commitsEnd.writes - commitsStart.writes;
+      console.log(
+        `\nsqlite write lock: held ${fixed((100 * (commitsEnd.commitSeconds - commitsStart.commitSeconds) * 1000) / elapsed(doneAt), 0)} % of the run ` +
+          `(both threads); ${fixed(writes / expected, 1)} writes per message in ${fixed(batches / expected, 2)} transactions per message, ` +
+          `${fixed(writes / Math.max(1, batches), 1)} writes per transaction`,
+      );
+    }
     const types = Object.entries(final.byType).map(([type, n]) => `${type} ${n}`).join(', ');
     console.log(
       `\ncallback receiver: ${final.requests} requests; events: ${types}; ` +

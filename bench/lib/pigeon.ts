@@ -12,6 +12,8 @@ export interface PigeonOptions {
   configPath: string;
   databaseUrl: string;
   nodeArgs?: string[];
+  /** More environment for the children (the SQL profile's directory, say). */
+  env?: Record<string, string>;
 }
 
 export function startPigeon(options: PigeonOptions): Promise<ChildServer> {
@@ -30,6 +32,7 @@ export function startPigeon(options: PigeonOptions): Promise<ChildServer> {
       // per-request lines (request logging is off), only start-up and shutdown.
       PIGEON_LOG_LEVEL: 'info',
       PIGEON_ROLE: options.role,
+      ...options.env,
     },
     cwd: options.root,
     readyTimeoutMs: 60_000,

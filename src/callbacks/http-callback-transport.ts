@@ -26,10 +26,9 @@ export class HttpCallbackTransport implements CallbackTransport {
   private once(request: CallbackRequest, withCredentials: boolean): Promise<{ statusCode: number; wwwAuthenticate?: string }> {
     const url = new URL(request.url);
     const secure = url.protocol === 'https:';
-    const body = Buffer.from(request.body, 'utf8');
     const headers: Record<string, string | number> = {
       'content-type': 'application/json; charset=utf-8',
-      'content-length': body.length,
+      'content-length': Buffer.byteLength(request.body, 'utf8'),
       'user-agent': 'BandwidthAPI/v2',
     };
     if (withCredentials && request.credentials) {
@@ -51,7 +50,8 @@ export class HttpCallbackTransport implements CallbackTransport {
         },
       );
       req.on('error', (err) => reject(err.name === 'AbortError' ? new Error(`timed out after ${request.timeoutMs} ms`) : err));
-      req.end(body);
+      // A string body goes out in one write with the headers; a Buffer would take a second (writev).
+      req.end(request.body, 'utf8');
     });
   }
 

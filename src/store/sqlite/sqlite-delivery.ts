@@ -53,6 +53,11 @@ export class SqliteDelivery implements DeliveryStore {
       queued: db.prepare('SELECT count(*) AS n FROM delivery_queue WHERE account_id = ?'),
       status: db.prepare(`UPDATE message_recipients SET status = ?, error_code = ?, updated_at = ?
         WHERE message_id = ? AND destination_tn = ? AND status NOT IN ${TERMINAL}`),
+      // SQLite rewrites every index on a column the SET names, changed or not: a change without an
+      // error code leaves the (account, error code, time) index alone. A recipient that has not ended
+      // has no error code to clear (only FAILED sets one).
+      statusOnly: db.prepare(`UPDATE message_recipients SET status = ?, updated_at = ?
+        WHERE message_id = ? AND destination_tn = ? AND status NOT IN ${TERMINAL}`),
       event: db.prepare(INSERT_EVENT),
       hasEvent: db.prepare('SELECT 1 FROM message_events WHERE message_id = ? AND destination_tn = ? AND status = ?'),
       callback: db.prepare(`INSERT INTO callback_outbox (message_id, account_id, application_id, event_type, url, body,
@@ -123,14 +128,15 @@ export class SqliteDelivery implements DeliveryStore {
     return (this.s.queued.get(accountId) as { n: number }).n;
   }
 
+  private setStatus(change: StatusChange): number {
+    const key = [change.messageId, change.destinationTn] as const;
+    return change.errorCode
+      ? this.s.status.run(change.status, change.errorCode, change.time, ...key).changes
+      : this.s.statusOnly.run(change.status, change.time, ...key).changes;
+  }
+
   private applyChange(change: StatusChange): boolean {
-    const updated = this.s.status.run(
-      change.status,
-      change.errorCode ?? 0,
-      change.time,
-      change.messageId,
-      change.destinationTn,
-    ).changes;
+    const updated = this.setStatus(change);
     if (updated === 0) return false;
     this.s.event.run(change.messageId, change.destinationTn, change.status, change.time, change.errorCode ?? null, change.detail ?? null);
     if (change.callback) this.insertCallback(change.callback, change.time);
@@ -147,7 +153,7 @@ export class SqliteDelivery implements DeliveryStore {
     return this.writes.run(() => {
       // A status is reported once per recipient, even when a retry or a takeover passes through it again.
       if (this.s.hasEvent.get(change.messageId, change.destinationTn, change.status)) {
-        this.s.status.run(change.status, change.errorCode ?? 0, change.time, change.messageId, change.destinationTn);
+        this.setStatus(change);
         return false;
       }
       return this.applyChange(change);
