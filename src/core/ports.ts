@@ -412,11 +412,27 @@ export interface DeliveryStore {
   putSetting(key: string, value: string, time: number): Promise<void>;
 }
 
+/**
+ * Whose receipts a simulator takes: its own (carrier ids starting with `idPrefix`) once due, another
+ * simulator's only once `othersAfterMs` overdue (that process died or is stalled). A receipt taken by
+ * a process other than the one whose submit it answers usually arrives before that process has
+ * recorded the submit, and waits parked (three more writes and a search); its own process knows to wait.
+ */
+export interface ReceiptOwner {
+  idPrefix: string;
+  othersAfterMs: number;
+}
+
 /** The simulated carrier's own durable state: receipts it still owes. */
 export interface SimulatorStore {
   scheduleReceipt(carrierMessageId: string, dueAt: number, receipt: string): Promise<void>;
-  dueReceipts(now: number, limit: number): Promise<Array<{ carrierMessageId: string; dueAt: number; receipt: string }>>;
-  nextReceiptDueAt(): Promise<number | undefined>;
+  /**
+   * Due receipts, oldest first. With an `owner`, as ReceiptOwner says where several processes share
+   * the store (PostgreSQL); SQLite, drained by one thread of one process, takes every due receipt.
+   */
+  dueReceipts(now: number, limit: number, owner?: ReceiptOwner): Promise<Array<{ carrierMessageId: string; dueAt: number; receipt: string }>>;
+  /** When `dueReceipts` next has something for `owner`. */
+  nextReceiptDueAt(owner?: ReceiptOwner): Promise<number | undefined>;
   deleteReceipt(carrierMessageId: string): Promise<void>;
 }
 

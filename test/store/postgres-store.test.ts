@@ -1012,5 +1012,27 @@ describe('PostgresStore', { skip: reachable ? false : `no PostgreSQL at ${ADMIN_
       assert.ok(again.includes('later'));
       assert.ok(!again.includes('r-0') && !again.includes('r-1'), 'deleted, and leased again at now + 50');
     });
+
+    it("leaves another process's receipts to it until they are overdue, so they do not overtake its records", async () => {
+      // What the first test left: taken and removed, so that only this test's receipts remain.
+      const T = T0 + 1_000_000_000;
+      for (const left of await a.simulator.dueReceipts(T, 1000)) await a.simulator.deleteReceipt(left.carrierMessageId);
+      const ownerA = { idPrefix: 'sim-aaaa-', othersAfterMs: 2000 };
+      const ownerB = { idPrefix: 'sim-bbbb-', othersAfterMs: 2000 };
+      await a.simulator.scheduleReceipt('sim-aaaa-1', T, '{"delivered":true}');
+      await b.simulator.scheduleReceipt('sim-bbbb-1', T, '{"delivered":true}');
+      await a.simulator.scheduleReceipt('sim-aaaa-2', T + 10, '{"delivered":true}');
+
+      const ids = (rows: Array<{ carrierMessageId: string }>) => rows.map((r) => r.carrierMessageId);
+      assert.deepEqual(ids(await b.simulator.dueReceipts(T + 100, 10, ownerB)), ['sim-bbbb-1'], 'its own only');
+      assert.equal(await b.simulator.nextReceiptDueAt(ownerB), T + 2000, "the other's first receipt, once overdue");
+      assert.equal(await a.simulator.nextReceiptDueAt(ownerA), T, 'its own, when due');
+      assert.deepEqual(ids(await a.simulator.dueReceipts(T + 5, 10, ownerA)), ['sim-aaaa-1']);
+      // A stops delivering (it died): B takes what A still owes once it is overdue, not before.
+      assert.deepEqual(ids(await b.simulator.dueReceipts(T + 2009, 10, ownerB)), []);
+      assert.deepEqual(ids(await b.simulator.dueReceipts(T + 2010, 10, ownerB)), ['sim-aaaa-2']);
+      for (const id of ['sim-aaaa-1', 'sim-aaaa-2', 'sim-bbbb-1']) await a.simulator.deleteReceipt(id);
+      assert.equal(await a.simulator.nextReceiptDueAt(ownerA), undefined);
+    });
   });
 });

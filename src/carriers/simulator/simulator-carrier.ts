@@ -6,7 +6,7 @@
 // submit is acknowledged and deleted only after Pigeon has recorded it, so a crash at any point delays
 // a receipt but never loses it. One timer, re-armed to the earliest due receipt, drains them in batches.
 import { randomBytes } from 'node:crypto';
-import type { SimulatorStore } from '../../core/ports.js';
+import type { ReceiptOwner, SimulatorStore } from '../../core/ports.js';
 import {
   CarrierError,
   type CarrierAdapter,
@@ -68,6 +68,9 @@ const MAX_TRIES = 20;
 // How long the drain pauses when the store itself fails, so a broken database is not hammered.
 const STORE_FAILURE_PAUSE_MS = 1000;
 const TRANSIENT_DEFAULT_CODE = 5600;
+// How overdue another process's receipt must be before this one delivers it (ReceiptOwner): far
+// longer than a live simulator takes to deliver its own, short enough that a dead one's are late by little.
+const OTHERS_AFTER_MS = 2000;
 const NOT_CONNECTED_CODE = 5111;
 
 interface StoredReceipt {
@@ -113,6 +116,8 @@ export class SimulatorCarrier implements CarrierAdapter {
 
   // Carrier ids must be unique across processes and restarts without coordination.
   private readonly idPrefix = `sim-${randomBytes(6).toString('hex')}-`;
+  /** This simulator's receipts first: they answer submits this process records (ReceiptOwner). */
+  private readonly owner: ReceiptOwner = { idPrefix: this.idPrefix, othersAfterMs: OTHERS_AFTER_MS };
   private idCounter = 0;
 
   private snap: Snapshot | undefined;
@@ -457,14 +462,14 @@ export class SimulatorCarrier implements CarrierAdapter {
   /** Delivers every receipt due now, batch by batch; resolves with when to look again. */
   private async drainDue(): Promise<number> {
     while (this.current === 'connected') {
-      const rows = await this.store.dueReceipts(this.now(), RECEIPT_BATCH);
+      const rows = await this.store.dueReceipts(this.now(), RECEIPT_BATCH, this.owner);
       // Delivered together so that Pigeon's group commit records the whole batch in one transaction.
       const settled = await Promise.all(rows.map((row) => this.fire(row.carrierMessageId, row.receipt)));
       // A row that could be neither deleted nor rescheduled is still due: going round again would spin on it.
       if (settled.includes(false)) return this.now() + STORE_FAILURE_PAUSE_MS;
       if (rows.length < RECEIPT_BATCH) break;
     }
-    return (await this.store.nextReceiptDueAt()) ?? Number.POSITIVE_INFINITY;
+    return (await this.store.nextReceiptDueAt(this.owner)) ?? Number.POSITIVE_INFINITY;
   }
 
   /** Resolves false when the store could not be updated afterwards. */

@@ -3,7 +3,7 @@
 // the receipt has been recorded (deleteReceipt) or rescheduled (scheduleReceipt), and a process
 // that dies in between leaves it to be taken again once the lease runs out.
 import type { Pool } from 'pg';
-import type { SimulatorStore } from '../../core/ports.js';
+import type { ReceiptOwner, SimulatorStore } from '../../core/ports.js';
 import type { Combined, PostgresGroupCommitter } from './group-commit.js';
 import { named, run } from './statements.js';
 
@@ -14,10 +14,12 @@ type DueReceipt = { carrierMessageId: string; dueAt: number; receipt: string };
 
 // One statement: the CTE picks and row-locks due, unleased receipts, skipping rows another process
 // is leasing at this very moment (SKIP LOCKED), and the UPDATE leases them. After the commit the
-// lease itself keeps the others away.
+// lease itself keeps the others away. $4 is the taker's id prefix: another process's receipts are
+// left to it until due before $5 (ReceiptOwner in core/ports.ts).
 const TAKE_DUE = named(`WITH due AS (
     SELECT carrier_message_id FROM simulator_receipts
     WHERE due_at <= $1 AND (locked_until IS NULL OR locked_until < $1)
+      AND (starts_with(carrier_message_id, $4) OR due_at <= $5)
     ORDER BY due_at LIMIT $2
     FOR UPDATE SKIP LOCKED)
   UPDATE simulator_receipts s SET locked_until = $3
@@ -34,9 +36,10 @@ const SCHEDULE_MANY = named(`INSERT INTO simulator_receipts (carrier_message_id,
   ORDER BY s.id, s.ord DESC
   ON CONFLICT (carrier_message_id) DO UPDATE SET due_at = excluded.due_at, receipt = excluded.receipt,
     locked_until = NULL`);
-// A leased receipt is not due again before its lease ends; reporting its due_at would make the
-// simulator poll for it in a loop while another process is delivering it.
-const NEXT_DUE = named('SELECT min(GREATEST(due_at, COALESCE(locked_until + 1, 0))) AS due_at FROM simulator_receipts');
+// A leased receipt is not due again before its lease ends, nor another process's before it is $2
+// overdue; reporting its due_at would make the simulator poll for it in a loop meanwhile.
+const NEXT_DUE = named(`SELECT min(GREATEST(CASE WHEN starts_with(carrier_message_id, $1) THEN due_at ELSE due_at + $2 END,
+    COALESCE(locked_until + 1, 0))) AS due_at FROM simulator_receipts`);
 const DELETE = named('DELETE FROM simulator_receipts WHERE carrier_message_id = ANY($1::text[])');
 
 type Schedule = { carrierMessageId: string; dueAt: number; receipt: string };
@@ -66,11 +69,13 @@ export class PostgresSimulator implements SimulatorStore {
     await this.batch.runCombined(`4|${carrierMessageId}`, SCHEDULES, { carrierMessageId, dueAt, receipt });
   }
 
-  async dueReceipts(now: number, limit: number): Promise<DueReceipt[]> {
+  async dueReceipts(now: number, limit: number, owner?: ReceiptOwner): Promise<DueReceipt[]> {
     const { rows } = await run<{ carrier_message_id: string; due_at: number | string; receipt: string }>(this.pool, TAKE_DUE, [
       now,
       limit,
       now + RECEIPT_LEASE_MS,
+      owner?.idPrefix ?? '',
+      now - (owner?.othersAfterMs ?? 0),
     ]);
     // RETURNING has no defined order.
     return rows
@@ -78,8 +83,8 @@ export class PostgresSimulator implements SimulatorStore {
       .sort((a, b) => a.dueAt - b.dueAt);
   }
 
-  async nextReceiptDueAt(): Promise<number | undefined> {
-    const { rows } = await run<{ due_at: number | string | null }>(this.pool, NEXT_DUE);
+  async nextReceiptDueAt(owner?: ReceiptOwner): Promise<number | undefined> {
+    const { rows } = await run<{ due_at: number | string | null }>(this.pool, NEXT_DUE, [owner?.idPrefix ?? '', owner?.othersAfterMs ?? 0]);
     const dueAt = rows[0]?.due_at;
     return dueAt === null || dueAt === undefined ? undefined : Number(dueAt);
   }
