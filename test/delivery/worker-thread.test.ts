@@ -38,10 +38,14 @@ describe('SQLite with delivery in a worker thread', { skip: !BACKENDS.includes('
     assert.equal(view.recipients[0]?.messageStatus, 'DELIVERED');
     assert.equal(h.receiver.eventsFor(created.id)[0]?.type, 'message-delivered');
 
-    const status = await h.pigeon.admin<{ carrier: { state: string }; delivery: { submitted: number }; callbacks: { delivered: number } }>(
-      'GET',
-      '/status',
-    );
+    type Status = { carrier: { state: string }; delivery: { submitted: number }; callbacks: { delivered: number } };
+    // The wait above sees the callback's row at its COMMIT; the sender counts it once the write has
+    // resolved, after the fsync: ask again until it has.
+    let status = await h.pigeon.admin<Status>('GET', '/status');
+    for (const deadline = Date.now() + 10_000; status.callbacks.delivered < 1 && Date.now() < deadline; ) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      status = await h.pigeon.admin<Status>('GET', '/status');
+    }
     // The main thread's own workers never run: these figures can only come from the worker thread.
     assert.equal(status.carrier.state, 'connected');
     assert.ok(status.delivery.submitted >= 1, JSON.stringify(status));
