@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { postgresCpuMs, printComplaints, processCpuMs, processesCpuMs, startBenchServer, type ChildServer } from './child.js';
 import { createBenchDatabase, type BenchDatabase, type Engine } from './databases.js';
 import { HangingEndpoint } from '../../test/helpers/hanging-endpoint.js';
+import { Exposition } from '../../test/helpers/prometheus.js';
 import {
   ACCOUNT_ID,
   accountsYaml,
@@ -304,15 +305,12 @@ async function commitTotals(apiUrl: string | undefined): Promise<CommitTotals | 
   if (apiUrl === undefined) return undefined;
   const res = await fetch(`${apiUrl}/metrics`).catch(() => undefined);
   if (!res?.ok) return undefined;
-  const text = await res.text();
-  const value = (series: string) => {
-    const line = text.split('\n').find((l) => l.startsWith(`${series} `));
-    return line === undefined ? undefined : Number(line.slice(series.length + 1));
+  const metrics = new Exposition(await res.text());
+  return {
+    commitSeconds: metrics.sum('pigeon_db_commit_duration_seconds', { phase: 'commit' }),
+    batches: metrics.value('pigeon_db_commit_batch_size'),
+    writes: metrics.sum('pigeon_db_commit_batch_size'),
   };
-  const commitSeconds = value('pigeon_db_commit_duration_seconds_sum{phase="commit"}');
-  const batches = value('pigeon_db_commit_batch_size_count');
-  const writes = value('pigeon_db_commit_batch_size_sum');
-  return commitSeconds === undefined || batches === undefined || writes === undefined ? undefined : { commitSeconds, batches, writes };
 }
 
 async function storedCounts(db: BenchDatabase): Promise<StoredCounts> {

@@ -20,9 +20,10 @@ const BUSY = {
 
 /**
  * A Pigeon (API role: no worker competes for the lock, so every write is a request's) with the
- * given busy timeout, and a second connection to its file, to hold the write lock with.
+ * given busy timeout, and a second connection to its file, to hold the write lock with; started
+ * before the suite's tests, which get both from the function returned.
  */
-function withLockingConnection(busyTimeoutMs: number): { pigeon: () => TestPigeon; other: () => Database.Database } {
+function withLockingConnection(busyTimeoutMs: number): () => { pigeon: TestPigeon; other: Database.Database } {
   let dir: string;
   let pigeon: TestPigeon;
   let other: Database.Database;
@@ -37,19 +38,14 @@ function withLockingConnection(busyTimeoutMs: number): { pigeon: () => TestPigeo
     await pigeon.close();
     rmSync(dir, { recursive: true, force: true });
   });
-  return { pigeon: () => pigeon, other: () => other };
+  return () => ({ pigeon, other });
 }
 
 describe('a SQLite database locked by another connection', () => {
-  const setup = withLockingConnection(50);
-  let pigeon: TestPigeon;
-  let other: Database.Database;
-  before(() => {
-    pigeon = setup.pigeon();
-    other = setup.other();
-  });
+  const locked = withLockingConnection(50);
 
   it('answers 503 with Retry-After while the lock is held, stores nothing, and accepts again after', async () => {
+    const { pigeon, other } = locked();
     other.exec('BEGIN IMMEDIATE');
     try {
       // Several at once, so they share one group-commit batch, and a media upload through the same committer.
@@ -93,15 +89,10 @@ function rawPost(pigeon: TestPigeon, body: unknown): Promise<Response> {
 }
 
 describe('waiting for a SQLite write lock another connection holds', () => {
-  const setup = withLockingConnection(30_000);
-  let pigeon: TestPigeon;
-  let other: Database.Database;
-  before(() => {
-    pigeon = setup.pigeon();
-    other = setup.other();
-  });
+  const locked = withLockingConnection(30_000);
 
   it('keeps serving while a write waits for the lock, and commits the write once the lock is free', async () => {
+    const { pigeon, other } = locked();
     other.exec('BEGIN IMMEDIATE');
     let sendSettled = false;
     let send: Promise<Response>;

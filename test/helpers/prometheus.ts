@@ -55,8 +55,17 @@ export class Exposition {
 
   /** A counter's or gauge's value (0 when the labelled series does not exist yet); a histogram's count. */
   value(name: string, labels: Record<string, string> = {}): number {
-    if (this.family(name).type === 'HISTOGRAM') name = `${name}_count`;
-    const sample = this.series.get(name)?.metrics.find((m) => Object.entries(labels).every(([k, v]) => m.labels?.[k] === v));
+    return this.seriesValue(this.family(name).type === 'HISTOGRAM' ? `${name}_count` : name, labels);
+  }
+
+  /** A histogram's sum of observations (0 when the labelled series does not exist yet). */
+  sum(name: string, labels: Record<string, string> = {}): number {
+    if (this.family(name).type !== 'HISTOGRAM') throw new Error(`${name} is not a histogram`);
+    return this.seriesValue(`${name}_sum`, labels);
+  }
+
+  private seriesValue(series: string, labels: Record<string, string>): number {
+    const sample = this.series.get(series)?.metrics.find((m) => Object.entries(labels).every(([k, v]) => m.labels?.[k] === v));
     return Number(sample?.value ?? 0);
   }
 }

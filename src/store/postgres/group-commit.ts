@@ -1,8 +1,7 @@
 // Group commit for PostgreSQL: the accepts and the workers' writes issued in the same turn of the
 // event loop (accepted messages, status changes, submit records, receipt matches, the simulator's
-// receipts, callback attempts) run
-// together in one transaction on one pooled connection, so a batch costs one COMMIT (one WAL flush)
-// instead of one per write. Each caller's promise settles only after the COMMIT that holds its write,
+// receipts, callback attempts) run together in one transaction on one pooled connection, so a batch
+// costs one COMMIT (one WAL flush) instead of one per write. Each caller's promise settles only after the COMMIT that holds its write,
 // with what its own statements returned, as SQLite's GroupCommitter (store/sqlite/group-commit.ts).
 //
 // Every write keeps its own statements and the guarantees they were written for: in READ COMMITTED
@@ -12,10 +11,10 @@
 // every write are held until the batch commits.
 //
 // Lock order. Writes are run in the order of their key: the kind of write first, in the lock order
-// of the tables (0 accepted messages, new rows only; 1 recipients: queue row, recipient, carrier refs; 2 receipt matches: carrier refs;
-// 3 parked receipts; 4 simulator receipts; 5 callback outbox), then the row (the recipient's
-// `message_id|destination_tn`, a carrier id, an outbox id), so two batches that touch the same rows take their locks in the
-// same order; a deadlock that still happens (a batch and a claim, a hash collision of the callback
+// of the tables (0 accepted messages, new rows only; 1 recipients: queue row, recipient, carrier
+// refs; 2 receipt matches: carrier refs; 3 parked receipts; 4 simulator receipts; 5 callback
+// outbox), then the row (the recipient's `message_id|destination_tn`, a carrier id, an outbox id),
+// so two batches that touch the same rows take their locks in the same order; a deadlock that still happens (a batch and a claim, a hash collision of the callback
 // order locks) makes PostgreSQL abort one side, and that batch is run again.
 //
 // Failures. One failing write must not fail its neighbours. A failed statement aborts the whole
