@@ -12,6 +12,8 @@ import {
   configFileSchema,
   DATABASE_URL_HINT,
   DATABASE_URL_PATTERN,
+  SECRET_MIN_LENGTH,
+  secretTooShort,
   type AccountConfig,
   type ConfigFile,
 } from './schema.js';
@@ -135,9 +137,23 @@ export class ConfigError extends Error {
   override name = 'ConfigError';
 }
 
-/** The database URL without its password and options, fit for logs and messages. */
+/**
+ * The database URL without its password and options, fit for logs and messages. A password may hold
+ * '@', '/', '?' or '#' unencoded, which URL parsers read as the end of the user info or of the
+ * authority; everything up to the last '@' is therefore taken as user info, and the password masked
+ * before the options are cut. An '@' in the options then hides the host too: a less useful line, but
+ * never a piece of the password.
+ */
 export function describeDatabaseUrl(url: string): string {
-  return url.replace(/\/\/([^:@/]*):[^@/]*@/, '//$1:***@').split('?')[0] ?? url;
+  const scheme = /^[a-z][a-z0-9+.-]*:\/\//i.exec(url)?.[0];
+  let masked = url;
+  if (scheme) {
+    const rest = url.slice(scheme.length);
+    const at = rest.lastIndexOf('@');
+    const colon = rest.indexOf(':');
+    if (at >= 0 && colon >= 0 && colon < at) masked = `${scheme}${rest.slice(0, colon)}:***${rest.slice(at)}`;
+  }
+  return masked.split(/[?#]/, 1)[0] ?? masked;
 }
 
 export const DEFAULT_DATABASE_URL = 'sqlite:./data/pigeon.db';
@@ -222,6 +238,14 @@ function parseBoolean(value: string, source: string): boolean {
   throw new ConfigError(`${source}: '${value}' must be true, false, 1 or 0`);
 }
 
+/** A secret from the environment, held to the file's minimum length; empty means unset, as for the other variables. */
+function envSecret(env: NodeJS.ProcessEnv, name: string, min: number): string | undefined {
+  const value = env[name];
+  if (!value) return undefined;
+  if (value.length < min) throw new ConfigError(`${name}: ${secretTooShort(min)}`);
+  return value;
+}
+
 function pick<T>(...candidates: Array<[T | undefined, string]>): [T, string] | undefined {
   for (const candidate of candidates) if (candidate[0] !== undefined && candidate[0] !== '') return candidate as [T, string];
   return undefined;
@@ -281,10 +305,10 @@ export function loadConfig(env: NodeJS.ProcessEnv, flags: ConfigFlags = {}): Con
       listWindowSeconds: file.limits?.listWindowSeconds ?? 300,
       listDefaultWindowDays: file.limits?.listDefaultWindowDays ?? 14,
     },
-    adminToken: env.PIGEON_ADMIN_TOKEN || file.admin?.token,
-    metricsToken: env.PIGEON_METRICS_TOKEN || file.metrics?.token,
+    adminToken: envSecret(env, 'PIGEON_ADMIN_TOKEN', SECRET_MIN_LENGTH.adminToken) ?? file.admin?.token,
+    metricsToken: envSecret(env, 'PIGEON_METRICS_TOKEN', SECRET_MIN_LENGTH.metricsToken) ?? file.metrics?.token,
     oauth2: {
-      signingKey: env.PIGEON_OAUTH2_SIGNING_KEY || file.oauth2?.signingKey,
+      signingKey: envSecret(env, 'PIGEON_OAUTH2_SIGNING_KEY', SECRET_MIN_LENGTH.oauth2SigningKey) ?? file.oauth2?.signingKey,
       tokenTtlMs: (file.oauth2?.tokenTtlSeconds ?? 3600) * 1000,
     },
     delivery: deliveryConfig(file),

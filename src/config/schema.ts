@@ -15,6 +15,14 @@ const httpUrl = z
 export const DATABASE_URL_PATTERN = /^(sqlite:.+|postgres(ql)?:\/\/.+)$/;
 export const DATABASE_URL_HINT = 'must look like sqlite:PATH or postgres://…';
 
+/**
+ * The shortest secrets accepted, from the file or the environment alike: a short OAuth2 signing key
+ * lets anyone holding one token brute-force the HMAC and forge tokens for any account.
+ */
+export const SECRET_MIN_LENGTH = { adminToken: 16, metricsToken: 16, oauth2SigningKey: 32 } as const;
+export const secretTooShort = (min: number) => `must be at least ${min} characters`;
+const secret = (min: number) => z.string().min(min, { message: secretTooShort(min) });
+
 const userSchema = z
   .strictObject({
     username: z.string().min(1).max(256).refine((v) => !v.includes(':'), { message: "must not contain ':'" }),
@@ -183,11 +191,11 @@ export const configFileSchema = z
         listDefaultWindowDays: z.number().min(0).optional(),
       })
       .optional(),
-    admin: z.strictObject({ token: z.string().min(16, { message: 'must be at least 16 characters' }).optional() }).optional(),
-    metrics: z.strictObject({ token: z.string().min(16, { message: 'must be at least 16 characters' }).optional() }).optional(),
+    admin: z.strictObject({ token: secret(SECRET_MIN_LENGTH.adminToken).optional() }).optional(),
+    metrics: z.strictObject({ token: secret(SECRET_MIN_LENGTH.metricsToken).optional() }).optional(),
     oauth2: z
       .strictObject({
-        signingKey: z.string().min(32, { message: 'must be at least 32 characters' }).optional(),
+        signingKey: secret(SECRET_MIN_LENGTH.oauth2SigningKey).optional(),
         tokenTtlSeconds: z.number().int().min(60).max(86_400).optional(),
       })
       .optional(),

@@ -136,6 +136,34 @@ describe('config loading', () => {
     });
   }
 
+  // The same minimum lengths as admin.token, metrics.token and oauth2.signingKey in the file.
+  const secrets: Array<[string, string, number, (c: ReturnType<typeof loadConfig>) => string | undefined]> = [
+    ['PIGEON_ADMIN_TOKEN', 'admin: { token: "%s" }', 16, (c) => c.adminToken],
+    ['PIGEON_METRICS_TOKEN', 'metrics: { token: "%s" }', 16, (c) => c.metricsToken],
+    ['PIGEON_OAUTH2_SIGNING_KEY', 'oauth2: { signingKey: "%s" }', 32, (c) => c.oauth2?.signingKey],
+  ];
+  for (const [name, yaml, min, read] of secrets) {
+    it(`holds ${name} to the file's minimum of ${min} characters, naming the variable`, () => {
+      for (const short of ['ab', 'x'.repeat(min - 1)]) {
+        assert.throws(() => loadConfig({ [name]: short }), (err: unknown) => {
+          assert.ok(err instanceof ConfigError, `expected ConfigError, got ${String(err)}`);
+          assert.equal(err.message, `${name}: must be at least ${min} characters`);
+          return true;
+        });
+        const key = yaml.slice(0, yaml.indexOf(':'));
+        assert.throws(() => loadConfig({ PIGEON_CONFIG: file(`${yaml.replace('%s', short)}\n${GOOD}`) }), new RegExp(`${key}\\.\\w+: must be at least ${min} characters`));
+      }
+      const good = 'k'.repeat(min);
+      assert.equal(read(loadConfig({ [name]: good })), good);
+      // The environment wins over a good file value, and is checked even then.
+      const path = file(`${yaml.replace('%s', 'f'.repeat(min))}\n${GOOD}`);
+      assert.equal(read(loadConfig({ PIGEON_CONFIG: path, [name]: good })), good);
+      assert.throws(() => loadConfig({ PIGEON_CONFIG: path, [name]: 'short' }), new RegExp(`^ConfigError: ${name}: `));
+      // Empty means unset, as for every other variable.
+      assert.equal(read(loadConfig({ PIGEON_CONFIG: path, [name]: '' })), 'f'.repeat(min));
+    });
+  }
+
   it('names DATABASE_URL, not the file key, when the environment overrides a good file URL with a bad one', () => {
     const path = file(`database: { url: "sqlite:/tmp/a.db" }\n${GOOD}`);
     assert.throws(() => loadConfig({ PIGEON_CONFIG: path, DATABASE_URL: 'mysql://x' }), /^ConfigError: DATABASE_URL: 'mysql:\/\/x'/);
