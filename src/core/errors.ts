@@ -83,6 +83,12 @@ export const errors = {
     new ApiError(405, 'method-not-allowed', `Method '${method}' not supported for this resource`, undefined, {
       allow: allowed.join(', '),
     }),
+  misdirected: (host: string) =>
+    new ApiError(
+      421,
+      'misdirected-request',
+      `The demo answers only requests to localhost, 127.0.0.1, [::1] or the address it listens on, not to '${host}'. Give Pigeon a config file to serve other host names.`,
+    ),
   payloadTooLarge: (limitBytes: number) =>
     new ApiError(413, 'request-entity-too-large', `Request body exceeds the limit of ${limitBytes} bytes`),
   unsupportedContentType: (contentType: string) =>

@@ -8,6 +8,8 @@ import { AccessTokens } from './oauth2/access-tokens.js';
 import { tokenRoutes } from './oauth2/token.routes.js';
 import { installLingeringClose } from './lingering-close.js';
 import { installRequestIds, requestId } from './request-id.js';
+import { installSecurityHeaders } from './security-headers.js';
+import { installDemoHostCheck } from './demo-host-check.js';
 import { adminApi, type AdminDeps } from './admin/admin.routes.js';
 import type { OptOutService } from '../core/opt-out/opt-out-service.js';
 import { FixedWindowLimiter } from './rate-limit.js';
@@ -65,6 +67,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   app.server.headersTimeout = Math.min(deps.config.timeouts?.headersMs ?? 15_000, deps.config.timeouts?.requestMs ?? 120_000);
   installRequestIds(app);
+  installSecurityHeaders(app);
+  if (deps.config.demo) installDemoHostCheck(app, { host: deps.config.host, publicUrl: deps.config.publicUrl });
   installLingeringClose(app);
   installErrorHandling(app, deps.health);
   healthRoutes(app, { readiness: deps.health?.readiness });

@@ -6,6 +6,7 @@ import { installErrorHandling, type StoreOutageReporter } from './errors.js';
 import { healthRoutes, type HealthDeps } from './health.routes.js';
 import { metricsRoutes, type MetricsDeps } from './metrics.routes.js';
 import { installRequestIds, requestId } from './request-id.js';
+import { installSecurityHeaders } from './security-headers.js';
 
 export interface ProbeDeps {
   logger: FastifyBaseLogger;
@@ -25,6 +26,7 @@ export function buildProbeApp(deps: ProbeDeps): FastifyInstance {
   app.server.headersTimeout = 15_000;
   app.server.requestTimeout = 30_000;
   installRequestIds(app);
+  installSecurityHeaders(app);
   installErrorHandling(app, deps.health);
   healthRoutes(app, { readiness: deps.health.readiness });
   metricsRoutes(app, deps.metrics);

@@ -27,10 +27,14 @@ export function navigate(path: string): void {
   window.dispatchEvent(new PopStateEvent('popstate'));
 }
 
-/** Local media of an account, as the console (with its session) can show it. */
+/**
+ * Local media of an account, as the console (with its session) can show it. Only Pigeon's own media
+ * with an image name is shown as an image; the server serves it inline only when its stored type is
+ * a passive image. Media elsewhere is only a link, never fetched by the page.
+ */
 export function mediaHref(url: string): { href: string; image: boolean } {
   const m = /\/users\/([^/]+)\/media\/(.+)$/.exec(new URL(url, location.href).pathname);
-  const local = m && new URL(url, location.href).host === location.host;
-  const href = local && m ? `/console/api/accounts/${m[1]}/media/${m[2]}` : url;
-  return { href, image: /\.(png|jpe?g|gif|webp)$/i.test(url) };
+  const local = m !== null && new URL(url, location.href).host === location.host;
+  const href = local ? `/console/api/accounts/${m[1]}/media/${m[2]}` : url;
+  return { href, image: local && /\.(png|jpe?g|gif|webp)$/i.test(url) };
 }

@@ -22,6 +22,7 @@ import type { SimulatorControl } from '../admin/admin.routes.js';
 import { parseInbound } from '../admin/inbound-request.js';
 import { OptOutActions } from '../admin/opt-out.routes.js';
 import { installJsonParser } from '../json-body.js';
+import { sendMedia } from '../media-reply.js';
 import type { ApiDeps } from '../v2/api.js';
 import { localMediaResolver, mediaUrl, origin } from '../v2/base-url.js';
 import { eventStream } from './event-stream.js';
@@ -246,13 +247,7 @@ export async function consoleRoutes(app: FastifyInstance, deps: ConsoleDeps): Pr
     api.get('/accounts/:accountId/media/*', async (request, reply) => {
       const account = scopedAccount(request);
       const media = await getMedia(deps.store.media, account, (request.params as { '*': string })['*']);
-      // Shown inline only as images; anything else is a download, never rendered in the console's origin.
-      const image = /^image\/(png|jpeg|gif|webp)$/i.test(media.contentType);
-      return reply
-        .header('content-type', image ? media.contentType : 'application/octet-stream')
-        .header('content-disposition', image ? 'inline' : 'attachment')
-        .header('x-content-type-options', 'nosniff')
-        .send(media.data);
+      return sendMedia(reply, media);
     });
 
     // ---- Phones: the conversation as a handset sees it, and its replies ----------------------

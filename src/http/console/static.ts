@@ -15,9 +15,13 @@ const TYPES: Record<string, string> = {
   '.svg': 'image/svg+xml',
 };
 
-/** Scripts, styles and connections only from Pigeon itself; images also from where message media lives. */
+/**
+ * Scripts, styles, connections and images only from Pigeon itself: the page shows inline only media
+ * of Pigeon's own store (through the console's media route, which serves only passive types
+ * inline); media elsewhere is a link, so a message cannot make the administrator's browser fetch it.
+ */
 const CSP =
-  "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data: blob: http: https:; " +
+  "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self'; " +
   "form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
 
 interface Asset {
@@ -54,12 +58,9 @@ export async function staticRoutes(app: FastifyInstance): Promise<void> {
   const send = (request: FastifyRequest, reply: FastifyReply, name: string) => {
     const asset = assets.get(name);
     if (!asset) throw errors.notFound(name === 'index.html' ? 'The console is not built: run npm run build' : `No asset '${name}'`);
-    reply
-      .header('etag', asset.etag)
-      .header('cache-control', 'no-cache')
-      .header('x-content-type-options', 'nosniff')
-      .header('referrer-policy', 'no-referrer');
-    if (name === 'index.html') reply.header('content-security-policy', CSP).header('x-frame-options', 'DENY');
+    // nosniff, Referrer-Policy and X-Frame-Options come with every answer (security-headers.ts).
+    reply.header('etag', asset.etag).header('cache-control', 'no-cache');
+    if (name === 'index.html') reply.header('content-security-policy', CSP);
     if (request.headers['if-none-match'] === asset.etag) return reply.code(304).send();
     return reply.type(asset.type).send(asset.body);
   };

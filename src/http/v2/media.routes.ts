@@ -4,6 +4,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { errors } from '../../core/errors.js';
 import { deleteMedia, getMedia, listMedia, putMedia } from '../../core/media/media-service.js';
+import { sendMedia } from '../media-reply.js';
 import { refuseOtherMethods } from '../method-not-allowed.js';
 import type { ApiDeps } from './api.js';
 import { apiBase, mediaPathParts, mediaUrl } from './base-url.js';
@@ -31,7 +32,8 @@ const listMediaDoc: RouteDoc = {
 const getMediaDoc: RouteDoc = {
   operationId: 'getMedia',
   summary: 'Get Media',
-  description: 'The bytes of a file, with the content type it was stored with.',
+  description:
+    "The bytes of a file, with the content type it was stored with, a Content-Security-Policy that forbids script and nosniff; types other than passive images, audio, video, PDF and plain text come as Content-Disposition: attachment.",
   tags: ['Media'],
   params: mediaParams,
   wildcard: 'mediaId',
@@ -104,9 +106,8 @@ export function mediaRoutes(app: FastifyInstance, deps: ApiDeps): void {
 
   app.get('/users/:accountId/media/*', { config: { openapi: getMediaDoc } }, async (request, reply) => {
     const media = await getMedia(store, request.account, mediaName(request));
-    reply.header('content-type', media.contentType);
     if (media.cacheControl) reply.header('cache-control', media.cacheControl);
-    return reply.send(media.data);
+    return sendMedia(reply, media);
   });
 
   app.delete('/users/:accountId/media/*', { config: { openapi: deleteMediaDoc } }, async (request, reply) => {
