@@ -45,7 +45,8 @@ export interface Config {
   readonly logLevel: LogLevel;
   /** pretty: coloured lines for a person; json: one JSON object a line. Absent: pretty on a terminal, else json. */
   readonly logFormat?: 'pretty' | 'json' | undefined;
-  readonly media: { readonly maxBytes: number; readonly retentionHours: number };
+  /** `accountQuotaBytes`: what one account's uploads may bring its stored files to; undefined: no limit. */
+  readonly media: { readonly maxBytes: number; readonly retentionHours: number; readonly accountQuotaBytes: number | undefined };
   readonly limits: {
     readonly listRequestsPerWindow: number;
     readonly listWindowSeconds: number;
@@ -157,6 +158,7 @@ export function describeDatabaseUrl(url: string): string {
 }
 
 export const DEFAULT_DATABASE_URL = 'sqlite:./data/pigeon.db';
+export const DEFAULT_MEDIA_QUOTA_BYTES = 1_000_000_000;
 /** The port a worker-only process serves its probes and metrics on: the one commonly used by Prometheus exporters. */
 export const DEFAULT_WORKER_PORT = 9464;
 
@@ -299,6 +301,8 @@ export function loadConfig(env: NodeJS.ProcessEnv, flags: ConfigFlags = {}): Con
       // 3.75 MB: the Messaging v2 media upload limit (reference j.1), in decimal megabytes.
       maxBytes: file.media?.maxBytes ?? 3_750_000,
       retentionHours: file.media?.retentionHours ?? 48,
+      // 1 GB: a few hundred files of the largest size, so that no account's uploads can fill the disk.
+      accountQuotaBytes: (file.media?.accountQuotaBytes ?? DEFAULT_MEDIA_QUOTA_BYTES) || undefined,
     },
     limits: {
       listRequestsPerWindow: file.limits?.listRequestsPerWindow ?? 3500,

@@ -182,6 +182,8 @@ export const configFileSchema = z
       .strictObject({
         maxBytes: z.number().int().min(1).max(64 * 1024 * 1024).optional(),
         retentionHours: z.number().min(0).optional(),
+        /** What one account's stored files may add up to; 0: no limit. */
+        accountQuotaBytes: z.number().int().min(0).optional(),
       })
       .optional(),
     limits: z

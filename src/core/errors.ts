@@ -91,6 +91,12 @@ export const errors = {
     ),
   payloadTooLarge: (limitBytes: number) =>
     new ApiError(413, 'request-entity-too-large', `Request body exceeds the limit of ${limitBytes} bytes`),
+  mediaQuotaExceeded: (sizeBytes: number, quotaBytes: number) =>
+    new ApiError(
+      413,
+      'media-quota-exceeded',
+      `This file of ${sizeBytes} bytes does not fit within the account's media quota of ${quotaBytes} bytes. Delete media the account no longer needs, or wait until older files expire.`,
+    ),
   unsupportedContentType: (contentType: string) =>
     new ApiError(
       415,

@@ -121,7 +121,12 @@ export interface MessageStore {
 }
 
 export interface MediaStore {
-  putMedia(media: MediaObject): Promise<void>;
+  /**
+   * Stores (or replaces) a file. With `quotaBytes`, resolves false and stores nothing when the
+   * account's files, less one of the same name that this replaces, and this one would exceed it;
+   * the check and the write are one step, so concurrent uploads cannot both slip under the quota.
+   */
+  putMedia(media: MediaObject, quotaBytes?: number): Promise<boolean>;
   getMedia(accountId: string, name: string): Promise<MediaObject | undefined>;
   hasMedia(accountId: string, name: string): Promise<boolean>;
   /** Resolves false when there was nothing to delete. */

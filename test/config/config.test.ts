@@ -68,6 +68,12 @@ describe('config loading', () => {
     assert.equal(flagConfig.port, 9000);
   });
 
+  it('limits each account to 1 GB of media unless media.accountQuotaBytes says otherwise (0: no limit)', () => {
+    assert.equal(loadConfig({}).media.accountQuotaBytes, 1_000_000_000);
+    assert.equal(loadConfig({ PIGEON_CONFIG: file(`media: { accountQuotaBytes: 5000 }\n${GOOD}`) }).media.accountQuotaBytes, 5000);
+    assert.equal(loadConfig({ PIGEON_CONFIG: file(`media: { accountQuotaBytes: 0 }\n${GOOD}`) }).media.accountQuotaBytes, undefined);
+  });
+
   it('runs on the demo account without a config file', () => {
     const config = loadConfig({});
     assert.equal(config.demo, true);
@@ -108,6 +114,8 @@ describe('config loading', () => {
     ['database URL without a scheme', 'database: { url: ./data/pigeon.db }', /database\.url: must look like/],
     ['empty database URL', 'database: { url: "" }', /database\.url: must look like/],
     ['sqlite URL without a path', 'database: { url: "sqlite:" }', /database\.url: must look like/],
+    ['negative media quota', 'media: { accountQuotaBytes: -1 }', /media\.accountQuotaBytes: /],
+    ['fractional media quota', 'media: { accountQuotaBytes: 1.5 }', /media\.accountQuotaBytes: /],
   ];
   for (const [name, text, message] of bad) {
     it(`rejects ${name} with a message naming the key`, () => {

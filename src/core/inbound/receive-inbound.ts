@@ -6,6 +6,7 @@ import type { CarrierInbound } from '../delivery/carrier.js';
 import { statusChange } from '../delivery/status-change.js';
 import { countSegments } from '../encoding/segments.js';
 import type { Message } from '../messages/message.js';
+import { errors } from '../errors.js';
 import { newMessageId } from '../messages/message-id.js';
 import { messageRecord } from '../messages/message-record.js';
 import type { OptOutService } from '../opt-out/opt-out-service.js';
@@ -18,6 +19,11 @@ export interface InboundDeps {
   mediaBaseUrl: string;
   /** Opt-out, opt-in and help keywords; absent, every message only goes to the application. */
   optOut?: OptOutService;
+  /**
+   * The accounts' media quota for attachments (a 413 past it). Absent for what a carrier delivers,
+   * which must not be refused for the account's uploads; given for the console's phone replies.
+   */
+  mediaQuotaBytes?: number | undefined;
 }
 
 function safeFileName(name: string | undefined, index: number): string {
@@ -45,14 +51,18 @@ export async function receiveInbound(deps: InboundDeps, inbound: CarrierInbound)
     for (const [index, attachment] of inbound.media.entries()) {
       if (attachment.data) {
         const name = `${id}/${index}/${safeFileName(attachment.fileName, index)}`;
-        await deps.store.media.putMedia({
-          accountId: application.accountId,
-          name,
-          contentType: attachment.contentType ?? 'application/octet-stream',
-          cacheControl: undefined,
-          data: attachment.data,
-          createdAt: inbound.time,
-        });
+        const stored = await deps.store.media.putMedia(
+          {
+            accountId: application.accountId,
+            name,
+            contentType: attachment.contentType ?? 'application/octet-stream',
+            cacheControl: undefined,
+            data: attachment.data,
+            createdAt: inbound.time,
+          },
+          deps.mediaQuotaBytes,
+        );
+        if (!stored && deps.mediaQuotaBytes !== undefined) throw errors.mediaQuotaExceeded(attachment.data.length, deps.mediaQuotaBytes);
         media.push(`${deps.mediaBaseUrl}/users/${encodeURIComponent(application.accountId)}/media/${name}`);
       } else if (attachment.url) {
         media.push(attachment.url);

@@ -30,6 +30,7 @@ export function checkMediaName(name: string): string {
   return name;
 }
 
+/** `quotaBytes`: what the account's stored files may add up to with this one (undefined: no limit); past it, a 413. */
 export async function putMedia(
   store: MediaStore,
   account: Account,
@@ -38,15 +39,20 @@ export async function putMedia(
   contentType: string | undefined,
   cacheControl: string | undefined,
   now: number,
+  quotaBytes: number | undefined,
 ): Promise<void> {
-  await store.putMedia({
-    accountId: account.id,
-    name: checkMediaName(name),
-    contentType: contentType || 'application/octet-stream',
-    cacheControl: cacheControl || undefined,
-    data,
-    createdAt: now,
-  });
+  const stored = await store.putMedia(
+    {
+      accountId: account.id,
+      name: checkMediaName(name),
+      contentType: contentType || 'application/octet-stream',
+      cacheControl: cacheControl || undefined,
+      data,
+      createdAt: now,
+    },
+    quotaBytes,
+  );
+  if (!stored && quotaBytes !== undefined) throw errors.mediaQuotaExceeded(data.length, quotaBytes);
 }
 
 export async function getMedia(store: MediaStore, account: Account, name: string): Promise<MediaObject> {

@@ -240,7 +240,7 @@ export async function consoleRoutes(app: FastifyInstance, deps: ConsoleDeps): Pr
       const account = scopedAccount(request);
       const name = (request.params as { '*': string })['*'];
       if (!Buffer.isBuffer(request.body)) throw errors.badRequest('The body must be the file');
-      await putMedia(deps.store.media, account, name, request.body, request.headers['content-type'], undefined, deps.now());
+      await putMedia(deps.store.media, account, name, request.body, request.headers['content-type'], undefined, deps.now(), deps.config.media.accountQuotaBytes);
       const base = `${origin(request, deps.config.publicUrl)}/api/v2`;
       return reply.code(201).send({ url: mediaUrl(base, account.id, name) });
     });
@@ -319,7 +319,8 @@ export async function consoleRoutes(app: FastifyInstance, deps: ConsoleDeps): Pr
       }
       const base = `${origin(request, deps.config.publicUrl)}/api/v2`;
       const messages = await receiveInbound(
-        { store: deps.store, directory: deps.directory, optOut: deps.optOut, mediaBaseUrl: base },
+        // A reply's attachments are an upload by the session's user: the account's quota applies.
+        { store: deps.store, directory: deps.directory, optOut: deps.optOut, mediaBaseUrl: base, mediaQuotaBytes: deps.config.media.accountQuotaBytes },
         inbound,
       );
       deps.onInbound?.();

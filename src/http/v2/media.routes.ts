@@ -46,7 +46,8 @@ const getMediaDoc: RouteDoc = {
 const uploadMediaDoc: RouteDoc = {
   operationId: 'uploadMedia',
   summary: 'Upload Media',
-  description: 'Stores a file of any content type (replacing one of the same name); kept 48 hours by default.',
+  description:
+    "Stores a file of any content type (replacing one of the same name); kept 48 hours by default. 413 when the file is over media.maxBytes, or would take the account's files past media.accountQuotaBytes.",
   tags: ['Media'],
   params: mediaParams,
   wildcard: 'mediaId',
@@ -100,7 +101,7 @@ export function mediaRoutes(app: FastifyInstance, deps: ApiDeps): void {
   app.put('/users/:accountId/media/*', { bodyLimit: config.media.maxBytes, config: { openapi: uploadMediaDoc } }, async (request, reply) => {
     const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
     const cacheControl = request.headers['cache-control'];
-    await putMedia(store, request.account, mediaName(request), body, request.headers['content-type'], cacheControl, now());
+    await putMedia(store, request.account, mediaName(request), body, request.headers['content-type'], cacheControl, now(), config.media.accountQuotaBytes);
     return reply.code(204).send();
   });
 

@@ -4,12 +4,29 @@
 import type { Pool } from 'pg';
 import type { MediaInfo, MediaObject, MediaStore } from '../../core/ports.js';
 import { named, run } from './statements.js';
+import { inTransaction } from './transaction.js';
 
 const PUT = named(`INSERT INTO media (account_id, name, content_type, cache_control, size, data, created_at)
   VALUES ($1, $2, $3, $4, $5, $6, $7)
   ON CONFLICT (account_id, name) DO UPDATE SET content_type = excluded.content_type,
     cache_control = excluded.cache_control, size = excluded.size, data = excluded.data,
     created_at = excluded.created_at`);
+/**
+ * The same insert, only while the account's other files and this one stay within the quota ($8).
+ * Run after QUOTA_LOCK in one transaction: in READ COMMITTED this statement's snapshot is taken
+ * after the lock is held, so it sees every upload of the account that committed before.
+ */
+const PUT_WITHIN_QUOTA = named(`INSERT INTO media (account_id, name, content_type, cache_control, size, data, created_at)
+  SELECT $1::text, $2::text, $3::text, $4::text, $5::integer, $6::bytea, $7::bigint
+  WHERE (SELECT COALESCE(SUM(size), 0) FROM media WHERE account_id = $1::text AND name <> $2::text) + $5::integer <= $8::bigint
+  ON CONFLICT (account_id, name) DO UPDATE SET content_type = excluded.content_type,
+    cache_control = excluded.cache_control, size = excluded.size, data = excluded.data,
+    created_at = excluded.created_at`);
+/**
+ * Serialises one account's uploads under a quota until commit. Two int4 keys ("pgmq", account
+ * hash), apart from the other advisory locks' keys; a hash collision only makes two accounts wait.
+ */
+const QUOTA_LOCK = named(`SELECT pg_advisory_xact_lock(${0x70676d71}, hashtext($1::text))`);
 const GET = named('SELECT content_type, cache_control, data, created_at FROM media WHERE account_id = $1 AND name = $2');
 const HAS = named('SELECT 1 FROM media WHERE account_id = $1 AND name = $2');
 const DELETE = named('DELETE FROM media WHERE account_id = $1 AND name = $2');
@@ -19,8 +36,17 @@ const DELETE_BEFORE = named('DELETE FROM media WHERE created_at < $1');
 export class PostgresMedia implements MediaStore {
   constructor(private readonly pool: Pool) {}
 
-  async putMedia(media: MediaObject): Promise<void> {
-    await run(this.pool, PUT, [media.accountId, media.name, media.contentType, media.cacheControl ?? null, media.data.length, media.data, media.createdAt]);
+  async putMedia(media: MediaObject, quotaBytes?: number): Promise<boolean> {
+    const values = [media.accountId, media.name, media.contentType, media.cacheControl ?? null, media.data.length, media.data, media.createdAt];
+    if (quotaBytes === undefined) {
+      await run(this.pool, PUT, values);
+      return true;
+    }
+    return inTransaction(this.pool, async (client) => {
+      await run(client, QUOTA_LOCK, [media.accountId]);
+      const { rowCount } = await run(client, PUT_WITHIN_QUOTA, [...values, quotaBytes]);
+      return (rowCount ?? 0) > 0;
+    });
   }
 
   async getMedia(accountId: string, name: string): Promise<MediaObject | undefined> {

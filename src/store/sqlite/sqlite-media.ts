@@ -17,6 +17,7 @@ export class SqliteMedia implements MediaStore {
         ON CONFLICT (account_id, name) DO UPDATE SET content_type = excluded.content_type,
           cache_control = excluded.cache_control, size = excluded.size, data = excluded.data,
           created_at = excluded.created_at`),
+      used: db.prepare('SELECT COALESCE(SUM(size), 0) AS used FROM media WHERE account_id = ? AND name <> ?'),
       get: db.prepare('SELECT * FROM media WHERE account_id = ? AND name = ?'),
       has: db.prepare('SELECT 1 FROM media WHERE account_id = ? AND name = ?'),
       delete: db.prepare('DELETE FROM media WHERE account_id = ? AND name = ?'),
@@ -25,17 +26,23 @@ export class SqliteMedia implements MediaStore {
     };
   }
 
-  putMedia(media: MediaObject): Promise<void> {
+  // Inside the batch's write transaction, so no other writer comes between the sum and the insert.
+  putMedia(media: MediaObject, quotaBytes?: number): Promise<boolean> {
     return this.writes.run(() => {
+      if (quotaBytes !== undefined) {
+        const { used } = this.statements.used.get(media.accountId, media.name) as { used: number };
+        if (used + media.data.length > quotaBytes) return false;
+      }
       this.statements.put.run(
-      media.accountId,
-      media.name,
-      media.contentType,
-      media.cacheControl ?? null,
-      media.data.length,
-      media.data,
-      media.createdAt,
+        media.accountId,
+        media.name,
+        media.contentType,
+        media.cacheControl ?? null,
+        media.data.length,
+        media.data,
+        media.createdAt,
       );
+      return true;
     });
   }
 
