@@ -1,7 +1,7 @@
 // media.accountQuotaBytes: what one account's stored files may add up to. Past it an upload is a 413
 // in Bandwidth's error shape and stores nothing, through the API, the console's upload and the
-// console's phone replies; a replaced file counts once; other accounts are not affected; and
-// concurrent uploads cannot slip past it together.
+// console's phone replies; a replaced file counts once; deleted and expired files free room; other
+// accounts are not affected; and concurrent uploads cannot slip past it together.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { ACCOUNT_A, ACCOUNT_B, AUTH_A, AUTH_B, RECIPIENT, fixtureConfigYaml } from '../helpers/fixtures.js';
@@ -82,6 +82,15 @@ for (const backend of BACKENDS) {
       });
       await assertQuotaError(reply, 10);
       assert.deepEqual(await sizes(ACCOUNT_A, AUTH_A), { 'a.bin': 400, 'c.bin': 200, 'd.bin': 400 });
+    });
+
+    it('frees room when files expire (the retention sweep)', async () => {
+      await assertQuotaError(await put(ACCOUNT_A, AUTH_A, 'e.bin', 1), 1);
+      // What the retention sweep does after media.retentionHours, for every file stored so far.
+      assert.equal(await pigeon.server.store.media.deleteMediaCreatedBefore(Date.now() + 1), 3);
+      assert.deepEqual(await sizes(ACCOUNT_A, AUTH_A), {});
+      assert.equal((await put(ACCOUNT_A, AUTH_A, 'e.bin', QUOTA)).status, 204);
+      await assertQuotaError(await put(ACCOUNT_A, AUTH_A, 'f.bin', 1), 1);
     });
 
     it('is per account: account B has its own, and concurrent uploads cannot pass it together', async () => {

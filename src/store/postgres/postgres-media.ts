@@ -1,6 +1,7 @@
 // The media store in PostgreSQL: files are BYTEA (at most a few MB each, kept 48 hours). pg sends
 // and returns BYTEA as a Buffer; values this size are TOASTed (compressed, stored out of line), so
-// the media table's main heap stays small.
+// the media table's main heap stays small. Each write also keeps the account's total in media_usage,
+// in the same transaction, for the quota check.
 import type { Pool } from 'pg';
 import type { MediaInfo, MediaObject, MediaStore } from '../../core/ports.js';
 import { named, run } from './statements.js';
@@ -12,40 +13,43 @@ const PUT = named(`INSERT INTO media (account_id, name, content_type, cache_cont
     cache_control = excluded.cache_control, size = excluded.size, data = excluded.data,
     created_at = excluded.created_at`);
 /**
- * The same insert, only while the account's other files and this one stay within the quota ($8).
- * Run after QUOTA_LOCK in one transaction: in READ COMMITTED this statement's snapshot is taken
- * after the lock is held, so it sees every upload of the account that committed before.
+ * Each write of an account's media, quota or not, runs in a transaction that first takes this lock
+ * (two int4 keys, "pgmq" and a hash of the account: apart from the other advisory locks' keys; a
+ * collision only makes two accounts wait), so the size of the file a write replaces, the account's
+ * total in media_usage and the write itself agree. Rows are then locked media first, usage second,
+ * as the retention sweep's single statement does, so the two cannot deadlock.
  */
-const PUT_WITHIN_QUOTA = named(`INSERT INTO media (account_id, name, content_type, cache_control, size, data, created_at)
-  SELECT $1::text, $2::text, $3::text, $4::text, $5::integer, $6::bytea, $7::bigint
-  WHERE (SELECT COALESCE(SUM(size), 0) FROM media WHERE account_id = $1::text AND name <> $2::text) + $5::integer <= $8::bigint
-  ON CONFLICT (account_id, name) DO UPDATE SET content_type = excluded.content_type,
-    cache_control = excluded.cache_control, size = excluded.size, data = excluded.data,
-    created_at = excluded.created_at`);
-/**
- * Serialises one account's uploads under a quota until commit. Two int4 keys ("pgmq", account
- * hash), apart from the other advisory locks' keys; a hash collision only makes two accounts wait.
- */
-const QUOTA_LOCK = named(`SELECT pg_advisory_xact_lock(${0x70676d71}, hashtext($1::text))`);
+const ACCOUNT_LOCK = named(`SELECT pg_advisory_xact_lock(${0x70676d71}, hashtext($1::text))`);
+/** FOR UPDATE: a sweep deleting the row meanwhile is waited for, and then the row is gone (0). */
+const REPLACED_SIZE = named('SELECT size FROM media WHERE account_id = $1 AND name = $2 FOR UPDATE');
+const USED = named('SELECT bytes FROM media_usage WHERE account_id = $1');
+const ADD_USAGE = named(`INSERT INTO media_usage (account_id, bytes) VALUES ($1, $2)
+  ON CONFLICT (account_id) DO UPDATE SET bytes = media_usage.bytes + excluded.bytes`);
+const DELETE = named('DELETE FROM media WHERE account_id = $1 AND name = $2 RETURNING size');
+/** The files and their share of each account's total go in one statement: exactly the rows deleted are subtracted. */
+const EXPIRE = named(`WITH gone AS (DELETE FROM media WHERE created_at < $1 RETURNING account_id, size),
+  totals AS (SELECT account_id, SUM(size) AS bytes, COUNT(*) AS files FROM gone GROUP BY account_id),
+  used AS (UPDATE media_usage u SET bytes = u.bytes - t.bytes FROM totals t WHERE u.account_id = t.account_id)
+  SELECT COALESCE(SUM(files), 0)::int AS deleted FROM totals`);
 const GET = named('SELECT content_type, cache_control, data, created_at FROM media WHERE account_id = $1 AND name = $2');
 const HAS = named('SELECT 1 FROM media WHERE account_id = $1 AND name = $2');
-const DELETE = named('DELETE FROM media WHERE account_id = $1 AND name = $2');
 const LIST = named('SELECT name, size FROM media WHERE account_id = $1 AND name > $2 ORDER BY name LIMIT $3');
-const DELETE_BEFORE = named('DELETE FROM media WHERE created_at < $1');
 
 export class PostgresMedia implements MediaStore {
   constructor(private readonly pool: Pool) {}
 
-  async putMedia(media: MediaObject, quotaBytes?: number): Promise<boolean> {
-    const values = [media.accountId, media.name, media.contentType, media.cacheControl ?? null, media.data.length, media.data, media.createdAt];
-    if (quotaBytes === undefined) {
-      await run(this.pool, PUT, values);
-      return true;
-    }
+  putMedia(media: MediaObject, quotaBytes?: number): Promise<boolean> {
     return inTransaction(this.pool, async (client) => {
-      await run(client, QUOTA_LOCK, [media.accountId]);
-      const { rowCount } = await run(client, PUT_WITHIN_QUOTA, [...values, quotaBytes]);
-      return (rowCount ?? 0) > 0;
+      await run(client, ACCOUNT_LOCK, [media.accountId]);
+      const replaced = Number((await run<{ size: number }>(client, REPLACED_SIZE, [media.accountId, media.name])).rows[0]?.size ?? 0);
+      const delta = media.data.length - replaced;
+      if (quotaBytes !== undefined) {
+        const used = Number((await run<{ bytes: string }>(client, USED, [media.accountId])).rows[0]?.bytes ?? 0);
+        if (used + delta > quotaBytes) return false;
+      }
+      await run(client, PUT, [media.accountId, media.name, media.contentType, media.cacheControl ?? null, media.data.length, media.data, media.createdAt]);
+      await run(client, ADD_USAGE, [media.accountId, delta]);
+      return true;
     });
   }
 
@@ -73,9 +77,14 @@ export class PostgresMedia implements MediaStore {
     return (rowCount ?? 0) > 0;
   }
 
-  async deleteMedia(accountId: string, name: string): Promise<boolean> {
-    const { rowCount } = await run(this.pool, DELETE, [accountId, name]);
-    return (rowCount ?? 0) > 0;
+  deleteMedia(accountId: string, name: string): Promise<boolean> {
+    return inTransaction(this.pool, async (client) => {
+      await run(client, ACCOUNT_LOCK, [accountId]);
+      const row = (await run<{ size: number }>(client, DELETE, [accountId, name])).rows[0];
+      if (!row) return false;
+      await run(client, ADD_USAGE, [accountId, -Number(row.size)]);
+      return true;
+    });
   }
 
   async listMedia(accountId: string, after: string | undefined, limit: number): Promise<MediaInfo[]> {
@@ -85,7 +94,7 @@ export class PostgresMedia implements MediaStore {
   }
 
   async deleteMediaCreatedBefore(time: number): Promise<number> {
-    const { rowCount } = await run(this.pool, DELETE_BEFORE, [time]);
-    return rowCount ?? 0;
+    const { rows } = await run<{ deleted: number }>(this.pool, EXPIRE, [time]);
+    return rows[0]?.deleted ?? 0;
   }
 }

@@ -1,4 +1,5 @@
-// The media store in SQLite: files are BLOBs (at most a few MB each, kept 48 hours).
+// The media store in SQLite: files are BLOBs (at most a few MB each, kept 48 hours). Each write also
+// keeps the account's total in media_usage, in the same transaction, for the quota check.
 import type Database from 'better-sqlite3';
 import type { MediaInfo, MediaObject, MediaStore } from '../../core/ports.js';
 import type { GroupCommitter } from './group-commit.js';
@@ -6,7 +7,8 @@ import type { GroupCommitter } from './group-commit.js';
 export class SqliteMedia implements MediaStore {
   private readonly statements;
 
-  // Writes go through the group committer so that a 204 also means the file is on disk.
+  // Writes go through the group committer so that a 204 also means the file is on disk, and so that
+  // nothing comes between a quota check and its write (the batch holds the write lock).
   constructor(
     db: Database.Database,
     private readonly writes: GroupCommitter,
@@ -17,21 +19,28 @@ export class SqliteMedia implements MediaStore {
         ON CONFLICT (account_id, name) DO UPDATE SET content_type = excluded.content_type,
           cache_control = excluded.cache_control, size = excluded.size, data = excluded.data,
           created_at = excluded.created_at`),
-      used: db.prepare('SELECT COALESCE(SUM(size), 0) AS used FROM media WHERE account_id = ? AND name <> ?'),
+      size: db.prepare('SELECT size FROM media WHERE account_id = ? AND name = ?'),
+      used: db.prepare('SELECT bytes FROM media_usage WHERE account_id = ?'),
+      addUsage: db.prepare(`INSERT INTO media_usage (account_id, bytes) VALUES (?, ?)
+        ON CONFLICT (account_id) DO UPDATE SET bytes = bytes + excluded.bytes`),
       get: db.prepare('SELECT * FROM media WHERE account_id = ? AND name = ?'),
       has: db.prepare('SELECT 1 FROM media WHERE account_id = ? AND name = ?'),
-      delete: db.prepare('DELETE FROM media WHERE account_id = ? AND name = ?'),
+      delete: db.prepare('DELETE FROM media WHERE account_id = ? AND name = ? RETURNING size'),
       list: db.prepare('SELECT name, size FROM media WHERE account_id = ? AND name > ? ORDER BY name LIMIT ?'),
+      expireUsage: db.prepare(`UPDATE media_usage SET bytes = bytes -
+          (SELECT SUM(size) FROM media WHERE media.account_id = media_usage.account_id AND created_at < @time)
+        WHERE account_id IN (SELECT account_id FROM media WHERE created_at < @time)`),
       expire: db.prepare('DELETE FROM media WHERE created_at < ?'),
     };
   }
 
-  // Inside the batch's write transaction, so no other writer comes between the sum and the insert.
   putMedia(media: MediaObject, quotaBytes?: number): Promise<boolean> {
     return this.writes.run(() => {
+      const replaced = (this.statements.size.get(media.accountId, media.name) as { size: number } | undefined)?.size ?? 0;
+      const delta = media.data.length - replaced;
       if (quotaBytes !== undefined) {
-        const { used } = this.statements.used.get(media.accountId, media.name) as { used: number };
-        if (used + media.data.length > quotaBytes) return false;
+        const used = (this.statements.used.get(media.accountId) as { bytes: number } | undefined)?.bytes ?? 0;
+        if (used + delta > quotaBytes) return false;
       }
       this.statements.put.run(
         media.accountId,
@@ -42,6 +51,7 @@ export class SqliteMedia implements MediaStore {
         media.data,
         media.createdAt,
       );
+      this.statements.addUsage.run(media.accountId, delta);
       return true;
     });
   }
@@ -66,7 +76,12 @@ export class SqliteMedia implements MediaStore {
   }
 
   deleteMedia(accountId: string, name: string): Promise<boolean> {
-    return this.writes.run(() => this.statements.delete.run(accountId, name).changes > 0);
+    return this.writes.run(() => {
+      const row = this.statements.delete.get(accountId, name) as { size: number } | undefined;
+      if (!row) return false;
+      this.statements.addUsage.run(accountId, -row.size);
+      return true;
+    });
   }
 
   async listMedia(accountId: string, after: string | undefined, limit: number): Promise<MediaInfo[]> {
@@ -74,6 +89,9 @@ export class SqliteMedia implements MediaStore {
   }
 
   deleteMediaCreatedBefore(time: number): Promise<number> {
-    return this.writes.run(() => this.statements.expire.run(time).changes);
+    return this.writes.run(() => {
+      this.statements.expireUsage.run({ time });
+      return this.statements.expire.run(time).changes;
+    });
   }
 }
