@@ -20,7 +20,7 @@ export interface InboundDeps {
   /** Opt-out, opt-in and help keywords; absent, every message only goes to the application. */
   optOut?: OptOutService;
   /**
-   * The accounts' media quota for attachments (a 413 past it). Absent for what a carrier delivers,
+   * The account's media quota for attachments (a 413 past it). Absent for what a carrier delivers,
    * which must not be refused for the account's uploads; given for the console's phone replies.
    */
   mediaQuotaBytes?: number | undefined;
