@@ -14,7 +14,7 @@ import {
   type CarrierSubmission,
 } from '../../core/delivery/carrier.js';
 import type { InboundPartStore } from '../../core/ports.js';
-import { outboundAddress, type AddressRules } from './addresses.js';
+import { inboundAddress, outboundAddress, type AddressRules } from './addresses.js';
 import { SmppBind, NoResponseError, type BindMode } from './bind.js';
 import { outboundParts } from './concatenation.js';
 import { submitStatus } from './error-map.js';
@@ -404,6 +404,15 @@ export class SmppCarrier implements CarrierAdapter {
 
   // ---- What the SMSC sends -----------------------------------------------------------------------
 
+  /**
+   * The handset a receipt is about: its source_addr (smpp-3.4-notes §6), in the form Pigeon stores
+   * destinations in, so that submits the SMSC gave the same id are told apart. None when empty.
+   */
+  private handset(pdu: Pdu): { destination?: string } {
+    const raw = String(pdu.source_addr ?? '').trim();
+    return raw === '' ? {} : { destination: inboundAddress(raw, Number(pdu.source_addr_ton ?? 0), this.addressRules.countryCode) };
+  }
+
   /** Resolves with the deliver_sm_resp status: 0 once durable, ESME_RX_T_APPN when not taken (the SMSC offers it again). */
   private async delivered(pdu: Pdu): Promise<number> {
     const events = this.events;
@@ -416,7 +425,7 @@ export class SmppCarrier implements CarrierAdapter {
           return 0;
         }
         if (!isFinal(parsed.stat)) return 0;
-        await events.receipt(toDeliveryReceipt(parsed, this.config.receiptIdFormat, this.deps.now()));
+        await events.receipt({ ...toDeliveryReceipt(parsed, this.config.receiptIdFormat, this.deps.now()), ...this.handset(pdu) });
         this.counters.receipts++;
         return 0;
       }
