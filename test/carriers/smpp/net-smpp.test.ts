@@ -9,11 +9,12 @@ import { after, before, describe, it } from 'node:test';
 import { ACCOUNT_A } from '../../helpers/fixtures.js';
 import { smsBody } from '../../helpers/http.js';
 import { BACKENDS } from '../../helpers/pigeon.js';
+import type { Backend } from '../../helpers/databases.js';
 import { send, startHarness, statuses, view, type Harness } from '../../delivery/e2e-support.js';
 import { smppCarrier, until } from './smpp-support.js';
 
 const SCRIPT = fileURLToPath(new URL('./net-smpp-smsc.pl', import.meta.url));
-const available = spawnSync('perl', ['-MNet::SMPP', '-e', '1']).status === 0;
+const unavailable = spawnSync('perl', ['-MNet::SMPP', '-e', '1']).status === 0 ? false : 'Net::SMPP (libnet-smpp-perl) is not installed';
 
 interface PerlSmsc {
   child: ChildProcessWithoutNullStreams;
@@ -49,13 +50,18 @@ function startPerlSmsc(args: readonly string[] = []): Promise<PerlSmsc> {
   });
 }
 
+/** A Pigeon on `backend` that sends every message through the SMSC. */
+function harnessFor(backend: Backend, smsc: PerlSmsc): Promise<Harness> {
+  return startHarness({ backend, extra: `carriers:\n${smppCarrier('net-smpp', smsc.port)}\nroutes:\n  - { carrier: net-smpp }\n` });
+}
+
 for (const backend of BACKENDS) {
-  describe(`SMPP carrier against Net::SMPP (${backend})`, { skip: available ? false : 'Net::SMPP (libnet-smpp-perl) is not installed' }, () => {
+  describe(`SMPP carrier against Net::SMPP (${backend})`, { skip: unavailable }, () => {
     let smsc: PerlSmsc;
     let h: Harness;
     before(async () => {
       smsc = await startPerlSmsc();
-      h = await startHarness({ backend, extra: `carriers:\n${smppCarrier('net-smpp', smsc.port)}\nroutes:\n  - { carrier: net-smpp }\n` });
+      h = await harnessFor(backend, smsc);
     });
     after(async () => {
       await h.close();
@@ -110,14 +116,12 @@ async function killPerlSmsc(smsc: PerlSmsc): Promise<void> {
 // The SMSC of issue 22: its ids come from a counter that starts again when it restarts, so the
 // messages after a restart get the ids of messages before it. Each must still end delivered, once.
 for (const backend of BACKENDS) {
-  describe(`SMPP carrier against a Net::SMPP SMSC that restarts with its id counter reset (${backend})`, {
-    skip: available ? false : 'Net::SMPP (libnet-smpp-perl) is not installed',
-  }, () => {
+  describe(`SMPP carrier against a Net::SMPP SMSC that restarts with its id counter reset (${backend})`, { skip: unavailable }, () => {
     let smsc: PerlSmsc;
     let h: Harness;
     before(async () => {
       smsc = await startPerlSmsc();
-      h = await startHarness({ backend, extra: `carriers:\n${smppCarrier('net-smpp', smsc.port)}\nroutes:\n  - { carrier: net-smpp }\n` });
+      h = await harnessFor(backend, smsc);
     });
     after(async () => {
       await h.close();
