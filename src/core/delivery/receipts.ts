@@ -69,7 +69,7 @@ export async function applyParkedReceipts(deps: ReceiptDeps, batch = 500): Promi
  * duplicate receipt is recognised as one; after that no receipt is expected for them, and deleting
  * them keeps the table to a few hours of traffic and the ids an SMSC gives again from meeting them.
  */
-export const REF_RETENTION_TIMEOUTS = 2;
+const REF_RETENTION_TIMEOUTS = 2;
 const PRUNE_BATCH = 5000;
 
 /**
