@@ -31,7 +31,7 @@ Commands:
   hash-password         read a password on stdin, print its hash for the config file
   smsc                  run Pigeon's own SMPP server (SMSC) for testing: [--host 127.0.0.1]
                         [--port 2775] [--control-port P] [--system-id ID --password PW]
-                        [--id-format hex|decimal] [--receipt-id-format hex|decimal]
+                        [--id-format hex|decimal] [--first-id N] [--receipt-id-format hex|decimal]
                         [--receipts both|tlv|text] [--tls-cert PEM --tls-key PEM] [--quiet];
                         outcomes follow the config file's simulator rules and the test numbers;
                         every PDU is printed as one line unless --quiet
@@ -117,6 +117,7 @@ const OPTIONS = {
   'system-id': { type: 'string' },
   password: { type: 'string' },
   'id-format': { type: 'string' },
+  'first-id': { type: 'string' },
   'receipt-id-format': { type: 'string' },
   receipts: { type: 'string' },
   quiet: { type: 'boolean' },
@@ -182,6 +183,7 @@ export async function runCli(
             systemId: values['system-id'],
             password: values.password,
             idFormat: values['id-format'],
+            firstId: values['first-id'],
             receiptIdFormat: values['receipt-id-format'],
             receipts: values.receipts,
             quiet: values.quiet ?? false,

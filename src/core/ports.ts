@@ -293,6 +293,13 @@ export interface ReceiptMatch {
   partCount: number;
 }
 
+/** A receipt parked until its submit is recorded: the DeliveryReceipt as JSON, under its own id. */
+export interface ReceiptToPark {
+  receiptKey: string;
+  receipt: string;
+  time: number;
+}
+
 export interface ParkedReceipt {
   carrier: string;
   receiptKey: string;
@@ -358,21 +365,32 @@ export interface DeliveryStore {
   recordTerminal(change: StatusChange): Promise<boolean>;
   /**
    * Records a receipt's outcome on the submitted part known by any of `carrierMessageIds`, and
-   * returns that part's recipient with how many parts of its submit are now delivered. When no
-   * part has such an id yet and `park` is given, the receipt is parked under every one of the ids
-   * instead (in the same transaction on engines that can), and the result is undefined.
+   * returns that part's recipient with how many parts of its submit are now delivered. An SMSC may
+   * give an id again (its counter restarted or wrapped), so several parts may have it; the receipt
+   * goes to one of them (as store/sql/receipt-match.ts says): the part for `destination`
+   * (the handset the receipt names) if there is one, else the newest part still awaiting its
+   * receipt; a part whose recipient ended takes it only when no open one has the id, and is then
+   * returned without a change (the terminal guard makes it a duplicate). When no part claims it and
+   * `park` is given, the receipt is parked under every one of the ids instead (in the same
+   * transaction on engines that can), and the result is undefined: no part has the id, or only
+   * ended parts for other handsets than the one it names (its own submit is not recorded yet).
    */
   matchReceipt(
     carrier: string,
     carrierMessageIds: readonly string[],
     outcome: 'delivered' | 'failed',
-    park?: { receiptKey: string; receipt: string; time: number },
+    options?: { destination?: string | undefined; park?: ReceiptToPark | undefined },
   ): Promise<ReceiptMatch | undefined>;
-  /** Parked receipts one of whose ids has been recorded since, oldest first. */
+  /** Parked receipts a recorded part now claims (see matchReceipt), oldest first. */
   matchedParkedReceipts(limit: number): Promise<ParkedReceipt[]>;
   deleteParkedReceipt(carrier: string, receiptKey: string): Promise<void>;
   /** Drops receipts parked before `time` (their submit was never recorded); returns how many. */
   dropParkedReceiptsBefore(time: number): Promise<number>;
+  /**
+   * Deletes up to `limit` carrier refs of recipients that ended, submitted before `time`; returns
+   * how many. Past that age no receipt is expected for them, and their ids may be given again.
+   */
+  pruneCarrierRefs(submittedBefore: number, limit: number): Promise<number>;
   /** Submitted recipients whose receipt has not come by `submittedBefore`. */
   findAwaitingReceipt(submittedBefore: number, limit: number): Promise<DeliveryJob[]>;
   /** Inbound copies (one per owned number), stored with their records and callbacks in one transaction. */

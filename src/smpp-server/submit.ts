@@ -158,7 +158,15 @@ async function acceptPart(
   now: number,
 ): Promise<SubmitAccepted> {
   const body = (text: string) => ({ from: submit.from, to: [submit.to], text, applicationId: user.applicationId });
-  const head = await deps.parts.addPart({ carrier, messageKey, sequence: 0, total: numbering.total, text: newMessageId(now), receivedAt: now });
+  const addHead = () => deps.parts.addPart({ carrier, messageKey, sequence: 0, total: numbering.total, text: newMessageId(now), receivedAt: now });
+  let head = await addHead();
+  if (await sentAlready(deps, head, submit, numbering)) {
+    // The parts of a message that was sent, left behind by a stop between the send and their
+    // deletion: a new message under the same key starts afresh, with an id of its own, rather than
+    // being answered with the old one's id and dropped as its duplicate.
+    await deps.parts.deleteMessage(carrier, messageKey);
+    head = await addHead();
+  }
   const messageId = head.find((p) => p.sequence === 0)?.text as string;
   const partId = (n: number) => `${messageId}-${n}`;
   const parts = await deps.parts.addPart({ carrier, messageKey, sequence: numbering.sequence, total: numbering.total, text: submit.text, receivedAt: now });
@@ -177,4 +185,22 @@ async function acceptPart(
   }
   await deps.parts.deleteMessage(carrier, messageKey);
   return { id: partId(numbering.sequence), accepted: true };
+}
+
+/**
+ * True when the stored parts under this part's key are those of a message already made, and this
+ * part is not one of them offered again (an ESME that got no answer resends the same text). Only
+ * a complete set is looked at, so the parts of a message being assembled cost no lookup.
+ */
+async function sentAlready(
+  deps: SubmitDeps,
+  stored: ReadonlyArray<{ sequence: number; text: string }>,
+  submit: ParsedSubmit,
+  numbering: PartNumbering,
+): Promise<boolean> {
+  const texts = stored.filter((p) => p.sequence > 0);
+  if (texts.length < numbering.total) return false;
+  const messageId = stored.find((p) => p.sequence === 0)?.text;
+  if (messageId === undefined || !(await deps.delivery.getMessage(messageId).catch(() => undefined))) return false;
+  return texts.find((p) => p.sequence === numbering.sequence)?.text !== submit.text;
 }

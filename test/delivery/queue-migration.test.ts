@@ -3,42 +3,18 @@
 // the time of their first attempt, from which their retry window runs.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import Database from 'better-sqlite3';
-import pg from 'pg';
 import type { Message } from '../../src/core/messages/message.js';
 import type { Store } from '../../src/core/ports.js';
 import { openStore } from '../../src/store/open-store.js';
-import { migratePostgres, postgresMigrations } from '../../src/store/postgres/migrate.js';
 import { MESSAGE_COLUMNS, messageParams } from '../../src/store/sql/rows.js';
-import { loadMigrations, migrateSqlite } from '../../src/store/sqlite/migrate.js';
-import { BACKENDS, createTestDatabase, type Backend, type TestDatabase } from '../helpers/databases.js';
+import { BACKENDS, createTestDatabase, type TestDatabase } from '../helpers/databases.js';
+import { schemaAt } from '../helpers/schema-at.js';
 import { outboundSms } from './e2e-support.js';
 
 const T0 = 1_900_000_000_000;
 /** The message columns of schema 2: today's, without request_id (0009), which is last. */
 const SCHEMA_2_COLUMNS = MESSAGE_COLUMNS.replace(/,\s*request_id$/, '');
 const NO_LIMITS = { unit: 'messages', senderLimit: () => undefined, accountLimit: () => undefined } as const;
-
-/** Runs statements written with `?` placeholders on a database migrated up to schema 2 only. */
-async function schemaTwo(backend: Backend, url: string): Promise<{ run(sql: string, params: unknown[]): Promise<void>; close(): Promise<void> }> {
-  if (backend === 'sqlite') {
-    const db = new Database(url.slice('sqlite:'.length));
-    migrateSqlite(db, loadMigrations(new URL('../../src/store/sqlite/migrations/', import.meta.url)).filter((m) => m.version <= 2));
-    return {
-      run: async (sql, params) => void db.prepare(sql).run(...params),
-      close: async () => void db.close(),
-    };
-  }
-  const pool = new pg.Pool({ connectionString: url, max: 1 });
-  await migratePostgres(pool, postgresMigrations().filter((m) => m.version <= 2));
-  return {
-    run: async (sql, params) => {
-      let n = 0;
-      await pool.query(sql.replace(/\?/g, () => `$${++n}`), params);
-    },
-    close: () => pool.end(),
-  };
-}
 
 const message = (id: string, time: number, priority: Message['priority']): Message =>
   outboundSms({ id, accountId: '9900000', applicationId: 'migration-app', from: '+19195551212', time, priority });
@@ -52,7 +28,7 @@ for (const backend of BACKENDS) {
 
     before(async () => {
       database = await createTestDatabase(backend);
-      const old = await schemaTwo(backend, database.url);
+      const old = await schemaAt(backend, database.url, 2);
       for (const m of queued) {
         await old.run(`INSERT INTO messages (${SCHEMA_2_COLUMNS}) VALUES (${SCHEMA_2_COLUMNS.split(',').map(() => '?').join(', ')})`, messageParams(m).slice(0, -1));
         await old.run(

@@ -10,7 +10,7 @@ import { applyParkedReceipts, applyReceipt, expireOverdueReceipts } from '../../
 import type { DeliveryJob, DeliveryStore } from '../../src/core/ports.js';
 import { CallbackReceiver } from '../helpers/callback-receiver.js';
 import { withSql } from '../helpers/databases.js';
-import { fixtureConfigYaml } from '../helpers/fixtures.js';
+import { fixtureConfigYaml, RECIPIENT } from '../helpers/fixtures.js';
 import { postMessage, smsBody } from '../helpers/http.js';
 import { BACKENDS, startPigeon, type TestPigeon } from '../helpers/pigeon.js';
 
@@ -38,8 +38,8 @@ for (const backend of BACKENDS) {
     });
 
     /** Sends one SMS through the API and claims its recipient as worker `w`. */
-    async function claimed(text = 'hello'): Promise<DeliveryJob> {
-      const sent = await postMessage(pigeon, smsBody({ text }));
+    async function claimed(text = 'hello', to = RECIPIENT): Promise<DeliveryJob> {
+      const sent = await postMessage(pigeon, smsBody({ text, to: [to] }));
       assert.equal(sent.status, 202);
       // Past the message's own time (the wall clock), however long the tests before took.
       clock = Math.max(clock, Date.now()) + 1000;
@@ -52,6 +52,28 @@ for (const backend of BACKENDS) {
     async function statusOf(job: DeliveryJob): Promise<string> {
       const view = await pigeon.admin<{ recipients: Array<{ messageStatus: string }> }>('GET', `/messages/${job.message.id}`);
       return view.recipients[0]?.messageStatus ?? 'none';
+    }
+
+    /** The terminal callbacks queued for a message's recipient, by event type. */
+    async function terminalCallbacks(job: DeliveryJob): Promise<string[]> {
+      const rows = await withSql(pigeon.config.databaseUrl, (sql) =>
+        sql.all<{ event_type: string }>(
+          `SELECT event_type FROM callback_outbox WHERE message_id = ? AND event_type IN ('message-delivered', 'message-failed') ORDER BY id`,
+          [job.message.id],
+        ),
+      );
+      return rows.map((r) => r.event_type);
+    }
+
+    /** The carrier refs of a message, as (id, settled). */
+    async function refsOf(job: DeliveryJob): Promise<string[]> {
+      const rows = await withSql(pigeon.config.databaseUrl, (sql) =>
+        sql.all<{ carrier_message_id: string; settled: number }>(
+          'SELECT carrier_message_id, settled FROM carrier_refs WHERE message_id = ? ORDER BY carrier_message_id',
+          [job.message.id],
+        ),
+      );
+      return rows.map((r) => `${r.carrier_message_id}:${Number(r.settled)}`);
     }
 
     it('parks a receipt that comes before its submit is recorded, and applies it when the submit is', async () => {
@@ -137,6 +159,81 @@ for (const backend of BACKENDS) {
       assert.deepEqual(statuses.filter((s) => s !== 'DELIVERED'), []);
     });
 
+    // An SMSC whose id counter restarted (or wrapped) gives ids again; each id names a submit only
+    // while that submit awaits its receipt.
+    it('gives the receipt of a reused id to the submit awaiting it, not to the ended one that had it first', async () => {
+      const first = await claimed();
+      await store.recordSubmitted(first, 'w', 'smsc-a', ['reused-1'], clock);
+      assert.equal(await applyReceipt(deps, 'smsc-a', { carrierMessageId: 'reused-1', delivered: true, time: clock }), 'applied');
+      const second = await claimed();
+      await store.recordSubmitted(second, 'w', 'smsc-a', ['reused-1'], clock);
+      assert.deepEqual(await refsOf(second), ['reused-1:0'], 'the second submit of the id has its own ref');
+      const failed = { carrierMessageId: 'reused-1', delivered: false, errorCode: 4720, time: clock };
+      assert.equal(await applyReceipt(deps, 'smsc-a', failed), 'applied');
+      assert.equal(await statusOf(second), 'FAILED');
+      assert.equal(await statusOf(first), 'DELIVERED');
+      assert.equal(await applyReceipt(deps, 'smsc-a', failed), 'duplicate', 'once both ended, a repeat is a late duplicate');
+      assert.deepEqual(await terminalCallbacks(first), ['message-delivered']);
+      assert.deepEqual(await terminalCallbacks(second), ['message-failed']);
+    });
+
+    it('gives each of two open submits that share an id the receipt naming its handset', async () => {
+      const a = await claimed('to a', '+19195550101');
+      const b = await claimed('to b', '+19195550102');
+      await store.recordSubmitted(a, 'w', 'smsc-a', ['twin-1'], clock);
+      await store.recordSubmitted(b, 'w', 'smsc-a', ['twin-1'], clock + 1);
+      // A's first, although B's submit is the newer: the handset decides.
+      const forA = { carrierMessageId: 'twin-1', destination: '+19195550101', delivered: true, time: clock };
+      assert.equal(await applyReceipt(deps, 'smsc-a', forA), 'applied');
+      assert.equal(await statusOf(a), 'DELIVERED');
+      assert.equal(await statusOf(b), 'SENT');
+      const forB = { carrierMessageId: 'twin-1', destination: '+19195550102', delivered: false, errorCode: 4720, time: clock };
+      assert.equal(await applyReceipt(deps, 'smsc-a', forB), 'applied');
+      assert.equal(await statusOf(b), 'FAILED');
+      assert.equal(await applyReceipt(deps, 'smsc-a', forA), 'duplicate', "A's repeat goes to A's ended submit, not to another");
+      assert.deepEqual([await terminalCallbacks(a), await terminalCallbacks(b)], [['message-delivered'], ['message-failed']]);
+    });
+
+    it('gives receipts that name no handset to the open submits of their id newest first (README)', async () => {
+      const older = await claimed();
+      const newer = await claimed();
+      await store.recordSubmitted(older, 'w', 'smsc-a', ['twin-2'], clock);
+      await store.recordSubmitted(newer, 'w', 'smsc-a', ['twin-2'], clock + 1);
+      assert.equal(await applyReceipt(deps, 'smsc-a', { carrierMessageId: 'twin-2', delivered: true, time: clock }), 'applied');
+      assert.deepEqual([await statusOf(older), await statusOf(newer)], ['SENT', 'DELIVERED']);
+      assert.equal(await applyReceipt(deps, 'smsc-a', { carrierMessageId: 'twin-2', delivered: true, time: clock }), 'applied');
+      assert.equal(await statusOf(older), 'DELIVERED');
+    });
+
+    it('parks the receipt of a reused id that comes before its submit is recorded, instead of giving it to the ended submit', async () => {
+      const old = await claimed('old', '+19195550103');
+      await store.recordSubmitted(old, 'w', 'smsc-a', ['early-r'], clock);
+      const receiptOfOld = { carrierMessageId: 'early-r', destination: '+19195550103', delivered: true, time: clock };
+      assert.equal(await applyReceipt(deps, 'smsc-a', receiptOfOld), 'applied');
+      const fresh = await claimed('fresh', '+19195550104');
+      // The SMSC gave the id again and its receipt came before the submit response.
+      const receiptOfFresh = { carrierMessageId: 'early-r', destination: '+19195550104', delivered: false, errorCode: 4720, time: clock };
+      assert.equal(await applyReceipt(deps, 'smsc-a', receiptOfFresh), 'parked');
+      assert.equal(await applyParkedReceipts(deps), 0, "the ended submit's ref does not take it out of the park");
+      assert.deepEqual(await store.recordSubmitted(fresh, 'w', 'smsc-a', ['early-r'], clock), { owned: true, receiptsWaiting: true });
+      assert.equal(await applyParkedReceipts(deps), 1);
+      assert.equal(await statusOf(fresh), 'FAILED');
+      assert.equal(await statusOf(old), 'DELIVERED');
+      assert.deepEqual([await terminalCallbacks(old), await terminalCallbacks(fresh)], [['message-delivered'], ['message-failed']]);
+    });
+
+    it('takes a receipt that matches only ended submits for a late duplicate: no second callback', async () => {
+      const job = await claimed('dup', '+19195550105');
+      await store.recordSubmitted(job, 'w', 'smsc-a', ['late-1'], clock);
+      assert.equal(await applyReceipt(deps, 'smsc-a', { carrierMessageId: 'late-1', delivered: true, time: clock }), 'applied');
+      const again = { carrierMessageId: 'late-1', delivered: false, errorCode: 4720, time: clock };
+      assert.equal(await applyReceipt(deps, 'smsc-a', again), 'duplicate', 'naming no handset');
+      assert.equal(await applyReceipt(deps, 'smsc-a', { ...again, destination: '+19195550105' }), 'duplicate', 'naming its handset');
+      assert.equal(await statusOf(job), 'DELIVERED');
+      assert.deepEqual(await terminalCallbacks(job), ['message-delivered']);
+      assert.equal(await applyParkedReceipts(deps), 0, 'nothing was parked');
+    });
+
     it('drops parked receipts no submit claimed after the receipt timeout', async () => {
       const parkedReceipts = () => withSql(pigeon.config.databaseUrl, (sql) => sql.count('SELECT count(*) FROM parked_receipts'));
       // One is left from the test of carriers above: the receipt of smsc-b that nothing matched.
@@ -152,13 +249,39 @@ for (const backend of BACKENDS) {
       assert.equal(await applyParkedReceipts(deps), 0);
     });
 
+    it('prunes the refs of ended recipients older than twice the receipt timeout, in the receipt sweep', async () => {
+      const timeout = 60_000;
+      const ended = await claimed();
+      const open = await claimed();
+      await store.recordSubmitted(ended, 'w', 'smsc-p', ['prune-1'], clock);
+      await store.recordSubmitted(open, 'w', 'smsc-p', ['prune-2'], clock);
+      await applyReceipt(deps, 'smsc-p', { carrierMessageId: 'prune-1', delivered: true, time: clock });
+      assert.equal(await store.pruneCarrierRefs(clock + 10 * timeout, 1000) >= 1, true);
+      assert.deepEqual([await refsOf(ended), await refsOf(open)], [[], ['prune-2:0']], 'only ended recipients lose their refs');
+
+      const young = await claimed();
+      await store.recordSubmitted(young, 'w', 'smsc-p', ['prune-3'], clock);
+      await applyReceipt(deps, 'smsc-p', { carrierMessageId: 'prune-3', delivered: true, time: clock });
+      clock += timeout + 1000;
+      const kept = await expireOverdueReceipts(deps, timeout);
+      assert.equal(kept.ended, 1, 'the open recipient fails with 9902 after the timeout');
+      assert.equal(kept.prunedRefs, 0, 'a ref is kept for twice the receipt timeout');
+      assert.deepEqual([await refsOf(open), await refsOf(young)], [['prune-2:1'], ['prune-3:1']]);
+      clock += timeout;
+      const swept = await expireOverdueReceipts(deps, timeout);
+      assert.ok(swept.prunedRefs >= 2, `pruned ${swept.prunedRefs}`);
+      assert.deepEqual([await refsOf(open), await refsOf(young)], [[], []]);
+      const left = await withSql(pigeon.config.databaseUrl, (sql) => sql.count('SELECT count(*) FROM carrier_refs'));
+      assert.equal(left, 0, 'every ref in this database was older');
+    });
+
     it('queues exactly one terminal callback per recipient through all of the above', async () => {
       const counts = await withSql(pigeon.config.databaseUrl, (sql) =>
         sql.all<{ message_id: string; n: number | string }>(
           `SELECT message_id, count(*) AS n FROM callback_outbox WHERE event_type IN ('message-delivered', 'message-failed') GROUP BY message_id`,
         ),
       );
-      assert.equal(counts.length, 46, 'every recipient above ended');
+      assert.equal(counts.length, 58, 'every recipient above ended');
       assert.deepEqual(counts.filter((r) => Number(r.n) !== 1), []);
     });
   });

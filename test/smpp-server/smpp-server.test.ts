@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, afterEach, before, describe, it } from 'node:test';
 import { decodeUcs2, encodeUcs2 } from '../../src/carriers/smpp/text-coding.js';
+import { withSql } from '../helpers/databases.js';
 import { BACKENDS, startPigeon, type TestPigeon } from '../helpers/pigeon.js';
 import { Esme, ESME_USER, smppConfigYaml } from './esme-client.js';
 
@@ -154,6 +155,47 @@ for (const backend of BACKENDS) {
       assert.equal(view.message.segmentCount, 3);
       assert.equal(decodeUcs2(units), text);
       await tx.until(() => ids.every((id) => tx.delivered.some((p) => p.receipted_message_id === id)), 'a receipt per part');
+    });
+
+    it('never answers a new long message with the id of one sent before, also when a stop left its parts behind', async () => {
+      const tx = await esme('transceiver');
+      const submitParts = async (texts: readonly string[], only?: number): Promise<string[]> => {
+        const ids: string[] = [];
+        for (const [i, text] of texts.entries()) {
+          if (only !== undefined && i !== only) continue;
+          const udh = Buffer.from([0x05, 0x00, 0x03, 0x77, texts.length, i + 1]);
+          const resp = await tx.submit(APP_NUMBER, RECIPIENT, { esm_class: 0x40, short_message: Buffer.concat([udh, Buffer.from(text)]) });
+          assert.equal(resp.command_status, 0);
+          ids.push(String(resp.message_id));
+        }
+        return ids;
+      };
+      const first = ['First message, part one; ', 'first message, part two.'];
+      const firstIds = await submitParts(first);
+      const firstId = firstIds[0]?.replace(/-1$/, '') as string;
+      assert.equal((await pigeon.waitForMessage(firstId)).message.text, first.join(''));
+      // As if Pigeon had stopped between sending the message and deleting its parts (the head, part 0, holds its id).
+      const leavePartsBehind = () =>
+        withSql(pigeon.config.databaseUrl, async (sql) => {
+          for (const [sequence, text] of [firstId, ...first].entries()) {
+            await sql.run('INSERT INTO inbound_parts (carrier, message_key, sequence, total, text, received_at) VALUES (?, ?, ?, ?, ?, ?)', [
+              'esme:esme1', `${APP_NUMBER}|${RECIPIENT}|119|2`, sequence, 2, text, Date.now(),
+            ]);
+          }
+        }, { write: true });
+      await leavePartsBehind();
+      // The ESME offers the last part of the first message again: the same answer, no second message.
+      assert.deepEqual(await submitParts(first, 1), [`${firstId}-2`]);
+      // Later, a new message with the same reference: parts left behind or not, an id of its own.
+      await leavePartsBehind();
+      const second = ['Second message, part one; ', 'second message, part two.'];
+      const secondIds = await submitParts(second);
+      const secondId = secondIds[0]?.replace(/-1$/, '') as string;
+      assert.notEqual(secondId, firstId);
+      assert.deepEqual(secondIds, [`${secondId}-1`, `${secondId}-2`]);
+      assert.equal((await pigeon.waitForMessage(secondId)).message.text, second.join(''));
+      const sent = await withSql(pigeon.config.databaseUrl, (sql) => sql.count('SELECT count(*) FROM messages WHERE id IN (?, ?)', [firstId, secondId]));
+      assert.equal(sent, 2);
     });
 
     it('takes message_payload and data_sm', async () => {

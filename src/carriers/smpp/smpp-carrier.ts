@@ -14,7 +14,7 @@ import {
   type CarrierSubmission,
 } from '../../core/delivery/carrier.js';
 import type { InboundPartStore } from '../../core/ports.js';
-import { outboundAddress, type AddressRules } from './addresses.js';
+import { inboundAddress, outboundAddress, type AddressRules } from './addresses.js';
 import { SmppBind, NoResponseError, type BindMode } from './bind.js';
 import { outboundParts } from './concatenation.js';
 import { submitStatus } from './error-map.js';
@@ -88,6 +88,8 @@ export class SmppCarrier implements CarrierAdapter {
   private rate = { windowStart: 0, count: 0, last: 0 };
   private sweep: ReturnType<typeof setInterval> | undefined;
   private assembling = new Map<string, Promise<unknown>>();
+  /** Submits not answered yet, by handset (E.164): a receipt for the handset waits for them (delivered()). */
+  private readonly submitting = new Map<string, Set<Promise<unknown>>>();
 
   constructor(
     private readonly config: SmppCarrierConfig,
@@ -142,6 +144,18 @@ export class SmppCarrier implements CarrierAdapter {
     if ((submission.media?.length ?? 0) > 0) {
       throw new CarrierError(`${this.name}: SMPP carries text only, not media`, false, 4001);
     }
+    const work = this.submitParts(submission);
+    const pending = this.submitting.get(submission.destination) ?? new Set();
+    this.submitting.set(submission.destination, pending.add(work));
+    try {
+      return await work;
+    } finally {
+      pending.delete(work);
+      if (pending.size === 0 && this.submitting.get(submission.destination) === pending) this.submitting.delete(submission.destination);
+    }
+  }
+
+  private async submitParts(submission: CarrierSubmission): Promise<{ carrierMessageIds: readonly string[] }> {
     const deadline = Date.now() + this.config.submitWaitSeconds * 1000;
     const source = outboundAddress(submission.from, this.addressRules);
     const destination = outboundAddress(submission.destination, this.addressRules);
@@ -404,6 +418,15 @@ export class SmppCarrier implements CarrierAdapter {
 
   // ---- What the SMSC sends -----------------------------------------------------------------------
 
+  /**
+   * The handset a receipt is about: its source_addr (smpp-3.4-notes §6), in the form Pigeon stores
+   * destinations in, so that submits the SMSC gave the same id are told apart. None when empty.
+   */
+  private handset(pdu: Pdu): { destination?: string } {
+    const raw = String(pdu.source_addr ?? '').trim();
+    return raw === '' ? {} : { destination: inboundAddress(raw, Number(pdu.source_addr_ton ?? 0), this.addressRules.countryCode) };
+  }
+
   /** Resolves with the deliver_sm_resp status: 0 once durable, ESME_RX_T_APPN when not taken (the SMSC offers it again). */
   private async delivered(pdu: Pdu): Promise<number> {
     const events = this.events;
@@ -416,7 +439,15 @@ export class SmppCarrier implements CarrierAdapter {
           return 0;
         }
         if (!isFinal(parsed.stat)) return 0;
-        await events.receipt(toDeliveryReceipt(parsed, this.config.receiptIdFormat, this.deps.now()));
+        const receipt = { ...toDeliveryReceipt(parsed, this.config.receiptIdFormat, this.deps.now()), ...this.handset(pdu) };
+        // An SMSC may send a receipt before the submit_sm_resp of its submit. When it reuses ids,
+        // the id alone could then find an older submit that ended (a late duplicate to the store),
+        // so a receipt for a handset with submits awaiting their answer waits for those answers
+        // (bounded by the submit's own timeouts); the worker then records the submit in the same
+        // turn, and the receipt waits for that record (CarrierEvents.receipt) and matches it.
+        const submits = receipt.destination === undefined ? undefined : this.submitting.get(receipt.destination);
+        if (submits) await Promise.allSettled([...submits]);
+        await events.receipt(receipt);
         this.counters.receipts++;
         return 0;
       }

@@ -14,6 +14,7 @@ export interface SmscFlags {
   systemId: string | undefined;
   password: string | undefined;
   idFormat: string | undefined;
+  firstId: string | undefined;
   receiptIdFormat: string | undefined;
   receipts: string | undefined;
   quiet: boolean;
@@ -30,6 +31,13 @@ function oneOf<T extends string>(value: string | undefined, allowed: readonly T[
 function port(value: string | undefined, flag: string, fallback: number): number {
   if (value === undefined) return fallback;
   if (!/^\d{1,5}$/.test(value) || Number(value) > 65535) throw new CliError(`${flag}: '${value}' is not a port number`, 2);
+  return Number(value);
+}
+
+/** A counter's start: a decimal integer that stays exact as a JavaScript number. */
+function firstId(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  if (!/^\d{1,15}$/.test(value)) throw new CliError(`--first-id: '${value}' is not a whole number from 0 to 999999999999999`, 2);
   return Number(value);
 }
 
@@ -54,6 +62,7 @@ export async function smscCommand(configFlags: ConfigFlags, flags: SmscFlags, ou
     systemId: flags.systemId,
     password: flags.password,
     idFormat: oneOf(flags.idFormat, ['hex', 'decimal'], '--id-format'),
+    firstId: firstId(flags.firstId),
     receiptTextIdFormat: oneOf(flags.receiptIdFormat, ['hex', 'decimal'], '--receipt-id-format'),
     receipts: oneOf(flags.receipts, ['tlv', 'text', 'both'], '--receipts'),
     tls,

@@ -57,6 +57,11 @@ export interface DeliveryReceipt {
    * submit with a hex id and report it in decimal); the receipt matches a part by any of them.
    */
   alternateIds?: readonly string[];
+  /**
+   * The handset the receipt is about (E.164 where it can be told), when the carrier names it (an
+   * SMPP receipt's source_addr). It tells apart submits the carrier gave the same id.
+   */
+  destination?: string;
   delivered: boolean;
   /** Bandwidth error code when not delivered. */
   errorCode?: number;

@@ -31,8 +31,12 @@ export type ReceiptOutcome = 'applied' | 'duplicate' | 'partial' | 'parked';
 
 export async function applyReceipt(deps: ReceiptDeps, carrier: string, receipt: DeliveryReceipt): Promise<ReceiptOutcome> {
   const park = { receiptKey: receipt.carrierMessageId, receipt: JSON.stringify(receipt), time: deps.now() };
-  const match = await deps.store.matchReceipt(carrier, receiptIds(receipt), receipt.delivered ? 'delivered' : 'failed', park);
+  const match = await deps.store.matchReceipt(carrier, receiptIds(receipt), outcomeOf(receipt), { destination: receipt.destination, park });
   return match ? settle(deps, match, receipt) : 'parked';
+}
+
+function outcomeOf(receipt: DeliveryReceipt): 'delivered' | 'failed' {
+  return receipt.delivered ? 'delivered' : 'failed';
 }
 
 // Parked receipts applied at once. Each is its own few transactions, so one at a time made a fast
@@ -50,7 +54,7 @@ export async function applyParkedReceipts(deps: ReceiptDeps, batch = 500): Promi
   const lane = async () => {
     for (let parked = parkedReceipts[next++]; parked !== undefined; parked = parkedReceipts[next++]) {
       const receipt = JSON.parse(parked.receipt) as DeliveryReceipt;
-      const match = await deps.store.matchReceipt(parked.carrier, receiptIds(receipt), receipt.delivered ? 'delivered' : 'failed');
+      const match = await deps.store.matchReceipt(parked.carrier, receiptIds(receipt), outcomeOf(receipt), { destination: receipt.destination });
       // Applied before it is deleted: a crash in between applies it again, which the terminal guard ignores.
       if (match && (await settle(deps, match, receipt)) === 'applied') ended++;
       await deps.store.deleteParkedReceipt(parked.carrier, parked.receiptKey);
@@ -60,12 +64,23 @@ export async function applyParkedReceipts(deps: ReceiptDeps, batch = 500): Promi
   return ended;
 }
 
-/** Fails recipients whose receipt is overdue, and drops parked receipts as old; returns how many recipients it ended. */
+/**
+ * Refs of ended recipients are kept this many receipt timeouts after their submit, so that a late
+ * duplicate receipt is recognised as one; after that no receipt is expected for them, and deleting
+ * them keeps the table to a few hours of traffic and the ids an SMSC gives again from meeting them.
+ */
+const REF_RETENTION_TIMEOUTS = 2;
+const PRUNE_BATCH = 5000;
+
+/**
+ * Fails recipients whose receipt is overdue, drops parked receipts as old, and prunes the refs of
+ * ended recipients older than REF_RETENTION_TIMEOUTS receipt timeouts; returns how many recipients it ended.
+ */
 export async function expireOverdueReceipts(
   deps: ReceiptDeps,
   timeoutMs: number,
   batch = 500,
-): Promise<{ ended: number; droppedParked: number }> {
+): Promise<{ ended: number; droppedParked: number; prunedRefs: number }> {
   const overdue = await deps.store.findAwaitingReceipt(deps.now() - timeoutMs, batch);
   let ended = 0;
   for (const job of overdue) {
@@ -76,7 +91,15 @@ export async function expireOverdueReceipts(
     if (await deps.store.recordTerminal(change)) ended++;
   }
   const droppedParked = await deps.store.dropParkedReceiptsBefore(deps.now() - timeoutMs);
-  return { ended, droppedParked };
+  // In batches, each its own write, so a backlog (the first sweep after an upgrade) never holds the
+  // writers up for long.
+  let prunedRefs = 0;
+  let pruned: number;
+  do {
+    pruned = await deps.store.pruneCarrierRefs(deps.now() - REF_RETENTION_TIMEOUTS * timeoutMs, PRUNE_BATCH);
+    prunedRefs += pruned;
+  } while (pruned === PRUNE_BATCH);
+  return { ended, droppedParked, prunedRefs };
 }
 
 /** Every spelling of a receipt's carrier id, as the store matches them. */

@@ -24,6 +24,7 @@ import type {
   QueueEntry,
   RatePolicy,
   ReceiptMatch,
+  ReceiptToPark,
   StatusChange,
   SubmitRecorded,
   CallbackFailure,
@@ -48,6 +49,7 @@ import {
 } from '../sql/rows.js';
 import type { LeasedRow } from '../sql/callback-claim.js';
 import { queueEntry, retryDetail } from '../sql/queue-entry.js';
+import { parkedClaimedBy, receiptPreference, refClaims } from '../sql/receipt-match.js';
 import { PostgresCallbackOutbox } from './postgres-callback-outbox.js';
 import { CALLBACK_COLUMNS, callbackParams, valuesList } from './rows.js';
 import { named, run } from './statements.js';
@@ -100,23 +102,31 @@ const CREATE_BUCKETS = named(`INSERT INTO rate_buckets (key, tokens, updated_at)
 const LOCK_BUCKETS = named('SELECT key, tokens, updated_at FROM rate_buckets WHERE key = ANY($1::text[]) ORDER BY key FOR UPDATE');
 const QUEUED_COUNT = named('SELECT count(*) AS n FROM delivery_queue WHERE account_id = $1');
 const SETTLE_REFS = named('UPDATE carrier_refs SET settled = 1 WHERE message_id = $1 AND destination_tn = $2 AND settled = 0');
-// Records a receipt's outcome on its part and returns the part's recipient, or, when no part has
-// any of the ids (the receipt overtook its submit) and $4 is set, parks it under each id instead.
+// Picks the part a receipt goes to (receipt-match.ts: $8 is the handset it names, if any), records
+// the receipt's outcome on it unless its recipient ended, and returns its recipient; or, when no
+// part takes it (the receipt overtook its submit) and $4 is set, parks it under each id instead.
+// The outcome is written by the part's key, not its ctid: a concurrent receipt of the same part may
+// have moved the row, and READ COMMITTED re-checks the key on the newest version.
 // A receipt with a single id (nearly all) compares it with `=`: a generic plan made while the
 // table was small took `carrier_message_id = ANY($2)` as a filter over every ref of the carrier
 // (Index Cond on `carrier` alone), which a long run paid on every receipt (the bench read up to
-// 9 700 carrier_refs rows per message); equality on both key columns is always the unique-key lookup.
+// 9 700 carrier_refs rows per message); equality on both leading key columns is always a
+// primary-key range of the few refs with that id.
 function matchReceiptSql(single: boolean): string {
-  const ids = single ? 'carrier_message_id = $2::text' : 'carrier_message_id = ANY($2::text[])';
+  const ids = single ? 'r.carrier_message_id = $2::text' : 'r.carrier_message_id = ANY($2::text[])';
   const parkIds = single ? 'SELECT $2::text AS id' : 'SELECT unnest($2::text[]) AS id';
   return `WITH hit AS (
-    UPDATE carrier_refs SET outcome = $3 WHERE carrier = $1 AND ${ids}
-    RETURNING message_id, destination_tn, part_count),
-  park AS (INSERT INTO parked_receipts (carrier, carrier_message_id, receipt_key, receipt, parked_at)
-    SELECT $1, p.id, $5, $6, $7 FROM (${parkIds}) AS p WHERE $4::boolean AND NOT EXISTS (SELECT 1 FROM hit)
+    SELECT r.carrier_message_id, r.message_id, r.destination_tn, r.part_index, r.part_count, r.settled FROM carrier_refs r
+    WHERE r.carrier = $1 AND ${ids} AND ${refClaims('r', '$8::text')}
+    ORDER BY ${receiptPreference('r', '$8::text')} LIMIT 1),
+  noted AS (UPDATE carrier_refs r SET outcome = $3 FROM hit
+    WHERE r.carrier = $1 AND r.carrier_message_id = hit.carrier_message_id AND r.message_id = hit.message_id
+      AND r.destination_tn = hit.destination_tn AND r.part_index = hit.part_index AND hit.settled = 0),
+  park AS (INSERT INTO parked_receipts (carrier, carrier_message_id, receipt_key, receipt, parked_at, destination_tn)
+    SELECT $1, p.id, $5, $6, $7, $8::text FROM (${parkIds}) AS p WHERE $4::boolean AND NOT EXISTS (SELECT 1 FROM hit)
     ON CONFLICT DO NOTHING)
   SELECT ${qualified(MESSAGE_COLUMNS, 'm')}, h.destination_tn, h.part_count
-  FROM (SELECT * FROM hit LIMIT 1) h JOIN messages m ON m.id = h.message_id`;
+  FROM hit h JOIN messages m ON m.id = h.message_id`;
 }
 const MATCH_RECEIPT_ONE = named(matchReceiptSql(true));
 const MATCH_RECEIPT_ANY = named(matchReceiptSql(false));
@@ -129,8 +139,12 @@ const PARTS_DELIVERED = named(`SELECT count(DISTINCT part_index)::int AS n FROM 
 // every poll (the bench read ~11 000 carrier_refs rows per message). As a subplan it is one
 // primary-key lookup per parked receipt, whatever the statistics say.
 const MATCHED_PARKED = named(`SELECT p.carrier, p.receipt_key, min(p.receipt) AS receipt FROM parked_receipts p
-  WHERE (SELECT 1 FROM carrier_refs r WHERE r.carrier = p.carrier AND r.carrier_message_id = p.carrier_message_id) IS NOT NULL
+  WHERE (SELECT 1 FROM carrier_refs r WHERE r.carrier = p.carrier AND r.carrier_message_id = p.carrier_message_id
+    AND ${parkedClaimedBy('r', 'p')} LIMIT 1) IS NOT NULL
   GROUP BY p.carrier, p.receipt_key ORDER BY min(p.parked_at) LIMIT $1`);
+// In batches by age, on the partial index carrier_refs_settled; the rows by ctid, a TID scan.
+const PRUNE_REFS = named(`DELETE FROM carrier_refs WHERE ctid = ANY(ARRAY(SELECT ctid FROM carrier_refs
+  WHERE settled = 1 AND submitted_at < $1 LIMIT $2))`);
 const DELETE_PARKED = named('DELETE FROM parked_receipts WHERE carrier = $1 AND receipt_key = $2');
 const DROP_PARKED = named('DELETE FROM parked_receipts WHERE parked_at < $1');
 // One row per recipient, whatever the number of parts and submits it awaits receipts for.
@@ -459,13 +473,23 @@ export class PostgresDelivery implements DeliveryStore {
     carrier: string,
     carrierMessageIds: readonly string[],
     outcome: 'delivered' | 'failed',
-    park?: { receiptKey: string; receipt: string; time: number },
+    options: { destination?: string | undefined; park?: ReceiptToPark | undefined } = {},
   ): Promise<ReceiptMatch | undefined> {
+    const { destination = null, park } = options;
     // Parking and a submit's record can race here (neither sees the other's uncommitted row); the
     // parked-receipt sweep finds such a receipt once both have committed.
     const single = carrierMessageIds.length === 1;
     const ids = single ? carrierMessageIds[0] : carrierMessageIds;
-    const values = [carrier, ids, outcome, park !== undefined, park?.receiptKey ?? null, park?.receipt ?? null, park?.time ?? null];
+    const values = [
+      carrier,
+      ids,
+      outcome,
+      park !== undefined,
+      park?.receiptKey ?? null,
+      park?.receipt ?? null,
+      park?.time ?? null,
+      destination,
+    ];
     const statement = single ? MATCH_RECEIPT_ONE : MATCH_RECEIPT_ANY;
     const { rows } = await this.batch.run(`2|${carrier}|${carrierMessageIds[0] ?? ''}`, (client) =>
       run<MessageRow & { destination_tn: string; part_count: number }>(client, statement, values),
@@ -490,6 +514,10 @@ export class PostgresDelivery implements DeliveryStore {
 
   async dropParkedReceiptsBefore(time: number): Promise<number> {
     return (await run(this.pool, DROP_PARKED, [time])).rowCount ?? 0;
+  }
+
+  async pruneCarrierRefs(submittedBefore: number, limit: number): Promise<number> {
+    return (await run(this.pool, PRUNE_REFS, [submittedBefore, limit])).rowCount ?? 0;
   }
 
   async findAwaitingReceipt(submittedBefore: number, limit: number): Promise<DeliveryJob[]> {

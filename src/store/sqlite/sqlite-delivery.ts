@@ -15,6 +15,7 @@ import type {
   ParkedReceipt,
   QueueEntry,
   ReceiptMatch,
+  ReceiptToPark,
   StatusChange,
   SubmitRecorded,
   CallbackFailure,
@@ -25,6 +26,7 @@ import { candidateOf, candidatesQuery, jobOf, type ClaimSql, type QueueRow } fro
 import { SqliteCallbackOutbox } from './sqlite-callback-outbox.js';
 import { failureFromRow, messageFromRow, messageParams, recordParams, type FailureRow, type MessageRow } from '../sql/rows.js';
 import { queueEntry, retryDetail } from '../sql/queue-entry.js';
+import { parkedClaimedBy, receiptPreference, refClaims } from '../sql/receipt-match.js';
 
 const TERMINAL = `('DELIVERED', 'FAILED')`;
 
@@ -35,6 +37,7 @@ const CLAIM_SQL: ClaimSql = { now: '@now', scan: '@scan', lock: '', rowRef: (ali
 export class SqliteDelivery implements DeliveryStore {
   private readonly s;
   private readonly outbox: SqliteCallbackOutbox;
+  private readonly refStatements = new Map<number, Database.Statement>();
 
   constructor(
     private readonly db: Database.Database,
@@ -75,16 +78,18 @@ export class SqliteDelivery implements DeliveryStore {
         WHERE message_id = ? AND destination_tn = ? AND locked_by = ?`),
       queueOf: db.prepare(`SELECT destination_tn, attempts, run_at, last_error, locked_until FROM delivery_queue
         WHERE message_id = ? ORDER BY destination_tn`),
-      byCarrierId: db.prepare(`SELECT m.*, r.destination_tn, r.part_count FROM carrier_refs r JOIN messages m ON m.id = r.message_id
-        WHERE r.carrier = ? AND r.carrier_message_id = ?`),
-      setOutcome: db.prepare('UPDATE carrier_refs SET outcome = ? WHERE carrier = ? AND carrier_message_id = ?'),
+      setOutcome: db.prepare('UPDATE carrier_refs SET outcome = ? WHERE rowid = ?'),
       partsDelivered: db.prepare(`SELECT count(DISTINCT part_index) AS n FROM carrier_refs
         WHERE message_id = ? AND destination_tn = ? AND carrier = ? AND part_count = ? AND outcome = 'delivered'`),
-      park: db.prepare(`INSERT OR IGNORE INTO parked_receipts (carrier, carrier_message_id, receipt_key, receipt, parked_at)
-        VALUES (?, ?, ?, ?, ?)`),
+      park: db.prepare(`INSERT OR IGNORE INTO parked_receipts (carrier, carrier_message_id, receipt_key, receipt, parked_at,
+          destination_tn) VALUES (?, ?, ?, ?, ?, ?)`),
       matchedParked: db.prepare(`SELECT p.carrier, p.receipt_key AS receiptKey, min(p.receipt) AS receipt FROM parked_receipts p
-        WHERE EXISTS (SELECT 1 FROM carrier_refs r WHERE r.carrier = p.carrier AND r.carrier_message_id = p.carrier_message_id)
+        WHERE EXISTS (SELECT 1 FROM carrier_refs r WHERE r.carrier = p.carrier AND r.carrier_message_id = p.carrier_message_id
+          AND ${parkedClaimedBy('r', 'p')})
         GROUP BY p.carrier, p.receipt_key ORDER BY min(p.parked_at) LIMIT ?`),
+      // In batches by age, on carrier_refs_awaiting (settled, submitted_at).
+      pruneRefs: db.prepare(`DELETE FROM carrier_refs WHERE rowid IN (SELECT rowid FROM carrier_refs
+        WHERE settled = 1 AND submitted_at < ? LIMIT ?)`),
       deleteParked: db.prepare('DELETE FROM parked_receipts WHERE carrier = ? AND receipt_key = ?'),
       dropParked: db.prepare('DELETE FROM parked_receipts WHERE parked_at < ?'),
       // One row per recipient, whatever the number of parts and submits it awaits receipts for.
@@ -218,19 +223,36 @@ export class SqliteDelivery implements DeliveryStore {
     });
   }
 
+  /** The ref a receipt goes to, of those with any of `count` ids (receipt-match.ts); prepared once per count. */
+  private refForReceipt(count: number): Database.Statement {
+    let statement = this.refStatements.get(count);
+    if (!statement) {
+      const ids = Array.from({ length: count }, () => '?').join(', ');
+      statement = this.db.prepare(`SELECT m.*, r.rowid AS ref_rowid, r.settled AS ref_settled, r.destination_tn, r.part_count
+        FROM carrier_refs r JOIN messages m ON m.id = r.message_id
+        WHERE r.carrier = @carrier AND r.carrier_message_id IN (${ids}) AND ${refClaims('r', '@destination')}
+        ORDER BY ${receiptPreference('r', '@destination')} LIMIT 1`);
+      this.refStatements.set(count, statement);
+    }
+    return statement;
+  }
+
   matchReceipt(
     carrier: string,
     carrierMessageIds: readonly string[],
     outcome: 'delivered' | 'failed',
-    park?: { receiptKey: string; receipt: string; time: number },
+    options: { destination?: string | undefined; park?: ReceiptToPark | undefined } = {},
   ): Promise<ReceiptMatch | undefined> {
+    const { destination = null, park } = options;
     // One write transaction: a submit recorded by this process cannot slip in between the lookup
     // and the parking, so a parked receipt always finds its submit through the sweep or the record.
     return this.writes.run(() => {
-      for (const id of carrierMessageIds) {
-        const row = this.s.byCarrierId.get(carrier, id) as (MessageRow & { destination_tn: string; part_count: number }) | undefined;
-        if (!row) continue;
-        this.s.setOutcome.run(outcome, carrier, id);
+      const row = this.refForReceipt(carrierMessageIds.length).get(...carrierMessageIds, { carrier, destination }) as
+        | (MessageRow & { ref_rowid: number; ref_settled: number; destination_tn: string; part_count: number })
+        | undefined;
+      if (row) {
+        // A duplicate's outcome is not written over the one its ref's own receipt left.
+        if (Number(row.ref_settled) === 0) this.s.setOutcome.run(outcome, row.ref_rowid);
         const partCount = Number(row.part_count);
         // A message in one part (nearly all) needs no count: this receipt is about its only part.
         const partsDelivered =
@@ -239,7 +261,7 @@ export class SqliteDelivery implements DeliveryStore {
             : Number((this.s.partsDelivered.get(row.id, row.destination_tn, carrier, partCount) as { n: number }).n);
         return { job: { message: messageFromRow(row), destinationTn: row.destination_tn, attempts: 0 }, partsDelivered, partCount };
       }
-      if (park) for (const id of carrierMessageIds) this.s.park.run(carrier, id, park.receiptKey, park.receipt, park.time);
+      if (park) for (const id of carrierMessageIds) this.s.park.run(carrier, id, park.receiptKey, park.receipt, park.time, destination);
       return undefined;
     });
   }
@@ -256,6 +278,10 @@ export class SqliteDelivery implements DeliveryStore {
 
   dropParkedReceiptsBefore(time: number): Promise<number> {
     return this.writes.run(() => this.s.dropParked.run(time).changes);
+  }
+
+  pruneCarrierRefs(submittedBefore: number, limit: number): Promise<number> {
+    return this.writes.run(() => this.s.pruneRefs.run(submittedBefore, limit).changes);
   }
 
   async findAwaitingReceipt(submittedBefore: number, limit: number): Promise<DeliveryJob[]> {

@@ -14,6 +14,7 @@ import { runPigeon, spawnPigeon } from '../../helpers/cli.js';
 import { BACKENDS, createTestDatabase, type TestDatabase } from '../../helpers/databases.js';
 import { ACCOUNT_A, AUTH_A, fixtureConfigYaml } from '../../helpers/fixtures.js';
 import { smsBody } from '../../helpers/http.js';
+import { Esme } from '../../smpp-server/esme-client.js';
 import { smppCarrier } from './smpp-support.js';
 
 const ADMIN_TOKEN = 'process-test-admin-token-0123';
@@ -52,9 +53,35 @@ describe('pigeon smsc options', () => {
   it('lists its options in --help, as the README does', async () => {
     const r = await runPigeon(['smsc', '--help']);
     assert.equal(r.code, 0);
-    for (const flag of ['--port', '--host', '--control-port', '--system-id', '--password', '--id-format', '--receipt-id-format', '--receipts', '--tls-cert', '--tls-key', '--quiet']) {
+    for (const flag of ['--port', '--host', '--control-port', '--system-id', '--password', '--id-format', '--first-id', '--receipt-id-format', '--receipts', '--tls-cert', '--tls-key', '--quiet']) {
       assert.ok(r.stdout.includes(flag), `--help does not mention ${flag}`);
     }
+  });
+
+  it('refuses a --first-id that is not a whole number, naming the flag', async () => {
+    for (const bad of ['-1', '1.5', '', '1234567890123456']) {
+      const r = await runPigeon(['smsc', '--port', '0', `--first-id=${bad}`], { timeoutMs: 10_000 });
+      assert.equal(r.code, 2, `--first-id ${JSON.stringify(bad)}: ${r.stderr}`);
+      assert.match(r.stderr, /--first-id: '.*' is not a whole number/, bad);
+    }
+  });
+
+  it('numbers its message ids from --first-id, again from there when started again, as a restarted SMSC does', async () => {
+    const idsOfARun = async (): Promise<string[]> => {
+      const smsc = await spawn(['smsc', '--port', '0', '--first-id', '4094', '--id-format', 'decimal', '--quiet'], {}, /on 127\.0\.0\.1:(\d+)/);
+      try {
+        const esme = await Esme.bound(Number(smsc.match[1]), 'transceiver');
+        const ids = [];
+        for (const to of ['+19195550101', '+19195550102', '+19195550103']) ids.push(String((await esme.submit('+19195550100', to)).message_id));
+        await esme.close();
+        return ids;
+      } finally {
+        smsc.child.kill('SIGTERM');
+        await smsc.exited;
+      }
+    };
+    assert.deepEqual(await idsOfARun(), ['4094', '4095', '4096']);
+    assert.deepEqual(await idsOfARun(), ['4094', '4095', '4096'], 'the same ids after a restart');
   });
 
   it('refuses a certificate without its key, naming the flags', async () => {

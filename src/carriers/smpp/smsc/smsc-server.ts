@@ -23,6 +23,11 @@ export interface SmscOptions {
   password?: string | undefined;
   /** Spelling of message ids in submit_sm_resp and in the receipt's TLV. */
   idFormat?: 'hex' | 'decimal';
+  /**
+   * The first message id (then counting up), as an SMSC whose counter starts again at each start:
+   * two runs with the same value give the same ids. By default a random start per run.
+   */
+  firstId?: number | undefined;
   /** Spelling of the id in the receipt text (real SMSCs often use the other base, lesson 13). */
   receiptTextIdFormat?: 'hex' | 'decimal';
   /** What a receipt carries: the TLVs, the Appendix B text, or both (default). */
@@ -86,8 +91,7 @@ export class SmscServer {
   /** Every connection, bound or not: closing the listener waits for all of them. */
   private connections = new Set<SmppSessionLike>();
   private outbox: Pending[] = [];
-  private nextId = 1;
-  private readonly idBase = randomBytes(2).readUInt16BE(0) * 1_000_000;
+  private nextId: number;
   private compiled: CompiledRule[];
   private rng: () => number;
   private refusals = new Map<string, number>();
@@ -97,6 +101,8 @@ export class SmscServer {
 
   constructor(private readonly options: SmscOptions) {
     this.compiled = compileRules(options.simulator.rules);
+    // A random start keeps the ids of one run from meeting those of the run before.
+    this.nextId = options.firstId ?? randomBytes(2).readUInt16BE(0) * 1_000_000 + 1;
     this.rng = mulberry32(options.simulator.seed);
   }
 
@@ -334,7 +340,7 @@ export class SmscServer {
   }
 
   private newId(): string {
-    const n = this.idBase + this.nextId++;
+    const n = this.nextId++;
     return this.options.idFormat === 'decimal' ? String(n) : n.toString(16);
   }
 
