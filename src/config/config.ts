@@ -8,10 +8,13 @@ import type { CarrierConfig, RouteConfig } from '../carriers/carrier-config.js';
 import { parseSimulatorConfig, SimulatorRuleError } from '../carriers/simulator/rules.js';
 import { demoAccounts } from './demo.js';
 import { OptOutConfigError, resolveOptOutConfig, type OptOutConfig } from './opt-out-config.js';
+import { DEFAULT_FAILED_ATTEMPT_LIMITS, type FailedAttemptLimits } from '../core/accounts/failed-attempts.js';
 import {
   configFileSchema,
   DATABASE_URL_HINT,
   DATABASE_URL_PATTERN,
+  isTrustedProxy,
+  PROXY_RANGE_NAMES,
   type AccountConfig,
   type ConfigFile,
 } from './schema.js';
@@ -35,7 +38,8 @@ export interface Config {
   readonly workerListen?: { readonly host: string; readonly port: number };
   /** Base URL clients use to reach Pigeon (for page and media links); derived from each request when absent. */
   readonly publicUrl: string | undefined;
-  readonly trustProxy: boolean;
+  /** Proxies whose X-Forwarded-For is believed (Fastify's trustProxy): false, or addresses, CIDRs and range names. */
+  readonly trustProxy: false | readonly string[];
   readonly bodyLimitBytes: number;
   /** A client must send its headers within the first, its whole request within the second (else 408). */
   readonly timeouts?: { readonly headersMs: number; readonly requestMs: number };
@@ -48,6 +52,8 @@ export interface Config {
     readonly listRequestsPerWindow: number;
     readonly listWindowSeconds: number;
     readonly listDefaultWindowDays: number;
+    /** core/accounts/failed-attempts.ts */
+    readonly failedSignIns: FailedAttemptLimits;
   };
   /** Bearer token of the admin API; absent: a random one is made at start-up and printed. */
   readonly adminToken: string | undefined;
@@ -80,6 +86,9 @@ export interface SmppServerConfig {
   readonly port: number;
   readonly tls: { readonly certFile: string; readonly keyFile: string } | undefined;
   readonly idleMs: number;
+  readonly bindTimeoutMs: number;
+  readonly maxConnectionsPerAddress: number;
+  readonly reassemblyMs: number;
   readonly window: number;
   readonly responseTimeoutMs: number;
 }
@@ -215,6 +224,31 @@ function checkDatabaseUrl(value: string, source: string): string {
   return value;
 }
 
+/**
+ * PIGEON_TRUST_PROXY: true, false, 1, 0, or a comma-separated list of addresses, CIDRs and range names.
+ */
+function parseTrustProxy(value: string): boolean | string[] {
+  if (/^(true|false|1|0)$/.test(value)) return parseBoolean(value, 'PIGEON_TRUST_PROXY');
+  const list = value.split(',').map((v) => v.trim());
+  const bad = list.find((v) => !isTrustedProxy(v));
+  if (bad !== undefined) {
+    throw new ConfigError(
+      `PIGEON_TRUST_PROXY: '${bad}' must be true, false, 1 or 0, or a list of IP addresses, CIDRs and ${PROXY_RANGE_NAMES.join(', ')}`,
+    );
+  }
+  return list;
+}
+
+/**
+ * `true` trusts a proxy on this host only (loopback), not Fastify's "any address": with that, any
+ * client reaching Pigeon directly could name its own address in X-Forwarded-For and slip past the
+ * per-client limits.
+ */
+function trustedProxies(value: boolean | readonly string[]): false | readonly string[] {
+  if (value === false) return false;
+  return value === true ? ['loopback'] : value;
+}
+
 // An unrecognised value used to mean false, which silently ignored X-Forwarded-For behind a proxy.
 function parseBoolean(value: string, source: string): boolean {
   if (value === 'true' || value === '1') return true;
@@ -260,9 +294,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, flags: ConfigFlags = {}): Con
       port: env.PIGEON_WORKER_PORT ? parsePort(env.PIGEON_WORKER_PORT, 'PIGEON_WORKER_PORT') : (file.server?.workerPort ?? DEFAULT_WORKER_PORT),
     },
     publicUrl: publicUrl?.replace(/\/+$/, ''),
-    trustProxy: env.PIGEON_TRUST_PROXY
-      ? parseBoolean(env.PIGEON_TRUST_PROXY, 'PIGEON_TRUST_PROXY')
-      : (file.server?.trustProxy ?? false),
+    trustProxy: trustedProxies(env.PIGEON_TRUST_PROXY ? parseTrustProxy(env.PIGEON_TRUST_PROXY) : (file.server?.trustProxy ?? false)),
     bodyLimitBytes: file.server?.bodyLimitBytes ?? 1024 * 1024,
     timeouts: {
       headersMs: (file.server?.headersTimeoutSeconds ?? 15) * 1000,
@@ -280,6 +312,12 @@ export function loadConfig(env: NodeJS.ProcessEnv, flags: ConfigFlags = {}): Con
       listRequestsPerWindow: file.limits?.listRequestsPerWindow ?? 3500,
       listWindowSeconds: file.limits?.listWindowSeconds ?? 300,
       listDefaultWindowDays: file.limits?.listDefaultWindowDays ?? 14,
+      failedSignIns: {
+        perCredentialAndClient: file.limits?.failedSignInsPerCredentialAndClient ?? DEFAULT_FAILED_ATTEMPT_LIMITS.perCredentialAndClient,
+        perClient: file.limits?.failedSignInsPerClient ?? DEFAULT_FAILED_ATTEMPT_LIMITS.perClient,
+        perCredential: file.limits?.failedSignInsPerCredential ?? DEFAULT_FAILED_ATTEMPT_LIMITS.perCredential,
+        windowMs: seconds(file.limits?.signInWindowSeconds, DEFAULT_FAILED_ATTEMPT_LIMITS.windowMs / 1000),
+      },
     },
     adminToken: env.PIGEON_ADMIN_TOKEN || file.admin?.token,
     metricsToken: env.PIGEON_METRICS_TOKEN || file.metrics?.token,
@@ -339,6 +377,9 @@ function smppServerConfig(file: ConfigFile, env: NodeJS.ProcessEnv): SmppServerC
     port: port ?? 2775,
     tls: s?.tlsCertFile && s.tlsKeyFile ? { certFile: s.tlsCertFile, keyFile: s.tlsKeyFile } : undefined,
     idleMs: seconds(s?.idleSeconds, 300),
+    bindTimeoutMs: seconds(s?.bindTimeoutSeconds, 30),
+    maxConnectionsPerAddress: s?.maxConnectionsPerAddress ?? 16,
+    reassemblyMs: seconds(s?.reassemblySeconds, 600),
     window: s?.window ?? 100,
     responseTimeoutMs: seconds(s?.responseTimeoutSeconds, 30),
   };

@@ -1,9 +1,26 @@
 // The shape of pigeon.yaml. Unknown keys are rejected so that a typo fails at boot instead of being ignored.
+import { isIP } from 'node:net';
 import { z } from 'zod';
 import { isE164 } from '../core/phone/phone-number.js';
 import { isPasswordHash } from '../core/accounts/passwords.js';
 import { carrierSchema, checkCarriersAndRoutes, routeSchema } from '../carriers/carrier-config.js';
 import { optOutSchema } from './opt-out-config.js';
+
+/** proxy-addr's names for address ranges, which Fastify's trustProxy accepts beside addresses and CIDRs. */
+export const PROXY_RANGE_NAMES = ['loopback', 'linklocal', 'uniquelocal'] as const;
+
+export function isTrustedProxy(value: string): boolean {
+  if ((PROXY_RANGE_NAMES as readonly string[]).includes(value)) return true;
+  const [address = '', bits, ...rest] = value.split('/');
+  const family = isIP(address);
+  if (family === 0 || rest.length > 0) return false;
+  if (bits === undefined) return true;
+  return /^\d{1,3}$/.test(bits) && Number(bits) <= (family === 4 ? 32 : 128);
+}
+
+const trustedProxy = z.string().refine(isTrustedProxy, {
+  message: `must be an IP address, a CIDR such as 10.0.0.0/8, or one of ${PROXY_RANGE_NAMES.join(', ')}`,
+});
 
 const e164 = z.string().refine(isE164, { message: 'must be an E.164 number such as +19195551212' });
 
@@ -75,6 +92,12 @@ const smppServerSchema = z.strictObject({
   tlsKeyFile: z.string().min(1).optional(),
   /** A bind with no PDU from its ESME for this long is unbound and closed. */
   idleSeconds: z.number().min(1).max(86_400).optional(),
+  /** A connection that has not bound this long after it opened is closed. */
+  bindTimeoutSeconds: z.number().min(1).max(3600).optional(),
+  /** Connections (bound or not) one client address may hold at once; more are closed as they open. */
+  maxConnectionsPerAddress: z.number().int().min(1).max(10_000).optional(),
+  /** Parts of a long submit whose message is not complete this long after its first part are dropped. */
+  reassemblySeconds: z.number().min(1).max(86_400).optional(),
   /** Requests one bind may have unanswered, each way. */
   window: z.number().int().min(1).max(10_000).optional(),
   /** Seconds the ESME has to answer a deliver_sm before it is offered again. */
@@ -150,7 +173,8 @@ export const configFileSchema = z
         host: z.string().min(1).optional(),
         port: z.number().int().min(0).max(65535).optional(),
         publicUrl: httpUrl.optional(),
-        trustProxy: z.boolean().optional(),
+        /** Proxies whose X-Forwarded-* headers are believed: false, true (loopback: a proxy on this host), or addresses and CIDRs. */
+        trustProxy: z.union([z.boolean(), z.array(trustedProxy).min(1)]).optional(),
         bodyLimitBytes: z.number().int().min(1024).max(64 * 1024 * 1024).optional(),
         headersTimeoutSeconds: z.number().min(1).max(600).optional(),
         requestTimeoutSeconds: z.number().min(1).max(3600).optional(),
@@ -181,6 +205,11 @@ export const configFileSchema = z
         listRequestsPerWindow: z.number().int().min(0).optional(),
         listWindowSeconds: z.number().int().min(1).optional(),
         listDefaultWindowDays: z.number().min(0).optional(),
+        /** Failed sign-ins (every surface) within signInWindowSeconds: per credential and client, per client, per credential. */
+        failedSignInsPerCredentialAndClient: z.number().int().min(1).optional(),
+        failedSignInsPerClient: z.number().int().min(1).optional(),
+        failedSignInsPerCredential: z.number().int().min(1).optional(),
+        signInWindowSeconds: z.number().int().min(1).max(86_400).optional(),
       })
       .optional(),
     admin: z.strictObject({ token: z.string().min(16, { message: 'must be at least 16 characters' }).optional() }).optional(),

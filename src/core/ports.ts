@@ -451,8 +451,12 @@ export interface InboundPartStore {
     receivedAt: number;
   }): Promise<Array<{ sequence: number; text: string }>>;
   deleteMessage(carrier: string, messageKey: string): Promise<void>;
-  /** Drops the parts of messages whose first part came before `time`; resolves with how many messages. */
-  dropBefore(time: number): Promise<number>;
+  /**
+   * Drops the parts of messages whose first part came before `time`; resolves with how many messages.
+   * `fromEsmes`: only the parts of submits from bound applications (carrier `esme:…`), or only the
+   * carriers' (each side sweeps its own with its own timeout).
+   */
+  dropBefore(time: number, fromEsmes: boolean): Promise<number>;
 }
 
 

@@ -20,6 +20,9 @@ import { isE164 } from '../../core/phone/phone-number.js';
 import type { ChangeSignal } from '../../shared/change-signal.js';
 import type { SimulatorControl } from '../admin/admin.routes.js';
 import { parseInbound } from '../admin/inbound-request.js';
+import { ADMIN_REALM } from '../admin/admin-auth.js';
+import { apiUserCredential } from '../auth.js';
+import type { FailedAttempts } from '../../core/accounts/failed-attempts.js';
 import { OptOutActions } from '../admin/opt-out.routes.js';
 import { installJsonParser } from '../json-body.js';
 import type { ApiDeps } from '../v2/api.js';
@@ -28,7 +31,6 @@ import { eventStream } from './event-stream.js';
 import {
   clearSessionCookie,
   csrfMatches,
-  FailedSignIns,
   CSRF_HEADER,
   isCrossSite,
   readCookie,
@@ -48,6 +50,7 @@ export interface ConsoleDeps extends ApiDeps {
   isRuleError: (err: unknown) => err is Error;
   status: () => unknown;
   changes: ChangeSignal;
+  signIns: FailedAttempts;
 }
 
 declare module 'fastify' {
@@ -56,8 +59,6 @@ declare module 'fastify' {
   }
 }
 
-/** Failed sign-ins per client address per minute; the scrypt checks are also bounded by the authenticator. */
-const FAILED_SIGN_INS_PER_MINUTE = 10;
 const PHONE_SCAN = 1000;
 const CONVERSATION_SIZE = 100;
 /** Failed callback attempts shown per account on the status page. */
@@ -67,7 +68,6 @@ const digest = (value: string) => createHash('sha256').update(value).digest();
 
 export async function consoleRoutes(app: FastifyInstance, deps: ConsoleDeps): Promise<void> {
   const sessions = new Sessions(deps.now);
-  const failures = new FailedSignIns(FAILED_SIGN_INS_PER_MINUTE, 60_000, deps.now);
   await staticRoutes(app);
 
   await app.register(async (api) => {
@@ -114,28 +114,32 @@ export async function consoleRoutes(app: FastifyInstance, deps: ConsoleDeps): Pr
     };
 
     api.post('/session', async (request, reply) => {
-      const ip = request.ip;
-      const retryAfter = failures.retryAfter(ip);
+      // The same buckets as the admin API's token and Basic Auth (core/accounts/failed-attempts.ts).
+      const client = request.ip;
+      const body = (request.body ?? {}) as Record<string, unknown>;
+      const { accountId, username, password } = body;
+      let credential: string;
+      if (typeof body.token === 'string') credential = `bearer:${ADMIN_REALM}`;
+      else if (typeof accountId === 'string' && typeof username === 'string' && typeof password === 'string') {
+        credential = apiUserCredential(accountId, username);
+      } else throw errors.badRequest('Sign in with the admin token, or an account id, username and password');
+      const retryAfter = deps.signIns.retryAfter(credential, client);
       if (retryAfter > 0) throw errors.rateLimited(retryAfter);
       const refuse = () => {
-        failures.record(ip);
+        deps.signIns.failed(credential, client);
         return new ApiError(401, 'unauthorized', 'Those credentials were not accepted');
       };
-      const body = (request.body ?? {}) as Record<string, unknown>;
       let principal: Session['principal'];
       if (typeof body.token === 'string') {
         if (!deps.adminToken || !timingSafeEqual(digest(body.token), digest(deps.adminToken))) throw refuse();
         principal = { kind: 'admin' };
       } else {
-        const { accountId, username, password } = body;
-        if (typeof accountId !== 'string' || typeof username !== 'string' || typeof password !== 'string') {
-          throw errors.badRequest('Sign in with the admin token, or an account id, username and password');
-        }
-        const outcome = await deps.authenticator.authenticate(accountId, username, password);
+        const outcome = await deps.authenticator.authenticate(accountId as string, username as string, password as string);
         if (outcome === 'busy') throw errors.rateLimited(1);
-        if (outcome !== 'ok' || !deps.directory.account(accountId)) throw refuse();
-        principal = { kind: 'account', accountId, username };
+        if (outcome !== 'ok' || !deps.directory.account(accountId as string)) throw refuse();
+        principal = { kind: 'account', accountId: accountId as string, username: username as string };
       }
+      deps.signIns.succeeded(credential, client);
       sessions.delete(readCookie(request));
       const { id, session } = sessions.create(principal);
       setSessionCookie(request, reply, id);
