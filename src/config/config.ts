@@ -54,6 +54,8 @@ export interface Config {
     readonly listDefaultWindowDays: number;
     /** core/accounts/failed-attempts.ts */
     readonly failedSignIns: FailedAttemptLimits;
+    /** Callbacks the console may resend per account per minute. */
+    readonly callbackResendsPerMinute: number;
   };
   /** Bearer token of the admin API; absent: a random one is made at start-up and printed. */
   readonly adminToken: string | undefined;
@@ -318,6 +320,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, flags: ConfigFlags = {}): Con
         perCredential: file.limits?.failedSignInsPerCredential ?? DEFAULT_FAILED_ATTEMPT_LIMITS.perCredential,
         windowMs: seconds(file.limits?.signInWindowSeconds, DEFAULT_FAILED_ATTEMPT_LIMITS.windowMs / 1000),
       },
+      callbackResendsPerMinute: file.limits?.callbackResendsPerMinute ?? 30,
     },
     adminToken: env.PIGEON_ADMIN_TOKEN || file.admin?.token,
     metricsToken: env.PIGEON_METRICS_TOKEN || file.metrics?.token,

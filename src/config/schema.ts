@@ -210,6 +210,8 @@ export const configFileSchema = z
         failedSignInsPerClient: z.number().int().min(1).optional(),
         failedSignInsPerCredential: z.number().int().min(1).optional(),
         signInWindowSeconds: z.number().int().min(1).max(86_400).optional(),
+        /** Callbacks the console may resend per account per minute (0: no limit). */
+        callbackResendsPerMinute: z.number().int().min(0).optional(),
       })
       .optional(),
     admin: z.strictObject({ token: z.string().min(16, { message: 'must be at least 16 characters' }).optional() }).optional(),

@@ -402,9 +402,10 @@ export interface DeliveryStore {
   listCallbacks(messageId: string): Promise<CallbackRecord[]>;
   /**
    * Queues callback `id` of message `messageId` again, as a new outbox entry with the exact body of
-   * the original, due at `now`; resolves with the new entry's id (undefined: no such callback).
+   * the original, to `url` (the application's callback URL now, which may not be the original's),
+   * due at `now`; resolves with the new entry's id (undefined: no such callback).
    */
-  resendCallback(messageId: string, id: number, now: number): Promise<number | undefined>;
+  resendCallback(messageId: string, id: number, url: string, now: number): Promise<number | undefined>;
   /** The account's most recent failed callback attempts, newest first. */
   recentCallbackFailures(accountId: string, limit: number): Promise<CallbackFailure[]>;
 

@@ -25,6 +25,7 @@ import { apiUserCredential } from '../auth.js';
 import type { FailedAttempts } from '../../core/accounts/failed-attempts.js';
 import { OptOutActions } from '../admin/opt-out.routes.js';
 import { installJsonParser } from '../json-body.js';
+import { FixedWindowLimiter } from '../rate-limit.js';
 import type { ApiDeps } from '../v2/api.js';
 import { localMediaResolver, mediaUrl, origin } from '../v2/base-url.js';
 import { eventStream } from './event-stream.js';
@@ -68,6 +69,8 @@ const digest = (value: string) => createHash('sha256').update(value).digest();
 
 export async function consoleRoutes(app: FastifyInstance, deps: ConsoleDeps): Promise<void> {
   const sessions = new Sessions(deps.now);
+  // Resends per account per minute: each is a request to the application's server that the console makes on demand.
+  const resends = new FixedWindowLimiter(deps.config.limits.callbackResendsPerMinute, 60_000, deps.now);
   await staticRoutes(app);
 
   await app.register(async (api) => {
@@ -219,7 +222,12 @@ export async function consoleRoutes(app: FastifyInstance, deps: ConsoleDeps): Pr
     api.post('/messages/:id/callbacks/:callbackId/resend', async (request, reply) => {
       const view = await scopedView(request);
       const callbackId = Number((request.params as { callbackId: string }).callbackId);
-      const id = await deps.store.delivery.resendCallback(view.message.id, callbackId, deps.now());
+      const wait = resends.take(view.message.accountId);
+      if (wait > 0) throw errors.rateLimited(wait);
+      // To the application's URL as it is now, which is where its current credentials belong.
+      const application = deps.directory.application(view.message.accountId, view.message.applicationId);
+      if (!application?.callbackUrl) throw errors.badRequest('The application has no callback URL to send to');
+      const id = await deps.store.delivery.resendCallback(view.message.id, callbackId, application.callbackUrl, deps.now());
       if (id === undefined) throw errors.notFound(`No callback '${callbackId}'`);
       deps.onInbound?.();
       return reply.code(202).send({ id });
