@@ -19,6 +19,18 @@ import {
   type ConfigFile,
 } from './schema.js';
 
+/** The console's sessions (http/console/session.ts). */
+export interface SessionLimits {
+  /** A session ends this long after sign-in, however active. */
+  readonly lifetimeMs: number;
+  /** Sessions one user may hold; signing in again ends the user's oldest. */
+  readonly perUser: number;
+  /** Event streams one session may hold open; a new one ends the oldest. */
+  readonly streamsPerSession: number;
+}
+
+export const DEFAULT_SESSION_LIMITS: SessionLimits = { lifetimeMs: 12 * 3_600_000, perUser: 10, streamsPerSession: 4 };
+
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
 export type Role = 'all' | 'api' | 'worker';
@@ -57,6 +69,8 @@ export interface Config {
     /** Callbacks the console may resend per account per minute. */
     readonly callbackResendsPerMinute: number;
   };
+  /** The console's sessions (http/console/session.ts). */
+  readonly console: SessionLimits;
   /** Bearer token of the admin API; absent: a random one is made at start-up and printed. */
   readonly adminToken: string | undefined;
   /** Bearer token GET /metrics asks for; absent: the metrics are open. */
@@ -321,6 +335,11 @@ export function loadConfig(env: NodeJS.ProcessEnv, flags: ConfigFlags = {}): Con
         windowMs: seconds(file.limits?.signInWindowSeconds, DEFAULT_FAILED_ATTEMPT_LIMITS.windowMs / 1000),
       },
       callbackResendsPerMinute: file.limits?.callbackResendsPerMinute ?? 30,
+    },
+    console: {
+      lifetimeMs: seconds(file.console?.sessionLifetimeHours === undefined ? undefined : file.console.sessionLifetimeHours * 3600, DEFAULT_SESSION_LIMITS.lifetimeMs / 1000),
+      perUser: file.console?.sessionsPerUser ?? DEFAULT_SESSION_LIMITS.perUser,
+      streamsPerSession: file.console?.streamsPerSession ?? DEFAULT_SESSION_LIMITS.streamsPerSession,
     },
     adminToken: env.PIGEON_ADMIN_TOKEN || file.admin?.token,
     metricsToken: env.PIGEON_METRICS_TOKEN || file.metrics?.token,

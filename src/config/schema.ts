@@ -222,6 +222,15 @@ export const configFileSchema = z
         tokenTtlSeconds: z.number().int().min(60).max(86_400).optional(),
       })
       .optional(),
+    /** The web console's sessions. */
+    console: z
+      .strictObject({
+        /** A session ends this long after sign-in, however active. */
+        sessionLifetimeHours: z.number().min(0.001).max(500).optional(),
+        sessionsPerUser: z.number().int().min(1).max(1000).optional(),
+        streamsPerSession: z.number().int().min(1).max(100).optional(),
+      })
+      .optional(),
     delivery: deliverySchema.optional(),
     callbacks: callbacksSchema.optional(),
     // Validated by the simulator itself (carriers/simulator), which owns its rule format.

@@ -298,6 +298,8 @@ export interface ParkedReceipt {
 /** A status change of one recipient, with the callback that reports it (if the application has a URL). */
 export interface StatusChange {
   messageId: string;
+  /** The message's account (for the console's per-account change signal); absent where not known. */
+  accountId?: string;
   destinationTn: string;
   status: MessageStatus;
   time: number;
@@ -541,12 +543,13 @@ export interface Store {
    * Engines shared by several processes tell when work appears elsewhere (PostgreSQL LISTEN/NOTIFY);
    * workers still poll, so this only makes them faster. Absent where one process is all there is.
    */
-  listen?(channel: StoreChannel, onNotify: () => void): Promise<() => Promise<void>>;
+  listen?(channel: StoreChannel, onNotify: (payload: string) => void): Promise<() => Promise<void>>;
   /**
    * Tells the other processes sharing the database that messages changed (the `changes` channel),
-   * for their consoles' live views; a hint like the others. Absent where one process is all there is.
+   * for their consoles' live views; a hint like the others. `payload` (the account ids a change
+   * touched, comma-separated) reaches the listeners of `changes`. Absent where one process is all there is.
    */
-  announce?(channel: 'changes' | 'simulator'): void;
+  announce?(channel: 'changes' | 'simulator', payload?: string): void;
   /**
    * For readiness checks: the newest migration the database has against the newest this build
    * knows, and the free space where the engine can see it (SQLite's filesystem). Rejects as the

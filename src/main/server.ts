@@ -295,7 +295,7 @@ export async function startServer(config: Config, logger: FastifyBaseLogger, opt
   const unlisten: Array<() => Promise<void>> = [];
   // Changes written by other processes sharing the database (PostgreSQL) reach the console's
   // streams here (observe-changes.ts announces this process's own).
-  if (servesHttp && store.listen) unlisten.push(await store.listen('changes', () => changes.emit()));
+  if (servesHttp && store.listen) unlisten.push(await store.listen('changes', (payload) => changes.emit(payload === '' ? [] : payload.split(','))));
   if (runsWorkers) {
     if (store.listen) {
       unlisten.push(await store.listen('delivery', () => delivery.wake()));

@@ -34,7 +34,7 @@ import {
   csrfMatches,
   CSRF_HEADER,
   isCrossSite,
-  readCookie,
+  readSessionCookie,
   Sessions,
   setSessionCookie,
   type Session,
@@ -68,7 +68,7 @@ const RECENT_FAILURES = 20;
 const digest = (value: string) => createHash('sha256').update(value).digest();
 
 export async function consoleRoutes(app: FastifyInstance, deps: ConsoleDeps): Promise<void> {
-  const sessions = new Sessions(deps.now);
+  const sessions = new Sessions(deps.now, deps.config.console);
   // Resends per account per minute: each is a request to the application's server that the console makes on demand.
   const resends = new FixedWindowLimiter(deps.config.limits.callbackResendsPerMinute, 60_000, deps.now);
   await staticRoutes(app);
@@ -87,7 +87,7 @@ export async function consoleRoutes(app: FastifyInstance, deps: ConsoleDeps): Pr
       // Every state-changing call, sign-in included, must come from the console's own origin.
       if (changing && isCrossSite(request)) throw errors.forbidden();
       if (path === '/console/api/session' && request.method === 'POST') return;
-      const session = sessions.get(readCookie(request));
+      const session = sessions.get(readSessionCookie(request));
       if (!session) {
         if (path === '/console/api/session' && request.method === 'GET') return reply.code(204).send();
         throw new ApiError(401, 'unauthorized', 'Sign in to the console');
@@ -143,7 +143,7 @@ export async function consoleRoutes(app: FastifyInstance, deps: ConsoleDeps): Pr
         principal = { kind: 'account', accountId: accountId as string, username: username as string };
       }
       deps.signIns.succeeded(credential, client);
-      sessions.delete(readCookie(request));
+      sessions.delete(readSessionCookie(request));
       const { id, session } = sessions.create(principal);
       setSessionCookie(request, reply, id);
       return reply.code(201).send(describe(session));
@@ -166,12 +166,19 @@ export async function consoleRoutes(app: FastifyInstance, deps: ConsoleDeps): Pr
 
     api.get('/session', async (request) => describe(request.consoleSession));
     api.delete('/session', async (request, reply) => {
-      sessions.delete(readCookie(request));
+      sessions.delete(readSessionCookie(request));
       clearSessionCookie(request, reply);
       return reply.code(204).send();
     });
 
-    api.get('/events', async (request, reply) => eventStream(request, reply, deps.changes));
+    api.get('/events', async (request, reply) =>
+      eventStream(request, reply, deps.changes, request.consoleSession, {
+        accounts: accountsOf(request.consoleSession).map((a) => a.id),
+        admin: request.consoleSession.principal.kind === 'admin',
+        endsAt: sessions.expiresAt(request.consoleSession),
+        maxStreams: sessions.limits.streamsPerSession,
+      }),
+    );
 
     // ---- Messages ------------------------------------------------------------------------------
 
@@ -398,9 +405,24 @@ export async function consoleRoutes(app: FastifyInstance, deps: ConsoleDeps): Pr
           urls.set(application.callbackUrl, list);
         }
       }
+      // An endpoint is one URL's queue, whoever's callbacks are in it: where another account's
+      // application uses the same URL, its numbers and last error would show that account's
+      // callbacks, so an account's session sees only the URL and the circuit's state.
+      const mine = new Set(accounts.map((a) => a.id));
+      const shared = new Set<string>();
+      if (session.principal.kind !== 'admin') {
+        for (const other of deps.directory.allAccounts()) {
+          if (mine.has(other.id)) continue;
+          for (const application of other.applications.values()) if (application.callbackUrl) shared.add(application.callbackUrl);
+        }
+      }
       const endpoints = (await endpointsView(deps.store.delivery, deps.now()))
         .filter((e) => urls.has(e.endpoint))
-        .map((e) => ({ ...e, applications: urls.get(e.endpoint) ?? [] }));
+        .map((e) =>
+          shared.has(e.endpoint)
+            ? { queue: e.queue, endpoint: e.endpoint, state: e.state, shared: true, applications: urls.get(e.endpoint) ?? [] }
+            : { ...e, applications: urls.get(e.endpoint) ?? [] },
+        );
       const queues = await Promise.all(
         accounts.map(async (a) => ({ accountId: a.id, queued: await deps.store.delivery.queuedCount(a.id) })),
       );
