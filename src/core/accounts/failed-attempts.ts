@@ -4,7 +4,8 @@
 //
 // Three sliding windows of failures, so that a flood of bad credentials refuses no good ones:
 // - per (credential, client): a client guessing one credential is stopped after a few tries;
-// - per client: a client guessing many credentials is stopped too;
+// - per client: a client guessing many credentials is stopped too, except for credentials it
+//   signed in with recently (an application behind the same NAT as a guesser keeps working);
 // - per credential: only failures count, and when it is full (guesses for one credential from many
 //   clients) it does not refuse: clients that signed in with the credential recently still pass,
 //   and others are let through one at a time (one check per credential per second), so the right
@@ -92,11 +93,10 @@ export class FailedAttempts {
     const now = this.now();
     const pair = this.pairs.recent(pairKey(credential, client), now);
     const byClient = this.clients.recent(client, now);
-    let wait = 0;
-    if (pair.length >= this.limits.perCredentialAndClient) wait = Math.max(wait, this.until(pair, now));
-    if (byClient.length >= this.limits.perClient) wait = Math.max(wait, this.until(byClient, now));
-    if (wait > 0) return wait;
-    if (this.credentials.recent(credential, now).length >= this.limits.perCredential && !this.knows(credential, client, now)) {
+    if (pair.length >= this.limits.perCredentialAndClient) return this.until(pair, now);
+    const known = this.knows(credential, client, now);
+    if (byClient.length >= this.limits.perClient && !known) return this.until(byClient, now);
+    if (!known && this.credentials.recent(credential, now).length >= this.limits.perCredential) {
       const last = this.lastTrickle.get(credential) ?? Number.NEGATIVE_INFINITY;
       if (now - last < TRICKLE_MS) return 1;
       this.lastTrickle.set(credential, now);
@@ -113,8 +113,12 @@ export class FailedAttempts {
   }
 
   succeeded(credential: string, client: string): void {
+    const now = this.now();
     this.pairs.delete(pairKey(credential, client));
     let clients = this.known.get(credential);
+    // Steady traffic (Basic Auth on every request) refreshes its entry once a minute, not per request.
+    const since = clients?.get(client);
+    if (since !== undefined && now - since < 60_000) return;
     if (!clients) {
       if (this.known.size >= MAX_KEYS) this.known.clear();
       clients = new Map();
@@ -122,7 +126,7 @@ export class FailedAttempts {
     }
     // Re-inserted so that the oldest is first when the per-credential map is trimmed.
     clients.delete(client);
-    clients.set(client, this.now());
+    clients.set(client, now);
     if (clients.size > 1000) clients.delete(clients.keys().next().value as string);
   }
 
