@@ -22,61 +22,54 @@ interface Surface {
 
 const xff = (client: string) => ({ 'x-forwarded-for': client });
 
+/** The status of a request, its body read so that the connection is free again. */
+async function statusOf(response: Promise<Response>): Promise<number> {
+  const res = await response;
+  await res.arrayBuffer();
+  return res.status;
+}
+
+const credentials = (who: 'x' | 'y') =>
+  who === 'x'
+    ? { accountId: ACCOUNT_A.id, username: ACCOUNT_A.username, password: ACCOUNT_A.password }
+    : { accountId: ACCOUNT_B.id, username: ACCOUNT_B.username, password: ACCOUNT_B.password };
+
 const SURFACES: Surface[] = [
   {
     name: 'Basic Auth',
     ok: 200,
-    attempt: async (pigeon, who, right, client) => {
-      const [account, user, password] = who === 'x' ? [ACCOUNT_A.id, ACCOUNT_A.username, ACCOUNT_A.password] : [ACCOUNT_B.id, ACCOUNT_B.username, ACCOUNT_B.password];
-      const res = await pigeon.fetch(`/api/v2/users/${account}/messages`, {
-        headers: { authorization: basic(user, right ? password : `${password}-wrong`), ...xff(client) },
-      });
-      await res.arrayBuffer();
-      return res.status;
+    attempt: (pigeon, who, right, client) => {
+      const { accountId, username, password } = credentials(who);
+      return statusOf(pigeon.fetch(`/api/v2/users/${accountId}/messages`, { headers: { authorization: basic(username, right ? password : 'wrong'), ...xff(client) } }));
     },
   },
   {
     name: 'the OAuth2 token endpoint',
     ok: 200,
-    attempt: async (pigeon, who, right, client) => {
-      const [user, password] = who === 'x' ? [ACCOUNT_A.username, ACCOUNT_A.password] : [ACCOUNT_B.username, ACCOUNT_B.password];
-      const res = await pigeon.fetch('/api/v1/oauth2/token', {
-        method: 'POST',
-        headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: basic(user, right ? password : 'wrong'), ...xff(client) },
-        body: 'grant_type=client_credentials',
-      });
-      await res.arrayBuffer();
-      return res.status;
+    attempt: (pigeon, who, right, client) => {
+      const { username, password } = credentials(who);
+      const headers = { 'content-type': 'application/x-www-form-urlencoded', authorization: basic(username, right ? password : 'wrong'), ...xff(client) };
+      return statusOf(pigeon.fetch('/api/v1/oauth2/token', { method: 'POST', headers, body: 'grant_type=client_credentials' }));
     },
   },
   {
     name: "the console's sign-in",
     ok: 201,
-    attempt: async (pigeon, who, right, client) => {
-      const body =
-        who === 'x'
-          ? { accountId: ACCOUNT_A.id, username: ACCOUNT_A.username, password: right ? ACCOUNT_A.password : 'wrong' }
-          : { accountId: ACCOUNT_B.id, username: ACCOUNT_B.username, password: right ? ACCOUNT_B.password : 'wrong' };
-      const res = await pigeon.fetch('/console/api/session', {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', ...xff(client) },
-        body: JSON.stringify(body),
-      });
-      await res.arrayBuffer();
-      return res.status;
+    attempt: (pigeon, who, right, client) => {
+      const { accountId, username, password } = credentials(who);
+      const body = JSON.stringify({ accountId, username, password: right ? password : 'wrong' });
+      return statusOf(pigeon.fetch('/console/api/session', { method: 'POST', headers: { 'content-type': 'application/json', ...xff(client) }, body }));
     },
   },
   {
-    // The admin token has no second user: y is the console signing in with an API user.
+    // The admin token has no second user: y is another credential from the same client (B's Basic Auth).
     name: "the admin API's token",
     ok: 200,
-    attempt: async (pigeon, who, right, client) => {
-      const res =
-        who === 'x'
-          ? await pigeon.fetch('/admin/v1/status', { headers: { authorization: `Bearer ${right ? ADMIN_TOKEN : 'wrong-token-0123456789'}`, ...xff(client) } })
-          : await pigeon.fetch(`/api/v2/users/${ACCOUNT_B.id}/messages`, { headers: { authorization: basic(ACCOUNT_B.username, ACCOUNT_B.password), ...xff(client) } });
-      await res.arrayBuffer();
-      return res.status;
+    attempt: (pigeon, who, right, client) => {
+      const token = right ? ADMIN_TOKEN : 'wrong-token-0123456789';
+      return who === 'x'
+        ? statusOf(pigeon.fetch('/admin/v1/status', { headers: { authorization: `Bearer ${token}`, ...xff(client) } }))
+        : SURFACES[0]!.attempt(pigeon, 'y', true, client);
     },
   },
 ];
