@@ -120,12 +120,13 @@ export async function consoleRoutes(app: FastifyInstance, deps: ConsoleDeps): Pr
       // The same buckets as the admin API's token and Basic Auth (core/accounts/failed-attempts.ts).
       const client = request.ip;
       const body = (request.body ?? {}) as Record<string, unknown>;
-      const { accountId, username, password } = body;
-      let credential: string;
-      if (typeof body.token === 'string') credential = `bearer:${ADMIN_REALM}`;
-      else if (typeof accountId === 'string' && typeof username === 'string' && typeof password === 'string') {
-        credential = apiUserCredential(accountId, username);
-      } else throw errors.badRequest('Sign in with the admin token, or an account id, username and password');
+      const { token, accountId, username, password } = body;
+      const user =
+        typeof accountId === 'string' && typeof username === 'string' && typeof password === 'string'
+          ? { accountId, username, password }
+          : undefined;
+      if (typeof token !== 'string' && !user) throw errors.badRequest('Sign in with the admin token, or an account id, username and password');
+      const credential = typeof token === 'string' || !user ? `bearer:${ADMIN_REALM}` : apiUserCredential(user.accountId, user.username);
       const retryAfter = deps.signIns.retryAfter(credential, client);
       if (retryAfter > 0) throw errors.rateLimited(retryAfter);
       const refuse = () => {
@@ -133,14 +134,14 @@ export async function consoleRoutes(app: FastifyInstance, deps: ConsoleDeps): Pr
         return new ApiError(401, 'unauthorized', 'Those credentials were not accepted');
       };
       let principal: Session['principal'];
-      if (typeof body.token === 'string') {
-        if (!deps.adminToken || !timingSafeEqual(digest(body.token), digest(deps.adminToken))) throw refuse();
+      if (typeof token === 'string' || !user) {
+        if (typeof token !== 'string' || !deps.adminToken || !timingSafeEqual(digest(token), digest(deps.adminToken))) throw refuse();
         principal = { kind: 'admin' };
       } else {
-        const outcome = await deps.authenticator.authenticate(accountId as string, username as string, password as string);
+        const outcome = await deps.authenticator.authenticate(user.accountId, user.username, user.password);
         if (outcome === 'busy') throw errors.rateLimited(1);
-        if (outcome !== 'ok' || !deps.directory.account(accountId as string)) throw refuse();
-        principal = { kind: 'account', accountId: accountId as string, username: username as string };
+        if (outcome !== 'ok' || !deps.directory.account(user.accountId)) throw refuse();
+        principal = { kind: 'account', accountId: user.accountId, username: user.username };
       }
       deps.signIns.succeeded(credential, client);
       sessions.delete(readSessionCookie(request));
