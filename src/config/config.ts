@@ -8,15 +8,30 @@ import type { CarrierConfig, RouteConfig } from '../carriers/carrier-config.js';
 import { parseSimulatorConfig, SimulatorRuleError } from '../carriers/simulator/rules.js';
 import { demoAccounts } from './demo.js';
 import { OptOutConfigError, resolveOptOutConfig, type OptOutConfig } from './opt-out-config.js';
+import { DEFAULT_FAILED_ATTEMPT_LIMITS, type FailedAttemptLimits } from '../core/accounts/failed-attempts.js';
 import {
   configFileSchema,
   DATABASE_URL_HINT,
   DATABASE_URL_PATTERN,
   SECRET_MIN_LENGTH,
   secretTooShort,
+  isTrustedProxy,
+  PROXY_RANGE_NAMES,
   type AccountConfig,
   type ConfigFile,
 } from './schema.js';
+
+/** The console's sessions (http/console/session.ts). */
+export interface SessionLimits {
+  /** A session ends this long after sign-in, however active. */
+  readonly lifetimeMs: number;
+  /** Sessions one user may hold; signing in again ends the user's oldest. */
+  readonly perUser: number;
+  /** Event streams one session may hold open; a new one ends the oldest. */
+  readonly streamsPerSession: number;
+}
+
+export const DEFAULT_SESSION_LIMITS: SessionLimits = { lifetimeMs: 12 * 3_600_000, perUser: 10, streamsPerSession: 4 };
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
@@ -37,7 +52,8 @@ export interface Config {
   readonly workerListen?: { readonly host: string; readonly port: number };
   /** Base URL clients use to reach Pigeon (for page and media links); derived from each request when absent. */
   readonly publicUrl: string | undefined;
-  readonly trustProxy: boolean;
+  /** Proxies whose X-Forwarded-For is believed (Fastify's trustProxy): false, or addresses, CIDRs and range names. */
+  readonly trustProxy: false | readonly string[];
   readonly bodyLimitBytes: number;
   /** A client must send its headers within the first, its whole request within the second (else 408). */
   readonly timeouts?: { readonly headersMs: number; readonly requestMs: number };
@@ -51,7 +67,13 @@ export interface Config {
     readonly listRequestsPerWindow: number;
     readonly listWindowSeconds: number;
     readonly listDefaultWindowDays: number;
+    /** core/accounts/failed-attempts.ts */
+    readonly failedSignIns: FailedAttemptLimits;
+    /** Callbacks the console may resend per account per minute. */
+    readonly callbackResendsPerMinute: number;
   };
+  /** The console's sessions (http/console/session.ts). */
+  readonly console: SessionLimits;
   /** Bearer token of the admin API; absent: a random one is made at start-up and printed. */
   readonly adminToken: string | undefined;
   /** Bearer token GET /metrics asks for; absent: the metrics are open. */
@@ -83,6 +105,9 @@ export interface SmppServerConfig {
   readonly port: number;
   readonly tls: { readonly certFile: string; readonly keyFile: string } | undefined;
   readonly idleMs: number;
+  readonly bindTimeoutMs: number;
+  readonly maxConnectionsPerAddress: number;
+  readonly reassemblyMs: number;
   readonly window: number;
   readonly responseTimeoutMs: number;
 }
@@ -233,6 +258,31 @@ function checkDatabaseUrl(value: string, source: string): string {
   return value;
 }
 
+/**
+ * PIGEON_TRUST_PROXY: true, false, 1, 0, or a comma-separated list of addresses, CIDRs and range names.
+ */
+function parseTrustProxy(value: string): boolean | string[] {
+  if (/^(true|false|1|0)$/.test(value)) return parseBoolean(value, 'PIGEON_TRUST_PROXY');
+  const list = value.split(',').map((v) => v.trim());
+  const bad = list.find((v) => !isTrustedProxy(v));
+  if (bad !== undefined) {
+    throw new ConfigError(
+      `PIGEON_TRUST_PROXY: '${bad}' must be true, false, 1 or 0, or a list of IP addresses, CIDRs and ${PROXY_RANGE_NAMES.join(', ')}`,
+    );
+  }
+  return list;
+}
+
+/**
+ * `true` trusts a proxy on this host only (loopback), not Fastify's "any address": with that, any
+ * client reaching Pigeon directly could name its own address in X-Forwarded-For and slip past the
+ * per-client limits.
+ */
+function trustedProxies(value: boolean | readonly string[]): false | readonly string[] {
+  if (value === false) return false;
+  return value === true ? ['loopback'] : value;
+}
+
 // An unrecognised value used to mean false, which silently ignored X-Forwarded-For behind a proxy.
 function parseBoolean(value: string, source: string): boolean {
   if (value === 'true' || value === '1') return true;
@@ -286,9 +336,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, flags: ConfigFlags = {}): Con
       port: env.PIGEON_WORKER_PORT ? parsePort(env.PIGEON_WORKER_PORT, 'PIGEON_WORKER_PORT') : (file.server?.workerPort ?? DEFAULT_WORKER_PORT),
     },
     publicUrl: publicUrl?.replace(/\/+$/, ''),
-    trustProxy: env.PIGEON_TRUST_PROXY
-      ? parseBoolean(env.PIGEON_TRUST_PROXY, 'PIGEON_TRUST_PROXY')
-      : (file.server?.trustProxy ?? false),
+    trustProxy: trustedProxies(env.PIGEON_TRUST_PROXY ? parseTrustProxy(env.PIGEON_TRUST_PROXY) : (file.server?.trustProxy ?? false)),
     bodyLimitBytes: file.server?.bodyLimitBytes ?? 1024 * 1024,
     timeouts: {
       headersMs: (file.server?.headersTimeoutSeconds ?? 15) * 1000,
@@ -308,6 +356,18 @@ export function loadConfig(env: NodeJS.ProcessEnv, flags: ConfigFlags = {}): Con
       listRequestsPerWindow: file.limits?.listRequestsPerWindow ?? 3500,
       listWindowSeconds: file.limits?.listWindowSeconds ?? 300,
       listDefaultWindowDays: file.limits?.listDefaultWindowDays ?? 14,
+      failedSignIns: {
+        perCredentialAndClient: file.limits?.failedSignInsPerCredentialAndClient ?? DEFAULT_FAILED_ATTEMPT_LIMITS.perCredentialAndClient,
+        perClient: file.limits?.failedSignInsPerClient ?? DEFAULT_FAILED_ATTEMPT_LIMITS.perClient,
+        perCredential: file.limits?.failedSignInsPerCredential ?? DEFAULT_FAILED_ATTEMPT_LIMITS.perCredential,
+        windowMs: seconds(file.limits?.signInWindowSeconds, DEFAULT_FAILED_ATTEMPT_LIMITS.windowMs / 1000),
+      },
+      callbackResendsPerMinute: file.limits?.callbackResendsPerMinute ?? 30,
+    },
+    console: {
+      lifetimeMs: seconds(file.console?.sessionLifetimeHours === undefined ? undefined : file.console.sessionLifetimeHours * 3600, DEFAULT_SESSION_LIMITS.lifetimeMs / 1000),
+      perUser: file.console?.sessionsPerUser ?? DEFAULT_SESSION_LIMITS.perUser,
+      streamsPerSession: file.console?.streamsPerSession ?? DEFAULT_SESSION_LIMITS.streamsPerSession,
     },
     adminToken: envSecret(env, 'PIGEON_ADMIN_TOKEN', SECRET_MIN_LENGTH.adminToken) ?? file.admin?.token,
     metricsToken: envSecret(env, 'PIGEON_METRICS_TOKEN', SECRET_MIN_LENGTH.metricsToken) ?? file.metrics?.token,
@@ -367,6 +427,9 @@ function smppServerConfig(file: ConfigFile, env: NodeJS.ProcessEnv): SmppServerC
     port: port ?? 2775,
     tls: s?.tlsCertFile && s.tlsKeyFile ? { certFile: s.tlsCertFile, keyFile: s.tlsKeyFile } : undefined,
     idleMs: seconds(s?.idleSeconds, 300),
+    bindTimeoutMs: seconds(s?.bindTimeoutSeconds, 30),
+    maxConnectionsPerAddress: s?.maxConnectionsPerAddress ?? 16,
+    reassemblyMs: seconds(s?.reassemblySeconds, 600),
     window: s?.window ?? 100,
     responseTimeoutMs: seconds(s?.responseTimeoutSeconds, 30),
   };

@@ -1,9 +1,26 @@
 // The shape of pigeon.yaml. Unknown keys are rejected so that a typo fails at boot instead of being ignored.
+import { isIP } from 'node:net';
 import { z } from 'zod';
 import { isE164 } from '../core/phone/phone-number.js';
 import { isPasswordHash } from '../core/accounts/passwords.js';
 import { carrierSchema, checkCarriersAndRoutes, routeSchema } from '../carriers/carrier-config.js';
 import { optOutSchema } from './opt-out-config.js';
+
+/** proxy-addr's names for address ranges, which Fastify's trustProxy accepts beside addresses and CIDRs. */
+export const PROXY_RANGE_NAMES = ['loopback', 'linklocal', 'uniquelocal'] as const;
+
+export function isTrustedProxy(value: string): boolean {
+  if ((PROXY_RANGE_NAMES as readonly string[]).includes(value)) return true;
+  const [address = '', bits, ...rest] = value.split('/');
+  const family = isIP(address);
+  if (family === 0 || rest.length > 0) return false;
+  if (bits === undefined) return true;
+  return /^\d{1,3}$/.test(bits) && Number(bits) <= (family === 4 ? 32 : 128);
+}
+
+const trustedProxy = z.string().refine(isTrustedProxy, {
+  message: `must be an IP address, a CIDR such as 10.0.0.0/8, or one of ${PROXY_RANGE_NAMES.join(', ')}`,
+});
 
 const e164 = z.string().refine(isE164, { message: 'must be an E.164 number such as +19195551212' });
 
@@ -83,6 +100,12 @@ const smppServerSchema = z.strictObject({
   tlsKeyFile: z.string().min(1).optional(),
   /** A bind with no PDU from its ESME for this long is unbound and closed. */
   idleSeconds: z.number().min(1).max(86_400).optional(),
+  /** A connection that has not bound this long after it opened is closed. */
+  bindTimeoutSeconds: z.number().min(1).max(3600).optional(),
+  /** Connections (bound or not) one client address may hold at once; more are closed as they open. */
+  maxConnectionsPerAddress: z.number().int().min(1).max(10_000).optional(),
+  /** Parts of a long submit whose message is not complete this long after its first part are dropped. */
+  reassemblySeconds: z.number().min(1).max(86_400).optional(),
   /** Requests one bind may have unanswered, each way. */
   window: z.number().int().min(1).max(10_000).optional(),
   /** Seconds the ESME has to answer a deliver_sm before it is offered again. */
@@ -158,7 +181,8 @@ export const configFileSchema = z
         host: z.string().min(1).optional(),
         port: z.number().int().min(0).max(65535).optional(),
         publicUrl: httpUrl.optional(),
-        trustProxy: z.boolean().optional(),
+        /** Proxies whose X-Forwarded-* headers are believed: false, true (loopback: a proxy on this host), or addresses and CIDRs. */
+        trustProxy: z.union([z.boolean(), z.array(trustedProxy).min(1)]).optional(),
         bodyLimitBytes: z.number().int().min(1024).max(64 * 1024 * 1024).optional(),
         headersTimeoutSeconds: z.number().min(1).max(600).optional(),
         requestTimeoutSeconds: z.number().min(1).max(3600).optional(),
@@ -191,6 +215,13 @@ export const configFileSchema = z
         listRequestsPerWindow: z.number().int().min(0).optional(),
         listWindowSeconds: z.number().int().min(1).optional(),
         listDefaultWindowDays: z.number().min(0).optional(),
+        /** Failed sign-ins (every surface) within signInWindowSeconds: per credential and client, per client, per credential. */
+        failedSignInsPerCredentialAndClient: z.number().int().min(1).optional(),
+        failedSignInsPerClient: z.number().int().min(1).optional(),
+        failedSignInsPerCredential: z.number().int().min(1).optional(),
+        signInWindowSeconds: z.number().int().min(1).max(86_400).optional(),
+        /** Callbacks the console may resend per account per minute (0: no limit). */
+        callbackResendsPerMinute: z.number().int().min(0).optional(),
       })
       .optional(),
     admin: z.strictObject({ token: secret(SECRET_MIN_LENGTH.adminToken).optional() }).optional(),
@@ -199,6 +230,15 @@ export const configFileSchema = z
       .strictObject({
         signingKey: secret(SECRET_MIN_LENGTH.oauth2SigningKey).optional(),
         tokenTtlSeconds: z.number().int().min(60).max(86_400).optional(),
+      })
+      .optional(),
+    /** The web console's sessions. */
+    console: z
+      .strictObject({
+        /** A session ends this long after sign-in, however active. */
+        sessionLifetimeHours: z.number().min(0.001).max(500).optional(),
+        sessionsPerUser: z.number().int().min(1).max(1000).optional(),
+        streamsPerSession: z.number().int().min(1).max(100).optional(),
       })
       .optional(),
     delivery: deliverySchema.optional(),

@@ -310,6 +310,8 @@ export interface ParkedReceipt {
 /** A status change of one recipient, with the callback that reports it (if the application has a URL). */
 export interface StatusChange {
   messageId: string;
+  /** The message's account (for the console's per-account change signal); absent where not known. */
+  accountId?: string;
   destinationTn: string;
   status: MessageStatus;
   time: number;
@@ -425,9 +427,10 @@ export interface DeliveryStore {
   listCallbacks(messageId: string): Promise<CallbackRecord[]>;
   /**
    * Queues callback `id` of message `messageId` again, as a new outbox entry with the exact body of
-   * the original, due at `now`; resolves with the new entry's id (undefined: no such callback).
+   * the original, to `url` (the application's callback URL now, which may not be the original's),
+   * due at `now`; resolves with the new entry's id (undefined: no such callback).
    */
-  resendCallback(messageId: string, id: number, now: number): Promise<number | undefined>;
+  resendCallback(messageId: string, id: number, url: string, now: number): Promise<number | undefined>;
   /** The account's most recent failed callback attempts, newest first. */
   recentCallbackFailures(accountId: string, limit: number): Promise<CallbackFailure[]>;
 
@@ -474,8 +477,12 @@ export interface InboundPartStore {
     receivedAt: number;
   }): Promise<Array<{ sequence: number; text: string }>>;
   deleteMessage(carrier: string, messageKey: string): Promise<void>;
-  /** Drops the parts of messages whose first part came before `time`; resolves with how many messages. */
-  dropBefore(time: number): Promise<number>;
+  /**
+   * Drops the parts of messages whose first part came before `time`; resolves with how many messages.
+   * `fromEsmes`: only the parts of submits from bound applications (carrier `esme:…`), or only the
+   * carriers' (each side sweeps its own with its own timeout).
+   */
+  dropBefore(time: number, fromEsmes: boolean): Promise<number>;
 }
 
 
@@ -559,12 +566,13 @@ export interface Store {
    * Engines shared by several processes tell when work appears elsewhere (PostgreSQL LISTEN/NOTIFY);
    * workers still poll, so this only makes them faster. Absent where one process is all there is.
    */
-  listen?(channel: StoreChannel, onNotify: () => void): Promise<() => Promise<void>>;
+  listen?(channel: StoreChannel, onNotify: (payload: string) => void): Promise<() => Promise<void>>;
   /**
    * Tells the other processes sharing the database that messages changed (the `changes` channel),
-   * for their consoles' live views; a hint like the others. Absent where one process is all there is.
+   * for their consoles' live views; a hint like the others. `payload` (the account ids a change
+   * touched, comma-separated) reaches the listeners of `changes`. Absent where one process is all there is.
    */
-  announce?(channel: 'changes' | 'simulator'): void;
+  announce?(channel: 'changes' | 'simulator', payload?: string): void;
   /**
    * For readiness checks: the newest migration the database has against the newest this build
    * knows, and the free space where the engine can see it (SQLite's filesystem). Rejects as the

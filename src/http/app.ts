@@ -4,6 +4,7 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } 
 import { frameworkErrors, installErrorHandling, type StoreOutageReporter } from './errors.js';
 import { healthRoutes, type HealthDeps } from './health.routes.js';
 import { metricsRoutes, type MetricsDeps } from './metrics.routes.js';
+import { FailedAttempts } from '../core/accounts/failed-attempts.js';
 import { AccessTokens } from './oauth2/access-tokens.js';
 import { tokenRoutes } from './oauth2/token.routes.js';
 import { installLingeringClose } from './lingering-close.js';
@@ -23,7 +24,7 @@ import type { ChangeSignal } from '../shared/change-signal.js';
 export interface AppDeps extends ApiDeps {
   logger: FastifyBaseLogger;
   /** The admin API; absent, it is not mounted. */
-  admin?: Omit<AdminDeps, 'config' | 'store' | 'inboundDeps' | 'now'> & { token: string };
+  admin?: Omit<AdminDeps, 'config' | 'store' | 'inboundDeps' | 'now' | 'signIns'> & { token: string };
   /** Readiness for GET /readyz, and where database outages met by requests are reported (logged once per change). */
   health?: StoreOutageReporter & HealthDeps;
   /** GET /metrics and the request metrics; absent, neither. */
@@ -52,7 +53,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     // A child logger per request (with its redaction set-up) costs more than the request's own work;
     // requests log through the shared logger.
     childLoggerFactory: (logger) => logger,
-    trustProxy: deps.config.trustProxy,
+    trustProxy: deps.config.trustProxy === false ? false : [...deps.config.trustProxy],
     bodyLimit: deps.config.bodyLimitBytes,
     // Slow clients: the whole request within requestTimeout (Node answers 408 and closes); the
     // headers within headersTimeout, set on the server below (lingering-close.ts).
@@ -73,7 +74,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   installErrorHandling(app, deps.health);
   healthRoutes(app, { readiness: deps.health?.readiness });
   // Before the APIs are registered, so that its request hook sees all of them.
-  if (deps.metrics) metricsRoutes(app, deps.metrics);
+  // One limiter of failed sign-ins for every surface of this process, so a client guessing through several fills one bucket.
+  const signIns = deps.signIns ?? new FailedAttempts(deps.config.limits.failedSignIns, deps.now);
+  if (deps.metrics) metricsRoutes(app, deps.metrics, signIns);
   // One list limiter for all prefixes: the limit is per client address, however the path is spelt.
   const listLimiter = new FixedWindowLimiter(
     deps.config.limits.listRequestsPerWindow,
@@ -82,14 +85,14 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   );
   // OAuth2 tokens are signed with the configured key, or a random one that dies with the process.
   const tokens = new AccessTokens(deps.config.oauth2?.signingKey, deps.config.oauth2?.tokenTtlMs ?? 3_600_000, deps.now);
-  await app.register(async (scope) => tokenRoutes(scope, { tokens, authenticator: deps.authenticator, directory: deps.directory }), {
+  await app.register(async (scope) => tokenRoutes(scope, { tokens, authenticator: deps.authenticator, directory: deps.directory, signIns }), {
     prefix: '/api/v1/oauth2',
   });
   const catalogs: OpenApiCatalog[] = [];
   for (const prefix of API_PREFIXES) {
     const catalog = new OpenApiCatalog(prefix);
     catalogs.push(catalog);
-    await app.register(async (scope) => bandwidthApi(scope, { ...deps, tokens }, listLimiter, catalog), { prefix });
+    await app.register(async (scope) => bandwidthApi(scope, { ...deps, tokens, signIns }, listLimiter, catalog), { prefix });
     bandwidthOpenApi(app, catalog);
   }
   const admin = deps.admin;
@@ -97,6 +100,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     const adminDeps: AdminDeps = {
       ...admin,
       config: deps.config,
+      signIns,
       store: deps.store,
       now: deps.now,
       inboundDeps: { store: deps.store, directory: deps.directory, optOut: deps.optOut },
@@ -114,6 +118,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     await app.register(async (scope) =>
       consoleRoutes(scope, {
         ...deps,
+        signIns,
         adminToken: admin?.token,
         simulator: admin?.simulator,
         isRuleError: admin?.isRuleError ?? ((_err: unknown): _err is Error => false),

@@ -4,9 +4,10 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Account, AccountDirectory } from '../core/accounts/directory.js';
 import { parseBasicAuth, type Authenticator } from '../core/accounts/authenticator.js';
+import type { FailedAttempts } from '../core/accounts/failed-attempts.js';
 import { errors } from '../core/errors.js';
 import { sendError } from './errors.js';
-import type { AccessTokens } from './oauth2/access-tokens.js';
+import type { AccessTokens, TokenClaims } from './oauth2/access-tokens.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -16,15 +17,16 @@ declare module 'fastify' {
 
 /**
  * An OAuth2 access token (oauth2/access-tokens.ts) for the account in the path: valid, unexpired,
- * issued for this account, its user still in the account, and with the messaging role (else 403,
- * as for Basic Auth).
+ * issued for this account, its user still in the account (looked up in the directory at each use)
+ * with the password it had when the token was issued, and with the messaging role (else 403, as for
+ * Basic Auth).
  */
 async function bearerAccount(request: FastifyRequest, reply: FastifyReply, token: string, tokens: AccessTokens | undefined, directory: AccountDirectory): Promise<void> {
   const { accountId } = request.params as { accountId?: string };
   const claims = tokens?.verify(token);
   const account = accountId === undefined ? undefined : directory.account(accountId);
   const user = claims && account && claims.accountIds.includes(account.id) ? account.users.get(claims.username) : undefined;
-  if (!account || !user) {
+  if (!account || !user || !tokens?.samePassword(claims as TokenClaims, account.id, user.passwordHash)) {
     // The same 401 as bad Basic credentials: nothing tells which part of the token was wrong.
     await sendError(reply, errors.unauthorized());
     return;
@@ -36,7 +38,10 @@ async function bearerAccount(request: FastifyRequest, reply: FastifyReply, token
   request.account = account;
 }
 
-export function basicAuth(authenticator: Authenticator, directory: AccountDirectory, tokens?: AccessTokens) {
+/** The limiter's name for an API user's credentials (console sign-in and Basic Auth share it). */
+export const apiUserCredential = (accountId: string, username: string) => `user:${accountId}/${username}`;
+
+export function basicAuth(authenticator: Authenticator, directory: AccountDirectory, signIns: FailedAttempts, tokens?: AccessTokens) {
   return async function authenticate(request: FastifyRequest, reply: FastifyReply): Promise<void> {
     const bearer = /^Bearer\s+(\S+)\s*$/i.exec(request.headers.authorization ?? '');
     if (bearer?.[1]) return bearerAccount(request, reply, bearer[1], tokens, directory);
@@ -46,17 +51,21 @@ export function basicAuth(authenticator: Authenticator, directory: AccountDirect
       await sendError(reply, errors.unauthorized());
       return;
     }
+    const credential = apiUserCredential(accountId, credentials.username);
+    const wait = signIns.retryAfter(credential, request.ip);
+    if (wait > 0) {
+      await sendError(reply, errors.rateLimited(wait));
+      return;
+    }
     // Unknown accounts go through the same (decoy) password check, so timing does not reveal them.
     const outcome = await authenticator.authenticate(accountId, credentials.username, credentials.password);
     const account = directory.account(accountId);
-    if (!account) {
+    if (!account || outcome === 'unauthorized') {
+      signIns.failed(credential, request.ip);
       await sendError(reply, errors.unauthorized());
       return;
     }
-    if (outcome === 'unauthorized') {
-      await sendError(reply, errors.unauthorized());
-      return;
-    }
+    if (outcome !== 'busy') signIns.succeeded(credential, request.ip);
     if (outcome === 'busy') {
       // Only uncached checks queue, so this is a flood of logins; a client that waits a moment gets in.
       request.log.warn('password checks queue full: answered 429');

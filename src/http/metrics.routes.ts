@@ -2,6 +2,7 @@
 // `metrics.token` is set. Every request is observed by its route pattern (never its path, which
 // carries account ids and message ids), method and status; one with no route counts as 'unmatched'.
 import type { FastifyInstance } from 'fastify';
+import type { FailedAttempts } from '../core/accounts/failed-attempts.js';
 import { bearerAuth } from './bearer-auth.js';
 
 export interface MetricsDeps {
@@ -11,7 +12,7 @@ export interface MetricsDeps {
   token?: string;
 }
 
-export function metricsRoutes(app: FastifyInstance, deps: MetricsDeps): void {
+export function metricsRoutes(app: FastifyInstance, deps: MetricsDeps, signIns: FailedAttempts): void {
   app.addHook('onResponse', (request, reply, done) => {
     deps.observeRequest(
       { route: request.routeOptions.url ?? 'unmatched', method: request.method, status: String(reply.statusCode) },
@@ -20,7 +21,7 @@ export function metricsRoutes(app: FastifyInstance, deps: MetricsDeps): void {
     done();
   });
   const preHandler = deps.token
-    ? bearerAuth(deps.token, 'pigeon-metrics', 'The metrics need Authorization: Bearer <metrics token>')
+    ? bearerAuth(deps.token, 'pigeon-metrics', 'The metrics need Authorization: Bearer <metrics token>', signIns)
     : undefined;
   app.get('/metrics', { preHandler }, async (_request, reply) => {
     const { contentType, body } = await deps.render();

@@ -4,6 +4,7 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { installErrorHandling, type StoreOutageReporter } from './errors.js';
 import { healthRoutes, type HealthDeps } from './health.routes.js';
+import { FailedAttempts } from '../core/accounts/failed-attempts.js';
 import { metricsRoutes, type MetricsDeps } from './metrics.routes.js';
 import { installRequestIds, requestId } from './request-id.js';
 import { installSecurityHeaders } from './security-headers.js';
@@ -29,6 +30,7 @@ export function buildProbeApp(deps: ProbeDeps): FastifyInstance {
   installSecurityHeaders(app);
   installErrorHandling(app, deps.health);
   healthRoutes(app, { readiness: deps.health.readiness });
-  metricsRoutes(app, deps.metrics);
+  // A worker-only process's own limiter: only its metrics token is checked here.
+  metricsRoutes(app, deps.metrics, new FailedAttempts());
   return app;
 }

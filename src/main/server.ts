@@ -8,6 +8,7 @@ import { isSimulatorRuleError, openCarrier } from '../carriers/open-carrier.js';
 import type { SimulatorCarrier } from '../carriers/simulator/simulator-carrier.js';
 import type { Config } from '../config/config.js';
 import { Authenticator } from '../core/accounts/authenticator.js';
+import { FailedAttempts } from '../core/accounts/failed-attempts.js';
 import type { AccountDirectory } from '../core/accounts/directory.js';
 import { CallbackWorker } from '../core/callbacks/callback-worker.js';
 import { DeliveryWorker } from '../core/delivery/delivery-worker.js';
@@ -238,7 +239,10 @@ export async function startServer(config: Config, logger: FastifyBaseLogger, opt
     token: config.metricsToken,
   };
   const probes = servesHttp || inWorkerThread ? undefined : buildProbeApp({ logger, health: healthDeps, metrics: metricsDeps });
+  // Failed sign-ins of every surface of this process (HTTP and SMPP binds) fill the same buckets.
+  const signIns = new FailedAttempts(config.limits.failedSignIns, now);
   const app = servesHttp ? await buildApp({
+    signIns,
     config,
     store,
     directory,
@@ -269,6 +273,7 @@ export async function startServer(config: Config, logger: FastifyBaseLogger, opt
     const listener: SmppListener = new SmppListener(config.smppServer, {
       directory,
       auth: new EsmeAuthenticator(directory),
+      signIns,
       submit: { send: { store, now, throughput }, parts: store.inboundParts, outbox: store.esmeOutbox, delivery: store.delivery, now },
       log: { info: (detail, message) => smppLog.info(detail, message), warn: (detail, message) => smppLog.warn(detail, message) },
       onAccepted: () => delivery.wake(),
@@ -290,7 +295,7 @@ export async function startServer(config: Config, logger: FastifyBaseLogger, opt
   const unlisten: Array<() => Promise<void>> = [];
   // Changes written by other processes sharing the database (PostgreSQL) reach the console's
   // streams here (observe-changes.ts announces this process's own).
-  if (servesHttp && store.listen) unlisten.push(await store.listen('changes', () => changes.emit()));
+  if (servesHttp && store.listen) unlisten.push(await store.listen('changes', (payload) => changes.emit(payload === '' ? [] : payload.split(','))));
   if (runsWorkers) {
     if (store.listen) {
       unlisten.push(await store.listen('delivery', () => delivery.wake()));

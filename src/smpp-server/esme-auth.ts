@@ -1,6 +1,8 @@
 // Bind credentials: system_id and password checked against the SMPP users of the config, with the
 // same scrypt hashes as API passwords (core/accounts/passwords.ts, constant-time comparison). An
-// unknown system_id is checked against a throw-away hash, so it costs as long as a known one; at
+// unknown system_id is checked against a throw-away hash, so it costs as long as a known one, and is
+// refused with the same status as a wrong password (ESME_RINVPASWD), so binds do not tell which ids
+// exist; at
 // most two checks run at once (the thread pool is shared with SQLite's fsync, as for Basic Auth)
 // and a bounded number wait, beyond which a bind is refused as a system error.
 import { randomBytes } from 'node:crypto';
@@ -27,7 +29,6 @@ export class EsmeAuthenticator {
       if (err instanceof SemaphoreFullError) return { status: ESME.RBINDFAIL };
       throw err;
     }
-    if (!user) return { status: ESME.RINVSYSID };
-    return matches ? { status: 0, user } : { status: ESME.RINVPASWD };
+    return user && matches ? { status: 0, user } : { status: ESME.RINVPASWD };
   }
 }

@@ -4,10 +4,15 @@
 // receipts and inbound messages from the durable outbox (esme-outbox.ts). Every request from the
 // ESME is answered, a malformed PDU with generic_nack and the connection closed (the byte stream
 // can no longer be trusted), and nothing an ESME sends can throw out of a handler.
+// Before a bind only bind_* is served: any other request gets ESME_RINVBNDSTS (SMPP 3.4 §2.3, the
+// OPEN state), an unknown one generic_nack. A connection that has not bound within bindTimeoutMs
+// is closed, as are connections beyond maxConnectionsPerAddress from one address, and failed binds
+// count in the process's failed sign-ins (core/accounts/failed-attempts.ts) by system_id and address.
 import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import type { Account, AccountDirectory, SmppUser } from '../core/accounts/directory.js';
 import { createSmppServer, newPdu, type Pdu, type SmppServerLike, type SmppSessionLike } from '../carriers/smpp/smpp-lib.js';
+import type { FailedAttempts } from '../core/accounts/failed-attempts.js';
 import type { EsmeAuthenticator } from './esme-auth.js';
 import { ESME, submitStatus } from './status-table.js';
 import { acceptSubmit, parseSubmit, SubmitRefused, type SubmitDeps } from './submit.js';
@@ -30,6 +35,12 @@ export interface SmppListenerOptions {
   port: number;
   tls: { certFile: string; keyFile: string } | undefined;
   idleMs: number;
+  /** A connection that has not bound this long after it opened is closed. */
+  bindTimeoutMs: number;
+  /** Connections one client address may hold at once (bound or not). */
+  maxConnectionsPerAddress: number;
+  /** Parts of long submits whose message is still incomplete this long after its first part are dropped. */
+  reassemblyMs: number;
   window: number;
   responseTimeoutMs: number;
 }
@@ -42,6 +53,7 @@ export interface SmppLog {
 export interface SmppListenerDeps {
   directory: AccountDirectory;
   auth: EsmeAuthenticator;
+  signIns: FailedAttempts;
   submit: SubmitDeps;
   log: SmppLog;
   /** A message was accepted: wake the delivery worker. */
@@ -74,6 +86,7 @@ class EsmeSession implements Receiver {
   account: Account | undefined;
   mode: BindMode | undefined;
   since = 0;
+  readonly openedAt = Date.now();
   lastSeen = Date.now();
   /** Submits being accepted. */
   submitting = 0;
@@ -84,6 +97,7 @@ class EsmeSession implements Receiver {
   constructor(
     readonly session: SmppSessionLike,
     readonly address: string,
+    readonly client: string,
     private readonly window: number,
     private readonly responseTimeoutMs: number,
   ) {}
@@ -132,6 +146,7 @@ export class SmppListener {
   private server: SmppServerLike | undefined;
   private readonly sessions = new Set<EsmeSession>();
   private idleTimer: ReturnType<typeof setInterval> | undefined;
+  private sweepTimer: ReturnType<typeof setInterval> | undefined;
   private closing = false;
 
   constructor(
@@ -148,8 +163,17 @@ export class SmppListener {
     });
     server.on('error', (err) => this.deps.log.warn({ err: err.message }, 'smpp listener error'));
     this.server = server;
-    this.idleTimer = setInterval(() => this.closeIdle(), Math.min(5000, Math.max(250, this.options.idleMs / 4)));
+    this.idleTimer = setInterval(() => this.closeIdle(), Math.min(5000, Math.max(250, Math.min(this.options.idleMs, this.options.bindTimeoutMs) / 4)));
     this.idleTimer.unref();
+    // Parts of long submits an ESME never completed. The SMPP carrier sweeps the same table with its
+    // own timeout; this one runs whether or not a carrier is configured.
+    this.sweepTimer = setInterval(() => {
+      this.deps.submit.parts.dropBefore(this.deps.submit.now() - this.options.reassemblyMs, true).then(
+        (dropped) => dropped > 0 && this.deps.log.warn({ dropped }, 'incomplete long submits dropped after reassemblySeconds'),
+        (err: unknown) => this.deps.log.warn({ err: (err as Error).message }, 'part sweep failed'),
+      );
+    }, Math.min(60_000, this.options.reassemblyMs));
+    this.sweepTimer.unref();
     return (server.address() as AddressInfo).port;
   }
 
@@ -177,6 +201,7 @@ export class SmppListener {
   async close(): Promise<void> {
     this.closing = true;
     if (this.idleTimer) clearInterval(this.idleTimer);
+    if (this.sweepTimer) clearInterval(this.sweepTimer);
     const server = this.server;
     this.server = undefined;
     const closed = server ? new Promise<void>((resolve) => server.close(() => resolve())) : Promise.resolve();
@@ -201,6 +226,13 @@ export class SmppListener {
   private closeIdle(): void {
     const now = Date.now();
     for (const s of this.sessions) {
+      // Counted from the connection, not the last PDU: requests before a bind do not keep it open.
+      if (!s.closed && s.mode === undefined && now - s.openedAt > this.options.bindTimeoutMs) {
+        this.deps.log.info({ address: s.address }, 'smpp connection not bound in time: closing');
+        s.closed = true;
+        s.session.destroy();
+        continue;
+      }
       if (!s.closed && now - s.lastSeen > this.options.idleMs) {
         this.deps.log.info({ systemId: s.systemId || undefined, address: s.address }, 'smpp session idle: unbinding');
         s.lastSeen = now;
@@ -210,13 +242,20 @@ export class SmppListener {
   }
 
   private accept(session: SmppSessionLike): void {
-    const address = `${session.socket.remoteAddress ?? '?'}:${session.socket.remotePort ?? '?'}`;
-    const s = new EsmeSession(session, address, this.options.window, this.options.responseTimeoutMs);
-    this.sessions.add(s);
+    const client = session.socket.remoteAddress ?? '?';
+    const address = `${client}:${session.socket.remotePort ?? '?'}`;
+    const s = new EsmeSession(session, address, client, this.options.window, this.options.responseTimeoutMs);
     if (this.closing) {
       session.destroy();
       return;
     }
+    const fromClient = [...this.sessions].filter((o) => o.client === client && !o.closed).length;
+    if (fromClient >= this.options.maxConnectionsPerAddress) {
+      this.deps.log.warn({ address, connections: fromClient }, 'smpp connections per address at maxConnectionsPerAddress: closing');
+      session.destroy();
+      return;
+    }
+    this.sessions.add(s);
     session.on('error', (err) => {
       // A PDU the library could not frame or parse: its stream is no longer trustworthy.
       if (s.closed) return;
@@ -258,6 +297,13 @@ export class SmppListener {
   private handle(s: EsmeSession, pdu: Pdu): void {
     const mode = BIND_MODES[pdu.command];
     if (mode !== undefined) return void this.bind(s, pdu, mode);
+    if (s.mode === undefined) {
+      if (pdu.isResponse()) return;
+      if (pdu.command === 'unknown') return void s.session.send(newPdu('generic_nack', { sequence_number: pdu.sequence_number, command_status: ESME.RINVCMDID }));
+      // outbind is the SMSC's to send and has no response; everything else is refused until bound.
+      if (pdu.command === 'outbind') return;
+      return this.respond(s, pdu, { command_status: ESME.RINVBNDSTS });
+    }
     switch (pdu.command) {
       case 'enquire_link':
         return this.respond(s, pdu);
@@ -271,7 +317,7 @@ export class SmppListener {
         if (pdu.isResponse()) return; // deliver_sm_resp and others: matched by the library's callbacks
         if (pdu.command === 'unknown') return void s.session.send(newPdu('generic_nack', { sequence_number: pdu.sequence_number, command_status: ESME.RINVCMDID }));
         // Known commands Pigeon does not offer (query_sm, cancel_sm, replace_sm, submit_multi, outbind…).
-        return this.respond(s, pdu, { command_status: s.mode === undefined ? ESME.RINVBNDSTS : ESME.RINVCMDID });
+        return this.respond(s, pdu, { command_status: ESME.RINVCMDID });
     }
   }
 
@@ -281,13 +327,20 @@ export class SmppListener {
     const password = String(pdu.password ?? '');
     let status: number;
     let user: SmppUser | undefined;
+    const credential = `smpp:${systemId}`;
     if (this.closing) status = ESME.RBINDFAIL;
     else if (systemId.length > MAX_SYSTEM_ID || systemId === '') status = ESME.RINVSYSID;
-    else if (password.length > MAX_PASSWORD) status = ESME.RINVPASWD;
-    else {
+    // Too many failures from this address or for this system_id: refused unchecked, and ESMEs back off.
+    else if (this.deps.signIns.retryAfter(credential, s.client) > 0) status = ESME.RTHROTTLED;
+    else if (password.length > MAX_PASSWORD) {
+      status = ESME.RINVPASWD;
+      this.deps.signIns.failed(credential, s.client);
+    } else {
       const checked = await this.deps.auth.check(systemId, password).catch(() => ({ status: ESME.RSYSERR, user: undefined }));
       status = checked.status;
       user = checked.user;
+      if (status === ESME.RINVPASWD) this.deps.signIns.failed(credential, s.client);
+      else if (user) this.deps.signIns.succeeded(credential, s.client);
       if (user && [...this.sessions].filter((o) => o.user === user && !o.closed).length >= user.maxBinds) status = ESME.RBINDFAIL;
     }
     if (s.closed) return;

@@ -13,7 +13,7 @@ import type { DeliveryStore, EsmeOutboxStore, InboundPartStore } from '../core/p
 import { inboundAddress } from '../carriers/smpp/addresses.js';
 import { ESM_UDHI, readUdh, type PartNumbering } from '../carriers/smpp/concatenation.js';
 import { decodeText } from '../carriers/smpp/text-coding.js';
-import { ESME } from './status-table.js';
+import { ESME, submitStatus } from './status-table.js';
 
 /** SMPP 3.4 §5.2: address fields are C-Octet Strings of at most 21 octets with the NUL; sm_length at most 254. */
 const MAX_ADDRESS = 20;
@@ -137,6 +137,9 @@ export async function acceptSubmit(deps: SubmitDeps, user: SmppUser, account: Ac
 // reach one Pigeon process over one bind in practice; across processes the race remains.)
 const queues = new Map<string, Promise<unknown>>();
 
+/** Statuses ESMEs resend on (status-table.ts). */
+const RETRIED = new Set<number>([ESME.RMSGQFUL, ESME.RTHROTTLED, ESME.RSYSERR]);
+
 function oneAtATime<T>(key: string, work: () => Promise<T>): Promise<T> {
   const previous = queues.get(key) ?? Promise.resolve();
   const next = previous.catch(() => undefined).then(work);
@@ -181,7 +184,12 @@ async function acceptPart(
   } catch (err) {
     // The last part offered twice (an ESME that resent it, or two last parts at once): the
     // message is already there, and this part is answered like the first time.
-    if (!(await deps.delivery.getMessage(messageId).catch(() => undefined))) throw err;
+    if (!(await deps.delivery.getMessage(messageId).catch(() => undefined))) {
+      // Refused for good (the joined text, its sender …): resending cannot help, so the parts go.
+      // A passing condition (full queue, rate, busy database) keeps them for the resent last part.
+      if (!RETRIED.has(submitStatus(err))) await deps.parts.deleteMessage(carrier, messageKey);
+      throw err;
+    }
   }
   await deps.parts.deleteMessage(carrier, messageKey);
   return { id: partId(numbering.sequence), accepted: true };

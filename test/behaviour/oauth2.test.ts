@@ -5,10 +5,17 @@
 // error bodies.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { createHmac } from 'node:crypto';
+import { configPasswordSalt } from '../../src/core/accounts/directory.js';
+import { hashPassword } from '../../src/core/accounts/passwords.js';
 import { AccessTokens } from '../../src/http/oauth2/access-tokens.js';
 import { ACCOUNT_A, ACCOUNT_B, basic, fixtureConfigYaml } from '../helpers/fixtures.js';
 import { smsBody } from '../helpers/http.js';
 import { BACKENDS, startPigeon, type TestPigeon } from '../helpers/pigeon.js';
+
+/** The hash Pigeon makes of a password given in plain text in the config (stable per user). */
+const configHash = (accountId: string, username: string, password: string) =>
+  hashPassword(password, undefined, configPasswordSalt(accountId, username));
 
 const KEY = 'oauth2-signing-key-0123456789abcdef0123';
 const OTHER_KEY = 'another-signing-key-0123456789abcdef012';
@@ -148,19 +155,28 @@ for (const backend of BACKENDS) {
       await assertInvalidToken(await send(pigeon, `${none}.${payload}.`));
       await assertInvalidToken(await send(pigeon, 'not-a-token'));
       // Signed with the right key, but issued two hours ago with an hour to live.
-      const twoHoursAgo = new AccessTokens(KEY, 3_600_000, () => Date.now() - 7_200_000).issue(ACCOUNT_A.username, [ACCOUNT_A.id]);
+      const userA = [{ id: ACCOUNT_A.id, passwordHash: await configHash(ACCOUNT_A.id, ACCOUNT_A.username, ACCOUNT_A.password) }];
+      const twoHoursAgo = new AccessTokens(KEY, 3_600_000, () => Date.now() - 7_200_000).issue(ACCOUNT_A.username, userA);
       await assertInvalidToken(await send(pigeon, twoHoursAgo.token));
-      const otherKey = new AccessTokens(OTHER_KEY, 3_600_000, () => Date.now()).issue(ACCOUNT_A.username, [ACCOUNT_A.id]);
+      const otherKey = new AccessTokens(OTHER_KEY, 3_600_000, () => Date.now()).issue(ACCOUNT_A.username, userA);
       await assertInvalidToken(await send(pigeon, otherKey.token));
       // The same key makes the same token good: another process with the key accepts it.
-      const sameKey = new AccessTokens(KEY, 3_600_000, () => Date.now()).issue(ACCOUNT_A.username, [ACCOUNT_A.id]);
+      const sameKey = new AccessTokens(KEY, 3_600_000, () => Date.now()).issue(ACCOUNT_A.username, userA);
       assert.equal((await send(pigeon, sameKey.token)).status, 202);
+      // The same key and claims, but issued under another password of the user.
+      const oldPassword = [{ id: ACCOUNT_A.id, passwordHash: await configHash(ACCOUNT_A.id, ACCOUNT_A.username, 'an-old-password') }];
+      const stale = new AccessTokens(KEY, 3_600_000, () => Date.now()).issue(ACCOUNT_A.username, oldPassword);
+      await assertInvalidToken(await send(pigeon, stale.token));
+      // A token without password fingerprints (as issued before they existed) is refused.
+      const bare = Buffer.from(JSON.stringify({ ...claims, pwf: undefined })).toString('base64url');
+      const resigned = createHmac('sha256', KEY).update(`${header}.${bare}`).digest('base64url');
+      await assertInvalidToken(await send(pigeon, `${header}.${bare}.${resigned}`));
     });
   });
 }
 
 describe('OAuth2 tokens across a restart', () => {
-  it('survive a restart with the same key, not a changed key nor the removal of their user', async () => {
+  it('survive a restart with the same key, not a changed key, a changed password nor the removal of their user', async () => {
     const first = await startPigeon({ configYaml: config(KEY) });
     let token: string;
     try {
@@ -179,6 +195,19 @@ describe('OAuth2 tokens across a restart', () => {
       await assertInvalidToken(await send(changedKey, token));
     } finally {
       await changedKey.close();
+    }
+    // The same key, but the user's password changed in the config.
+    const changedPassword = config(KEY).replace(
+      `{ username: ${ACCOUNT_A.username}, password: ${ACCOUNT_A.password} }`,
+      `{ username: ${ACCOUNT_A.username}, password: ${ACCOUNT_A.password}-changed }`,
+    );
+    assert.notEqual(changedPassword, config(KEY));
+    const changed = await startPigeon({ configYaml: changedPassword });
+    try {
+      await assertInvalidToken(await send(changed, token));
+      assert.equal((await requestToken(changed, { grant_type: 'client_credentials' }, basic(ACCOUNT_A.username, `${ACCOUNT_A.password}-changed`))).status, 200);
+    } finally {
+      await changed.close();
     }
     // The same key, but the user is gone from the config (account A keeps only its other user).
     const withoutUser = fixtureConfigYaml({ extra: `oauth2: { signingKey: ${KEY} }` }).replace(

@@ -183,12 +183,23 @@ describe('config loading', () => {
     }
   });
 
-  it('reads PIGEON_TRUST_PROXY as true, false, 1 or 0, over the file', () => {
+  it('reads PIGEON_TRUST_PROXY as true, false, 1, 0 or a list of proxies, over the file; true is loopback only', () => {
     const path = file(`server: { trustProxy: true }\n${GOOD}`);
-    const cases: Array<[string | undefined, boolean]> = [['true', true], ['1', true], ['false', false], ['0', false], [undefined, true]];
+    const loopback = ['loopback'];
+    const cases: Array<[string | undefined, false | string[]]> = [
+      ['true', loopback],
+      ['1', loopback],
+      ['false', false],
+      ['0', false],
+      [undefined, loopback],
+      ['10.0.0.1, 192.168.0.0/16,::1', ['10.0.0.1', '192.168.0.0/16', '::1']],
+    ];
     for (const [value, expected] of cases) {
       const env = value === undefined ? { PIGEON_CONFIG: path } : { PIGEON_CONFIG: path, PIGEON_TRUST_PROXY: value };
-      assert.equal(loadConfig(env).trustProxy, expected, `PIGEON_TRUST_PROXY=${String(value)}`);
+      assert.deepEqual(loadConfig(env).trustProxy, expected, `PIGEON_TRUST_PROXY=${String(value)}`);
     }
+    assert.deepEqual(loadConfig({ PIGEON_CONFIG: file(`server: { trustProxy: [10.1.2.3, uniquelocal] }\n${GOOD}`) }).trustProxy, ['10.1.2.3', 'uniquelocal']);
+    assert.throws(() => loadConfig({ PIGEON_CONFIG: file(`server: { trustProxy: [proxy.example] }\n${GOOD}`) }), /must be an IP address, a CIDR/);
+    assert.throws(() => loadConfig({ PIGEON_TRUST_PROXY: '10.0.0.0/33' }), /PIGEON_TRUST_PROXY: '10.0.0.0\/33'/);
   });
 });

@@ -44,9 +44,16 @@ export class Esme {
     });
   }
 
-  static connect(port: number, options: { tls?: boolean } = {}): Promise<Esme> {
+  /** `localAddress`: another loopback address (127.0.0.2 …) stands for another client. */
+  static connect(port: number, options: { tls?: boolean; localAddress?: string } = {}): Promise<Esme> {
     return new Promise((resolve, reject) => {
-      const session = connectSmpp({ host: '127.0.0.1', port, auto_enquire_link_period: 0, ...(options.tls && { tls: true, rejectUnauthorized: false }) });
+      const session = connectSmpp({
+        host: '127.0.0.1',
+        port,
+        auto_enquire_link_period: 0,
+        ...(options.localAddress && { localAddress: options.localAddress }),
+        ...(options.tls && { tls: true, rejectUnauthorized: false }),
+      });
       session.on(options.tls ? 'secureConnect' : 'connect', () => resolve(new Esme(session)));
       session.on('error', reject);
     });
@@ -148,9 +155,9 @@ export const ESME_USER: SmppUser = { systemId: 'esme1', password: 'secret12' };
 
 /** YAML of a Pigeon with the SMPP listener on port 0 and one SMPP user on account A's main application. */
 export function smppConfigYaml(
-  options: { maxBinds?: number; window?: number; idleSeconds?: number; callbackUrl?: string; tls?: { cert: string; key: string } } = {},
+  options: { maxBinds?: number; window?: number; idleSeconds?: number; callbackUrl?: string; tls?: { cert: string; key: string }; extra?: string } = {},
 ): string {
-  return `smppServer:
+  return `${options.extra ?? ''}smppServer:
   port: 0
 ${options.tls ? `  tlsCertFile: ${options.tls.cert}\n  tlsKeyFile: ${options.tls.key}\n` : ''}
   window: ${options.window ?? 10}

@@ -116,7 +116,7 @@ export class SmppCarrier implements CarrierAdapter {
     for (const slot of this.slots) this.open(slot);
     const reassemblyMs = this.config.reassemblySeconds * 1000;
     this.sweep = setInterval(() => {
-      this.deps.parts.dropBefore(this.deps.now() - reassemblyMs).then(
+      this.deps.parts.dropBefore(this.deps.now() - reassemblyMs, false).then(
         (dropped) => dropped > 0 && this.deps.log.warn({ carrier: this.name, dropped }, 'incomplete inbound messages dropped after the reassembly timeout'),
         (err: unknown) => this.deps.log.warn({ carrier: this.name, err }, 'inbound part sweep failed'),
       );

@@ -1,7 +1,18 @@
 // Accounts, API users, applications and numbers as declared in the config file, indexed for the
 // lookups a request needs. Passwords only ever live here as scrypt hashes.
+import { createHash } from 'node:crypto';
 import type { AccountConfig } from '../../config/schema.js';
 import { hashPassword } from './passwords.js';
+
+/**
+ * The salt of a password given in plain text in the config: fixed per account and username, so the
+ * same password hashes the same at every start and an OAuth2 token, which holds a fingerprint of the
+ * hash (http/oauth2/access-tokens.ts), outlives a restart unless the password changed. Still unique
+ * per user, so one guess never tests two users.
+ */
+export function configPasswordSalt(accountId: string, username: string): Buffer {
+  return createHash('sha256').update(`pigeon config password\0${accountId}\0${username}`).digest().subarray(0, 16);
+}
 
 export interface ApiUser {
   readonly username: string;
@@ -59,7 +70,7 @@ export class AccountDirectory {
           account.users.map(
             async (u): Promise<ApiUser> => ({
               username: u.username,
-              passwordHash: u.passwordHash ?? (await hashPassword(u.password ?? '')),
+              passwordHash: u.passwordHash ?? (await hashPassword(u.password ?? '', undefined, configPasswordSalt(account.id, u.username))),
               canMessage: u.roles === undefined || u.roles.includes('messaging'),
             }),
           ),

@@ -102,7 +102,9 @@ export class CallbackWorker {
       ({ statusCode } = await transport.post({
         url: callback.url,
         body: callback.body,
-        credentials: application?.callbackCredentials,
+        // The application's credentials go only to its callback URL as it is now: a callback queued
+        // for a URL the application has since left gets none (they belong to the new receiver).
+        credentials: application?.callbackUrl === callback.url ? application.callbackCredentials : undefined,
         authMode: this.options.authMode,
         timeoutMs: this.options.timeoutMs,
       }));

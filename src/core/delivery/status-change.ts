@@ -24,6 +24,7 @@ export function statusChange(
   const url = directory.application(message.accountId, message.applicationId)?.callbackUrl;
   return {
     messageId: message.id,
+    accountId: message.accountId,
     destinationTn,
     status,
     time,

@@ -11,6 +11,7 @@ import { receiveInbound, type InboundDeps } from '../../core/inbound/receive-inb
 import type { Config } from '../../config/config.js';
 import type { Store } from '../../core/ports.js';
 import { installJsonParser } from '../json-body.js';
+import type { FailedAttempts } from '../../core/accounts/failed-attempts.js';
 import { adminAuth } from './admin-auth.js';
 import { parseInbound } from './inbound-request.js';
 import { optOutRoutes } from './opt-out.routes.js';
@@ -30,6 +31,8 @@ export interface SimulatorControl {
 
 export interface AdminDeps {
   config: Config;
+  /** Wrong tokens count as failed sign-ins (core/accounts/failed-attempts.ts). */
+  signIns: FailedAttempts;
   store: Store;
   inboundDeps: Omit<InboundDeps, 'mediaBaseUrl'>;
   simulator: SimulatorControl | undefined;
@@ -45,7 +48,7 @@ const MAX_WAIT_MS = 60_000;
 
 export async function adminApi(app: FastifyInstance, deps: AdminDeps, token: string, catalog: OpenApiCatalog): Promise<void> {
   catalog.collect(app);
-  app.addHook('onRequest', adminAuth(token));
+  app.addHook('onRequest', adminAuth(token, deps.signIns));
   installJsonParser(app);
   const simulator = () => {
     if (!deps.simulator) throw errors.notFound('The simulated carrier is not in use');

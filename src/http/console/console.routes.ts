@@ -20,19 +20,22 @@ import { isE164 } from '../../core/phone/phone-number.js';
 import type { ChangeSignal } from '../../shared/change-signal.js';
 import type { SimulatorControl } from '../admin/admin.routes.js';
 import { parseInbound } from '../admin/inbound-request.js';
+import { ADMIN_REALM } from '../admin/admin-auth.js';
+import { apiUserCredential } from '../auth.js';
+import type { FailedAttempts } from '../../core/accounts/failed-attempts.js';
 import { OptOutActions } from '../admin/opt-out.routes.js';
 import { installJsonParser } from '../json-body.js';
 import { sendMedia } from '../media-reply.js';
+import { FixedWindowLimiter } from '../rate-limit.js';
 import type { ApiDeps } from '../v2/api.js';
 import { localMediaResolver, mediaUrl, origin } from '../v2/base-url.js';
 import { eventStream } from './event-stream.js';
 import {
   clearSessionCookie,
   csrfMatches,
-  FailedSignIns,
   CSRF_HEADER,
   isCrossSite,
-  readCookie,
+  readSessionCookie,
   Sessions,
   setSessionCookie,
   type Session,
@@ -49,6 +52,7 @@ export interface ConsoleDeps extends ApiDeps {
   isRuleError: (err: unknown) => err is Error;
   status: () => unknown;
   changes: ChangeSignal;
+  signIns: FailedAttempts;
 }
 
 declare module 'fastify' {
@@ -57,8 +61,6 @@ declare module 'fastify' {
   }
 }
 
-/** Failed sign-ins per client address per minute; the scrypt checks are also bounded by the authenticator. */
-const FAILED_SIGN_INS_PER_MINUTE = 10;
 const PHONE_SCAN = 1000;
 const CONVERSATION_SIZE = 100;
 /** Failed callback attempts shown per account on the status page. */
@@ -67,8 +69,9 @@ const RECENT_FAILURES = 20;
 const digest = (value: string) => createHash('sha256').update(value).digest();
 
 export async function consoleRoutes(app: FastifyInstance, deps: ConsoleDeps): Promise<void> {
-  const sessions = new Sessions(deps.now);
-  const failures = new FailedSignIns(FAILED_SIGN_INS_PER_MINUTE, 60_000, deps.now);
+  const sessions = new Sessions(deps.now, deps.config.console);
+  // Resends per account per minute: each is a request to the application's server that the console makes on demand.
+  const resends = new FixedWindowLimiter(deps.config.limits.callbackResendsPerMinute, 60_000, deps.now);
   await staticRoutes(app);
 
   await app.register(async (api) => {
@@ -85,7 +88,7 @@ export async function consoleRoutes(app: FastifyInstance, deps: ConsoleDeps): Pr
       // Every state-changing call, sign-in included, must come from the console's own origin.
       if (changing && isCrossSite(request)) throw errors.forbidden();
       if (path === '/console/api/session' && request.method === 'POST') return;
-      const session = sessions.get(readCookie(request));
+      const session = sessions.get(readSessionCookie(request));
       if (!session) {
         if (path === '/console/api/session' && request.method === 'GET') return reply.code(204).send();
         throw new ApiError(401, 'unauthorized', 'Sign in to the console');
@@ -115,29 +118,34 @@ export async function consoleRoutes(app: FastifyInstance, deps: ConsoleDeps): Pr
     };
 
     api.post('/session', async (request, reply) => {
-      const ip = request.ip;
-      const retryAfter = failures.retryAfter(ip);
+      // The same buckets as the admin API's token and Basic Auth (core/accounts/failed-attempts.ts).
+      const client = request.ip;
+      const body = (request.body ?? {}) as Record<string, unknown>;
+      const { token, accountId, username, password } = body;
+      const user =
+        typeof accountId === 'string' && typeof username === 'string' && typeof password === 'string'
+          ? { accountId, username, password }
+          : undefined;
+      if (typeof token !== 'string' && !user) throw errors.badRequest('Sign in with the admin token, or an account id, username and password');
+      const credential = typeof token === 'string' || !user ? `bearer:${ADMIN_REALM}` : apiUserCredential(user.accountId, user.username);
+      const retryAfter = deps.signIns.retryAfter(credential, client);
       if (retryAfter > 0) throw errors.rateLimited(retryAfter);
       const refuse = () => {
-        failures.record(ip);
+        deps.signIns.failed(credential, client);
         return new ApiError(401, 'unauthorized', 'Those credentials were not accepted');
       };
-      const body = (request.body ?? {}) as Record<string, unknown>;
       let principal: Session['principal'];
-      if (typeof body.token === 'string') {
-        if (!deps.adminToken || !timingSafeEqual(digest(body.token), digest(deps.adminToken))) throw refuse();
+      if (typeof token === 'string' || !user) {
+        if (typeof token !== 'string' || !deps.adminToken || !timingSafeEqual(digest(token), digest(deps.adminToken))) throw refuse();
         principal = { kind: 'admin' };
       } else {
-        const { accountId, username, password } = body;
-        if (typeof accountId !== 'string' || typeof username !== 'string' || typeof password !== 'string') {
-          throw errors.badRequest('Sign in with the admin token, or an account id, username and password');
-        }
-        const outcome = await deps.authenticator.authenticate(accountId, username, password);
+        const outcome = await deps.authenticator.authenticate(user.accountId, user.username, user.password);
         if (outcome === 'busy') throw errors.rateLimited(1);
-        if (outcome !== 'ok' || !deps.directory.account(accountId)) throw refuse();
-        principal = { kind: 'account', accountId, username };
+        if (outcome !== 'ok' || !deps.directory.account(user.accountId)) throw refuse();
+        principal = { kind: 'account', accountId: user.accountId, username: user.username };
       }
-      sessions.delete(readCookie(request));
+      deps.signIns.succeeded(credential, client);
+      sessions.delete(readSessionCookie(request));
       const { id, session } = sessions.create(principal);
       setSessionCookie(request, reply, id);
       return reply.code(201).send(describe(session));
@@ -160,12 +168,19 @@ export async function consoleRoutes(app: FastifyInstance, deps: ConsoleDeps): Pr
 
     api.get('/session', async (request) => describe(request.consoleSession));
     api.delete('/session', async (request, reply) => {
-      sessions.delete(readCookie(request));
+      sessions.delete(readSessionCookie(request));
       clearSessionCookie(request, reply);
       return reply.code(204).send();
     });
 
-    api.get('/events', async (request, reply) => eventStream(request, reply, deps.changes));
+    api.get('/events', async (request, reply) =>
+      eventStream(request, reply, deps.changes, request.consoleSession, {
+        accounts: accountsOf(request.consoleSession).map((a) => a.id),
+        admin: request.consoleSession.principal.kind === 'admin',
+        endsAt: sessions.expiresAt(request.consoleSession),
+        maxStreams: sessions.limits.streamsPerSession,
+      }),
+    );
 
     // ---- Messages ------------------------------------------------------------------------------
 
@@ -216,7 +231,12 @@ export async function consoleRoutes(app: FastifyInstance, deps: ConsoleDeps): Pr
     api.post('/messages/:id/callbacks/:callbackId/resend', async (request, reply) => {
       const view = await scopedView(request);
       const callbackId = Number((request.params as { callbackId: string }).callbackId);
-      const id = await deps.store.delivery.resendCallback(view.message.id, callbackId, deps.now());
+      const wait = resends.take(view.message.accountId);
+      if (wait > 0) throw errors.rateLimited(wait);
+      // To the application's URL as it is now, which is where its current credentials belong.
+      const application = deps.directory.application(view.message.accountId, view.message.applicationId);
+      if (!application?.callbackUrl) throw errors.badRequest('The application has no callback URL to send to');
+      const id = await deps.store.delivery.resendCallback(view.message.id, callbackId, application.callbackUrl, deps.now());
       if (id === undefined) throw errors.notFound(`No callback '${callbackId}'`);
       deps.onInbound?.();
       return reply.code(202).send({ id });
@@ -382,9 +402,24 @@ export async function consoleRoutes(app: FastifyInstance, deps: ConsoleDeps): Pr
           urls.set(application.callbackUrl, list);
         }
       }
+      // An endpoint is one URL's queue, whoever's callbacks are in it: where another account's
+      // application uses the same URL, its numbers and last error would show that account's
+      // callbacks, so an account's session sees only the URL and the circuit's state.
+      const mine = new Set(accounts.map((a) => a.id));
+      const shared = new Set<string>();
+      if (session.principal.kind !== 'admin') {
+        for (const other of deps.directory.allAccounts()) {
+          if (mine.has(other.id)) continue;
+          for (const application of other.applications.values()) if (application.callbackUrl) shared.add(application.callbackUrl);
+        }
+      }
       const endpoints = (await endpointsView(deps.store.delivery, deps.now()))
         .filter((e) => urls.has(e.endpoint))
-        .map((e) => ({ ...e, applications: urls.get(e.endpoint) ?? [] }));
+        .map((e) =>
+          shared.has(e.endpoint)
+            ? { queue: e.queue, endpoint: e.endpoint, state: e.state, shared: true, applications: urls.get(e.endpoint) ?? [] }
+            : { ...e, applications: urls.get(e.endpoint) ?? [] },
+        );
       const queues = await Promise.all(
         accounts.map(async (a) => ({ accountId: a.id, queued: await deps.store.delivery.queuedCount(a.id) })),
       );

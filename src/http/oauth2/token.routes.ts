@@ -6,13 +6,33 @@
 // (RFC 6749 §5.2), not Bandwidth's, as an OAuth2 client library expects.
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { parseBasicAuth, type Authenticator } from '../../core/accounts/authenticator.js';
-import type { AccountDirectory } from '../../core/accounts/directory.js';
+import type { Account, AccountDirectory } from '../../core/accounts/directory.js';
+import type { FailedAttempts } from '../../core/accounts/failed-attempts.js';
 import type { AccessTokens } from './access-tokens.js';
 
 export interface TokenDeps {
   tokens: AccessTokens;
   authenticator: Authenticator;
   directory: AccountDirectory;
+  signIns: FailedAttempts;
+}
+
+/**
+ * How many password checks a token request makes: as many as the accounts that share the most
+ * common username, whoever asks. Checking only the accounts that have the name (and one decoy for
+ * none) made the answer's time count them, revealing which usernames exist and how widely.
+ */
+function checksPerRequest(accounts: readonly Account[]): number {
+  const counts = new Map<string, number>();
+  let most = 1;
+  for (const account of accounts) {
+    for (const username of account.users.keys()) {
+      const n = (counts.get(username) ?? 0) + 1;
+      counts.set(username, n);
+      if (n > most) most = n;
+    }
+  }
+  return most;
 }
 
 type OAuthError = 'invalid_request' | 'invalid_client' | 'unsupported_grant_type' | 'temporarily_unavailable';
@@ -78,10 +98,18 @@ export function tokenRoutes(app: FastifyInstance, deps: TokenDeps): void {
     const client = basic ?? (form.client_id && form.client_secret ? { username: form.client_id, password: form.client_secret } : undefined);
     if (!client) return oauthError(reply, 401, 'invalid_client', 'client credentials are required', challenge);
 
-    // Every account with such a user is tried; an unknown user gets the same (decoy) check.
-    const candidates = [...deps.directory.allAccounts()].filter((account) => account.users.has(client.username));
+    const credential = `user:*/${client.username}`;
+    const retryAfter = deps.signIns.retryAfter(credential, request.ip);
+    if (retryAfter > 0) {
+      return oauthError(reply, 429, 'temporarily_unavailable', 'too many failed attempts; retry later', { 'retry-after': String(retryAfter) });
+    }
+    // Every account with such a user is tried, and decoys (ids no account has: the authenticator's
+    // throw-away hash) make up the same number of checks for every username.
+    const accounts = [...deps.directory.allAccounts()];
+    const candidates = accounts.filter((account) => account.users.has(client.username)).map((a) => a.id);
+    const decoys = Array.from({ length: checksPerRequest(accounts) - candidates.length }, (_, i) => `\0decoy${i}`);
     const outcomes = await Promise.all(
-      (candidates.length > 0 ? candidates.map((a) => a.id) : ['']).map(async (accountId) => ({
+      [...candidates, ...decoys].map(async (accountId) => ({
         accountId,
         outcome: await deps.authenticator.authenticate(accountId, client.username, client.password),
       })),
@@ -90,10 +118,17 @@ export function tokenRoutes(app: FastifyInstance, deps: TokenDeps): void {
       return oauthError(reply, 429, 'temporarily_unavailable', 'too many credential checks at once; retry shortly', { 'retry-after': '1' });
     }
     // A user without the messaging role gets a token too: the API refuses it with 403, as it does Basic.
-    const accountIds = outcomes.filter((o) => o.outcome === 'ok' || o.outcome === 'forbidden').map((o) => o.accountId);
-    if (accountIds.length === 0) return oauthError(reply, 401, 'invalid_client', 'client authentication failed', challenge);
+    const granted = outcomes
+      .filter((o) => o.outcome === 'ok' || o.outcome === 'forbidden')
+      .map((o) => ({ id: o.accountId, passwordHash: deps.directory.account(o.accountId)?.users.get(client.username)?.passwordHash }))
+      .filter((a): a is { id: string; passwordHash: string } => a.passwordHash !== undefined);
+    if (granted.length === 0) {
+      deps.signIns.failed(credential, request.ip);
+      return oauthError(reply, 401, 'invalid_client', 'client authentication failed', challenge);
+    }
+    deps.signIns.succeeded(credential, request.ip);
 
-    const { token, expiresInSeconds } = deps.tokens.issue(client.username, accountIds);
+    const { token, expiresInSeconds } = deps.tokens.issue(client.username, granted);
     return reply
       .headers({ 'cache-control': 'no-store', pragma: 'no-cache' })
       .type('application/json; charset=utf-8')

@@ -22,14 +22,19 @@ const DESCRIPTIONS: Record<number, string> = {
   408: 'Timed out waiting (`timeout`)',
   413: 'The body is over its limit (`request-entity-too-large`)',
   415: 'Unsupported Content-Type (`unsupported-content-type`)',
-  429: 'Too many requests; see Retry-After',
+  429: 'Too many requests, or too many failed sign-ins from this client; see Retry-After',
   503: 'The database cannot serve the request now (`service-unavailable`); nothing was stored; see Retry-After',
 };
 
-/** Error responses for the given statuses, in Bandwidth's error shape (`400` with fieldErrors when `fieldErrors400`). */
+/**
+ * Error responses for the given statuses, in Bandwidth's error shape (`400` with fieldErrors when
+ * `fieldErrors400`). Whatever checks credentials (401) may also answer 429: the failed sign-in limits
+ * (core/accounts/failed-attempts.ts) refuse a client past them before its credentials are checked.
+ */
 export function errorResponses(statuses: readonly number[], options: { fieldErrors400?: boolean } = {}): Record<number, ResponseDoc> {
   const out: Record<number, ResponseDoc> = {};
-  for (const status of statuses) {
+  const all = statuses.includes(401) && !statuses.includes(429) ? [...statuses, 429].sort((a, b) => a - b) : statuses;
+  for (const status of all) {
     const schema = status === 400 && options.fieldErrors400 ? validationErrorSchema : errorSchema;
     out[status] = {
       description: DESCRIPTIONS[status] ?? 'Error',

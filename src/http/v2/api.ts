@@ -3,6 +3,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { AccountDirectory } from '../../core/accounts/directory.js';
 import type { Authenticator } from '../../core/accounts/authenticator.js';
+import { FailedAttempts } from '../../core/accounts/failed-attempts.js';
 import type { ThroughputPolicy } from '../../core/delivery/rate-policy.js';
 import type { Store } from '../../core/ports.js';
 import type { Config } from '../../config/config.js';
@@ -19,6 +20,8 @@ export interface ApiDeps {
   store: Store;
   directory: AccountDirectory;
   authenticator: Authenticator;
+  /** Failed sign-ins of every surface (one per process, core/accounts/failed-attempts.ts); absent, buildApp makes one from the config. */
+  signIns?: FailedAttempts;
   now: () => number;
   throughput?: ThroughputPolicy;
   /** OAuth2 access tokens accepted as `Authorization: Bearer`; absent, Basic Auth only. */
@@ -31,7 +34,7 @@ export interface ApiDeps {
 export async function bandwidthApi(app: FastifyInstance, deps: ApiDeps, listLimiter: FixedWindowLimiter, catalog: OpenApiCatalog): Promise<void> {
   catalog.collect(app);
   app.decorateRequest('account', null as never);
-  app.addHook('onRequest', basicAuth(deps.authenticator, deps.directory, deps.tokens));
+  app.addHook('onRequest', basicAuth(deps.authenticator, deps.directory, deps.signIns ?? new FailedAttempts(deps.config.limits.failedSignIns, deps.now), deps.tokens));
   installJsonParser(app);
   messagesRoutes(app, deps, listLimiter);
   await app.register(async (scope) => mediaRoutes(scope, deps));

@@ -17,7 +17,7 @@ export class NotificationListener {
   private client: pg.Client | undefined;
   /** Settles when the current connection attempt has (or has not) succeeded. */
   private connecting: Promise<void> | undefined;
-  private readonly handlers = new Map<string, Set<() => void>>();
+  private readonly handlers = new Map<string, Set<(payload: string) => void>>();
   private retryTimer: NodeJS.Timeout | undefined;
   private retryMs = RETRY_FIRST_MS;
   private heartbeat: NodeJS.Timeout | undefined;
@@ -34,12 +34,13 @@ export class NotificationListener {
    * onError): the listener then keeps reconnecting in the background, and the workers' polling
    * covers the gap. Resolves with a function that stops this subscription.
    */
-  async listen(channel: string, onNotify: () => void): Promise<() => Promise<void>> {
+  /** `onNotify` gets the notification's payload ('' when it had none, or after a reconnect). */
+  async listen(channel: string, onNotify: (payload: string) => void): Promise<() => Promise<void>> {
     if (this.closed) throw new Error('the store is closed');
     let set = this.handlers.get(channel);
     if (!set) this.handlers.set(channel, (set = new Set()));
     // A distinct wrapper, so the same function subscribed twice is also unsubscribed twice.
-    const handler = () => onNotify();
+    const handler = (payload: string) => onNotify(payload);
     set.add(handler);
     const client = await this.connected();
     // LISTEN is idempotent; a connection made meanwhile has already listened to every channel.
@@ -78,7 +79,7 @@ export class NotificationListener {
       // Without an 'error' listener a dropped connection would be an uncaught exception.
       client.on('error', (err) => this.lost(current, err));
       client.on('end', () => this.lost(current, undefined));
-      client.on('notification', (message) => this.dispatch(message.channel));
+      client.on('notification', (message) => this.dispatch(message.channel, message.payload ?? ''));
       await client.connect();
       for (const channel of this.handlers.keys()) await client.query(`LISTEN ${pg.escapeIdentifier(channel)}`);
       if (this.closed) {
@@ -136,10 +137,10 @@ export class NotificationListener {
     this.retryTimer.unref();
   }
 
-  private dispatch(channel: string): void {
+  private dispatch(channel: string, payload = ''): void {
     for (const handler of this.handlers.get(channel) ?? []) {
       try {
-        handler();
+        handler(payload);
       } catch (err) {
         this.onError(err);
       }

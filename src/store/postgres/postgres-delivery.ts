@@ -160,7 +160,7 @@ const QUEUE_OF = named(
   'SELECT destination_tn, attempts, run_at, last_error, locked_until FROM delivery_queue WHERE message_id = $1 ORDER BY destination_tn',
 );
 const RESEND_CALLBACK = named(`INSERT INTO callback_outbox (${CALLBACK_COLUMNS})
-  SELECT message_id, account_id, application_id, event_type, url, body, $3, $3, request_id FROM callback_outbox
+  SELECT message_id, account_id, application_id, event_type, $4, body, $3, $3, request_id FROM callback_outbox
   WHERE message_id = $1 AND id = $2 RETURNING id`);
 const CALLBACKS_OF = named(`SELECT ${OUTBOX_COLUMNS} FROM callback_outbox WHERE message_id = $1 ORDER BY id`);
 const RECENT_FAILURES = named(`SELECT o.application_id, o.message_id, o.event_type, o.url, a.time, a.status_code, a.error
@@ -584,8 +584,8 @@ export class PostgresDelivery implements DeliveryStore {
     return result.rows.map(failureFromRow);
   }
 
-  async resendCallback(messageId: string, id: number, now: number): Promise<number | undefined> {
-    const result = await run<{ id: Int }>(this.pool, RESEND_CALLBACK, [messageId, id, now]);
+  async resendCallback(messageId: string, id: number, url: string, now: number): Promise<number | undefined> {
+    const result = await run<{ id: Int }>(this.pool, RESEND_CALLBACK, [messageId, id, now, url]);
     const row = result.rows[0];
     if (!row) return undefined;
     this.notifier.wake('callbacks');

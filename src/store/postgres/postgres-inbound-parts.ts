@@ -11,8 +11,8 @@ const ADD = named(`WITH added AS (
   SELECT sequence, text FROM inbound_parts WHERE carrier = $1 AND message_key = $2
   UNION SELECT sequence, text FROM added ORDER BY sequence`);
 const DELETE = named('DELETE FROM inbound_parts WHERE carrier = $1 AND message_key = $2');
-const DROP_OLD = named(`WITH old AS (SELECT carrier, message_key FROM inbound_parts GROUP BY carrier, message_key
-    HAVING min(received_at) < $1),
+const DROP_OLD = named(`WITH old AS (SELECT carrier, message_key FROM inbound_parts WHERE (carrier LIKE 'esme:%') = $2
+    GROUP BY carrier, message_key HAVING min(received_at) < $1),
   gone AS (DELETE FROM inbound_parts p USING old WHERE p.carrier = old.carrier AND p.message_key = old.message_key)
   SELECT count(*) AS n FROM old`);
 
@@ -35,8 +35,8 @@ export class PostgresInboundParts implements InboundPartStore {
     await run(this.pool, DELETE, [carrier, messageKey]);
   }
 
-  async dropBefore(time: number): Promise<number> {
-    const { rows } = await run<{ n: number | string }>(this.pool, DROP_OLD, [time]);
+  async dropBefore(time: number, fromEsmes: boolean): Promise<number> {
+    const { rows } = await run<{ n: number | string }>(this.pool, DROP_OLD, [time, fromEsmes]);
     return Number(rows[0]?.n ?? 0);
   }
 }

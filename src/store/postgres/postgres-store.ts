@@ -145,11 +145,13 @@ export class PostgresStore implements Store {
    */
   private readonly notifier: Notifier;
 
-  announce(channel: 'changes' | 'simulator'): void {
-    this.notifier.wake(channel);
+  announce(channel: 'changes' | 'simulator', payload?: string): void {
+    // A payload is not folded with others (observe-changes.ts sends at most one a quarter second).
+    if (payload) void this.pool.query('SELECT pg_notify($1, $2)', [CHANNELS[channel], payload]).catch(() => undefined);
+    else this.notifier.wake(channel);
   }
 
-  listen(channel: Channel, onNotify: () => void): Promise<() => Promise<void>> {
+  listen(channel: Channel, onNotify: (payload: string) => void): Promise<() => Promise<void>> {
     return this.listener.listen(CHANNELS[channel], onNotify);
   }
 

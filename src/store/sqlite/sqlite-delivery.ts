@@ -102,7 +102,7 @@ export class SqliteDelivery implements DeliveryStore {
       insertRecord: db.prepare(INSERT_RECORD),
       callbacksOf: db.prepare('SELECT * FROM callback_outbox WHERE message_id = ? ORDER BY id'),
       resend: db.prepare(`INSERT INTO callback_outbox (message_id, account_id, application_id, event_type, url, body,
-          created_at, run_at, request_id) SELECT message_id, account_id, application_id, event_type, url, body, ?, ?, request_id
+          created_at, run_at, request_id) SELECT message_id, account_id, application_id, event_type, ?, body, ?, ?, request_id
           FROM callback_outbox WHERE message_id = ? AND id = ?`),
       recentFailures: db.prepare(`SELECT o.application_id, o.message_id, o.event_type, o.url, a.time, a.status_code, a.error
   FROM callback_attempts a JOIN callback_outbox o ON o.id = a.outbox_id
@@ -341,8 +341,8 @@ export class SqliteDelivery implements DeliveryStore {
     return (this.s.recentFailures.all(accountId, limit) as FailureRow[]).map(failureFromRow);
   }
 
-  async resendCallback(messageId: string, id: number, now: number): Promise<number | undefined> {
-    const result = await this.writes.run(() => this.s.resend.run(now, now, messageId, id));
+  async resendCallback(messageId: string, id: number, url: string, now: number): Promise<number | undefined> {
+    const result = await this.writes.run(() => this.s.resend.run(url, now, now, messageId, id));
     if (result.changes === 0) return undefined;
     this.callbacksQueued();
     return Number(result.lastInsertRowid);

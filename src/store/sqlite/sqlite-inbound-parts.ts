@@ -16,9 +16,10 @@ export class SqliteInboundParts implements InboundPartStore {
       parts: db.prepare('SELECT sequence, text FROM inbound_parts WHERE carrier = ? AND message_key = ? ORDER BY sequence'),
       delete: db.prepare('DELETE FROM inbound_parts WHERE carrier = ? AND message_key = ?'),
       old: db.prepare(`DELETE FROM inbound_parts WHERE (carrier, message_key) IN
-        (SELECT carrier, message_key FROM inbound_parts GROUP BY carrier, message_key HAVING min(received_at) < ?)`),
-      oldCount: db.prepare(`SELECT count(*) AS n FROM (SELECT 1 FROM inbound_parts GROUP BY carrier, message_key
-        HAVING min(received_at) < ?)`),
+        (SELECT carrier, message_key FROM inbound_parts WHERE (carrier LIKE 'esme:%') = ?
+          GROUP BY carrier, message_key HAVING min(received_at) < ?)`),
+      oldCount: db.prepare(`SELECT count(*) AS n FROM (SELECT 1 FROM inbound_parts WHERE (carrier LIKE 'esme:%') = ?
+        GROUP BY carrier, message_key HAVING min(received_at) < ?)`),
     };
   }
 
@@ -35,10 +36,11 @@ export class SqliteInboundParts implements InboundPartStore {
     });
   }
 
-  dropBefore(time: number): Promise<number> {
+  dropBefore(time: number, fromEsmes: boolean): Promise<number> {
+    const esme = fromEsmes ? 1 : 0;
     return this.writes.run(() => {
-      const { n } = this.s.oldCount.get(time) as { n: number };
-      if (n > 0) this.s.old.run(time);
+      const { n } = this.s.oldCount.get(esme, time) as { n: number };
+      if (n > 0) this.s.old.run(esme, time);
       return n;
     });
   }

@@ -135,11 +135,11 @@ export class SqliteStore implements Store {
     }
   }
 
-  announce(channel: 'changes' | 'simulator'): void {
-    this.threads?.post(channel);
+  announce(channel: 'changes' | 'simulator', payload?: string): void {
+    this.threads?.post(channel, payload);
   }
 
-  async listen(channel: StoreChannel, onNotify: () => void): Promise<() => Promise<void>> {
+  async listen(channel: StoreChannel, onNotify: (payload: string) => void): Promise<() => Promise<void>> {
     return this.threads?.listen(channel, onNotify) ?? (async () => {});
   }
 

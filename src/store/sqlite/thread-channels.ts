@@ -12,25 +12,31 @@ import type { StoreChannel } from '../../core/ports.js';
 
 export class ThreadChannels {
   private readonly channels = new Map<StoreChannel, BroadcastChannel>();
-  /** Channels with a post scheduled for this turn: many commits in one turn send one message. */
-  private readonly scheduled = new Set<StoreChannel>();
+  /** Channels with a post scheduled for this turn, with the payloads to join: many commits in one turn send one message. */
+  private readonly scheduled = new Map<StoreChannel, Set<string>>();
   private closed = false;
 
   constructor(private readonly databasePath: string) {}
 
-  /** Tells the other threads on this database to look at `channel` now. */
-  post(channel: StoreChannel): void {
-    if (this.closed || this.scheduled.has(channel)) return;
-    this.scheduled.add(channel);
+  /** Tells the other threads on this database to look at `channel` now; payloads of one turn are joined with commas. */
+  post(channel: StoreChannel, payload?: string): void {
+    if (this.closed) return;
+    const pending = this.scheduled.get(channel);
+    if (pending) {
+      if (payload) pending.add(payload);
+      return;
+    }
+    this.scheduled.set(channel, new Set(payload ? [payload] : []));
     setImmediate(() => {
+      const payloads = this.scheduled.get(channel);
       this.scheduled.delete(channel);
-      if (!this.closed) this.channel(channel).postMessage(0);
+      if (!this.closed) this.channel(channel).postMessage([...(payloads ?? [])].join(','));
     });
   }
 
-  listen(channel: StoreChannel, onNotify: () => void): () => Promise<void> {
+  listen(channel: StoreChannel, onNotify: (payload: string) => void): () => Promise<void> {
     const target = this.channel(channel);
-    const handler = () => onNotify();
+    const handler = (event: Event) => onNotify(String((event as MessageEvent).data ?? ''));
     target.addEventListener('message', handler);
     return async () => target.removeEventListener('message', handler);
   }

@@ -15,9 +15,11 @@ interface Status {
   endpoints: Array<{
     endpoint: string;
     state: string;
-    backlog: number;
-    inFlight: number;
-    consecutiveFailures: number;
+    /** Absent for an endpoint another account also uses: its numbers would show that account's callbacks. */
+    backlog?: number;
+    inFlight?: number;
+    consecutiveFailures?: number;
+    shared?: boolean;
     failingSinceIso?: string;
     nextProbeAtIso?: string;
     lastError?: string;
@@ -55,11 +57,11 @@ export async function statusPage(main: HTMLElement): Promise<void> {
               e.applications.map((a) => `${a.name} (${a.accountId})`).join(', '),
               h('code', {}, e.endpoint),
               status(e.state),
-              e.backlog,
-              e.inFlight,
-              e.consecutiveFailures,
+              e.backlog ?? '—',
+              e.inFlight ?? '—',
+              e.consecutiveFailures ?? '—',
               e.failingSinceIso ? time(e.failingSinceIso) : '',
-              e.lastError ?? '',
+              e.shared ? 'also used by another account: its details are not shown' : (e.lastError ?? ''),
             ]),
           ),
       h('h2', {}, 'Recent callback failures'),
