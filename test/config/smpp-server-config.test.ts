@@ -25,7 +25,17 @@ describe('smppServer config', () => {
   it('is off by default, on with defaults when the section or PIGEON_SMPP_PORT is there', () => {
     assert.equal(loadConfig({ PIGEON_CONFIG: file(account('[]')) }).smppServer, undefined);
     const on = loadConfig({ PIGEON_CONFIG: file(`smppServer: {}\n${account('[]')}`) }).smppServer;
-    assert.deepEqual(on, { host: '127.0.0.1', port: 2775, tls: undefined, idleMs: 300_000, window: 100, responseTimeoutMs: 30_000 });
+    assert.deepEqual(on, {
+      host: '127.0.0.1',
+      port: 2775,
+      tls: undefined,
+      idleMs: 300_000,
+      bindTimeoutMs: 30_000,
+      maxConnectionsPerAddress: 16,
+      reassemblyMs: 600_000,
+      window: 100,
+      responseTimeoutMs: 30_000,
+    });
     assert.equal(loadConfig({ PIGEON_CONFIG: file(account('[]')), PIGEON_SMPP_PORT: '2776' }).smppServer?.port, 2776);
   });
 
