@@ -2,7 +2,7 @@
 // move with the work done (requests by route pattern and status, messages accepted, recipients
 // ended, submits and receipts, callbacks, inbound, the queues read from the database), label values
 // must stay bounded (no message ids, phone numbers or URLs), and promtool, where installed, must
-// accept the text.
+// accept the text (where PIGEON_TEST_INTEROP=require, as in CI, promtool must be there).
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { CallbackReceiver } from '../helpers/callback-receiver.js';
@@ -10,6 +10,7 @@ import { ACCOUNT_A, fixtureConfigYaml, RECIPIENT } from '../helpers/fixtures.js'
 import { postMessage, smsBody } from '../helpers/http.js';
 import { BACKENDS, startPigeon, type TestPigeon } from '../helpers/pigeon.js';
 import { Exposition, promtoolCheck } from '../helpers/prometheus.js';
+import { isRequired } from '../helpers/requirements.js';
 
 const TOKEN = 'metrics-token-0123456789';
 const MESSAGES_ROUTE = '/api/v2/users/:accountId/messages';
@@ -121,6 +122,7 @@ for (const backend of BACKENDS) {
       assertBoundedLabels(second);
       const verdict = promtoolCheck(second.text);
       if (verdict) assert.equal(verdict.status, 0, verdict.output);
+      else if (isRequired('interop')) assert.fail('PIGEON_TEST_INTEROP=require, but promtool (Debian prometheus) is not installed');
       else console.log('# promtool not installed (Debian: apt-get install prometheus): exposition not linted');
     });
   });
@@ -136,16 +138,21 @@ for (const backend of BACKENDS) {
     it('reports the depth and the age of the delivery queue', async () => {
       const before = await pigeon.fetch('/metrics').then(async (res) => new Exposition(await res.text()));
       assert.equal(before.value('pigeon_delivery_queue_depth'), 0);
+      const firstSentAt = Date.now();
       for (let i = 0; i < 2; i++) assert.equal((await postMessage(pigeon, smsBody({ to: [RECIPIENT, '+19195550197'] }))).status, 202);
-      // The figures are read at most once a second; wait past that instead of sleeping blindly.
+      // The figures are read at most once a second; wait past that instead of sleeping blindly, until
+      // the oldest entry has aged (its age grows while nothing delivers).
       const deadline = Date.now() + 10_000;
       let now = before;
-      while (now.value('pigeon_delivery_queue_depth') !== 4 && Date.now() < deadline) {
+      while (!(now.value('pigeon_delivery_queue_depth') === 4 && now.value('pigeon_delivery_queue_oldest_age_seconds') > 0) && Date.now() < deadline) {
         await new Promise((resolve) => setTimeout(resolve, 200));
         now = await pigeon.fetch('/metrics').then(async (res) => new Exposition(await res.text()));
       }
       assert.equal(now.value('pigeon_delivery_queue_depth'), 4);
-      assert.ok(now.value('pigeon_delivery_queue_oldest_age_seconds') >= 0);
+      // The series exists (a missing one reads 0) and is the age of what was queued in this test.
+      assert.ok(now.sample('pigeon_delivery_queue_oldest_age_seconds'), 'no pigeon_delivery_queue_oldest_age_seconds series');
+      const age = now.value('pigeon_delivery_queue_oldest_age_seconds');
+      assert.ok(age > 0 && age <= (Date.now() - firstSentAt) / 1000, `oldest age ${age} s, ${Date.now() - firstSentAt} ms after the first send`);
       assert.equal(now.value('pigeon_callback_outbox_depth'), 0);
       // To two recipients at once: a group message, which Bandwidth counts as MMS.
       assert.equal(now.value('pigeon_messages_accepted_total', { type: 'mms' }), 2);

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { after, afterEach, before, describe, it } from 'node:test';
 import { decodeUcs2, encodeUcs2 } from '../../src/carriers/smpp/text-coding.js';
 import { BACKENDS, startPigeon, type TestPigeon } from '../helpers/pigeon.js';
+import { eventually } from '../delivery/e2e-support.js';
 import { Esme, ESME_USER, smppConfigYaml } from './esme-client.js';
 
 const APP_NUMBER = '+19195551212';
@@ -31,6 +32,10 @@ for (const backend of BACKENDS) {
       if (mode) assert.equal(await e.bind(mode, ESME_USER.systemId, ESME_USER.password), 0);
       return e;
     };
+
+    /** The server's own count of the user's bound sessions (admin status). */
+    const boundSessions = async (systemId: string) =>
+      (await pigeon.admin<{ smppServer: { sessions: Array<{ systemId: string }> } }>('GET', '/status')).smppServer.sessions.filter((x) => x.systemId === systemId).length;
 
     before(async () => {
       pigeon = await startPigeon({ backend, configYaml: smppConfigYaml({ window: 5 }) });
@@ -56,7 +61,8 @@ for (const backend of BACKENDS) {
       assert.equal(await binds[1]?.bind('receiver', 'esme2', 'second12'), 0);
       assert.equal(await binds[2]?.bind('transmitter', 'esme2', 'second12'), 0x0d);
       await binds[0]?.close();
-      await new Promise((r) => setTimeout(r, 100));
+      // The slot is free once the server has seen the close: wait for its own count, not for a clock.
+      await eventually(async () => ((await boundSessions('esme2')) === 1 ? true : undefined), 'the server to drop the closed bind');
       assert.equal(await binds[2]?.bind('transmitter', 'esme2', 'second12'), 0);
     });
 
@@ -185,8 +191,7 @@ for (const backend of BACKENDS) {
       const rx = await esme('transceiver');
       rx.answer = 0x08; // ESME_RSYSERR: not taken
       const id = String((await rx.submit(APP_NUMBER, RECIPIENT, { registered_delivery: 1 })).message_id);
-      await pigeon.waitForMessage(id);
-      await new Promise((r) => setTimeout(r, 500));
+      await rx.until(() => rx.refused.some((p) => p.receipted_message_id === id), 'the receipt, offered and refused', 30_000);
       rx.answer = 0;
       await rx.until(() => rx.delivered.some((p) => p.receipted_message_id === id), 'the receipt, retried', 30_000);
     });

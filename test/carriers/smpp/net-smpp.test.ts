@@ -10,6 +10,7 @@ import { ACCOUNT_A } from '../../helpers/fixtures.js';
 import { smsBody } from '../../helpers/http.js';
 import { BACKENDS } from '../../helpers/pigeon.js';
 import { send, startHarness, statuses, type Harness } from '../../delivery/e2e-support.js';
+import { skipUnless } from '../../helpers/requirements.js';
 import { smppCarrier, until } from './smpp-support.js';
 
 const SCRIPT = fileURLToPath(new URL('./net-smpp-smsc.pl', import.meta.url));
@@ -47,7 +48,7 @@ function startPerlSmsc(): Promise<PerlSmsc> {
 }
 
 for (const backend of BACKENDS) {
-  describe(`SMPP carrier against Net::SMPP (${backend})`, { skip: available ? false : 'Net::SMPP (libnet-smpp-perl) is not installed' }, () => {
+  describe(`SMPP carrier against Net::SMPP (${backend})`, { skip: skipUnless('interop', available, 'Net::SMPP (libnet-smpp-perl) is not installed') }, () => {
     let smsc: PerlSmsc;
     let h: Harness;
     before(async () => {
