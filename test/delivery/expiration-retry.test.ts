@@ -26,16 +26,19 @@ for (const backend of BACKENDS) {
       assert.deepEqual(timeline.slice(0, 3), ['RECEIVED', 'QUEUED', 'SENDING']);
       assert.equal(timeline.at(-1), 'FAILED');
       const retries = settled.events.filter((e) => e.status === 'QUEUED' && e.detail?.startsWith('retry at'));
-      assert.ok(retries.length >= 2, `only ${retries.length} retries before the expiration: ${JSON.stringify(timeline)}`);
-      // Every retry was due by the expiration; the one the backoff would have put after it, at it.
+      // How many fit before the expiration depends on how busy the machine is; what the backoff
+      // would have put after the expiration must be held to it, and the ones before left alone.
+      assert.ok(retries.length >= 1, `no retry before the expiration: ${JSON.stringify(timeline)}`);
       const retryTimes = retries.map((e) => Date.parse(String(/^retry at (\S+):/.exec(e.detail ?? '')?.[1])));
-      assert.ok(retryTimes.every((t) => t <= expiresAt), `retries at ${JSON.stringify(retryTimes.map((t) => t - expiresAt))} ms from the expiration`);
+      assert.ok(retryTimes.slice(0, -1).every((t) => t < expiresAt), `retries at ${JSON.stringify(retryTimes.map((t) => t - expiresAt))} ms from the expiration`);
       assert.equal(retryTimes.at(-1), expiresAt);
 
       const failedAt = timeOf(settled.events, 'FAILED');
       assert.ok(failedAt >= expiresAt, `failed ${expiresAt - failedAt} ms before its expiration`);
-      // Failed by the retry held to the expiration, not by a later one (the backoff had reached seconds); slack for late timers.
-      assert.ok(failedAt - expiresAt < 2500, `failed ${failedAt - expiresAt} ms after its expiration`);
+      // Failed by the retry held to the expiration, not after another attempt: the held retry is the
+      // last QUEUED, and FAILED follows it with no SENDING between.
+      assert.deepEqual(timeline.slice(-2), ['QUEUED', 'FAILED']);
+      assert.equal(settled.events.at(-2), retries.at(-1));
       assert.equal(settled.recipients[0]?.errorCode, 4360);
       const [record] = await records(h.pigeon, created.id);
       assert.equal(record?.messageStatus, 'FAILED');
