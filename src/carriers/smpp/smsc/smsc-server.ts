@@ -27,7 +27,7 @@ export interface SmscOptions {
   receiptTextIdFormat?: 'hex' | 'decimal';
   /** What a receipt carries: the TLVs, the Appendix B text, or both (default). */
   receipts?: 'tlv' | 'text' | 'both';
-  /** Send the receipt before the submit_sm_resp (an SMSC faster than its own responses). */
+  /** Send the receipt before the submit_sm_resp, which waits until the ESME has taken it (an SMSC faster than its own responses). */
   receiptBeforeResponse?: boolean;
   log?: (line: string) => void;
   /** Serve SMPP over TLS with this certificate and key (PEM). */
@@ -49,6 +49,8 @@ interface Pending {
   tries: number;
   /** A receipt goes back on the bind that submitted, while it can receive (else on any receiver). */
   via?: SmppSessionLike;
+  /** Called once the ESME has taken it (deliver_sm_resp 0). */
+  taken?: () => void;
 }
 
 const ESME_RINVBNDSTS = 0x04;
@@ -233,6 +235,7 @@ export class SmscServer {
         if (pending === undefined) return;
         peer.unacked.delete(pdu.sequence_number);
         if (pdu.command_status !== 0) this.retryLater(pending);
+        else pending.taken?.();
         return;
       }
       default:
@@ -291,8 +294,9 @@ export class SmscServer {
     const receipt = this.receipt(id, from, to, text, delivered ? { stat: 'DELIVRD', err: 0 } : receiptForErrorCode(decision.errorCode));
     receipt.via = peer.session;
     if (this.options.receiptBeforeResponse) {
+      // The response waits until the ESME has taken the receipt: it cannot have known the id first.
+      receipt.taken = respond;
       this.queue(receipt);
-      setImmediate(respond);
       return;
     }
     respond();
