@@ -168,6 +168,52 @@ for (const backend of BACKENDS) {
       assert.equal(received(long).length, 1);
     });
 
+    it('obeys the control API: /throttle, /silent and /disconnect', { timeout: 60_000 }, async () => {
+      type CarrierView = { state: string; counters: { throttled: number; noResponse: number; reconnects: number } };
+      const carrier = async () => (await admin<{ carriers: CarrierView[] }>('/status')).carriers[0] as CarrierView;
+      const sendText = async (text: string) => {
+        const res = await fetch(`${pigeonUrl}/api/v2/users/${ACCOUNT_A.id}/messages`, {
+          method: 'POST',
+          headers: { authorization: AUTH_A, 'content-type': 'application/json' },
+          body: JSON.stringify(smsBody({ text })),
+        });
+        assert.equal(res.status, 202);
+        const { id } = (await res.json()) as { id: string };
+        await receiver.waitFor(() => receiver.eventsFor(id).some((e) => e.type === 'message-delivered'), 30_000, `${text} delivered`);
+      };
+      const lines = () => linesOf(smsc.output(), peer);
+      const waitFor = async (condition: () => Promise<boolean> | boolean, what: string) => {
+        for (const started = Date.now(); !(await condition()); await new Promise((r) => setTimeout(r, 50))) {
+          assert.ok(Date.now() - started < 20_000, `timed out waiting for ${what}:\n${lines().slice(-10).join('\n')}`);
+        }
+      };
+
+      // The next two submits answered ESME_RTHROTTLED, then taken.
+      const before = await carrier();
+      assert.deepEqual(await control('POST', '/throttle', { count: 2 }), { status: 200, body: { throttleNext: 2 } });
+      await sendText('after two throttles');
+      assert.equal(lines().filter((l) => / -> \S+ submit_sm_resp seq=\d+ status=0x00000058/.test(l)).length, 2);
+      assert.equal((await carrier()).counters.throttled - before.counters.throttled, 2);
+
+      // Silent: the submit is not answered (Pigeon gives up on it after responseTimeoutSeconds), then
+      // taken once the SMSC speaks again.
+      assert.equal((await control('POST', '/silent', { silent: true })).status, 200);
+      const silentSend = sendText('while silent');
+      await waitFor(async () => (await carrier()).counters.noResponse > before.counters.noResponse, 'a submit without response');
+      assert.equal((await control('POST', '/silent', { silent: false })).status, 200);
+      await silentSend;
+
+      // Disconnect: every connection dropped without unbind; Pigeon binds again.
+      const reconnects = (await carrier()).counters.reconnects;
+      assert.equal((await control('POST', '/disconnect')).status, 200);
+      await waitFor(async () => (await carrier()).counters.reconnects > reconnects && (await carrier()).state === 'bound', 'the rebind');
+      assert.equal((await control('GET', '/status')).body.binds, 1);
+      await sendText('after the disconnect');
+      const peers = smsc.output().split('\n').filter((l) => / bind_transceiver seq=/.test(l) && / <- /.test(l));
+      assert.ok(peers.length >= 2, peers.join('\n'));
+      peer = String(/<- (\S+) bind_transceiver/.exec(peers.at(-1) ?? '')?.[1]);
+    });
+
     it('unbinds on SIGTERM before the connection closes, and exits 0', { timeout: 60_000 }, async () => {
       pigeon.child.kill('SIGTERM');
       assert.deepEqual(await pigeon.exited, { code: 0, signal: null }, pigeon.output());

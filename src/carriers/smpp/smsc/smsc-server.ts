@@ -173,6 +173,17 @@ export class SmscServer {
     return parts.length;
   }
 
+  /**
+   * Sends a receipt of any state for a submit it took (`submits`), as an SMSC reporting progress
+   * (ENROUTE, ACCEPTD) or an outcome of its own; false when it took no submit with that id.
+   */
+  sendReceipt(messageId: string, stat: ReceiptStat, err = 0): boolean {
+    const submit = this.submits.find((s) => s.id === messageId);
+    if (submit === undefined) return false;
+    this.queue(this.receipt(submit.id, submit.from, submit.to, '', { stat, err }));
+    return true;
+  }
+
   // ---- Sessions --------------------------------------------------------------------------------
 
   private accept(session: SmppSessionLike): void {
