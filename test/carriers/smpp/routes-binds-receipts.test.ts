@@ -5,13 +5,20 @@
 // (`priority_flag`, the validity period, a submit offered again after `responseTimeoutSeconds`,
 // ENROUTE and ACCEPTD acknowledged without ending the recipient).
 import assert from 'node:assert/strict';
+import Database from 'better-sqlite3';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
 import { after, before, describe, it } from 'node:test';
 import type { SmscServer } from '../../../src/carriers/smpp/smsc/smsc-server.js';
 import { validityPeriod } from '../../../src/carriers/smpp/smpp-time.js';
-import { ACCOUNT_A, ACCOUNT_B, AUTH_B, RECIPIENT } from '../../helpers/fixtures.js';
+import { CallbackReceiver } from '../../helpers/callback-receiver.js';
+import { createTestDatabase, POSTGRES_ADMIN_URL, type TestDatabase } from '../../helpers/databases.js';
+import { ACCOUNT_A, ACCOUNT_B, AUTH_B, fixtureConfigYaml, RECIPIENT } from '../../helpers/fixtures.js';
 import { freePort } from '../../helpers/free-port.js';
 import { smsBody } from '../../helpers/http.js';
-import { BACKENDS } from '../../helpers/pigeon.js';
+import { BACKENDS, startPigeon, type TestPigeon } from '../../helpers/pigeon.js';
 import { Exposition } from '../../helpers/prometheus.js';
 import { eventually, send, startHarness, statuses, view, type Harness } from '../../delivery/e2e-support.js';
 import { smppCarrier, startSmsc, until } from './smpp-support.js';
@@ -224,6 +231,70 @@ for (const backend of BACKENDS) {
       assert.ok(smsc.sendReceipt(id, 'DELIVRD'));
       const done = await h.pigeon.waitForMessage(created.id);
       assert.deepEqual(statuses(done.events).slice(-2), ['SENT', 'DELIVERED']);
+    });
+  });
+
+  describe(`SMPP carrier: a deliver_sm the database cannot take (${backend})`, () => {
+    const wire = pduLog();
+    let smsc: SmscServer;
+    let receiver: CallbackReceiver;
+    let pigeon: TestPigeon;
+    let dir: string;
+    let database: TestDatabase;
+    before(async () => {
+      smsc = await startSmsc({ log: wire.log });
+      receiver = await new CallbackReceiver().start();
+      dir = mkdtempSync(join(tmpdir(), 'pigeon-smpp-0x64-'));
+      database = await createTestDatabase(backend, dir);
+      pigeon = await startPigeon({
+        dir,
+        // SQLite: a write held up by another connection's lock fails after 100 ms instead of 5 s.
+        databaseUrl: backend === 'sqlite' ? `${database.url}?busy_timeout=100` : database.url,
+        configYaml: fixtureConfigYaml({ callbackUrl: receiver.url, extra: routesYaml([smppCarrier('smsc', smsc.address.port)], ['{ carrier: smsc }']) }),
+      });
+      await until(() => smsc.bindCount > 0, 'the bind');
+    });
+    after(async () => {
+      await pigeon.close();
+      await smsc.close();
+      await receiver.stop();
+      await database.drop();
+      rmSync(dir, { recursive: true, force: true });
+    });
+
+    /** Makes every write fail until the returned function is called: SQLite locked, PostgreSQL refusing connections. */
+    async function failTheDatabase(): Promise<() => Promise<void>> {
+      if (backend === 'sqlite') {
+        const other = new Database(database.url.slice('sqlite:'.length));
+        other.exec('BEGIN IMMEDIATE');
+        return async () => {
+          other.exec('COMMIT');
+          other.close();
+        };
+      }
+      const admin = new pg.Client({ connectionString: POSTGRES_ADMIN_URL });
+      await admin.connect();
+      const name = new URL(database.url).pathname.slice(1);
+      await admin.query(`ALTER DATABASE ${name} ALLOW_CONNECTIONS false`);
+      await admin.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()', [name]);
+      return async () => {
+        await admin.query(`ALTER DATABASE ${name} ALLOW_CONNECTIONS true`);
+        await admin.end();
+      };
+    }
+
+    it('answers ESME_RX_T_APPN (0x64) while the database fails, and takes the message once it is offered again', async () => {
+      const refusals = () => wire.lines.filter((l) => l.direction === '<-' && l.command === 'deliver_sm_resp' && / status=0x00000064/.test(l.line));
+      const restore = await failTheDatabase();
+      try {
+        smsc.inject({ from: '+15551230199', to: ACCOUNT_A.number, text: 'while the database fails' });
+        await until(() => refusals().length > 0, 'a deliver_sm_resp 0x64');
+      } finally {
+        await restore();
+      }
+      const received = () => receiver.events((e) => e.type === 'message-received' && e.message.text === 'while the database fails');
+      await receiver.waitFor(() => received().length > 0, 30_000, 'the message, offered again');
+      assert.equal(received().length, 1);
     });
   });
 }
