@@ -14,7 +14,7 @@ import { after, before, describe, it } from 'node:test';
 import type { SmscServer } from '../../../src/carriers/smpp/smsc/smsc-server.js';
 import { validityPeriod } from '../../../src/carriers/smpp/smpp-time.js';
 import { CallbackReceiver } from '../../helpers/callback-receiver.js';
-import { createTestDatabase, POSTGRES_ADMIN_URL, type TestDatabase } from '../../helpers/databases.js';
+import { createTestDatabase, POSTGRES_ADMIN_URL, withSql, type TestDatabase } from '../../helpers/databases.js';
 import { ACCOUNT_A, ACCOUNT_B, AUTH_B, fixtureConfigYaml, RECIPIENT } from '../../helpers/fixtures.js';
 import { freePort } from '../../helpers/free-port.js';
 import { smsBody } from '../../helpers/http.js';
@@ -234,7 +234,7 @@ for (const backend of BACKENDS) {
     });
   });
 
-  describe(`SMPP carrier: a deliver_sm the database cannot take (${backend})`, () => {
+  describe(`SMPP carrier: inbound parts never completed, and a deliver_sm the database cannot take (${backend})`, () => {
     const wire = pduLog();
     let smsc: SmscServer;
     let receiver: CallbackReceiver;
@@ -250,7 +250,7 @@ for (const backend of BACKENDS) {
         dir,
         // SQLite: a write held up by another connection's lock fails after 100 ms instead of 5 s.
         databaseUrl: backend === 'sqlite' ? `${database.url}?busy_timeout=100` : database.url,
-        configYaml: fixtureConfigYaml({ callbackUrl: receiver.url, extra: routesYaml([smppCarrier('smsc', smsc.address.port)], ['{ carrier: smsc }']) }),
+        configYaml: fixtureConfigYaml({ callbackUrl: receiver.url, extra: routesYaml([smppCarrier('smsc', smsc.address.port, { reassemblySeconds: 1 })], ['{ carrier: smsc }']) }),
       });
       await until(() => smsc.bindCount > 0, 'the bind');
     });
@@ -282,6 +282,16 @@ for (const backend of BACKENDS) {
         await admin.end();
       };
     }
+
+    it('drops the parts of an inbound message still incomplete after reassemblySeconds', async () => {
+      const stored = () => withSql(pigeon.config.databaseUrl, (sql) => sql.count('SELECT count(*) FROM inbound_parts'));
+      const text = `Only the first part of this message ever arrives. ${'z'.repeat(160)}`;
+      assert.equal(smsc.inject({ from: '+15551230198', to: ACCOUNT_A.number, text, onlyParts: [1] }), 2);
+      await eventually(async () => ((await stored()) > 0 ? true : undefined), 'the first part stored');
+      // Swept once it is older than reassemblySeconds (1 s here); no message was made of it.
+      await eventually(async () => ((await stored()) === 0 ? true : undefined), 'the part dropped', 15_000);
+      assert.equal(receiver.events((e) => e.type === 'message-received' && String(e.message.text).startsWith('Only the first part')).length, 0);
+    });
 
     it('answers ESME_RX_T_APPN (0x64) while the database fails, and takes the message once it is offered again', async () => {
       const refusals = () => wire.lines.filter((l) => l.direction === '<-' && l.command === 'deliver_sm_resp' && / status=0x00000064/.test(l.line));

@@ -146,11 +146,13 @@ export class SmscServer {
   }
 
   /** A mobile-originated message to an ESME bound as receiver: one deliver_sm, or one per part. */
-  inject(message: { from: string; to: string; text: string; method?: LongMessageMethod | 'udh16' }): number {
+  inject(message: { from: string; to: string; text: string; method?: LongMessageMethod | 'udh16'; onlyParts?: readonly number[] }): number {
     const method = message.method ?? 'udh';
     const reference = ++this.ref & 0xffff;
     const parts = outboundParts(message.text, 'gsm7', method === 'udh16' ? 'udh' : method, reference);
-    for (const part of parts) {
+    // `onlyParts` (1-based): a phone whose other parts never arrive.
+    for (const [index, part] of parts.entries()) {
+      if (message.onlyParts && !message.onlyParts.includes(index + 1)) continue;
       let shortMessage = part.short_message;
       if (method === 'udh16' && part.esm_class & ESM_UDHI) {
         const { numbering, body } = readUdh(shortMessage);
