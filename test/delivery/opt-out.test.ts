@@ -15,7 +15,7 @@ import { runPigeon } from '../helpers/cli.js';
 import { ACCOUNT_A, ACCOUNT_B, AUTH_B } from '../helpers/fixtures.js';
 import { ADMIN_TOKEN, BACKENDS, type TestPigeon } from '../helpers/pigeon.js';
 import type { SmscServer } from '../../src/carriers/smpp/smsc/smsc-server.js';
-import { smppCarrier, startSmsc, until } from '../carriers/smpp/smpp-support.js';
+import { carriersYaml, smppCarrier, startSmsc, until } from '../carriers/smpp/smpp-support.js';
 import { configYaml, eventually, send, startHarness, statuses, type Harness } from './e2e-support.js';
 
 const APP = ACCOUNT_A.applicationId;
@@ -511,11 +511,7 @@ for (const backend of BACKENDS) {
           '  keywords: { optOut: [STOP, ALTO] }',
           '  keywordLanguages: { STOP: en, ALTO: es }',
           '  replies: { es: { optOut: "Baja confirmada." } }',
-          'carriers:',
-          smppCarrier('smsc', smsc.address.port),
-          'routes:',
-          '  - { carrier: smsc }',
-          '',
+          carriersYaml([smppCarrier('smsc', smsc.address.port)], ['{ carrier: smsc }']),
         ].join('\n'),
       });
       await until(() => smsc.bindCount > 0, 'the bind');

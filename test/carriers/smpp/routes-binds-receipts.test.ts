@@ -21,7 +21,7 @@ import { smsBody } from '../../helpers/http.js';
 import { BACKENDS, startPigeon, type TestPigeon } from '../../helpers/pigeon.js';
 import { Exposition } from '../../helpers/prometheus.js';
 import { eventually, send, startHarness, statuses, view, type Harness } from '../../delivery/e2e-support.js';
-import { smppCarrier, startSmsc, until } from './smpp-support.js';
+import { carriersYaml, smppCarrier, startSmsc, until } from './smpp-support.js';
 
 interface PduLine {
   time: number;
@@ -43,8 +43,6 @@ function pduLog(): { lines: PduLine[]; log: (line: string) => void } {
   };
 }
 
-const routesYaml = (entries: string[], routes: string[]) => ['carriers:', ...entries, 'routes:', ...routes.map((r) => `  - ${r}`), ''].join('\n');
-
 for (const backend of BACKENDS) {
   describe(`SMPP carrier routes (${backend})`, () => {
     let a: SmscServer;
@@ -56,7 +54,7 @@ for (const backend of BACKENDS) {
       [a, b, c, d] = await Promise.all([startSmsc(), startSmsc(), startSmsc(), startSmsc()]);
       h = await startHarness({
         backend,
-        extra: routesYaml(
+        extra: carriersYaml(
           [
             // Nothing listens there: this carrier never binds.
             smppCarrier('smsc-down', await freePort()),
@@ -124,7 +122,7 @@ for (const backend of BACKENDS) {
       smsc = await startSmsc({ log: wire.log });
       h = await startHarness({
         backend,
-        extra: routesYaml([smppCarrier('smsc', smsc.address.port, { binds: 2, bindMode: 'transmitter-receiver', submitsPerSecond: 4 })], ['{ carrier: smsc }']),
+        extra: carriersYaml([smppCarrier('smsc', smsc.address.port, { binds: 2, bindMode: 'transmitter-receiver', submitsPerSecond: 4 })], ['{ carrier: smsc }']),
       });
       await until(() => smsc.bindCount === 4, 'two transmitter and receiver pairs');
     });
@@ -180,7 +178,7 @@ for (const backend of BACKENDS) {
       h = await startHarness({
         backend,
         // No enquire_link for a while: only the response timeout can give up on an unanswered submit.
-        extra: routesYaml([smppCarrier('smsc', smsc.address.port, { enquireLinkSeconds: 60, responseTimeoutSeconds: 1 })], ['{ carrier: smsc }']),
+        extra: carriersYaml([smppCarrier('smsc', smsc.address.port, { enquireLinkSeconds: 60, responseTimeoutSeconds: 1 })], ['{ carrier: smsc }']),
       });
       await until(() => smsc.bindCount > 0, 'the bind');
     });
@@ -250,7 +248,7 @@ for (const backend of BACKENDS) {
         dir,
         // SQLite: a write held up by another connection's lock fails after 100 ms instead of 5 s.
         databaseUrl: backend === 'sqlite' ? `${database.url}?busy_timeout=100` : database.url,
-        configYaml: fixtureConfigYaml({ callbackUrl: receiver.url, extra: routesYaml([smppCarrier('smsc', smsc.address.port, { reassemblySeconds: 1 })], ['{ carrier: smsc }']) }),
+        configYaml: fixtureConfigYaml({ callbackUrl: receiver.url, extra: carriersYaml([smppCarrier('smsc', smsc.address.port, { reassemblySeconds: 1 })], ['{ carrier: smsc }']) }),
       });
       await until(() => smsc.bindCount > 0, 'the bind');
     });
