@@ -3,7 +3,8 @@
 // (nothing stored), never 500; /readyz says 'disk-full' while /healthz stays 200; the outage is
 // logged once when it starts and once when it ends; and once the filler is gone, every message
 // acknowledged before or during the outage is delivered with its callbacks, and SQLite's file passes
-// PRAGMA integrity_check. The same for PostgreSQL with its tables in a tablespace on the tmpfs. Mounting needs root (CI runs as root); elsewhere the suite is skipped, saying why.
+// PRAGMA integrity_check. The same for PostgreSQL with its tables in a tablespace on the tmpfs. Mounting needs root (CI runs as root); elsewhere the suite is skipped, saying why, unless
+// PIGEON_TEST_ROOT=require (CI), where it fails instead.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -19,14 +20,14 @@ import { getJson, postMessage, smsBody } from '../helpers/http.js';
 import { LogCapture } from '../helpers/log-capture.js';
 import { startPigeon, type TestPigeon } from '../helpers/pigeon.js';
 import { waitForReadiness } from '../helpers/readiness.js';
+import { skipUnless } from '../helpers/requirements.js';
 
 const UNAVAILABLE = {
   type: 'service-unavailable',
   description: 'The service is temporarily unavailable. Wait for Retry-After time before sending the request again.',
 };
 
-const isRoot = process.getuid?.() === 0;
-const skip = isRoot ? false : `needs root to mount a tmpfs (running as uid ${process.getuid?.() ?? '?'}); CI runs as root`;
+const skip = skipUnless('root', process.getuid?.() === 0, `needs root to mount a tmpfs (running as uid ${process.getuid?.() ?? '?'}); CI runs as root`);
 
 /** Writes to `path` until the filesystem refuses another byte. */
 function fillDisk(path: string): void {

@@ -2,14 +2,16 @@
 // move with the work done (requests by route pattern and status, messages accepted, recipients
 // ended, submits and receipts, callbacks, inbound, the queues read from the database), label values
 // must stay bounded (no message ids, phone numbers or URLs), and promtool, where installed, must
-// accept the text.
+// accept the text (where PIGEON_TEST_INTEROP=require, as in CI, promtool must be there).
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { CallbackReceiver } from '../helpers/callback-receiver.js';
 import { ACCOUNT_A, fixtureConfigYaml, RECIPIENT } from '../helpers/fixtures.js';
 import { postMessage, smsBody } from '../helpers/http.js';
 import { BACKENDS, startPigeon, type TestPigeon } from '../helpers/pigeon.js';
+import { eventually, send, startHarness, statuses, TEST_NUMBER, view, type Harness } from '../delivery/e2e-support.js';
 import { Exposition, promtoolCheck } from '../helpers/prometheus.js';
+import { isRequired } from '../helpers/requirements.js';
 
 const TOKEN = 'metrics-token-0123456789';
 const MESSAGES_ROUTE = '/api/v2/users/:accountId/messages';
@@ -20,6 +22,28 @@ async function scrape(pigeon: TestPigeon): Promise<Exposition> {
   assert.equal(res.status, 200, text);
   assert.match(res.headers.get('content-type') ?? '', /^text\/plain; version=0\.0\.4/);
   return new Exposition(text);
+}
+
+/** /metrics of a Pigeon without a metrics token. */
+async function scrapeOpen(pigeon: TestPigeon): Promise<Exposition> {
+  const res = await pigeon.fetch('/metrics');
+  const text = await res.text();
+  assert.equal(res.status, 200, text);
+  return new Exposition(text);
+}
+
+/**
+ * Scrapes until `ready` holds: the figures read from the database are refreshed at most once a
+ * second, and a count moves once its write has resolved. Returns the last scrape either way.
+ */
+async function scrapeUntil(pigeon: TestPigeon, ready: (exposition: Exposition) => boolean, timeoutMs = 10_000): Promise<Exposition> {
+  const deadline = Date.now() + timeoutMs;
+  let now = await scrapeOpen(pigeon);
+  while (!ready(now) && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    now = await scrapeOpen(pigeon);
+  }
+  return now;
 }
 
 /** No label value that names one message, number or URL. */
@@ -121,6 +145,7 @@ for (const backend of BACKENDS) {
       assertBoundedLabels(second);
       const verdict = promtoolCheck(second.text);
       if (verdict) assert.equal(verdict.status, 0, verdict.output);
+      else if (isRequired('interop')) assert.fail('PIGEON_TEST_INTEROP=require, but promtool (Debian prometheus) is not installed');
       else console.log('# promtool not installed (Debian: apt-get install prometheus): exposition not linted');
     });
   });
@@ -128,27 +153,104 @@ for (const backend of BACKENDS) {
   describe(`queue metrics from the database (${backend})`, () => {
     let pigeon: TestPigeon;
     before(async () => {
-      // API role: nothing delivers, so what is accepted stays queued. No token: the metrics are open.
-      pigeon = await startPigeon({ backend, env: { PIGEON_ROLE: 'api' } });
+      // API role: nothing delivers and nothing calls back, so what is accepted stays queued, and a
+      // callback stays in the outbox (its URL is never called). No token: the metrics are open.
+      pigeon = await startPigeon({ backend, env: { PIGEON_ROLE: 'api' }, configYaml: fixtureConfigYaml({ callbackUrl: 'http://127.0.0.1:9/never-called' }) });
     });
     after(() => pigeon.close());
 
     it('reports the depth and the age of the delivery queue', async () => {
       const before = await pigeon.fetch('/metrics').then(async (res) => new Exposition(await res.text()));
       assert.equal(before.value('pigeon_delivery_queue_depth'), 0);
+      const firstSentAt = Date.now();
       for (let i = 0; i < 2; i++) assert.equal((await postMessage(pigeon, smsBody({ to: [RECIPIENT, '+19195550197'] }))).status, 202);
-      // The figures are read at most once a second; wait past that instead of sleeping blindly.
+      // The figures are read at most once a second; wait past that instead of sleeping blindly, until
+      // the oldest entry has aged (its age grows while nothing delivers).
       const deadline = Date.now() + 10_000;
       let now = before;
-      while (now.value('pigeon_delivery_queue_depth') !== 4 && Date.now() < deadline) {
+      while (!(now.value('pigeon_delivery_queue_depth') === 4 && now.value('pigeon_delivery_queue_oldest_age_seconds') > 0) && Date.now() < deadline) {
         await new Promise((resolve) => setTimeout(resolve, 200));
         now = await pigeon.fetch('/metrics').then(async (res) => new Exposition(await res.text()));
       }
       assert.equal(now.value('pigeon_delivery_queue_depth'), 4);
-      assert.ok(now.value('pigeon_delivery_queue_oldest_age_seconds') >= 0);
+      // The series exists (a missing one reads 0) and is the age of what was queued in this test.
+      assert.ok(now.sample('pigeon_delivery_queue_oldest_age_seconds'), 'no pigeon_delivery_queue_oldest_age_seconds series');
+      const age = now.value('pigeon_delivery_queue_oldest_age_seconds');
+      assert.ok(age > 0 && age <= (Date.now() - firstSentAt) / 1000, `oldest age ${age} s, ${Date.now() - firstSentAt} ms after the first send`);
       assert.equal(now.value('pigeon_callback_outbox_depth'), 0);
       // To two recipients at once: a group message, which Bandwidth counts as MMS.
       assert.equal(now.value('pigeon_messages_accepted_total', { type: 'mms' }), 2);
+    });
+
+    it('reports the depth and the age of the callback outbox', async () => {
+      const queuedAt = Date.now();
+      // An inbound message's message-received callback: written to the outbox, sent by no one here.
+      await pigeon.admin('POST', '/inbound', { from: RECIPIENT, to: ACCOUNT_A.number, text: 'waits in the outbox' });
+      const now = await scrapeUntil(pigeon, (e) => e.value('pigeon_callback_outbox_depth') === 1 && e.value('pigeon_callback_outbox_oldest_age_seconds') > 0);
+      assert.equal(now.value('pigeon_callback_outbox_depth'), 1);
+      const age = now.value('pigeon_callback_outbox_oldest_age_seconds');
+      assert.ok(age > 0 && age <= (Date.now() - queuedAt) / 1000, `oldest callback ${age} s old, ${Date.now() - queuedAt} ms after it was queued`);
+    });
+  });
+
+  describe(`metrics of refusals, retries and waiting receipts (${backend})`, () => {
+    let h: Harness;
+    before(async () => {
+      h = await startHarness({
+        backend,
+        extra: [
+          'delivery: { retryInitialSeconds: 0.02, retryMaxSeconds: 0.1, maxAttempts: 3, receiptTimeoutSeconds: 600 }',
+          // A retry window of 0.9 s: a callback refused throughout it is given up.
+          'callbacks: { retryInitialSeconds: 0.05, retryMaxSeconds: 0.2, probeInitialSeconds: 0.05, probeMaxSeconds: 0.2, retryWindowHours: 0.00025 }',
+          '',
+        ].join('\n'),
+      });
+    });
+    after(() => h.close());
+
+    it('counts submits refused for now and refused for good by outcome', async () => {
+      const first = await scrapeOpen(h.pigeon);
+      const transient = await send(h.pigeon, smsBody({ to: [TEST_NUMBER.transientTwice] }));
+      const permanent = await send(h.pigeon, smsBody({ to: [TEST_NUMBER.reject4404] }));
+      await h.pigeon.waitForMessage(transient.id);
+      await h.pigeon.waitForMessage(permanent.id);
+      const second = await scrapeOpen(h.pigeon);
+      const moved = (outcome: string) =>
+        second.value('pigeon_carrier_submits_total', { carrier: 'simulator', outcome }) - first.value('pigeon_carrier_submits_total', { carrier: 'simulator', outcome });
+      assert.deepEqual(
+        { accepted: moved('accepted'), transient: moved('transient_error'), permanent: moved('permanent_error') },
+        { accepted: 1, transient: 2, permanent: 1 },
+      );
+    });
+
+    it('counts callback attempts to be retried and callbacks given up', async () => {
+      const first = await scrapeOpen(h.pigeon);
+      h.receiver.status = 500;
+      try {
+        const sms = await send(h.pigeon, smsBody({ text: 'refused callbacks' }));
+        const settled = await h.pigeon.waitForMessage(sms.id, 'callbacks', 10);
+        assert.deepEqual(settled.callbacks.map((c) => c.state), ['abandoned']);
+        const attempts = settled.callbacks[0]?.attempts.length ?? 0;
+        assert.ok(attempts >= 2, `${attempts} attempts`);
+        const moved = (second: Exposition, outcome: string) =>
+          second.value('pigeon_callback_attempts_total', { outcome }) - first.value('pigeon_callback_attempts_total', { outcome });
+        // Counted once its write has resolved, a moment after the row the wait saw.
+        const second = await scrapeUntil(h.pigeon, (e) => moved(e, 'abandoned') >= 1);
+        // Every attempt but the last was to be retried; the last gave the callback up.
+        assert.deepEqual({ retry: moved(second, 'retry'), abandoned: moved(second, 'abandoned') }, { retry: attempts - 1, abandoned: 1 });
+      } finally {
+        h.receiver.status = 200;
+      }
+    });
+
+    it('reports the submitted recipients still waiting for their receipt', async () => {
+      const before = await scrapeOpen(h.pigeon);
+      assert.equal(before.value('pigeon_carrier_receipts_awaited', { carrier: 'simulator' }), 0);
+      // The simulator never sends a receipt for this number; the receipt timeout is 10 minutes.
+      const sms = await send(h.pigeon, smsBody({ to: [TEST_NUMBER.noReceipt] }));
+      await eventually(async () => (statuses((await view(h.pigeon, sms.id)).events).includes('SENT') ? true : undefined), 'SENT');
+      const now = await scrapeUntil(h.pigeon, (e) => e.value('pigeon_carrier_receipts_awaited', { carrier: 'simulator' }) === 1);
+      assert.equal(now.value('pigeon_carrier_receipts_awaited', { carrier: 'simulator' }), 1);
     });
   });
 }

@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { ACCOUNT_A, AUTH_A, RECIPIENT } from '../helpers/fixtures.js';
 import { smsBody } from '../helpers/http.js';
+import { withSql } from '../helpers/databases.js';
 import { ADMIN_TOKEN, BACKENDS } from '../helpers/pigeon.js';
 import { send, startHarness, type Harness } from './e2e-support.js';
 
@@ -114,6 +115,10 @@ for (const backend of BACKENDS) {
       assert.equal(notOwned.status, 400);
       assert.deepEqual(notOwned.body, { type: 'request-validation', description: 'none of the addressed numbers belongs to an application' });
       assert.equal(h.receiver.events((e) => e.type === 'message-received').length, 0);
+      // A copy for a number nobody owns would have no callback URL, so the callbacks above cannot show
+      // it: the database must hold no inbound message at all.
+      const inbound = await withSql(h.pigeon.config.databaseUrl, (sql) => sql.count("SELECT count(*) FROM messages WHERE direction = 'in'"));
+      assert.equal(inbound, 0);
     });
 
     it('validates the wait condition and times out with 408', async () => {

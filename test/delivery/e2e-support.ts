@@ -6,7 +6,7 @@ import { createServer, type Socket } from 'node:net';
 import { CallbackReceiver, type ReceiverOptions } from '../helpers/callback-receiver.js';
 import { ACCOUNT_A, ACCOUNT_B, AUTH_A, fixtureConfigYaml, type FixtureOptions } from '../helpers/fixtures.js';
 import { getJson, postMessage } from '../helpers/http.js';
-import { BACKENDS, startPigeon, type Backend, type TestPigeon } from '../helpers/pigeon.js';
+import { BACKENDS, startPigeon, type Backend, type StartOptions, type TestPigeon } from '../helpers/pigeon.js';
 import type { MessageView } from '../../src/core/admin/message-view.js';
 import type { Message } from '../../src/core/messages/message.js';
 
@@ -45,6 +45,8 @@ export interface HarnessOptions {
   editYaml?: (yaml: string) => string;
   /** Delivery in a worker thread, as `pigeon serve` runs on SQLite (main/worker-thread.ts). */
   workerThread?: boolean;
+  /** Changes the loaded config before Pigeon starts (StartOptions.configure). */
+  configure?: StartOptions['configure'];
 }
 
 /**
@@ -78,6 +80,7 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
   const pigeon = await startPigeon({
     backend: options.backend,
     workerThread: options.workerThread,
+    configure: options.configure,
     configYaml: edit(configYaml({
       callbackUrl: receiver.url,
       callbackCredentials: options.callbackCredentials,

@@ -11,13 +11,14 @@ for (const backend of BACKENDS) {
   describe(`expiration while retrying transient errors (${backend})`, () => {
     let h: Harness;
     before(async () => {
-      // Backoff 0.1–0.2 s after the first attempt, doubling: about four attempts fit in 1.2 s.
+      // Backoff from 0.2 s, doubling: a few attempts fit in the 2.5 s before the expiration, and the
+      // first comes long before it even on a loaded machine (the worker is woken by the accept).
       h = await startHarness({ backend, extra: 'delivery: { retryInitialSeconds: 0.2, retryMaxSeconds: 5, maxAttempts: 20 }\n' });
     });
     after(() => h.close());
 
     it('retries until the expiration, holds the last retry to it, and fails with 4360 only once it has passed', async () => {
-      const expiration = new Date(Date.now() + 1200).toISOString();
+      const expiration = new Date(Date.now() + 2500).toISOString();
       const expiresAt = Date.parse(expiration);
       const created = await send(h.pigeon, smsBody({ to: [TEST_NUMBER.alwaysTransient], text: 'until it expires', expiration }));
       const settled = await h.pigeon.waitForMessage(created.id, 'callbacks', 10);
@@ -26,16 +27,19 @@ for (const backend of BACKENDS) {
       assert.deepEqual(timeline.slice(0, 3), ['RECEIVED', 'QUEUED', 'SENDING']);
       assert.equal(timeline.at(-1), 'FAILED');
       const retries = settled.events.filter((e) => e.status === 'QUEUED' && e.detail?.startsWith('retry at'));
-      assert.ok(retries.length >= 2, `only ${retries.length} retries before the expiration: ${JSON.stringify(timeline)}`);
-      // Every retry was due by the expiration; the one the backoff would have put after it, at it.
+      // How many fit before the expiration depends on how busy the machine is; what the backoff
+      // would have put after the expiration must be held to it, and the ones before left alone.
+      assert.ok(retries.length >= 1, `no retry before the expiration: ${JSON.stringify(timeline)}`);
       const retryTimes = retries.map((e) => Date.parse(String(/^retry at (\S+):/.exec(e.detail ?? '')?.[1])));
-      assert.ok(retryTimes.every((t) => t <= expiresAt), `retries at ${JSON.stringify(retryTimes.map((t) => t - expiresAt))} ms from the expiration`);
+      assert.ok(retryTimes.slice(0, -1).every((t) => t < expiresAt), `retries at ${JSON.stringify(retryTimes.map((t) => t - expiresAt))} ms from the expiration`);
       assert.equal(retryTimes.at(-1), expiresAt);
 
       const failedAt = timeOf(settled.events, 'FAILED');
       assert.ok(failedAt >= expiresAt, `failed ${expiresAt - failedAt} ms before its expiration`);
-      // Failed by the retry held to the expiration, not by a later one (the backoff had reached seconds); slack for late timers.
-      assert.ok(failedAt - expiresAt < 2500, `failed ${failedAt - expiresAt} ms after its expiration`);
+      // Failed by the retry held to the expiration, not after another attempt: the held retry is the
+      // last QUEUED, and FAILED follows it with no SENDING between.
+      assert.deepEqual(timeline.slice(-2), ['QUEUED', 'FAILED']);
+      assert.equal(settled.events.at(-2), retries.at(-1));
       assert.equal(settled.recipients[0]?.errorCode, 4360);
       const [record] = await records(h.pigeon, created.id);
       assert.equal(record?.messageStatus, 'FAILED');

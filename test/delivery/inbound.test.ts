@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { runPigeon } from '../helpers/cli.js';
 import { ACCOUNT_A, ACCOUNT_B, AUTH_A, AUTH_B } from '../helpers/fixtures.js';
+import { withSql } from '../helpers/databases.js';
 import { ADMIN_TOKEN, BACKENDS } from '../helpers/pigeon.js';
 import { ISO_MS, records, startHarness, statuses, view, type Harness } from './e2e-support.js';
 
@@ -34,6 +35,12 @@ for (const backend of BACKENDS) {
       await h.close();
       rmSync(tmp, { recursive: true, force: true });
     });
+
+    /** The owners of the stored inbound messages with `text`, sorted: callbacks cannot show an ownerless copy. */
+    const ownersOf = (text: string) =>
+      withSql(h.pigeon.config.databaseUrl, async (sql) =>
+        (await sql.all<{ owner: string }>("SELECT owner FROM messages WHERE direction = 'in' AND text = ? ORDER BY owner", [text])).map((r) => r.owner),
+      );
 
     const expectReceived = async (id: string, owner: string, to: string[], text: string) => {
       await h.receiver.waitFor(() => h.receiver.eventsFor(id).length > 0, 10_000, `message-received of ${id}`);
@@ -108,6 +115,8 @@ for (const backend of BACKENDS) {
         [['INBOUND', 'RECEIVED', REMOTE]],
       );
       assert.equal(h.receiver.events((e) => e.message.text === 'wrong number').length, 0);
+      // A copy for nobody's number would have no callback URL: only the database can show it was not kept.
+      assert.deepEqual(await ownersOf('wrong number'), []);
     });
 
     it('injects an inbound SMS with the `pigeon inbound` CLI against the running server', async () => {
@@ -153,6 +162,7 @@ for (const backend of BACKENDS) {
       // Nothing was recorded for the number Pigeon does not own.
       const all = h.receiver.events((e) => e.type === 'message-received' && e.message.text === 'hi all');
       assert.deepEqual(all.map((e) => e.to).sort(), [ACCOUNT_A.number, ACCOUNT_A.secondNumber].sort());
+      assert.deepEqual(await ownersOf('hi all'), [ACCOUNT_A.number, ACCOUNT_A.secondNumber].sort());
     });
 
     it('stores an inbound MMS attachment under {messageId}/0/{fileName}, retrievable with GET …/media', async () => {

@@ -14,6 +14,8 @@ import { DEFAULT_REPLIES } from '../../src/core/opt-out/keywords.js';
 import { runPigeon } from '../helpers/cli.js';
 import { ACCOUNT_A, ACCOUNT_B, AUTH_B } from '../helpers/fixtures.js';
 import { ADMIN_TOKEN, BACKENDS, type TestPigeon } from '../helpers/pigeon.js';
+import type { SmscServer } from '../../src/carriers/smpp/smsc/smsc-server.js';
+import { carriersYaml, smppCarrier, startSmsc, until } from '../carriers/smpp/smpp-support.js';
 import { configYaml, eventually, send, startHarness, statuses, type Harness } from './e2e-support.js';
 
 const APP = ACCOUNT_A.applicationId;
@@ -493,6 +495,57 @@ for (const backend of BACKENDS) {
       } finally {
         await harness.close();
       }
+    });
+  });
+
+  describe(`opt-out through an SMPP carrier, with keyword languages (${backend})`, () => {
+    let smsc: SmscServer;
+    let h: Harness;
+    before(async () => {
+      smsc = await startSmsc();
+      h = await startHarness({
+        backend,
+        extra: [
+          'optOut:',
+          '  defaultLanguage: fr',
+          '  keywords: { optOut: [STOP, ALTO] }',
+          '  keywordLanguages: { STOP: en, ALTO: es }',
+          '  replies: { es: { optOut: "Baja confirmada." } }',
+          carriersYaml([smppCarrier('smsc', smsc.address.port)], ['{ carrier: smsc }']),
+        ].join('\n'),
+      });
+      await until(() => smsc.bindCount > 0, 'the bind');
+    });
+    after(async () => {
+      await h.close();
+      await smsc.close();
+    });
+
+    it('takes a STOP that arrives from the carrier as a deliver_sm: blocked, answered over SMPP, later sends fail 4775', async () => {
+      const remote = newRemote();
+      smsc.inject({ from: remote, to: ACCOUNT_A.number, text: 'Stop' });
+      // Handled once the reply is stored: the block is recorded, and named in the audit trail, before it.
+      await eventually(async () => {
+        const replyId = (await eventsOf(h.pigeon, remote))[0]?.replyMessageId;
+        return replyId && (await h.pigeon.fetch(`/admin/v1/messages/${replyId}`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })).status === 200 ? true : undefined;
+      }, 'the keyword handled');
+      assert.deepEqual((await entriesOf(h.pigeon, remote)).map((e) => [e.scope, e.keyword, e.source]), [['number', 'STOP', 'keyword']]);
+      // STOP's language is English here, over the default French.
+      await expectReply(h, remote, 'opt-out', DEFAULT_REPLIES.en!.optOut);
+      assert.ok(smsc.received.some((m) => m.to === remote && m.text === DEFAULT_REPLIES.en!.optOut), 'the reply went out through the SMSC');
+      const blocked = await send(h.pigeon, sms(remote));
+      const settled = await h.pigeon.waitForMessage(blocked.id, 'callbacks');
+      assert.equal(settled.recipients[0]?.errorCode, 4775);
+      assert.equal(smsc.received.some((m) => m.to === remote && m.text === 'Your order has shipped'), false);
+    });
+
+    it('answers in the keyword\'s language (keywordLanguages), else in defaultLanguage', async () => {
+      const spanish = newRemote();
+      await inbound(h.pigeon, spanish, 'alto');
+      await expectReply(h, spanish, 'opt-out', 'Baja confirmada.');
+      const french = newRemote();
+      await inbound(h.pigeon, french, 'HELP');
+      await expectReply(h, french, 'help', DEFAULT_REPLIES.fr!.help);
     });
   });
 }

@@ -27,6 +27,7 @@ export class CallbackReceiver {
   /** Requests being answered now, and the most there were at once. */
   inFlight = 0;
   maxInFlight = 0;
+  private held: Promise<void> | undefined;
   private server: Server | undefined;
   private port = 0;
   private waiters: Array<() => void> = [];
@@ -44,7 +45,11 @@ export class CallbackReceiver {
       this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
       res.on('close', () => this.inFlight--);
       req.on('data', (c: Buffer) => chunks.push(c));
-      req.on('end', () => (this.delayMs > 0 ? setTimeout(answer, this.delayMs) : answer()));
+      req.on('end', () => {
+        const go = () => (this.delayMs > 0 ? setTimeout(answer, this.delayMs) : answer());
+        if (this.held) void this.held.then(go);
+        else go();
+      });
       const answer = () => {
         const expected = this.options.credentials
           ? `Basic ${Buffer.from(`${this.options.credentials.username}:${this.options.credentials.password}`).toString('base64')}`
@@ -72,6 +77,19 @@ export class CallbackReceiver {
     this.port = (server.address() as AddressInfo).port;
     this.server = server;
     return this;
+  }
+
+  /**
+   * Holds every answer (requests are read, nothing is sent back) until the returned function is
+   * called: an endpoint that is slow for exactly as long as a test needs, not for a guessed time.
+   */
+  hold(): () => void {
+    let release = () => {};
+    this.held = new Promise<void>((resolve) => (release = resolve));
+    return () => {
+      this.held = undefined;
+      release();
+    };
   }
 
   /** Stops listening (connections are refused) while keeping the port for a later start(). */

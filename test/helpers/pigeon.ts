@@ -46,6 +46,18 @@ export interface StartOptions {
    * (main/worker-thread.ts); `server` is then the main thread's, which serves HTTP and sends the callbacks.
    */
   workerThread?: boolean;
+  /**
+   * Changes the loaded config before the server starts, for settings no config file offers: a test
+   * that checks a timer mechanism sets the workers' idle poll (`idleMs` in `delivery` or `callbacks`)
+   * beyond its own timeout, so that only the timer under test can make the work happen.
+   */
+  configure?: (config: Config) => Config;
+}
+
+/** `config` with the delivery and callback workers' idle poll set to `idleMs` (see StartOptions.configure). */
+export function withIdlePoll(config: Config, idleMs: number): Config {
+  // server.ts spreads these sections over its own idleMs of 250, so a value here replaces it.
+  return { ...config, delivery: { ...config.delivery, idleMs } as Config['delivery'], callbacks: { ...config.callbacks, idleMs } as Config['callbacks'] };
 }
 
 export async function startPigeon(options: StartOptions = {}): Promise<TestPigeon> {
@@ -55,7 +67,7 @@ export async function startPigeon(options: StartOptions = {}): Promise<TestPigeo
   const database = options.databaseUrl
     ? { url: options.databaseUrl, drop: async () => {} }
     : await createTestDatabase(options.backend ?? 'sqlite', dir);
-  const config = loadConfig(
+  const loaded = loadConfig(
     {
       PIGEON_CONFIG: configPath,
       DATABASE_URL: database.url,
@@ -67,6 +79,7 @@ export async function startPigeon(options: StartOptions = {}): Promise<TestPigeo
     },
     { port: '0', host: '127.0.0.1' },
   );
+  const config = options.configure ? options.configure(loaded) : loaded;
   const logger = createLogger(options.log ? (options.logLevel ?? 'info') : config.logLevel, options.log);
   const threaded = options.workerThread
     ? await startWithWorkerThread(config, logger, (err) => {

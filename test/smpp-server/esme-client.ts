@@ -20,6 +20,8 @@ export interface PumpedSubmit {
 
 export class Esme {
   readonly delivered: Pdu[] = [];
+  /** deliver_sm answered with a non-zero `answer` (not taken). */
+  readonly refused: Pdu[] = [];
   /** Status to answer deliver_sm with (0: taken). */
   answer = 0;
   closed = false;
@@ -33,7 +35,7 @@ export class Esme {
     });
     session.on('pdu', (pdu) => {
       if (pdu.command === 'deliver_sm') {
-        if (this.answer === 0) this.delivered.push(pdu);
+        (this.answer === 0 ? this.delivered : this.refused).push(pdu);
         session.send(pdu.response({ command_status: this.answer }));
         this.notify();
       } else if (pdu.command === 'unbind') {

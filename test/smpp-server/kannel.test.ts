@@ -2,7 +2,8 @@
 // Pigeon's SMPP server as a transceiver (`smsc = smpp`). Messages go in through Kannel's sendsms,
 // the simulator's outcome comes back to Kannel's dlr-url (delivered and failed) with Pigeon's
 // message id as Kannel's foreign id (%F), a long UCS-2 text arrives as one message, and an
-// inbound message from `pigeon inbound` reaches Kannel's sms-service. Skipped where Kannel is not installed.
+// inbound message from `pigeon inbound` reaches Kannel's sms-service. Skipped where Kannel is not installed,
+// unless PIGEON_TEST_INTEROP=require (CI).
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -13,6 +14,7 @@ import { after, before, describe, it } from 'node:test';
 import { runPigeon } from '../helpers/cli.js';
 import { freePort } from '../helpers/free-port.js';
 import { ADMIN_TOKEN, BACKENDS, startPigeon, type TestPigeon } from '../helpers/pigeon.js';
+import { skipUnless } from '../helpers/requirements.js';
 import { smppConfigYaml } from './esme-client.js';
 
 const BEARERBOX = '/usr/sbin/bearerbox';
@@ -37,7 +39,7 @@ interface Hit {
 const kannelInstalled = existsSync(BEARERBOX) && existsSync(SMSBOX);
 
 for (const backend of BACKENDS) {
-  describe(`Kannel bound to Pigeon over SMPP (${backend})`, { skip: !kannelInstalled && 'kannel is not installed' }, () => {
+  describe(`Kannel bound to Pigeon over SMPP (${backend})`, { skip: skipUnless('interop', kannelInstalled, 'kannel is not installed') }, () => {
     let pigeon: TestPigeon;
     let dir: string;
     let sink: Server;

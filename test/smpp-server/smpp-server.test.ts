@@ -12,6 +12,7 @@ import { after, afterEach, before, describe, it } from 'node:test';
 import { decodeUcs2, encodeUcs2 } from '../../src/carriers/smpp/text-coding.js';
 import { withSql } from '../helpers/databases.js';
 import { BACKENDS, startPigeon, type TestPigeon } from '../helpers/pigeon.js';
+import { eventually } from '../delivery/e2e-support.js';
 import { Esme, ESME_USER, smppConfigYaml } from './esme-client.js';
 
 const APP_NUMBER = '+19195551212';
@@ -32,6 +33,10 @@ for (const backend of BACKENDS) {
       if (mode) assert.equal(await e.bind(mode, ESME_USER.systemId, ESME_USER.password), 0);
       return e;
     };
+
+    /** The server's own count of the user's bound sessions (admin status). */
+    const boundSessions = async (systemId: string) =>
+      (await pigeon.admin<{ smppServer: { sessions: Array<{ systemId: string }> } }>('GET', '/status')).smppServer.sessions.filter((x) => x.systemId === systemId).length;
 
     before(async () => {
       pigeon = await startPigeon({ backend, configYaml: smppConfigYaml({ window: 5 }) });
@@ -58,7 +63,8 @@ for (const backend of BACKENDS) {
       assert.equal(await binds[1]?.bind('receiver', 'esme2', 'second12'), 0);
       assert.equal(await binds[2]?.bind('transmitter', 'esme2', 'second12'), 0x0d);
       await binds[0]?.close();
-      await new Promise((r) => setTimeout(r, 100));
+      // The slot is free once the server has seen the close: wait for its own count, not for a clock.
+      await eventually(async () => ((await boundSessions('esme2')) === 1 ? true : undefined), 'the server to drop the closed bind');
       assert.equal(await binds[2]?.bind('transmitter', 'esme2', 'second12'), 0);
     });
 
@@ -112,6 +118,56 @@ for (const backend of BACKENDS) {
       assert.equal((await e.submit(APP_NUMBER, '12', { dest_addr_ton: 0 })).command_status, 0x0b);
       // Binary data coding.
       assert.equal((await e.submit(APP_NUMBER, RECIPIENT, { data_coding: 4 })).command_status, 0x104);
+    });
+
+    it('answers an empty text with ESME_RINVMSGLEN and a part beyond its total with ESME_RINVESMCLASS', async () => {
+      const e = await esme('transmitter');
+      assert.equal((await e.submit(APP_NUMBER, RECIPIENT, { short_message: Buffer.alloc(0) })).command_status, 0x01);
+      // Part 3 of 2.
+      const udh = Buffer.from([0x05, 0x00, 0x03, 0x17, 0x02, 0x03]);
+      assert.equal((await e.submit(APP_NUMBER, RECIPIENT, { esm_class: 0x40, short_message: Buffer.concat([udh, Buffer.from('x')]) })).command_status, 0x43);
+    });
+
+    it('reads data_coding 1 as ASCII and 3 as Latin-1', async () => {
+      const e = await esme('transmitter');
+      const ascii = await e.submit(APP_NUMBER, RECIPIENT, { data_coding: 1, short_message: Buffer.from('plain {ascii} text', 'ascii') });
+      const latin1 = await e.submit(APP_NUMBER, RECIPIENT, { data_coding: 3, short_message: Buffer.from('café à Zürich', 'latin1') });
+      assert.deepEqual([ascii.command_status, latin1.command_status], [0, 0]);
+      assert.equal((await pigeon.waitForMessage(String(ascii.message_id))).message.text, 'plain {ascii} text');
+      assert.equal((await pigeon.waitForMessage(String(latin1.message_id))).message.text, 'café à Zürich');
+    });
+
+    it('makes one message of parts numbered by SAR TLVs, and of parts with a 16-bit UDH reference', async () => {
+      const e = await esme('transmitter');
+      const halves = ['First half of a long message, numbered with SAR. ', 'Second half.'];
+      const sar = [];
+      for (const [i, half] of halves.entries()) {
+        sar.push(await e.submit(APP_NUMBER, RECIPIENT, { short_message: Buffer.from(half), sar_msg_ref_num: 0x1234, sar_total_segments: 2, sar_segment_seqnum: i + 1 }));
+      }
+      assert.deepEqual(sar.map((r) => r.command_status), [0, 0]);
+      const sarId = String(sar[0]?.message_id).replace(/-1$/, '');
+      assert.equal((await pigeon.waitForMessage(sarId)).message.text, halves.join(''));
+
+      const udh16 = [];
+      for (const [i, half] of ['Sixteen-bit reference, part one; ', 'part two.'].entries()) {
+        const udh = Buffer.from([0x06, 0x08, 0x04, 0x12, 0x34, 0x02, i + 1]);
+        udh16.push(await e.submit(APP_NUMBER, RECIPIENT, { esm_class: 0x40, short_message: Buffer.concat([udh, Buffer.from(half)]) }));
+      }
+      assert.deepEqual(udh16.map((r) => r.command_status), [0, 0]);
+      const udhId = String(udh16[0]?.message_id).replace(/-1$/, '');
+      assert.equal((await pigeon.waitForMessage(udhId)).message.text, 'Sixteen-bit reference, part one; part two.');
+    });
+
+    it('sends a receipt for a failure only when registered_delivery is 2', async () => {
+      const tx = await esme('transceiver');
+      const delivered = String((await tx.submit(APP_NUMBER, RECIPIENT, { registered_delivery: 2 })).message_id);
+      await pigeon.waitForMessage(delivered);
+      // Submitted after the first had ended: the outbox scan that finds this one's receipt has passed the first.
+      const failed = String((await tx.submit(APP_NUMBER, FAILING, { registered_delivery: 2 })).message_id);
+      await tx.until(() => tx.delivered.some((p) => p.receipted_message_id === failed), 'the failure receipt');
+      assert.equal(tx.delivered.some((p) => p.receipted_message_id === delivered), false, 'a receipt for a delivered message');
+      const owed = await withSql(pigeon.config.databaseUrl, (sql) => sql.count('SELECT count(*) FROM esme_outbox WHERE message_id = ?', [delivered]));
+      assert.equal(owed, 0);
     });
 
     it('accepts submit_sm through the core: the id is the message id, in the list API and the admin view; the receipt comes back', async () => {
@@ -231,8 +287,7 @@ for (const backend of BACKENDS) {
       const rx = await esme('transceiver');
       rx.answer = 0x08; // ESME_RSYSERR: not taken
       const id = String((await rx.submit(APP_NUMBER, RECIPIENT, { registered_delivery: 1 })).message_id);
-      await pigeon.waitForMessage(id);
-      await new Promise((r) => setTimeout(r, 500));
+      await rx.until(() => rx.refused.some((p) => p.receipted_message_id === id), 'the receipt, offered and refused', 30_000);
       rx.answer = 0;
       await rx.until(() => rx.delivered.some((p) => p.receipted_message_id === id), 'the receipt, retried', 30_000);
     });
@@ -299,6 +354,30 @@ for (const backend of BACKENDS) {
       await other.close();
       await e.until(() => e.closed, 'the close');
       assert.ok(unbound, 'an unbind came before the close');
+    });
+  });
+
+  describe(`SMPP server: the account's queue full (${backend})`, () => {
+    let pigeon: TestPigeon;
+    before(async () => {
+      // API role: nothing is delivered, so the queue keeps what is accepted. 1 message/s for the
+      // account and a queue of 0.05 minutes of it: 3 messages.
+      const yaml = smppConfigYaml()
+        .replace('delivery:\n', 'delivery:\n  rateLimits: { unit: messages, burstExtra: 0, queueMinutes: 0.05 }\n')
+        .replace('  - id: "9900000"\n', '  - id: "9900000"\n    throughput: { perSecond: 1 }\n');
+      pigeon = await startPigeon({ backend, configYaml: yaml, env: { PIGEON_ROLE: 'api' } });
+    });
+    after(() => pigeon.close());
+
+    it('answers ESME_RMSGQFUL once the queue holds its capacity', async () => {
+      const e = await Esme.bound(pigeon.server.smpp?.port as number, 'transmitter');
+      try {
+        const statuses = [];
+        for (let i = 0; i < 4; i++) statuses.push((await e.submit(APP_NUMBER, RECIPIENT)).command_status);
+        assert.deepEqual(statuses, [0, 0, 0, 0x14]);
+      } finally {
+        await e.close();
+      }
     });
   });
 }

@@ -7,6 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { PigeonMetrics } from '../../src/metrics/metrics.js';
+import { skipUnless } from '../helpers/requirements.js';
 
 const README = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
 const PROMETHEUS_DIR = new URL('../../docs/prometheus/', import.meta.url).pathname;
@@ -61,7 +62,7 @@ describe('operations documentation', () => {
   });
 
   const promtool = spawnSync('promtool', ['--version']).error ? undefined : 'promtool';
-  it('has alert rules and a scrape configuration promtool accepts, and alerts that fire as their tests expect', { skip: !promtool && 'promtool is not installed' }, () => {
+  it('has alert rules and a scrape configuration promtool accepts, and alerts that fire as their tests expect', { skip: skipUnless('interop', promtool !== undefined, 'promtool (Debian prometheus) is not installed') }, () => {
     for (const args of [['check', 'rules', 'alerts.yml'], ['test', 'rules', 'alerts.test.yml'], ['check', 'config', '--syntax-only', 'prometheus.yml']]) {
       const run = spawnSync('promtool', args, { cwd: PROMETHEUS_DIR, encoding: 'utf8' });
       assert.equal(run.status, 0, `promtool ${args.join(' ')}:\n${run.stdout}${run.stderr}`);

@@ -2,78 +2,62 @@
 // arrives first: the submit's acknowledgement or the receipt. An SMSC may send the receipt before
 // submit_sm_resp, and the simulator's receipt row is visible before the submit's fsync has ended;
 // such a receipt once went uncounted, and the metrics test failed on a loaded CI machine.
+//
+// Against `pigeon smsc` (in this process) and Pigeon's SMPP carrier: one SMSC answers each submit
+// and then sends its receipt, the other sends the receipt before the submit_sm_resp.
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
-import type { CarrierAdapter, CarrierEvents, DeliveryReceipt } from '../../src/core/delivery/carrier.js';
-import { instrumentCarrier } from '../../src/metrics/instrument.js';
-import { PigeonMetrics } from '../../src/metrics/metrics.js';
+import { after, before, describe, it } from 'node:test';
+import type { SmscServer } from '../../src/carriers/smpp/smsc/smsc-server.js';
+import { smsBody } from '../helpers/http.js';
+import { BACKENDS } from '../helpers/pigeon.js';
 import { Exposition } from '../helpers/prometheus.js';
+import { eventually, send, startHarness, statuses, type Harness } from '../delivery/e2e-support.js';
+import { smppCarrier, startSmsc, until } from '../carriers/smpp/smpp-support.js';
 
-/** A carrier whose submit is acknowledged only when the test says so. */
-class HeldCarrier implements CarrierAdapter {
-  readonly name = 'held';
-  events: CarrierEvents | undefined;
-  private release: (() => void) | undefined;
-  async start(events: CarrierEvents): Promise<void> {
-    this.events = events;
-  }
-  submit(): Promise<{ carrierMessageIds: readonly string[] }> {
-    return new Promise((resolve) => {
-      this.release = () => resolve({ carrierMessageIds: ['c-1'] });
+const TO_EARLY = '+13335550100';
+
+for (const backend of BACKENDS) {
+  describe(`receipt latency (${backend})`, () => {
+    let inOrder: SmscServer;
+    let early: SmscServer;
+    let h: Harness;
+    before(async () => {
+      // Its receipts come 200 ms after the submit_sm_resp; the other's before it.
+      inOrder = await startSmsc({}, { latencyMs: 200 });
+      early = await startSmsc({ receiptBeforeResponse: true });
+      h = await startHarness({
+        backend,
+        extra: ['carriers:', smppCarrier('in-order', inOrder.address.port), smppCarrier('early', early.address.port), 'routes:', `  - { carrier: early, to: "+1333" }`, '  - { carrier: in-order }', ''].join('\n'),
+      });
+      await until(() => inOrder.bindCount > 0 && early.bindCount > 0, 'the binds');
     });
-  }
-  acknowledge(): void {
-    this.release?.();
-  }
-  state(): 'connected' {
-    return 'connected';
-  }
-  async stop(): Promise<void> {}
-}
-
-const receipt = (carrierMessageId: string, delivered = true): DeliveryReceipt => ({ carrierMessageId, delivered, time: 0 });
-const submission = {
-  messageId: 'm',
-  from: '+19195550100',
-  destination: '+19195550101',
-  recipients: ['+19195550101'],
-  text: 'hi',
-  media: undefined,
-  type: 'sms' as const,
-  segmentCount: 1,
-  attempt: 1,
-};
-
-async function latencyCount(metrics: PigeonMetrics, outcome: string): Promise<number> {
-  return new Exposition(await metrics.registry.metrics()).value('pigeon_carrier_receipt_latency_seconds', { carrier: 'held', outcome });
-}
-
-describe('receipt latency', () => {
-  for (const order of ['acknowledged first', 'receipt first'] as const) {
-    it(`counts a receipt once when the submit is ${order === 'acknowledged first' ? 'acknowledged before it' : 'acknowledged after it'}`, async () => {
-      let clock = 1000;
-      const carrier = new HeldCarrier();
-      const metrics = new PigeonMetrics({ now: () => clock }, { processMetrics: false });
-      const instrumented = instrumentCarrier(carrier, metrics, () => clock);
-      await instrumented.start({ receipt: async () => {}, inbound: async () => {}, stateChanged: () => {} });
-      const submitted = instrumented.submit(submission);
-      clock = 1200;
-      if (order === 'acknowledged first') {
-        carrier.acknowledge();
-        await submitted;
-        clock = 1500;
-        await carrier.events?.receipt(receipt('c-1'));
-      } else {
-        clock = 1500;
-        await carrier.events?.receipt(receipt('c-1'));
-        assert.equal(await latencyCount(metrics, 'delivered'), 0, 'not counted before its submit is known');
-        carrier.acknowledge();
-        await submitted;
-      }
-      assert.equal(await latencyCount(metrics, 'delivered'), 1);
-      // A second receipt for the same id (a duplicate from the SMSC) is not counted again.
-      await carrier.events?.receipt(receipt('c-1'));
-      assert.equal(await latencyCount(metrics, 'delivered'), 1);
+    after(async () => {
+      await h.close();
+      await Promise.all([inOrder.close(), early.close()]);
     });
-  }
-});
+
+    const latencyCount = async () => {
+      const exposition = new Exposition(await (await h.pigeon.fetch('/metrics')).text());
+      // The routing carrier ('routes') is the one the delivery worker submits through.
+      return exposition.value('pigeon_carrier_receipt_latency_seconds', { carrier: 'routes', outcome: 'delivered' });
+    };
+
+    for (const order of ['acknowledged before it', 'acknowledged after it'] as const) {
+      it(`counts a receipt once when the submit is ${order}`, async () => {
+        const before = await latencyCount();
+        const to = order === 'acknowledged after it' ? TO_EARLY : '+19195550199';
+        const smsc = order === 'acknowledged after it' ? early : inOrder;
+        const created = await send(h.pigeon, smsBody({ to: [to], text: `latency ${order}` }));
+        const done = await h.pigeon.waitForMessage(created.id, 'terminal');
+        assert.deepEqual(statuses(done.events).slice(-1), ['DELIVERED']);
+        assert.ok(smsc.received.some((m) => m.text === `latency ${order}`), 'sent through the SMSC meant');
+        await eventually(async () => ((await latencyCount()) > before ? true : undefined), 'the receipt counted');
+        // Once, also after another submit and receipt through the same SMSC have come and gone.
+        const next = await send(h.pigeon, smsBody({ to: [to], text: `latency ${order}, next` }));
+        await h.pigeon.waitForMessage(next.id, 'terminal');
+        await eventually(async () => ((await latencyCount()) >= before + 2 ? true : undefined), 'the next receipt counted');
+        assert.equal(await latencyCount(), before + 2);
+      });
+    }
+  });
+}

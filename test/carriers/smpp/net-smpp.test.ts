@@ -11,10 +11,12 @@ import { smsBody } from '../../helpers/http.js';
 import { BACKENDS } from '../../helpers/pigeon.js';
 import type { Backend } from '../../helpers/databases.js';
 import { send, startHarness, statuses, view, type Harness } from '../../delivery/e2e-support.js';
+import { skipUnless } from '../../helpers/requirements.js';
 import { smppCarrier, until } from './smpp-support.js';
 
 const SCRIPT = fileURLToPath(new URL('./net-smpp-smsc.pl', import.meta.url));
-const unavailable = spawnSync('perl', ['-MNet::SMPP', '-e', '1']).status === 0 ? false : 'Net::SMPP (libnet-smpp-perl) is not installed';
+const available = spawnSync('perl', ['-MNet::SMPP', '-e', '1']).status === 0;
+const unavailable = skipUnless('interop', available, 'Net::SMPP (libnet-smpp-perl) is not installed');
 
 interface PerlSmsc {
   child: ChildProcessWithoutNullStreams;

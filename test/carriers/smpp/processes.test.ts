@@ -153,9 +153,8 @@ for (const backend of BACKENDS) {
       rmSync(dir, { recursive: true, force: true });
     });
 
-    it('binds over TLS with the credentials and delivers, every PDU in the SMSC log as one readable line', async () => {
-      assert.match(peer, /^127\.0\.0\.1:\d+$/);
-      const text = 'Over TLS € @';
+    /** Sends an SMS through the running Pigeon and waits for its message-delivered callback. */
+    const sendDelivered = async (text: string) => {
       const res = await fetch(`${pigeonUrl}/api/v2/users/${ACCOUNT_A.id}/messages`, {
         method: 'POST',
         headers: { authorization: AUTH_A, 'content-type': 'application/json' },
@@ -163,7 +162,13 @@ for (const backend of BACKENDS) {
       });
       assert.equal(res.status, 202);
       const { id } = (await res.json()) as { id: string };
-      await receiver.waitFor(() => receiver.eventsFor(id).some((e) => e.type === 'message-delivered'), 20_000);
+      await receiver.waitFor(() => receiver.eventsFor(id).some((e) => e.type === 'message-delivered'), 30_000, `${text} delivered`);
+    };
+
+    it('binds over TLS with the credentials and delivers, every PDU in the SMSC log as one readable line', async () => {
+      assert.match(peer, /^127\.0\.0\.1:\d+$/);
+      const text = 'Over TLS € @';
+      await sendDelivered(text);
       const received = (await control('GET', '/messages')).body as unknown as Array<{ text: string }>;
       assert.ok(received.some((m) => m.text === text), JSON.stringify(received));
       const lines = linesOf(smsc.output(), peer);
@@ -193,6 +198,42 @@ for (const backend of BACKENDS) {
       assert.ok(responses.length >= 3 && responses.every((l) => !/ status=0x/.test(l)), responses.join('\n'));
       // After the test's own bursts, a settled duplicate would show up as a second callback.
       assert.equal(received(long).length, 1);
+    });
+
+    it('obeys the control API: /throttle, /silent and /disconnect', { timeout: 60_000 }, async () => {
+      type CarrierView = { state: string; counters: { throttled: number; noResponse: number; reconnects: number } };
+      const carrier = async () => (await admin<{ carriers: CarrierView[] }>('/status')).carriers[0] as CarrierView;
+      const lines = () => linesOf(smsc.output(), peer);
+      const waitFor = async (condition: () => Promise<boolean> | boolean, what: string) => {
+        for (const started = Date.now(); !(await condition()); await new Promise((r) => setTimeout(r, 50))) {
+          assert.ok(Date.now() - started < 20_000, `timed out waiting for ${what}:\n${lines().slice(-10).join('\n')}`);
+        }
+      };
+
+      // The next two submits answered ESME_RTHROTTLED, then taken.
+      const before = await carrier();
+      assert.deepEqual(await control('POST', '/throttle', { count: 2 }), { status: 200, body: { throttleNext: 2 } });
+      await sendDelivered('after two throttles');
+      assert.equal(lines().filter((l) => / -> \S+ submit_sm_resp seq=\d+ status=0x00000058/.test(l)).length, 2);
+      assert.equal((await carrier()).counters.throttled - before.counters.throttled, 2);
+
+      // Silent: the submit is not answered (Pigeon gives up on it after responseTimeoutSeconds), then
+      // taken once the SMSC speaks again.
+      assert.equal((await control('POST', '/silent', { silent: true })).status, 200);
+      const silentSend = sendDelivered('while silent');
+      await waitFor(async () => (await carrier()).counters.noResponse > before.counters.noResponse, 'a submit without response');
+      assert.equal((await control('POST', '/silent', { silent: false })).status, 200);
+      await silentSend;
+
+      // Disconnect: every connection dropped without unbind; Pigeon binds again.
+      const reconnects = (await carrier()).counters.reconnects;
+      assert.equal((await control('POST', '/disconnect')).status, 200);
+      await waitFor(async () => (await carrier()).counters.reconnects > reconnects && (await carrier()).state === 'bound', 'the rebind');
+      assert.equal((await control('GET', '/status')).body.binds, 1);
+      await sendDelivered('after the disconnect');
+      const peers = smsc.output().split('\n').filter((l) => / bind_transceiver seq=/.test(l) && / <- /.test(l));
+      assert.ok(peers.length >= 2, peers.join('\n'));
+      peer = String(/<- (\S+) bind_transceiver/.exec(peers.at(-1) ?? '')?.[1]);
     });
 
     it('unbinds on SIGTERM before the connection closes, and exits 0', { timeout: 60_000 }, async () => {

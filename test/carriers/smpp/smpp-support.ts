@@ -26,6 +26,11 @@ export function smppCarrier(name: string, port: number, extra: Record<string, un
   return `  - ${JSON.stringify(entry)}`;
 }
 
+/** The `carriers` and `routes` sections (as YAML) of the given carrier entries and route objects. */
+export function carriersYaml(carriers: readonly string[], routes: readonly string[]): string {
+  return ['carriers:', ...carriers, 'routes:', ...routes.map((r) => `  - ${r}`), ''].join('\n');
+}
+
 export function until(condition: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
   const started = Date.now();
   return new Promise((resolve, reject) => {

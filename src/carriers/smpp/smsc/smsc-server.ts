@@ -32,7 +32,7 @@ export interface SmscOptions {
   receiptTextIdFormat?: 'hex' | 'decimal';
   /** What a receipt carries: the TLVs, the Appendix B text, or both (default). */
   receipts?: 'tlv' | 'text' | 'both';
-  /** Send the receipt before the submit_sm_resp (an SMSC faster than its own responses). */
+  /** Send the receipt before the submit_sm_resp, which waits until the ESME has taken it (an SMSC faster than its own responses). */
   receiptBeforeResponse?: boolean;
   log?: (line: string) => void;
   /** Serve SMPP over TLS with this certificate and key (PEM). */
@@ -54,6 +54,8 @@ interface Pending {
   tries: number;
   /** A receipt goes back on the bind that submitted, while it can receive (else on any receiver). */
   via?: SmppSessionLike;
+  /** Called once the ESME has taken it (deliver_sm_resp 0). */
+  taken?: () => void;
 }
 
 const ESME_RINVBNDSTS = 0x04;
@@ -150,11 +152,13 @@ export class SmscServer {
   }
 
   /** A mobile-originated message to an ESME bound as receiver: one deliver_sm, or one per part. */
-  inject(message: { from: string; to: string; text: string; method?: LongMessageMethod | 'udh16' }): number {
+  inject(message: { from: string; to: string; text: string; method?: LongMessageMethod | 'udh16'; onlyParts?: readonly number[] }): number {
     const method = message.method ?? 'udh';
     const reference = ++this.ref & 0xffff;
     const parts = outboundParts(message.text, 'gsm7', method === 'udh16' ? 'udh' : method, reference);
-    for (const part of parts) {
+    // `onlyParts` (1-based): a phone whose other parts never arrive.
+    for (const [index, part] of parts.entries()) {
+      if (message.onlyParts && !message.onlyParts.includes(index + 1)) continue;
       let shortMessage = part.short_message;
       if (method === 'udh16' && part.esm_class & ESM_UDHI) {
         const { numbering, body } = readUdh(shortMessage);
@@ -175,6 +179,17 @@ export class SmscServer {
       });
     }
     return parts.length;
+  }
+
+  /**
+   * Sends a receipt of any state for a submit it took (`submits`), as an SMSC reporting progress
+   * (ENROUTE, ACCEPTD) or an outcome of its own; false when it took no submit with that id.
+   */
+  sendReceipt(messageId: string, stat: ReceiptStat, err = 0): boolean {
+    const submit = this.submits.find((s) => s.id === messageId);
+    if (submit === undefined) return false;
+    this.queue(this.receipt(submit.id, submit.from, submit.to, '', { stat, err }));
+    return true;
   }
 
   // ---- Sessions --------------------------------------------------------------------------------
@@ -239,6 +254,7 @@ export class SmscServer {
         if (pending === undefined) return;
         peer.unacked.delete(pdu.sequence_number);
         if (pdu.command_status !== 0) this.retryLater(pending);
+        else pending.taken?.();
         return;
       }
       default:
@@ -297,8 +313,9 @@ export class SmscServer {
     const receipt = this.receipt(id, from, to, text, delivered ? { stat: 'DELIVRD', err: 0 } : receiptForErrorCode(decision.errorCode));
     receipt.via = peer.session;
     if (this.options.receiptBeforeResponse) {
+      // The response waits until the ESME has taken the receipt: it cannot have known the id first.
+      receipt.taken = respond;
       this.queue(receipt);
-      setImmediate(respond);
       return;
     }
     respond();
