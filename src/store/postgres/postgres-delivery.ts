@@ -47,6 +47,7 @@ import {
   type MessageRow,
 } from '../sql/rows.js';
 import type { LeasedRow } from '../sql/callback-claim.js';
+import { noPin } from '../sql/index-pin.js';
 import { queueEntry, retryDetail } from '../sql/queue-entry.js';
 import { PostgresCallbackOutbox } from './postgres-callback-outbox.js';
 import { CALLBACK_COLUMNS, callbackParams, valuesList } from './rows.js';
@@ -69,7 +70,7 @@ const OUTBOX_COLUMNS = `id, message_id, account_id, application_id, event_type, 
 // FOR UPDATE SKIP LOCKED: the queue rows a claim reads are row-locked until it commits, and rows
 // another claim has locked right now are passed over instead of waited for, so concurrent claims in
 // any number of processes each get a disjoint set.
-const CLAIM_SQL: ClaimSql = { now: '$1', scan: '$2', lock: 'FOR UPDATE SKIP LOCKED', rowRef: (alias) => `${alias}.ctid` };
+const CLAIM_SQL: ClaimSql = { now: '$1', scan: '$2', lock: 'FOR UPDATE SKIP LOCKED', rowRef: (alias) => `${alias}.ctid`, pin: noPin };
 const CLAIM_CANDIDATES = named(candidatesQuery(CLAIM_SQL));
 /**
  * How a claim's transaction starts. Its plan must not depend on the planner's estimates of the
