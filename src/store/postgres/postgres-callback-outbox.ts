@@ -40,14 +40,15 @@ import {
 } from '../sql/callback-claim.js';
 import { noPin } from '../sql/index-pin.js';
 import { qualified } from '../sql/queue-claim.js';
+import { INDEX_PATHS_BEGIN } from './hot-settings.js';
 import { named, run } from './statements.js';
 import type { PostgresGroupCommitter } from './group-commit.js';
 import { inTransaction } from './transaction.js';
 
 const QUEUE = `'${CALLBACK_QUEUE}'`;
 
-/** As the delivery claim (postgres-delivery.ts, CLAIM_BEGIN): index paths whatever the statistics say. */
-const CLAIM_BEGIN = 'BEGIN; SET LOCAL enable_seqscan = off; SET LOCAL enable_bitmapscan = off; SET LOCAL jit = off';
+/** As the delivery claim: index paths whatever the statistics say (hot-settings.ts). */
+const CLAIM_BEGIN = INDEX_PATHS_BEGIN;
 
 /**
  * The endpoints with work: the circuits of those that may send now (healthy, or failing with the
