@@ -9,9 +9,10 @@
 //   processes) takes a fixed number of SMS, and the run lasts until a callback receiver has had every
 //   terminal callback: sustained end-to-end throughput, drain time after the last 202, and memory
 //   meanwhile (bench/lib/e2e.ts). Its first message goes 3 s after the processes listen.
-// - e2e-startup: the same run, but the first message is sent the moment the API process listens,
-//   while the worker side is still starting (it took planner statistics of that one message, and the
-//   claim then read the whole queue: issue 21). Reported beside the plain run.
+// - e2e-startup: the same run, but the deployment starts with a message waiting in the queue (from a
+//   `--role api` process run just before) and the first message is sent the moment the API process
+//   listens, while the worker side is still starting (it took planner statistics of those messages,
+//   and each claim then read every stored message: issue 21). Reported beside the plain run.
 // - smpp: the e2e deployment and load again, sending through `pigeon smsc` (a child process) over
 //   SMPP instead of the built-in simulator: submit_sm, submit_sm_resp, the receipt as deliver_sm,
 //   then the callback. Reported beside the simulator's e2e figure of the same run, which it runs
