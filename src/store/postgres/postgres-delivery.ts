@@ -79,10 +79,9 @@ const CLAIM_CANDIDATES = named(candidatesQuery(CLAIM_SQL));
  * or more after it fills) PostgreSQL takes `locked_by IS NULL` for 0.5 % of the rows, expects a
  * handful of candidates, and reads and sorts every due entry and hashes every message, 3 ms a
  * claim at a backlog of 3000 and more as it grows, where walking the ready index in order stops
- * after `scan` entries (0.3 ms). Sequential and bitmap scans are what those plans are made of, and
- * every statement of a claim has an index or TID path, so the transaction does without them. JIT
- * off: a plan that still used a disabled path would carry its penalty cost, far above the JIT
- * threshold, and be compiled for a quarter of a second.
+ * after `scan` entries (0.3 ms). Sequential and bitmap scans and hash joins are what those plans
+ * are made of, and every statement of a claim has an index or TID path and joins by key, so the
+ * transaction does without them (hot-settings.ts, shared with the polls and sweeps).
  */
 const CLAIM_BEGIN = INDEX_PATHS_BEGIN;
 // The claim's writes address the rows it read by ctid: a TID scan whatever the planner estimates (a
