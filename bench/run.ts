@@ -8,7 +8,11 @@
 // - e2e: a whole deployment (SQLite: one process, role all; PostgreSQL: two API and two worker
 //   processes) takes a fixed number of SMS, and the run lasts until a callback receiver has had every
 //   terminal callback: sustained end-to-end throughput, drain time after the last 202, and memory
-//   meanwhile (bench/lib/e2e.ts).
+//   meanwhile (bench/lib/e2e.ts). Its first message goes 3 s after the processes listen.
+// - e2e-startup: the same run, but the deployment starts with a message waiting in the queue (from a
+//   `--role api` process run just before) and the first message is sent the moment the API process
+//   listens, while the worker side is still starting (it took planner statistics of those messages,
+//   and each claim then read every stored message: issue 21). Reported beside the plain run.
 // - smpp: the e2e deployment and load again, sending through `pigeon smsc` (a child process) over
 //   SMPP instead of the built-in simulator: submit_sm, submit_sm_resp, the receipt as deliver_sm,
 //   then the callback. Reported beside the simulator's e2e figure of the same run, which it runs
@@ -23,7 +27,7 @@
 //   list route; p50/p99 per query and size, and p99 at the largest size over the smallest (bench/lib/list.ts).
 //
 // Environment:
-//   BENCH_SCENARIOS=acceptance,e2e,smpp,isolation   which scenarios to run (all by default)
+//   BENCH_SCENARIOS=acceptance,e2e,e2e-startup,smpp,isolation   which scenarios to run (all by default)
 //   BENCH_ENGINES=sqlite,postgres    which engines; by default PostgreSQL only where it answers
 //   BENCH_SECONDS=10            measured run per acceptance target
 //   BENCH_WARMUP_SECONDS=2      warm-up per target (JIT, authenticator cache, page caches)
@@ -77,7 +81,7 @@ function listFromEnv<T extends string>(name: string, allowed: readonly T[]): T[]
   return values as T[];
 }
 
-const ALL_SCENARIOS = ['acceptance', 'e2e', 'smpp', 'isolation', 'list'] as const;
+const ALL_SCENARIOS = ['acceptance', 'e2e', 'e2e-startup', 'smpp', 'isolation', 'list'] as const;
 const SCENARIOS = new Set(listFromEnv('BENCH_SCENARIOS', ALL_SCENARIOS) ?? ALL_SCENARIOS);
 const ENGINES_ASKED = listFromEnv('BENCH_ENGINES', ['sqlite', 'postgres'] as const);
 const SECONDS = numberFromEnv('BENCH_SECONDS', 10);
@@ -307,6 +311,13 @@ async function main(): Promise<number> {
       const deployment = E2E_DEPLOYMENTS[engine];
       console.log(`\n== e2e: ${deployment.label}`);
       e2es.push(await runEndToEnd(e2eOptions(engine, deployment.label, E2E_MESSAGES)));
+    }
+  }
+  if (SCENARIOS.has('e2e-startup')) {
+    for (const engine of engineList) {
+      const label = `${E2E_DEPLOYMENTS[engine].label}, first message at start-up`;
+      console.log(`\n== e2e-startup: ${label}`);
+      e2es.push(await runEndToEnd({ ...e2eOptions(engine, label, E2E_MESSAGES), messageAtStartUp: true }));
     }
   }
   const smpp: SmppRun[] = [];

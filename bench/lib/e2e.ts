@@ -22,7 +22,7 @@ import {
   REQUEST_HEADERS,
 } from './fixture.js';
 import { epochNow, runAmount, type AmountResult } from './load.js';
-import { startDeployment, type Deployment, type DeploymentShape } from './pigeon.js';
+import { startDeployment, startPigeon, type Deployment, type DeploymentShape } from './pigeon.js';
 import { printSqlProfile, SQL_PROFILE_PRELOAD, sqlProfileDir } from './sql-profile.js';
 import { fixed, formatTable } from './table.js';
 
@@ -56,6 +56,16 @@ export interface E2eOptions {
   carrier?: { yaml: string; name: string };
   /** Time every SQLite statement in the Pigeon processes and print the totals per message (bench/sql-profile.mjs). */
   sqlProfile?: boolean;
+  /**
+   * The e2e-startup scenario: the deployment starts with a message already waiting in the queue
+   * (accepted by a `--role api` process started and stopped before), and the first message of
+   * its own (the smoke message) is sent the moment the API process listens, while the worker side
+   * is still opening its connection and taking planner statistics (issue 21). The waiting message
+   * makes those statistics deterministic: a message arriving just before the worker thread's
+   * `PRAGMA optimize` is a race. Otherwise the first message is sent once the deployment has been
+   * up for QUIET_START_MS.
+   */
+  messageAtStartUp?: boolean;
 }
 
 export interface E2eResult {
@@ -127,6 +137,8 @@ const COMPLETION_POLL_MS = 100;
 // A run whose callback count has not moved for this long is stuck, whatever the deadline says.
 const STALL_MS = 30_000;
 const ADMIN_TOKEN = 'bench-admin-token-0123456789';
+/** How long the plain run leaves a fresh deployment alone before its first message: start-up is over by then. */
+const QUIET_START_MS = 3000;
 const MB = 1024;
 /** Memory counts as flat when the last quarter's peak RSS is at most this much above the second quarter's. */
 export const FLAT_TOLERANCE = 0.15;
@@ -184,14 +196,14 @@ ${options.carrier?.yaml ?? ''}${delivery}${accountsYaml(callbackUrl)}${hangingUr
  * One message through each API process and the whole path before the load, so that a broken set-up
  * fails in seconds with a reason. Resolves with the number of messages sent.
  */
-async function smoke(deployment: Deployment, receiver: ChildServer): Promise<number> {
+async function smoke(deployment: Deployment, receiver: ChildServer, waiting = 0): Promise<number> {
   for (const api of deployment.apis) {
     const response = await fetch(`${api.url}${MESSAGES_PATH}`, { method: 'POST', headers: REQUEST_HEADERS, body: REQUEST_BODY });
     const text = await response.text();
     if (response.status !== 202) throw new Error(`e2e smoke request to ${api.name} answered ${response.status}, expected 202: ${text}`);
   }
   const deadline = Date.now() + 30_000;
-  while ((await receiverStats(receiver)).terminal < deployment.apis.length) {
+  while ((await receiverStats(receiver)).terminal < deployment.apis.length + waiting) {
     if (Date.now() > deadline) throw new Error('e2e smoke messages: not every terminal callback within 30 s');
     await sleep(50);
   }
@@ -473,6 +485,16 @@ export async function runEndToEnd(options: E2eOptions): Promise<E2eResult> {
     servers.push(receiver);
     writeFileSync(configPath, configYaml(`${receiver.url}/callbacks`, options, hanging?.url));
     const pigeons: ChildServer[] = [];
+    // Before the deployment: one message accepted by an API-only process, left in the queue.
+    let waiting = 0;
+    if (options.messageAtStartUp) {
+      const api = await startPigeon({ root: options.root, name: 'pigeon-api-before', role: 'api', configPath, databaseUrl: db.url });
+      const response = await fetch(`${api.url}${MESSAGES_PATH}`, { method: 'POST', headers: REQUEST_HEADERS, body: REQUEST_BODY });
+      if (response.status !== 202) failures.push(`e2e ${options.label}: the message before start-up answered ${response.status}`);
+      else waiting = 1;
+      const exit = await api.stop(30_000);
+      if (exit !== 0) failures.push(`pigeon-api-before exited with code ${exit} on SIGTERM`);
+    }
     const profileDir = options.sqlProfile && options.engine === 'sqlite' ? sqlProfileDir(options.tempDir, `e2e-${runs}`) : undefined;
     const deployment = await startDeployment(
       {
@@ -488,7 +510,8 @@ export async function runEndToEnd(options: E2eOptions): Promise<E2eResult> {
     ).finally(() => servers.unshift(...pigeons));
     const pids = deployment.processes.map((p) => p.pid);
 
-    acknowledged += await smoke(deployment, receiver);
+    if (!options.messageAtStartUp) await sleep(QUIET_START_MS);
+    acknowledged += waiting + (await smoke(deployment, receiver, waiting));
     if (hanging && options.hangingMessages !== undefined) {
       hangingAcknowledged = await sendHanging(deployment, pids, options.hangingMessages, options.label, failures);
     }

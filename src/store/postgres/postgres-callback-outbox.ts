@@ -38,21 +38,23 @@ import {
   type EndpointStatusRow,
   type LeasedRow,
 } from '../sql/callback-claim.js';
+import { noPin } from '../sql/index-pin.js';
 import { qualified } from '../sql/queue-claim.js';
+import { INDEX_PATHS_BEGIN } from './hot-settings.js';
 import { named, run } from './statements.js';
 import type { PostgresGroupCommitter } from './group-commit.js';
 import { inTransaction } from './transaction.js';
 
 const QUEUE = `'${CALLBACK_QUEUE}'`;
 
-/** As the delivery claim (postgres-delivery.ts, CLAIM_BEGIN): index paths whatever the statistics say. */
-const CLAIM_BEGIN = 'BEGIN; SET LOCAL enable_seqscan = off; SET LOCAL enable_bitmapscan = off; SET LOCAL jit = off';
+/** As the delivery claim: index paths whatever the statistics say (hot-settings.ts). */
+const CLAIM_BEGIN = INDEX_PATHS_BEGIN;
 
 /**
  * The endpoints with work: the circuits of those that may send now (healthy, or failing with the
  * probe due) row-locked until the claim commits, and, unlocked, those that have no circuit yet.
  */
-const LOCK_ENDPOINTS = named(`WITH work AS (${endpointsWithWork('$1')}),
+const LOCK_ENDPOINTS = named(`WITH work AS (${endpointsWithWork('$1', noPin)}),
   locked AS (SELECT ${CIRCUIT_COLUMNS} FROM endpoint_circuits c
     WHERE c.queue = ${QUEUE} AND c.endpoint IN (SELECT url FROM work) AND (c.state = 'healthy' OR c.next_probe_at <= $1)
     ORDER BY c.endpoint FOR UPDATE)
@@ -67,7 +69,7 @@ const CREATE_CIRCUITS = named(`INSERT INTO endpoint_circuits (queue, endpoint, u
 const LOCK_CIRCUITS = named(`SELECT ${CIRCUIT_COLUMNS} FROM endpoint_circuits
   WHERE queue = ${QUEUE} AND endpoint = ANY($1::text[]) ORDER BY endpoint FOR UPDATE`);
 
-const candidates = endpointCandidates({ now: '$4', url: 's.endpoint', n: 's.n', lock: 'FOR UPDATE SKIP LOCKED' });
+const candidates = endpointCandidates({ now: '$4', url: 's.endpoint', n: 's.n', lock: 'FOR UPDATE SKIP LOCKED', pin: noPin });
 /**
  * Each endpoint's share ($2: its cap, less what it has in flight, at most the claim's limit $5),
  * filled with its first due callbacks; then the first of every endpoint in turn ($3: its place in
@@ -75,7 +77,7 @@ const candidates = endpointCandidates({ now: '$4', url: 's.endpoint', n: 's.n', 
  * Joined on the id, as the claim before it was: the UPDATE follows a row to the version `cand` locked.
  */
 const CLAIM = named(`WITH e AS (SELECT * FROM unnest($1::text[], $2::int[], $3::int[]) AS e (endpoint, cap, pos)),
-  busy AS (${inFlightByEndpoint('$4')}),
+  busy AS (${inFlightByEndpoint('$4', noPin)}),
   share AS (SELECT e.endpoint, e.pos, greatest(0, least($5::int, e.cap - coalesce(b.n, 0)::int)) AS n
     FROM e LEFT JOIN busy b ON b.url = e.endpoint),
   cand AS (SELECT c.id, s.pos, row_number() OVER (PARTITION BY s.endpoint ORDER BY c.id) AS rank

@@ -48,10 +48,12 @@ import {
   type MessageRow,
 } from '../sql/rows.js';
 import type { LeasedRow } from '../sql/callback-claim.js';
+import { noPin } from '../sql/index-pin.js';
 import { queueEntry, retryDetail } from '../sql/queue-entry.js';
 import { parkedClaimedBy, receiptPreference, refClaims } from '../sql/receipt-match.js';
 import { PostgresCallbackOutbox } from './postgres-callback-outbox.js';
 import { CALLBACK_COLUMNS, callbackParams, valuesList } from './rows.js';
+import { INDEX_PATHS_BEGIN, runIndexed } from './hot-settings.js';
 import { named, run } from './statements.js';
 import type { PostgresGroupCommitter } from './group-commit.js';
 import { inTransaction, type Notifier } from './transaction.js';
@@ -71,7 +73,7 @@ const OUTBOX_COLUMNS = `id, message_id, account_id, application_id, event_type, 
 // FOR UPDATE SKIP LOCKED: the queue rows a claim reads are row-locked until it commits, and rows
 // another claim has locked right now are passed over instead of waited for, so concurrent claims in
 // any number of processes each get a disjoint set.
-const CLAIM_SQL: ClaimSql = { now: '$1', scan: '$2', lock: 'FOR UPDATE SKIP LOCKED', rowRef: (alias) => `${alias}.ctid` };
+const CLAIM_SQL: ClaimSql = { now: '$1', scan: '$2', lock: 'FOR UPDATE SKIP LOCKED', rowRef: (alias) => `${alias}.ctid`, pin: noPin };
 const CLAIM_CANDIDATES = named(candidatesQuery(CLAIM_SQL));
 /**
  * How a claim's transaction starts. Its plan must not depend on the planner's estimates of the
@@ -79,12 +81,11 @@ const CLAIM_CANDIDATES = named(candidatesQuery(CLAIM_SQL));
  * or more after it fills) PostgreSQL takes `locked_by IS NULL` for 0.5 % of the rows, expects a
  * handful of candidates, and reads and sorts every due entry and hashes every message, 3 ms a
  * claim at a backlog of 3000 and more as it grows, where walking the ready index in order stops
- * after `scan` entries (0.3 ms). Sequential and bitmap scans are what those plans are made of, and
- * every statement of a claim has an index or TID path, so the transaction does without them. JIT
- * off: a plan that still used a disabled path would carry its penalty cost, far above the JIT
- * threshold, and be compiled for a quarter of a second.
+ * after `scan` entries (0.3 ms). Sequential and bitmap scans and hash joins are what those plans
+ * are made of, and every statement of a claim has an index or TID path and joins by key, so the
+ * transaction does without them (hot-settings.ts, shared with the polls and sweeps).
  */
-const CLAIM_BEGIN = 'BEGIN; SET LOCAL enable_seqscan = off; SET LOCAL enable_bitmapscan = off; SET LOCAL jit = off';
+const CLAIM_BEGIN = INDEX_PATHS_BEGIN;
 // The claim's writes address the rows it read by ctid: a TID scan whatever the planner estimates (a
 // join on the key through unnest() got a generic plan that scanned the whole queue). A row this
 // transaction has locked cannot be updated or moved by another until it commits, so the ctid that
@@ -101,35 +102,40 @@ const CREATE_BUCKETS = named(`INSERT INTO rate_buckets (key, tokens, updated_at)
   ON CONFLICT (key) DO NOTHING`);
 const LOCK_BUCKETS = named('SELECT key, tokens, updated_at FROM rate_buckets WHERE key = ANY($1::text[]) ORDER BY key FOR UPDATE');
 const QUEUED_COUNT = named('SELECT count(*) AS n FROM delivery_queue WHERE account_id = $1');
-const SETTLE_REFS = named('UPDATE carrier_refs SET settled = 1 WHERE message_id = $1 AND destination_tn = $2 AND settled = 0');
-// Picks the part a receipt goes to (receipt-match.ts: $8 is the handset it names, if any), records
-// the receipt's outcome on it unless its recipient ended, and returns its recipient; or, when no
-// part takes it (the receipt overtook its submit) and $4 is set, parks it under each id instead.
+// `settled + 0 = 0`, not `settled = 0`, wherever a recipient's refs are settled: the planner cannot
+// prove the partial index of refs awaiting a receipt (carrier_refs_awaiting) from it, so the refs
+// are found through carrier_refs_message; with `settled = 0` a plan made on young statistics walked
+// every unsettled ref of the table (1 500 in the plan test) for each terminal change.
+const UNSETTLED = 'settled + 0 = 0';
+const SETTLE_REFS = named(`UPDATE carrier_refs SET settled = 1 WHERE message_id = $1 AND destination_tn = $2 AND ${UNSETTLED}`);
+// Picks the part a receipt's id goes to (receipt-match.ts: $8 is the handset it names, if any),
+// records the receipt's outcome on it unless its recipient ended, and returns its recipient; or,
+// when no part takes it (the receipt overtook its submit) and $4 is set, parks it instead.
 // The outcome is written by the part's key, not its ctid: a concurrent receipt of the same part may
-// have moved the row, and READ COMMITTED re-checks the key on the newest version.
-// A receipt with a single id (nearly all) compares it with `=`: a generic plan made while the
-// table was small took `carrier_message_id = ANY($2)` as a filter over every ref of the carrier
-// (Index Cond on `carrier` alone), which a long run paid on every receipt (the bench read up to
-// 9 700 carrier_refs rows per message); equality on both leading key columns is always a
-// primary-key range of the few refs with that id.
-function matchReceiptSql(single: boolean): string {
-  const ids = single ? 'r.carrier_message_id = $2::text' : 'r.carrier_message_id = ANY($2::text[])';
-  const parkIds = single ? 'SELECT $2::text AS id' : 'SELECT unnest($2::text[]) AS id';
-  return `WITH hit AS (
+// have moved the row, and READ COMMITTED re-checks the key on the newest version. The key's prefix is
+// given as the parameters, not as hit's columns: joined on hit's columns, a plan made on young
+// statistics walked every ref and probed hit for each (3 000 rows in the plan test).
+// The id is compared with `=`: a generic plan made while the table was small took
+// `carrier_message_id = ANY($2)` as a filter over every ref of the carrier (Index Cond on `carrier`
+// alone), which a long run paid on every receipt (the bench read up to 9 700 carrier_refs rows per
+// message); equality on both leading key columns is always a primary-key range of the few refs with
+// that id. A receipt of several ids runs it once per id (without parking) and parks them together
+// only when none matched: joined to the ids as rows, or with `= ANY`, the plan made on young
+// statistics put carrier_refs first and read every ref of the carrier (the plan test saw 3 000 for two ids).
+const MATCH_RECEIPT_ONE = named(`WITH hit AS (
     SELECT r.carrier_message_id, r.message_id, r.destination_tn, r.part_index, r.part_count, r.settled FROM carrier_refs r
-    WHERE r.carrier = $1 AND ${ids} AND ${refClaims('r', '$8::text')}
+    WHERE r.carrier = $1 AND r.carrier_message_id = $2::text AND ${refClaims('r', '$8::text')}
     ORDER BY ${receiptPreference('r', '$8::text')} LIMIT 1),
   noted AS (UPDATE carrier_refs r SET outcome = $3 FROM hit
-    WHERE r.carrier = $1 AND r.carrier_message_id = hit.carrier_message_id AND r.message_id = hit.message_id
+    WHERE r.carrier = $1 AND r.carrier_message_id = $2::text AND r.message_id = hit.message_id
       AND r.destination_tn = hit.destination_tn AND r.part_index = hit.part_index AND hit.settled = 0),
   park AS (INSERT INTO parked_receipts (carrier, carrier_message_id, receipt_key, receipt, parked_at, destination_tn)
-    SELECT $1, p.id, $5, $6, $7, $8::text FROM (${parkIds}) AS p WHERE $4::boolean AND NOT EXISTS (SELECT 1 FROM hit)
+    SELECT $1, $2::text, $5, $6, $7, $8::text WHERE $4::boolean AND NOT EXISTS (SELECT 1 FROM hit)
     ON CONFLICT DO NOTHING)
   SELECT ${qualified(MESSAGE_COLUMNS, 'm')}, h.destination_tn, h.part_count
-  FROM hit h JOIN messages m ON m.id = h.message_id`;
-}
-const MATCH_RECEIPT_ONE = named(matchReceiptSql(true));
-const MATCH_RECEIPT_ANY = named(matchReceiptSql(false));
+  FROM hit h JOIN messages m ON m.id = h.message_id`);
+const PARK_ALL = named(`INSERT INTO parked_receipts (carrier, carrier_message_id, receipt_key, receipt, parked_at, destination_tn)
+  SELECT $1, unnest($2::text[]), $3, $4, $5, $6::text ON CONFLICT DO NOTHING`);
 // A statement of its own, after the outcome's commit: of two parts' receipts committing at once,
 // the one that commits last sees both outcomes, so a message's last part is never missed.
 const PARTS_DELIVERED = named(`SELECT count(DISTINCT part_index)::int AS n FROM carrier_refs
@@ -339,7 +345,7 @@ export class PostgresDelivery implements DeliveryStore {
               ${p.add(carrierMessageIds.length, 'integer')}
             FROM unnest(${ids}) WITH ORDINALITY AS u (id, ord)
             ON CONFLICT DO NOTHING),
-          settle AS (UPDATE carrier_refs SET settled = 1 WHERE ${recipient} AND settled = 0 AND NOT EXISTS (SELECT 1 FROM upd))
+          settle AS (UPDATE carrier_refs SET settled = 1 WHERE ${recipient} AND ${UNSETTLED} AND NOT EXISTS (SELECT 1 FROM upd))
         SELECT (SELECT count(*) FROM dq)::int AS owned,
           EXISTS (SELECT 1 FROM parked_receipts WHERE carrier = ${carrierParam} AND carrier_message_id = ANY(${ids})) AS waiting
           ${callbacksColumn(change)}`;
@@ -400,7 +406,7 @@ export class PostgresDelivery implements DeliveryStore {
         dq AS (DELETE FROM delivery_queue WHERE ${recipient} AND EXISTS (SELECT 1 FROM calm) RETURNING 1),
         ${guardedUpdate(p, change, 'EXISTS (SELECT 1 FROM calm)', 'upd')},
         ${eventCtes(p, change).join(', ')},
-        settle AS (UPDATE carrier_refs SET settled = 1 WHERE ${recipient} AND settled = 0 AND EXISTS (SELECT 1 FROM calm))
+        settle AS (UPDATE carrier_refs SET settled = 1 WHERE ${recipient} AND ${UNSETTLED} AND EXISTS (SELECT 1 FROM calm))
       ${calmResult(change)}`;
     return this.calmly(change, sql, p, (client) => this.recordTerminalLocked(client, change));
   }
@@ -478,33 +484,32 @@ export class PostgresDelivery implements DeliveryStore {
     const { destination = null, park } = options;
     // Parking and a submit's record can race here (neither sees the other's uncommitted row); the
     // parked-receipt sweep finds such a receipt once both have committed.
-    const single = carrierMessageIds.length === 1;
-    const ids = single ? carrierMessageIds[0] : carrierMessageIds;
-    const values = [
-      carrier,
-      ids,
-      outcome,
-      park !== undefined,
-      park?.receiptKey ?? null,
-      park?.receipt ?? null,
-      park?.time ?? null,
-      destination,
-    ];
-    const statement = single ? MATCH_RECEIPT_ONE : MATCH_RECEIPT_ANY;
-    const { rows } = await this.batch.run(`2|${carrier}|${carrierMessageIds[0] ?? ''}`, (client) =>
-      run<MessageRow & { destination_tn: string; part_count: number }>(client, statement, values),
-    );
+    type Matched = MessageRow & { destination_tn: string; part_count: number };
+    const [first, ...others] = carrierMessageIds;
+    if (first === undefined) return undefined;
+    const parkValues = [park !== undefined, park?.receiptKey ?? null, park?.receipt ?? null, park?.time ?? null];
+    const rows = await this.batch.run(`2|${carrier}|${first}`, async (client) => {
+      if (others.length === 0) {
+        return (await run<Matched>(client, MATCH_RECEIPT_ONE, [carrier, first, outcome, ...parkValues, destination])).rows;
+      }
+      for (const id of carrierMessageIds) {
+        const hit = (await run<Matched>(client, MATCH_RECEIPT_ONE, [carrier, id, outcome, false, null, null, null, destination])).rows;
+        if (hit.length > 0) return hit;
+      }
+      if (park) await run(client, PARK_ALL, [carrier, carrierMessageIds, park.receiptKey, park.receipt, park.time, destination]);
+      return [];
+    });
     const row = rows[0];
     if (!row) return undefined;
     const job = { message: messageFromRow(row), destinationTn: row.destination_tn, attempts: 0 };
     const partCount = Number(row.part_count);
     if (partCount === 1) return { job, partsDelivered: outcome === 'delivered' ? 1 : 0, partCount };
-    const counted = await run<{ n: number }>(this.pool, PARTS_DELIVERED, [row.id, row.destination_tn, carrier, partCount]);
+    const counted = await runIndexed<{ n: number }>(this.pool, PARTS_DELIVERED, [row.id, row.destination_tn, carrier, partCount]);
     return { job, partsDelivered: Number(counted.rows[0]?.n ?? 0), partCount };
   }
 
   async matchedParkedReceipts(limit: number): Promise<ParkedReceipt[]> {
-    const { rows } = await run<{ carrier: string; receipt_key: string; receipt: string }>(this.pool, MATCHED_PARKED, [limit]);
+    const { rows } = await runIndexed<{ carrier: string; receipt_key: string; receipt: string }>(this.pool, MATCHED_PARKED, [limit]);
     return rows.map((r) => ({ carrier: r.carrier, receiptKey: r.receipt_key, receipt: r.receipt }));
   }
 
@@ -513,15 +518,15 @@ export class PostgresDelivery implements DeliveryStore {
   }
 
   async dropParkedReceiptsBefore(time: number): Promise<number> {
-    return (await run(this.pool, DROP_PARKED, [time])).rowCount ?? 0;
+    return (await runIndexed(this.pool, DROP_PARKED, [time])).rowCount ?? 0;
   }
 
   async pruneCarrierRefs(submittedBefore: number, limit: number): Promise<number> {
-    return (await run(this.pool, PRUNE_REFS, [submittedBefore, limit])).rowCount ?? 0;
+    return (await runIndexed(this.pool, PRUNE_REFS, [submittedBefore, limit])).rowCount ?? 0;
   }
 
   async findAwaitingReceipt(submittedBefore: number, limit: number): Promise<DeliveryJob[]> {
-    const { rows } = await run<MessageRow & { destination_tn: string }>(this.pool, AWAITING_RECEIPT, [submittedBefore, limit]);
+    const { rows } = await runIndexed<MessageRow & { destination_tn: string }>(this.pool, AWAITING_RECEIPT, [submittedBefore, limit]);
     return rows.map((row) => ({ message: messageFromRow(row), destinationTn: row.destination_tn, attempts: 0 }));
   }
 

@@ -2,6 +2,7 @@
 import type { Pool } from 'pg';
 import type { EsmeOutboxItem, EsmeOutboxStore, EsmeSubmit } from '../../core/ports.js';
 import { OUTBOX_COLUMNS, outboxItem, type OutboxRow } from '../sql/esme-outbox-rows.js';
+import { runIndexed } from './hot-settings.js';
 import { named, run } from './statements.js';
 import { inTransaction } from './transaction.js';
 
@@ -46,7 +47,7 @@ export class PostgresEsmeOutbox implements EsmeOutboxStore {
   }
 
   async collectReceipts(now: number): Promise<number> {
-    const { rows } = await run<{ n: number }>(this.pool, COLLECT, [now]);
+    const { rows } = await runIndexed<{ n: number }>(this.pool, COLLECT, [now]);
     return Number(rows[0]?.n ?? 0);
   }
 
@@ -62,7 +63,7 @@ export class PostgresEsmeOutbox implements EsmeOutboxStore {
   }
 
   async pending(systemId: string, now: number, limit: number, exclude: ReadonlySet<number>): Promise<EsmeOutboxItem[]> {
-    const { rows } = await run<OutboxRow>(this.pool, PENDING, [systemId, now, [...exclude], limit]);
+    const { rows } = await runIndexed<OutboxRow>(this.pool, PENDING, [systemId, now, [...exclude], limit]);
     return rows.map(outboxItem);
   }
 

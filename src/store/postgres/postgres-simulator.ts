@@ -5,6 +5,7 @@
 import type { Pool } from 'pg';
 import type { ReceiptOwner, SimulatorStore } from '../../core/ports.js';
 import type { Combined, PostgresGroupCommitter } from './group-commit.js';
+import { runIndexed } from './hot-settings.js';
 import { named, run } from './statements.js';
 
 /** Far longer than recording a batch of receipts takes; short enough that a crash delays little. */
@@ -70,7 +71,7 @@ export class PostgresSimulator implements SimulatorStore {
   }
 
   async dueReceipts(now: number, limit: number, owner?: ReceiptOwner): Promise<DueReceipt[]> {
-    const { rows } = await run<{ carrier_message_id: string; due_at: number | string; receipt: string }>(this.pool, TAKE_DUE, [
+    const { rows } = await runIndexed<{ carrier_message_id: string; due_at: number | string; receipt: string }>(this.pool, TAKE_DUE, [
       now,
       limit,
       now + RECEIPT_LEASE_MS,

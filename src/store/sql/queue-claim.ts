@@ -11,6 +11,7 @@
 // empty of due rows but for a worker's failure. Both are read in claim order and merged.
 import type { ClaimCandidate } from '../../core/delivery/claim-plan.js';
 import type { DeliveryJob } from '../../core/ports.js';
+import type { IndexPin } from './index-pin.js';
 import { MESSAGE_COLUMNS, messageFromRow, type MessageRow } from './rows.js';
 
 type Int = number | string;
@@ -38,6 +39,8 @@ export interface ClaimSql {
   lock: string;
   /** An expression for the row's physical address: PostgreSQL's `ctid`, SQLite's rowid. */
   rowRef: (alias: string) => string;
+  /** Pins each table read to the index the claim is designed around (index-pin.ts). */
+  pin: IndexPin;
 }
 
 /**
@@ -62,15 +65,15 @@ const M_COLUMNS = qualified(MESSAGE_COLUMNS, 'm');
  */
 function freeEntries(
   sql: ClaimSql,
-  table: { from: string; alias: string; select: string },
+  table: { from: string; alias: string; select: string; indexes: { ready: string; expired: string } },
   where: string,
   order: { ready: string; expired: string },
 ): string {
-  const { from, alias, select } = table;
-  const branch = (free: string, by: string) =>
-    `SELECT ${select} FROM ${from} ${alias} WHERE ${free} AND ${where} ORDER BY ${by} LIMIT ${sql.scan} ${sql.lock}`;
-  return `ready AS (${branch(`${alias}.locked_by IS NULL`, order.ready)}),
-    expired AS (${branch(`${alias}.locked_by IS NOT NULL AND ${alias}.locked_until < ${sql.now}`, order.expired)})`;
+  const { from, alias, select, indexes } = table;
+  const branch = (index: string, free: string, by: string) =>
+    `SELECT ${select} FROM ${from} ${alias} ${sql.pin(from, index)} WHERE ${free} AND ${where} ORDER BY ${by} LIMIT ${sql.scan} ${sql.lock}`;
+  return `ready AS (${branch(indexes.ready, `${alias}.locked_by IS NULL`, order.ready)}),
+    expired AS (${branch(indexes.expired, `${alias}.locked_by IS NOT NULL AND ${alias}.locked_until < ${sql.now}`, order.expired)})`;
 }
 
 /**
@@ -81,18 +84,27 @@ function freeEntries(
  *
  * The queue rows are read (and, in PostgreSQL, locked) first and joined to their messages after,
  * so that each claim reads `scan` messages by primary key whatever the planner estimates of the
- * queue: on a young database without statistics, it would otherwise hash all messages.
+ * queue: on a young database without statistics, it would otherwise hash all messages. SQLite is
+ * held to that order by CROSS JOIN and to the indexes by pins: with statistics taken while the
+ * tables held a message or two, it scanned every message for each candidate and the whole queue
+ * for expired leases, so each claim read what the burst had queued (issue 21).
  */
 export function candidatesQuery(sql: ClaimSql): string {
   const order = 'q.priority, q.enqueued_at, q.seq';
   const columns = `q.message_id, q.destination_tn, q.account_id, q.source_tn, q.segment_count, q.attempts, q.priority,
     q.enqueued_at, q.seq, ${sql.rowRef('q')} AS row_ref`;
   // Expired leases in dequeue order too: FIFO per sender holds for work taken over from a dead worker.
-  const table = { from: 'delivery_queue', alias: 'q', select: columns };
+  const table = {
+    from: 'delivery_queue',
+    alias: 'q',
+    select: columns,
+    indexes: { ready: 'delivery_queue_ready', expired: 'delivery_queue_leased' },
+  };
   return `WITH ${freeEntries(sql, table, `q.run_at <= ${sql.now}`, { ready: order, expired: order })}
     SELECT ${M_COLUMNS}, c.destination_tn, c.account_id AS queue_account_id, c.source_tn,
       c.segment_count AS q_segment_count, c.attempts, c.row_ref
-    FROM (SELECT * FROM ready UNION ALL SELECT * FROM expired) c JOIN messages m ON m.id = c.message_id
+    FROM (SELECT * FROM ready UNION ALL SELECT * FROM expired) c CROSS JOIN messages m ${sql.pin('messages')}
+    WHERE m.id = c.message_id
     ORDER BY c.priority, c.enqueued_at, c.seq
     LIMIT ${sql.scan}`;
 }

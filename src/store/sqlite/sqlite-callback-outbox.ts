@@ -32,9 +32,31 @@ import {
   type EndpointStatusRow,
   type LeasedRow,
 } from '../sql/callback-claim.js';
+import { sqlitePin } from '../sql/index-pin.js';
 import type { GroupCommitter } from './group-commit.js';
+import { prepareAll } from './prepare-all.js';
 
-const candidates = endpointCandidates({ now: '@now', url: '@url', n: '@n', lock: '' });
+const candidates = endpointCandidates({ now: '@now', url: '@url', n: '@n', lock: '', pin: sqlitePin });
+
+/** The statements of the callback outbox; exported for the plan tests (test/store/hot-plans.test.ts). */
+export const CALLBACK_OUTBOX_SQL = {
+  endpoints: endpointsWithWork('@now', sqlitePin),
+  inFlight: inFlightByEndpoint('@now', sqlitePin),
+  candidates: `SELECT id FROM (${candidates.free}) UNION ALL SELECT id FROM (${candidates.expired}) ORDER BY 1 LIMIT @n`,
+  lease: `UPDATE callback_outbox SET locked_by = ?, locked_until = ?, attempts = attempts + 1,
+      first_attempt_at = coalesce(first_attempt_at, ?) WHERE id = ? RETURNING ${LEASED_COLUMNS}`,
+  circuit: `SELECT ${CIRCUIT_COLUMNS} FROM endpoint_circuits ${sqlitePin('endpoint_circuits')} WHERE queue = ? AND endpoint = ?`,
+  newCircuit: 'INSERT OR IGNORE INTO endpoint_circuits (queue, endpoint, updated_at) VALUES (?, ?, ?)',
+  saveCircuit: circuitUpsert(() => '?'),
+  drain: drainNow({ now: '@now', url: '@url' }),
+  status: endpointStatusQuery({ now: '@now', queue: '@queue', endpoint: '@endpoint' }),
+  statuses: endpointStatusQuery({ now: '@now', queue: '@queue' }),
+  owned: 'SELECT attempts FROM callback_outbox WHERE id = ? AND locked_by = ?',
+  insertAttempt: `INSERT OR REPLACE INTO callback_attempts (outbox_id, attempt, time, status_code, latency_ms, error)
+    VALUES (?, ?, ?, ?, ?, ?)`,
+  finish: `UPDATE callback_outbox SET state = ?, run_at = ?, last_error = ?, locked_by = NULL,
+      locked_until = NULL WHERE id = ? AND locked_by = ?`,
+};
 
 export class SqliteCallbackOutbox {
   private readonly s;
@@ -43,26 +65,9 @@ export class SqliteCallbackOutbox {
     db: Database.Database,
     private readonly writes: GroupCommitter,
   ) {
-    this.s = {
-      endpoints: db.prepare(endpointsWithWork('@now')).pluck(),
-      inFlight: db.prepare(inFlightByEndpoint('@now')),
-      candidates: db
-        .prepare(`SELECT id FROM (${candidates.free}) UNION ALL SELECT id FROM (${candidates.expired}) ORDER BY 1 LIMIT @n`)
-        .pluck(),
-      lease: db.prepare(`UPDATE callback_outbox SET locked_by = ?, locked_until = ?, attempts = attempts + 1,
-          first_attempt_at = coalesce(first_attempt_at, ?) WHERE id = ? RETURNING ${LEASED_COLUMNS}`),
-      circuit: db.prepare(`SELECT ${CIRCUIT_COLUMNS} FROM endpoint_circuits WHERE queue = ? AND endpoint = ?`),
-      newCircuit: db.prepare('INSERT OR IGNORE INTO endpoint_circuits (queue, endpoint, updated_at) VALUES (?, ?, ?)'),
-      saveCircuit: db.prepare(circuitUpsert(() => '?')),
-      drain: db.prepare(drainNow({ now: '@now', url: '@url' })),
-      status: db.prepare(endpointStatusQuery({ now: '@now', queue: '@queue', endpoint: '@endpoint' })),
-      statuses: db.prepare(endpointStatusQuery({ now: '@now', queue: '@queue' })),
-      owned: db.prepare('SELECT attempts FROM callback_outbox WHERE id = ? AND locked_by = ?'),
-      insertAttempt: db.prepare(`INSERT OR REPLACE INTO callback_attempts (outbox_id, attempt, time, status_code, latency_ms, error)
-        VALUES (?, ?, ?, ?, ?, ?)`),
-      finish: db.prepare(`UPDATE callback_outbox SET state = ?, run_at = ?, last_error = ?, locked_by = NULL,
-          locked_until = NULL WHERE id = ? AND locked_by = ?`),
-    };
+    this.s = prepareAll(db, CALLBACK_OUTBOX_SQL);
+    this.s.endpoints.pluck();
+    this.s.candidates.pluck();
   }
 
   claim(request: CallbackClaimRequest): Promise<ClaimedCallback[]> {

@@ -27,12 +27,107 @@ import { SqliteCallbackOutbox } from './sqlite-callback-outbox.js';
 import { failureFromRow, messageFromRow, messageParams, recordParams, type FailureRow, type MessageRow } from '../sql/rows.js';
 import { queueEntry, retryDetail } from '../sql/queue-entry.js';
 import { parkedClaimedBy, receiptPreference, refClaims } from '../sql/receipt-match.js';
+import { sqlitePin } from '../sql/index-pin.js';
+import { prepareAll } from './prepare-all.js';
 
 const TERMINAL = `('DELIVERED', 'FAILED')`;
 
 // No row locks: a claim runs in one write transaction, which no other writer overlaps. Rows are
 // written back by rowid (the queue's seq), as PostgreSQL writes them back by ctid.
-const CLAIM_SQL: ClaimSql = { now: '@now', scan: '@scan', lock: '', rowRef: (alias) => `${alias}.seq` };
+const CLAIM_SQL: ClaimSql = { now: '@now', scan: '@scan', lock: '', rowRef: (alias) => `${alias}.seq`, pin: sqlitePin };
+
+// The indexes the hot statements are pinned to (index-pin.ts): a recipient's queue entry, its carrier refs.
+const QUEUE_ENTRY = `delivery_queue ${sqlitePin('delivery_queue', 'delivery_queue_recipient')}`;
+const REFS_OF_RECIPIENT = `carrier_refs ${sqlitePin('carrier_refs', 'carrier_refs_message')}`;
+const RECIPIENT = `message_recipients ${sqlitePin('message_recipients')}`;
+
+/** The statements of the delivery store; exported so that tests can check the plans of the real texts (test/store/hot-plans.test.ts). */
+export const DELIVERY_SQL = {
+  candidates: candidatesQuery(CLAIM_SQL),
+  lease: 'UPDATE delivery_queue SET locked_by = ?, locked_until = ?, attempts = attempts + 1 WHERE seq = ?',
+  postpone: 'UPDATE delivery_queue SET run_at = ? WHERE seq = ?',
+  bucket: `SELECT tokens, updated_at AS updatedAt FROM rate_buckets ${sqlitePin('rate_buckets')} WHERE key = ?`,
+  saveBucket: `INSERT INTO rate_buckets (key, tokens, updated_at) VALUES (?, ?, ?)
+    ON CONFLICT (key) DO UPDATE SET tokens = excluded.tokens, updated_at = excluded.updated_at`,
+  queued: `SELECT count(*) AS n FROM delivery_queue ${sqlitePin('delivery_queue', 'delivery_queue_account')} WHERE account_id = ?`,
+  status: `UPDATE ${RECIPIENT} SET status = ?, error_code = ?, updated_at = ?
+    WHERE message_id = ? AND destination_tn = ? AND status NOT IN ${TERMINAL}`,
+  // SQLite rewrites every index on a column the SET names, changed or not: a change without an
+  // error code leaves the (account, error code, time) index alone. A recipient that has not ended
+  // has no error code to clear (only FAILED sets one).
+  statusOnly: `UPDATE ${RECIPIENT} SET status = ?, updated_at = ?
+    WHERE message_id = ? AND destination_tn = ? AND status NOT IN ${TERMINAL}`,
+  event: INSERT_EVENT,
+  hasEvent: `SELECT 1 FROM message_events ${sqlitePin('message_events', 'message_events_message')}
+    WHERE message_id = ? AND destination_tn = ? AND status = ?`,
+  callback: `INSERT INTO callback_outbox (message_id, account_id, application_id, event_type, url, body,
+      created_at, run_at, request_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  dequeueOwned: `DELETE FROM ${QUEUE_ENTRY} WHERE message_id = ? AND destination_tn = ? AND locked_by = ?`,
+  dequeue: `DELETE FROM ${QUEUE_ENTRY} WHERE message_id = ? AND destination_tn = ?`,
+  addRef: `INSERT OR IGNORE INTO carrier_refs (carrier, carrier_message_id, message_id, destination_tn,
+      submitted_at, part_index, part_count) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+  parkedFor: `SELECT 1 FROM parked_receipts ${sqlitePin('parked_receipts')} WHERE carrier = ? AND carrier_message_id = ?`,
+  settleRefs: `UPDATE ${REFS_OF_RECIPIENT} SET settled = 1 WHERE message_id = ? AND destination_tn = ?`,
+  retry: `UPDATE ${QUEUE_ENTRY} SET run_at = ?, last_error = ?, locked_by = NULL, locked_until = NULL
+    WHERE message_id = ? AND destination_tn = ? AND locked_by = ?`,
+  // A deferral: the claim's attempt is given back (the carrier never offered the recipient).
+  defer: `UPDATE ${QUEUE_ENTRY} SET run_at = ?, last_error = ?, locked_by = NULL, locked_until = NULL, attempts = ?
+    WHERE message_id = ? AND destination_tn = ? AND locked_by = ?`,
+  queueOf: `SELECT destination_tn, attempts, run_at, last_error, locked_until FROM ${QUEUE_ENTRY}
+    WHERE message_id = ? ORDER BY destination_tn`,
+  setOutcome: 'UPDATE carrier_refs SET outcome = ? WHERE rowid = ?',
+  partsDelivered: `SELECT count(DISTINCT part_index) AS n FROM ${REFS_OF_RECIPIENT}
+    WHERE message_id = ? AND destination_tn = ? AND carrier = ? AND part_count = ? AND outcome = 'delivered'`,
+  park: `INSERT OR IGNORE INTO parked_receipts (carrier, carrier_message_id, receipt_key, receipt, parked_at,
+      destination_tn) VALUES (?, ?, ?, ?, ?, ?)`,
+  // Reads every parked receipt (few: each waits for a submit being recorded), in the order of its key.
+  matchedParked: `SELECT p.carrier, p.receipt_key AS receiptKey, min(p.receipt) AS receipt
+    FROM parked_receipts p ${sqlitePin('parked_receipts', 'parked_receipts_key')}
+    WHERE EXISTS (SELECT 1 FROM carrier_refs r ${sqlitePin('carrier_refs')} WHERE r.carrier = p.carrier AND r.carrier_message_id = p.carrier_message_id
+      AND ${parkedClaimedBy('r', 'p')})
+    GROUP BY p.carrier, p.receipt_key ORDER BY min(p.parked_at) LIMIT ?`,
+  // In batches by age, on carrier_refs_awaiting (settled, submitted_at), then deleted one by rowid:
+  // `DELETE … WHERE rowid IN (subquery)` was planned as a scan of the table under some statistics.
+  prunableRefs: `SELECT rowid AS id FROM carrier_refs ${sqlitePin('carrier_refs', 'carrier_refs_awaiting')}
+    WHERE settled = 1 AND submitted_at < ? LIMIT ?`,
+  deleteRef: 'DELETE FROM carrier_refs WHERE rowid = ?',
+  deleteParked: `DELETE FROM parked_receipts ${sqlitePin('parked_receipts', 'parked_receipts_key')} WHERE carrier = ? AND receipt_key = ?`,
+  dropParked: `DELETE FROM parked_receipts ${sqlitePin('parked_receipts', 'parked_receipts_age')} WHERE parked_at < ?`,
+  // One row per recipient, whatever the number of parts and submits it awaits receipts for.
+  awaitingReceipt: `SELECT m.*, r.destination_tn
+    FROM carrier_refs r ${sqlitePin('carrier_refs', 'carrier_refs_awaiting')} CROSS JOIN messages m ${sqlitePin('messages')}
+    WHERE r.settled = 0 AND r.submitted_at < ? AND m.id = r.message_id GROUP BY r.message_id, r.destination_tn ORDER BY min(r.submitted_at) LIMIT ?`,
+  message: 'SELECT * FROM messages WHERE id = ?',
+  events: `SELECT destination_tn, status, time, error_code, detail FROM message_events
+    WHERE message_id = ? ORDER BY id`,
+  insertMessage: INSERT_MESSAGE,
+  insertRecord: INSERT_RECORD,
+  callbacksOf: 'SELECT * FROM callback_outbox WHERE message_id = ? ORDER BY id',
+  resend: `INSERT INTO callback_outbox (message_id, account_id, application_id, event_type, url, body,
+      created_at, run_at, request_id) SELECT message_id, account_id, application_id, event_type, ?, body, ?, ?, request_id
+      FROM callback_outbox WHERE message_id = ? AND id = ?`,
+  recentFailures: `SELECT o.application_id, o.message_id, o.event_type, o.url, a.time, a.status_code, a.error
+  FROM callback_attempts a JOIN callback_outbox o ON o.id = a.outbox_id
+  WHERE o.account_id = ? AND (a.status_code IS NULL OR a.status_code < 200 OR a.status_code > 299)
+  ORDER BY a.time DESC LIMIT ?`,
+  attemptsOf: `SELECT a.* FROM callback_attempts a JOIN callback_outbox o ON o.id = a.outbox_id
+    WHERE o.message_id = ? ORDER BY a.outbox_id, a.attempt`,
+  getSetting: 'SELECT value FROM settings WHERE key = ?',
+  putSetting: `INSERT INTO settings (key, value, updated_at) VALUES (?, ?, ?)
+    ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`,
+};
+
+/**
+ * The ref a receipt goes to, of those with any of `count` ids (receipt-match.ts): the refs with one
+ * id are read by the primary key's prefix, then their message by key.
+ */
+export function refForReceiptSql(count: number): string {
+  const ids = Array.from({ length: count }, () => '?').join(', ');
+  return `SELECT m.*, r.rowid AS ref_rowid, r.settled AS ref_settled, r.destination_tn, r.part_count
+    FROM carrier_refs r ${sqlitePin('carrier_refs')} CROSS JOIN messages m ${sqlitePin('messages')}
+    WHERE r.carrier = @carrier AND r.carrier_message_id IN (${ids}) AND m.id = r.message_id AND ${refClaims('r', '@destination')}
+    ORDER BY ${receiptPreference('r', '@destination')} LIMIT 1`;
+}
 
 export class SqliteDelivery implements DeliveryStore {
   private readonly s;
@@ -46,74 +141,7 @@ export class SqliteDelivery implements DeliveryStore {
     private readonly callbacksQueued: () => void = () => {},
   ) {
     this.outbox = new SqliteCallbackOutbox(db, writes);
-    this.s = {
-      candidates: db.prepare(candidatesQuery(CLAIM_SQL)),
-      lease: db.prepare('UPDATE delivery_queue SET locked_by = ?, locked_until = ?, attempts = attempts + 1 WHERE seq = ?'),
-      postpone: db.prepare('UPDATE delivery_queue SET run_at = ? WHERE seq = ?'),
-      bucket: db.prepare('SELECT tokens, updated_at AS updatedAt FROM rate_buckets WHERE key = ?'),
-      saveBucket: db.prepare(`INSERT INTO rate_buckets (key, tokens, updated_at) VALUES (?, ?, ?)
-        ON CONFLICT (key) DO UPDATE SET tokens = excluded.tokens, updated_at = excluded.updated_at`),
-      queued: db.prepare('SELECT count(*) AS n FROM delivery_queue WHERE account_id = ?'),
-      status: db.prepare(`UPDATE message_recipients SET status = ?, error_code = ?, updated_at = ?
-        WHERE message_id = ? AND destination_tn = ? AND status NOT IN ${TERMINAL}`),
-      // SQLite rewrites every index on a column the SET names, changed or not: a change without an
-      // error code leaves the (account, error code, time) index alone. A recipient that has not ended
-      // has no error code to clear (only FAILED sets one).
-      statusOnly: db.prepare(`UPDATE message_recipients SET status = ?, updated_at = ?
-        WHERE message_id = ? AND destination_tn = ? AND status NOT IN ${TERMINAL}`),
-      event: db.prepare(INSERT_EVENT),
-      hasEvent: db.prepare('SELECT 1 FROM message_events WHERE message_id = ? AND destination_tn = ? AND status = ?'),
-      callback: db.prepare(`INSERT INTO callback_outbox (message_id, account_id, application_id, event_type, url, body,
-          created_at, run_at, request_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`),
-      dequeueOwned: db.prepare('DELETE FROM delivery_queue WHERE message_id = ? AND destination_tn = ? AND locked_by = ?'),
-      dequeue: db.prepare('DELETE FROM delivery_queue WHERE message_id = ? AND destination_tn = ?'),
-      addRef: db.prepare(`INSERT OR IGNORE INTO carrier_refs (carrier, carrier_message_id, message_id, destination_tn,
-          submitted_at, part_index, part_count) VALUES (?, ?, ?, ?, ?, ?, ?)`),
-      parkedFor: db.prepare('SELECT 1 FROM parked_receipts WHERE carrier = ? AND carrier_message_id = ?'),
-      settleRefs: db.prepare('UPDATE carrier_refs SET settled = 1 WHERE message_id = ? AND destination_tn = ?'),
-      retry: db.prepare(`UPDATE delivery_queue SET run_at = ?, last_error = ?, locked_by = NULL, locked_until = NULL
-        WHERE message_id = ? AND destination_tn = ? AND locked_by = ?`),
-      // A deferral: the claim's attempt is given back (the carrier never offered the recipient).
-      defer: db.prepare(`UPDATE delivery_queue SET run_at = ?, last_error = ?, locked_by = NULL, locked_until = NULL, attempts = ?
-        WHERE message_id = ? AND destination_tn = ? AND locked_by = ?`),
-      queueOf: db.prepare(`SELECT destination_tn, attempts, run_at, last_error, locked_until FROM delivery_queue
-        WHERE message_id = ? ORDER BY destination_tn`),
-      setOutcome: db.prepare('UPDATE carrier_refs SET outcome = ? WHERE rowid = ?'),
-      partsDelivered: db.prepare(`SELECT count(DISTINCT part_index) AS n FROM carrier_refs
-        WHERE message_id = ? AND destination_tn = ? AND carrier = ? AND part_count = ? AND outcome = 'delivered'`),
-      park: db.prepare(`INSERT OR IGNORE INTO parked_receipts (carrier, carrier_message_id, receipt_key, receipt, parked_at,
-          destination_tn) VALUES (?, ?, ?, ?, ?, ?)`),
-      matchedParked: db.prepare(`SELECT p.carrier, p.receipt_key AS receiptKey, min(p.receipt) AS receipt FROM parked_receipts p
-        WHERE EXISTS (SELECT 1 FROM carrier_refs r WHERE r.carrier = p.carrier AND r.carrier_message_id = p.carrier_message_id
-          AND ${parkedClaimedBy('r', 'p')})
-        GROUP BY p.carrier, p.receipt_key ORDER BY min(p.parked_at) LIMIT ?`),
-      // In batches by age, on carrier_refs_awaiting (settled, submitted_at).
-      pruneRefs: db.prepare(`DELETE FROM carrier_refs WHERE rowid IN (SELECT rowid FROM carrier_refs
-        WHERE settled = 1 AND submitted_at < ? LIMIT ?)`),
-      deleteParked: db.prepare('DELETE FROM parked_receipts WHERE carrier = ? AND receipt_key = ?'),
-      dropParked: db.prepare('DELETE FROM parked_receipts WHERE parked_at < ?'),
-      // One row per recipient, whatever the number of parts and submits it awaits receipts for.
-      awaitingReceipt: db.prepare(`SELECT m.*, r.destination_tn FROM carrier_refs r JOIN messages m ON m.id = r.message_id
-        WHERE r.settled = 0 AND r.submitted_at < ? GROUP BY r.message_id, r.destination_tn ORDER BY min(r.submitted_at) LIMIT ?`),
-      message: db.prepare('SELECT * FROM messages WHERE id = ?'),
-      events: db.prepare(`SELECT destination_tn, status, time, error_code, detail FROM message_events
-        WHERE message_id = ? ORDER BY id`),
-      insertMessage: db.prepare(INSERT_MESSAGE),
-      insertRecord: db.prepare(INSERT_RECORD),
-      callbacksOf: db.prepare('SELECT * FROM callback_outbox WHERE message_id = ? ORDER BY id'),
-      resend: db.prepare(`INSERT INTO callback_outbox (message_id, account_id, application_id, event_type, url, body,
-          created_at, run_at, request_id) SELECT message_id, account_id, application_id, event_type, ?, body, ?, ?, request_id
-          FROM callback_outbox WHERE message_id = ? AND id = ?`),
-      recentFailures: db.prepare(`SELECT o.application_id, o.message_id, o.event_type, o.url, a.time, a.status_code, a.error
-  FROM callback_attempts a JOIN callback_outbox o ON o.id = a.outbox_id
-  WHERE o.account_id = ? AND (a.status_code IS NULL OR a.status_code < 200 OR a.status_code > 299)
-  ORDER BY a.time DESC LIMIT ?`),
-      attemptsOf: db.prepare(`SELECT a.* FROM callback_attempts a JOIN callback_outbox o ON o.id = a.outbox_id
-        WHERE o.message_id = ? ORDER BY a.outbox_id, a.attempt`),
-      getSetting: db.prepare('SELECT value FROM settings WHERE key = ?'),
-      putSetting: db.prepare(`INSERT INTO settings (key, value, updated_at) VALUES (?, ?, ?)
-        ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`),
-    };
+    this.s = prepareAll(db, DELIVERY_SQL);
   }
 
   claimDeliveries(request: ClaimRequest): Promise<ClaimResult> {
@@ -227,11 +255,7 @@ export class SqliteDelivery implements DeliveryStore {
   private refForReceipt(count: number): Database.Statement {
     let statement = this.refStatements.get(count);
     if (!statement) {
-      const ids = Array.from({ length: count }, () => '?').join(', ');
-      statement = this.db.prepare(`SELECT m.*, r.rowid AS ref_rowid, r.settled AS ref_settled, r.destination_tn, r.part_count
-        FROM carrier_refs r JOIN messages m ON m.id = r.message_id
-        WHERE r.carrier = @carrier AND r.carrier_message_id IN (${ids}) AND ${refClaims('r', '@destination')}
-        ORDER BY ${receiptPreference('r', '@destination')} LIMIT 1`);
+      statement = this.db.prepare(refForReceiptSql(count));
       this.refStatements.set(count, statement);
     }
     return statement;
@@ -281,7 +305,11 @@ export class SqliteDelivery implements DeliveryStore {
   }
 
   pruneCarrierRefs(submittedBefore: number, limit: number): Promise<number> {
-    return this.writes.run(() => this.s.pruneRefs.run(submittedBefore, limit).changes);
+    return this.writes.run(() => {
+      const ids = this.s.prunableRefs.pluck().all(submittedBefore, limit) as number[];
+      for (const id of ids) this.s.deleteRef.run(id);
+      return ids.length;
+    });
   }
 
   async findAwaitingReceipt(submittedBefore: number, limit: number): Promise<DeliveryJob[]> {

@@ -2,7 +2,41 @@
 import type Database from 'better-sqlite3';
 import type { EsmeOutboxItem, EsmeOutboxStore, EsmeSubmit } from '../../core/ports.js';
 import { OUTBOX_COLUMNS, outboxItem, type OutboxRow } from '../sql/esme-outbox-rows.js';
+import { sqlitePin } from '../sql/index-pin.js';
 import type { GroupCommitter } from './group-commit.js';
+import { prepareAll } from './prepare-all.js';
+
+const WAITING = `esme_submits s ${sqlitePin('esme_submits', 'esme_submits_waiting')}`;
+const RECIPIENTS = `message_recipients r ${sqlitePin('message_recipients')}`;
+const MESSAGE = `messages m ${sqlitePin('messages')}`;
+
+/** The statements of the ESME outbox; exported for the plan tests (test/store/hot-plans.test.ts). */
+export const ESME_OUTBOX_SQL = {
+  submit: `INSERT OR IGNORE INTO esme_submits (message_id, system_id, registered_delivery, part_ids, submitted_at)
+    VALUES (?, ?, ?, ?, ?)`,
+  // A receipt for each submit whose recipient ended; failure-only submits (2) only when it failed.
+  collect: `INSERT OR IGNORE INTO esme_outbox (system_id, kind, message_id, part_ids, source_tn, destination_tn,
+      status, error_code, text, submitted_at, done_at, next_attempt_at)
+    SELECT s.system_id, 'receipt', s.message_id, s.part_ids, r.source_tn, r.destination_tn, r.status, r.error_code,
+      coalesce(m.text, ''), s.submitted_at, r.updated_at, ?
+    FROM ${WAITING} CROSS JOIN ${RECIPIENTS} CROSS JOIN ${MESSAGE}
+    WHERE r.message_id = s.message_id AND m.id = s.message_id
+      AND s.receipt_done = 0 AND r.status IN ('DELIVERED', 'FAILED') AND (s.registered_delivery = 1 OR r.status = 'FAILED')`,
+  done: `UPDATE esme_submits ${sqlitePin('esme_submits', 'esme_submits_waiting')} SET receipt_done = 1 WHERE receipt_done = 0 AND EXISTS
+    (SELECT 1 FROM ${RECIPIENTS} WHERE r.message_id = esme_submits.message_id AND r.status IN ('DELIVERED', 'FAILED'))`,
+  inbound: `INSERT OR IGNORE INTO esme_outbox (system_id, kind, message_id, part_ids, source_tn, destination_tn,
+      text, submitted_at, done_at, next_attempt_at)
+    SELECT ?, 'inbound', m.id, '[]', r.source_tn, r.destination_tn, coalesce(m.text, ''), m.created_at, m.created_at, ?
+    FROM message_recipients r ${sqlitePin('message_recipients', 'message_recipients_inbound')} CROSS JOIN ${MESSAGE}
+    WHERE m.id = r.message_id AND r.account_id = ? AND r.receive_time >= ? AND r.direction = 'INBOUND' AND m.application_id = ?`,
+  pending: `SELECT ${OUTBOX_COLUMNS} FROM esme_outbox ${sqlitePin('esme_outbox', 'esme_outbox_pending')}
+    WHERE system_id = ? AND delivered_at IS NULL AND next_attempt_at <= ? ORDER BY id LIMIT ?`,
+  delivered: 'UPDATE esme_outbox SET delivered_at = ? WHERE id = ?',
+  retry: 'UPDATE esme_outbox SET attempts = attempts + 1, next_attempt_at = ? WHERE id = ?',
+  purgeOutbox: 'DELETE FROM esme_outbox WHERE delivered_at IS NOT NULL AND delivered_at < ?',
+  purgeSubmits: 'DELETE FROM esme_submits WHERE submitted_at < ?',
+  backlog: 'SELECT system_id, count(*) AS n FROM esme_outbox WHERE delivered_at IS NULL GROUP BY system_id',
+};
 
 export class SqliteEsmeOutbox implements EsmeOutboxStore {
   private readonly s;
@@ -11,31 +45,7 @@ export class SqliteEsmeOutbox implements EsmeOutboxStore {
     db: Database.Database,
     private readonly writes: GroupCommitter,
   ) {
-    this.s = {
-      submit: db.prepare(`INSERT OR IGNORE INTO esme_submits (message_id, system_id, registered_delivery, part_ids, submitted_at)
-        VALUES (?, ?, ?, ?, ?)`),
-      // A receipt for each submit whose recipient ended; failure-only submits (2) only when it failed.
-      collect: db.prepare(`INSERT OR IGNORE INTO esme_outbox (system_id, kind, message_id, part_ids, source_tn, destination_tn,
-          status, error_code, text, submitted_at, done_at, next_attempt_at)
-        SELECT s.system_id, 'receipt', s.message_id, s.part_ids, r.source_tn, r.destination_tn, r.status, r.error_code,
-          coalesce(m.text, ''), s.submitted_at, r.updated_at, ?
-        FROM esme_submits s JOIN message_recipients r ON r.message_id = s.message_id JOIN messages m ON m.id = s.message_id
-        WHERE s.receipt_done = 0 AND r.status IN ('DELIVERED', 'FAILED') AND (s.registered_delivery = 1 OR r.status = 'FAILED')`),
-      done: db.prepare(`UPDATE esme_submits SET receipt_done = 1 WHERE receipt_done = 0 AND EXISTS
-        (SELECT 1 FROM message_recipients r WHERE r.message_id = esme_submits.message_id AND r.status IN ('DELIVERED', 'FAILED'))`),
-      inbound: db.prepare(`INSERT OR IGNORE INTO esme_outbox (system_id, kind, message_id, part_ids, source_tn, destination_tn,
-          text, submitted_at, done_at, next_attempt_at)
-        SELECT ?, 'inbound', m.id, '[]', r.source_tn, r.destination_tn, coalesce(m.text, ''), m.created_at, m.created_at, ?
-        FROM message_recipients r JOIN messages m ON m.id = r.message_id
-        WHERE r.account_id = ? AND r.receive_time >= ? AND r.direction = 'INBOUND' AND m.application_id = ?`),
-      pending: db.prepare(`SELECT ${OUTBOX_COLUMNS} FROM esme_outbox
-        WHERE system_id = ? AND delivered_at IS NULL AND next_attempt_at <= ? ORDER BY id LIMIT ?`),
-      delivered: db.prepare('UPDATE esme_outbox SET delivered_at = ? WHERE id = ?'),
-      retry: db.prepare('UPDATE esme_outbox SET attempts = attempts + 1, next_attempt_at = ? WHERE id = ?'),
-      purgeOutbox: db.prepare('DELETE FROM esme_outbox WHERE delivered_at IS NOT NULL AND delivered_at < ?'),
-      purgeSubmits: db.prepare('DELETE FROM esme_submits WHERE submitted_at < ?'),
-      backlog: db.prepare('SELECT system_id, count(*) AS n FROM esme_outbox WHERE delivered_at IS NULL GROUP BY system_id'),
-    };
+    this.s = prepareAll(db, ESME_OUTBOX_SQL);
   }
 
   recordSubmit(submit: EsmeSubmit): Promise<void> {

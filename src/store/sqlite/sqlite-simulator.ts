@@ -1,7 +1,21 @@
 // The simulated carrier's pending receipts in SQLite.
 import type Database from 'better-sqlite3';
 import type { SimulatorStore } from '../../core/ports.js';
+import { sqlitePin } from '../sql/index-pin.js';
 import type { GroupCommitter } from './group-commit.js';
+import { prepareAll } from './prepare-all.js';
+
+const DUE = sqlitePin('simulator_receipts', 'simulator_receipts_due');
+
+/** The statements of the simulator's receipts; exported for the plan tests (test/store/hot-plans.test.ts). */
+export const SIMULATOR_SQL = {
+  schedule: `INSERT INTO simulator_receipts (carrier_message_id, due_at, receipt) VALUES (?, ?, ?)
+    ON CONFLICT (carrier_message_id) DO UPDATE SET due_at = excluded.due_at, receipt = excluded.receipt`,
+  due: `SELECT carrier_message_id AS carrierMessageId, due_at AS dueAt, receipt FROM simulator_receipts ${DUE}
+    WHERE due_at <= ? ORDER BY due_at LIMIT ?`,
+  next: `SELECT min(due_at) AS dueAt FROM simulator_receipts ${DUE}`,
+  delete: `DELETE FROM simulator_receipts ${sqlitePin('simulator_receipts')} WHERE carrier_message_id = ?`,
+};
 
 export class SqliteSimulator implements SimulatorStore {
   private readonly s;
@@ -10,14 +24,7 @@ export class SqliteSimulator implements SimulatorStore {
     db: Database.Database,
     private readonly writes: GroupCommitter,
   ) {
-    this.s = {
-      schedule: db.prepare(`INSERT INTO simulator_receipts (carrier_message_id, due_at, receipt) VALUES (?, ?, ?)
-        ON CONFLICT (carrier_message_id) DO UPDATE SET due_at = excluded.due_at, receipt = excluded.receipt`),
-      due: db.prepare(`SELECT carrier_message_id AS carrierMessageId, due_at AS dueAt, receipt FROM simulator_receipts
-        WHERE due_at <= ? ORDER BY due_at LIMIT ?`),
-      next: db.prepare('SELECT min(due_at) AS dueAt FROM simulator_receipts'),
-      delete: db.prepare('DELETE FROM simulator_receipts WHERE carrier_message_id = ?'),
-    };
+    this.s = prepareAll(db, SIMULATOR_SQL);
   }
 
   scheduleReceipt(carrierMessageId: string, dueAt: number, receipt: string): Promise<void> {
