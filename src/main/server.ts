@@ -92,12 +92,17 @@ function listenHost(host: string): string {
 }
 
 export async function startServer(config: Config, logger: FastifyBaseLogger, options: StartOptions = {}): Promise<RunningServer> {
-  const core = await openCore(config, (err) => {
-    // An idle pooled connection that broke: a line without the connection's insides; an outage
-    // behind it is logged once, by the requests and workers that meet it.
-    if (err instanceof StoreUnavailableError) logger.warn({ cause: (err.cause as Error | undefined)?.message }, 'idle database connection lost');
-    else logger.error({ err }, 'database error');
-  });
+  const core = await openCore(
+    config,
+    (err) => {
+      // An idle pooled connection that broke: a line without the connection's insides; an outage
+      // behind it is logged once, by the requests and workers that meet it.
+      if (err instanceof StoreUnavailableError) logger.warn({ cause: (err.cause as Error | undefined)?.message }, 'idle database connection lost');
+      else logger.error({ err }, 'database error');
+    },
+    // The worker thread starts once its main thread has applied the config's accounts.
+    { provision: !options.inWorkerThread, live: true },
+  );
   const { directory, now } = core;
   // Metrics observe the core at its ports: the store and the carrier are wrapped (metrics/instrument.ts).
   const stats = storeStats(core.store);
@@ -325,6 +330,7 @@ export async function startServer(config: Config, logger: FastifyBaseLogger, opt
       await carrier.stop();
       await callbacks.stop();
       await transport.close();
+      await core.sync?.close();
       await store.close();
     })();
     return closing;
