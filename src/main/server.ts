@@ -8,6 +8,7 @@ import { isSimulatorRuleError, openCarrier } from '../carriers/open-carrier.js';
 import type { SimulatorCarrier } from '../carriers/simulator/simulator-carrier.js';
 import type { Config } from '../config/config.js';
 import { Authenticator } from '../core/accounts/authenticator.js';
+import { DirectoryAdmin } from '../core/accounts/directory-admin.js';
 import type { AccountDirectory } from '../core/accounts/directory.js';
 import { CallbackWorker } from '../core/callbacks/callback-worker.js';
 import { DeliveryWorker } from '../core/delivery/delivery-worker.js';
@@ -149,7 +150,7 @@ export async function startServer(config: Config, logger: FastifyBaseLogger, opt
     if (err instanceof StoreBusyError) logger.warn({ context }, 'database busy; will retry');
     else logger.error({ err }, `${context} failed`);
   };
-  const throughput = throughputPolicy(config.delivery.rateLimits, config.accounts);
+  const throughput = throughputPolicy(config.delivery.rateLimits, directory);
   // Keywords on every inbound path, and the block checked before each submit (core/opt-out).
   const optOut = new OptOutService({
     store,
@@ -211,8 +212,11 @@ export async function startServer(config: Config, logger: FastifyBaseLogger, opt
     },
     inbound: async (message) => {
       const copies = await receiveInbound({ store, directory, optOut, mediaBaseUrl: `${publicBase}/api/v2` }, message);
-      if (copies.length === 0) logger.warn({ carrier: carrier.name, to: message.to }, 'inbound message for numbers no application owns: dropped');
-      else callbacks.wake();
+      if (copies.length === 0) {
+        // As Bandwidth does: a message to a number nobody owns (never assigned, or released) goes nowhere.
+        logger.warn({ carrier: carrier.name, to: message.to }, 'inbound message for numbers no application owns: dropped');
+        metrics.inboundDropped.inc({ carrier: carrier.name });
+      } else callbacks.wake();
     },
     stateChanged: (state) => logger.info({ carrier: carrier.name, state }, 'carrier state changed'),
   });
@@ -255,6 +259,7 @@ export async function startServer(config: Config, logger: FastifyBaseLogger, opt
     metrics: metricsDeps,
     onAccepted: () => delivery.wake(),
     optOut,
+    directoryAdmin: new DirectoryAdmin({ store: store.directory, refresh: () => core.sync?.refresh() ?? Promise.resolve(), now }),
     console: { changes },
     admin: adminToken === undefined ? undefined : {
       token: adminToken,

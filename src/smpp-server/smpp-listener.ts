@@ -150,6 +150,7 @@ export class SmppListener {
     this.server = server;
     this.idleTimer = setInterval(() => this.closeIdle(), Math.min(5000, Math.max(250, this.options.idleMs / 4)));
     this.idleTimer.unref();
+    this.stopWatching = this.deps.directory.onChange((event) => this.usersChanged(event.smppUsers));
     return (server.address() as AddressInfo).port;
   }
 
@@ -176,6 +177,7 @@ export class SmppListener {
    */
   async close(): Promise<void> {
     this.closing = true;
+    this.stopWatching?.();
     if (this.idleTimer) clearInterval(this.idleTimer);
     const server = this.server;
     this.server = undefined;
@@ -184,6 +186,26 @@ export class SmppListener {
     while ([...this.sessions].some((s) => s.submitting > 0) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     await Promise.all([...this.sessions].map((s) => this.unbind(s)));
     await closed;
+  }
+
+  private stopWatching: (() => void) | undefined;
+
+  /**
+   * SMPP users changed in the directory: sessions of one that was deleted or disabled, or whose
+   * password or application changed, are unbound (the ESME must bind again with what is current).
+   */
+  private usersChanged(systemIds: readonly string[]): void {
+    const changed = new Set(systemIds);
+    for (const s of this.sessions) {
+      if (s.closed || !s.user || !changed.has(s.user.systemId)) continue;
+      const current = this.deps.directory.smppUser(s.user.systemId);
+      if (current && current.passwordHash === s.user.passwordHash && current.applicationId === s.user.applicationId && current.accountId === s.user.accountId) {
+        s.user = current;
+        continue;
+      }
+      this.deps.log.info({ systemId: s.user.systemId, address: s.address }, current ? 'smpp user changed: unbinding' : 'smpp user removed or disabled: unbinding');
+      void this.unbind(s);
+    }
   }
 
   private unbind(s: EsmeSession): Promise<void> {
@@ -288,7 +310,7 @@ export class SmppListener {
       const checked = await this.deps.auth.check(systemId, password).catch(() => ({ status: ESME.RSYSERR, user: undefined }));
       status = checked.status;
       user = checked.user;
-      if (user && [...this.sessions].filter((o) => o.user === user && !o.closed).length >= user.maxBinds) status = ESME.RBINDFAIL;
+      if (user && [...this.sessions].filter((o) => o.user?.systemId === user?.systemId && !o.closed).length >= user.maxBinds) status = ESME.RBINDFAIL;
     }
     if (s.closed) return;
     if (status !== 0 || !user) {

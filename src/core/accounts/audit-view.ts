@@ -3,8 +3,13 @@
 export const MASK = '***';
 const SECRETS = ['passwordHash', 'callbackPassword'];
 
+/** The row's fields but `keys`. */
+export function omit(row: object, keys: readonly string[]): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(row).filter(([key]) => !keys.includes(key)));
+}
+
 export function auditView(row: object): Record<string, unknown> {
-  const { version: _v, ...rest } = row as Record<string, unknown>;
+  const rest = omit(row, ['version']);
   for (const field of SECRETS) if (rest[field] !== undefined) rest[field] = MASK;
   return rest;
 }

@@ -3,7 +3,7 @@
 // file writes nothing); what it does not name is left alone, unless pruning is asked for.
 import type { AccountConfig } from '../../config/schema.js';
 import { numberKind } from '../phone/phone-number.js';
-import { auditView } from './audit-view.js';
+import { auditView, omit } from './audit-view.js';
 import type {
   AuditRecord,
   DirectoryChanges,
@@ -105,7 +105,7 @@ export const entryKey = (kind: EntryKind, row: object): string => KEYS[kind](row
 
 /** The fields that matter for equality: everything but the stamps (and the source, which follows the writer). */
 function content(row: object): string {
-  const { version: _v, createdAt: _c, updatedAt: _u, source: _s, ...rest } = row as Record<string, unknown>;
+  const rest = omit(row, ['version', 'createdAt', 'updatedAt', 'source']);
   return JSON.stringify(Object.keys(rest).sort().map((key) => [key, rest[key]]));
 }
 

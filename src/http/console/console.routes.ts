@@ -84,7 +84,12 @@ export async function consoleRoutes(app: FastifyInstance, deps: ConsoleDeps): Pr
       // Every state-changing call, sign-in included, must come from the console's own origin.
       if (changing && isCrossSite(request)) throw errors.forbidden();
       if (path === '/console/api/session' && request.method === 'POST') return;
-      const session = sessions.get(readCookie(request));
+      let session = sessions.get(readCookie(request));
+      // A user deleted or disabled since signing in is signed out: the directory is live.
+      if (session?.principal.kind === 'account' && !deps.directory.account(session.principal.accountId)?.users.has(session.principal.username)) {
+        sessions.delete(readCookie(request));
+        session = undefined;
+      }
       if (!session) {
         if (path === '/console/api/session' && request.method === 'GET') return reply.code(204).send();
         throw new ApiError(401, 'unauthorized', 'Sign in to the console');

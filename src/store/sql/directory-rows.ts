@@ -224,10 +224,15 @@ export function auditValues(record: AuditRecord, time: number): unknown[] {
 export function auditQuery(query: { kind?: EntryKind; key?: string; accountId?: string; before?: number; limit: number }): { sql: string; values: unknown[] } {
   const where: string[] = [];
   const values: unknown[] = [];
-  if (query.kind !== undefined) (where.push('kind = ?'), values.push(query.kind));
-  if (query.key !== undefined) (where.push('entry_key = ?'), values.push(query.key));
-  if (query.accountId !== undefined) (where.push('account_id = ?'), values.push(query.accountId));
-  if (query.before !== undefined) (where.push('id < ?'), values.push(query.before));
+  const filter = (sql: string, value: unknown) => {
+    if (value === undefined) return;
+    where.push(sql);
+    values.push(value);
+  };
+  filter('kind = ?', query.kind);
+  filter('entry_key = ?', query.key);
+  filter('account_id = ?', query.accountId);
+  filter('id < ?', query.before);
   values.push(query.limit);
   return {
     sql: `SELECT id, time, actor, action, kind, entry_key, account_id, before, after FROM dir_audit ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ?`,
