@@ -89,7 +89,9 @@ export class AccountDirectory {
 
   static fromRows(rows: DirectoryChanges): AccountDirectory {
     const directory = new AccountDirectory();
-    directory.apply(rows);
+    // Numbers are most of a large directory: a fresh one takes them without looking for previous owners.
+    directory.apply({ ...rows, numbers: [] });
+    for (const row of rows.numbers) directory.addNumber(row);
     return directory;
   }
 
@@ -236,7 +238,10 @@ export class AccountDirectory {
     }
     if ((this.numberRates.get(row.number) ?? 0) > 0) this.ratesSet--;
     this.numberRates.delete(row.number);
-    if (row.deleted) return;
+    if (!row.deleted) this.addNumber(row);
+  }
+
+  private addNumber(row: NumberRow): void {
     const app = this.applications.get(row.applicationId);
     if (!app) return;
     app.numbers.add(row.number);

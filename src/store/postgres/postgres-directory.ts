@@ -24,6 +24,8 @@ import {
   keyValues,
   KINDS,
   listQuery,
+  LIVE_NUMBERS,
+  liveNumber,
   NEXT_VERSION,
   rowsQuery,
   toAudit,
@@ -105,7 +107,14 @@ export class PostgresDirectory implements DirectoryStore {
       async (client) => {
         const changes = emptyChanges(Number((await query(client, CURRENT_VERSION))[0]?.value));
         for (const kind of KINDS) {
+          if (mode === 'live' && kind === 'number') continue;
           for (const row of await query(client, rowsQuery(kind, mode), mode === 'since' ? [version] : [])) addRow(changes, kind, row);
+        }
+        if (mode === 'live') {
+          const numbers = await client.query<unknown[]>({ text: LIVE_NUMBERS, rowMode: 'array' }).catch((err: unknown) => {
+            throw storeError(err);
+          });
+          for (const row of numbers.rows) changes.numbers.push(liveNumber(row));
         }
         return changes;
       },

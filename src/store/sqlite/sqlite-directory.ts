@@ -22,6 +22,8 @@ import {
   keyValues,
   KINDS,
   listQuery,
+  LIVE_NUMBERS,
+  liveNumber,
   NEXT_VERSION,
   rowsQuery,
   toAudit,
@@ -44,7 +46,10 @@ export class SqliteDirectory implements DirectoryStore {
     return this.read(() =>
       this.db.transaction(() => {
         const changes = emptyChanges(Number((this.prepare(CURRENT_VERSION).get() as { value: number }).value));
-        for (const kind of KINDS) for (const row of this.prepare(rowsQuery(kind, 'live')).iterate()) addRow(changes, kind, row as Record<string, unknown>);
+        for (const kind of KINDS) {
+          if (kind !== 'number') for (const row of this.prepare(rowsQuery(kind, 'live')).iterate()) addRow(changes, kind, row as Record<string, unknown>);
+        }
+        for (const row of this.prepare(LIVE_NUMBERS).raw(true).iterate()) changes.numbers.push(liveNumber(row as unknown[]));
         return changes;
       })(),
     );
