@@ -103,6 +103,16 @@ const GROUPS: ReadonlyArray<[EntryKind, keyof DirectoryRows]> = [
 
 export const entryKey = (kind: EntryKind, row: object): string => KEYS[kind](row as Record<string, unknown>);
 
+/** The (kind, key) of every entry the config's accounts name. */
+function namedKeys(accounts: readonly AccountConfig[]): Array<[EntryKind, string]> {
+  return accounts.flatMap((account): Array<[EntryKind, string]> => [
+    ['account', account.id],
+    ...account.users.map((u): [EntryKind, string] => ['user', `${account.id}/${u.username}`]),
+    ...account.applications.flatMap((app): Array<[EntryKind, string]> => [['application', app.id], ...app.numbers.map((n): [EntryKind, string] => ['number', n])]),
+    ...(account.smppUsers ?? []).map((u): [EntryKind, string] => ['smppUser', u.systemId]),
+  ]);
+}
+
 /** The fields that matter for equality: everything but the stamps (and the source, which follows the writer). */
 function content(row: object): string {
   const rest = omit(row, ['version', 'createdAt', 'updatedAt', 'source']);
@@ -118,9 +128,18 @@ export async function provision(
   accounts: readonly AccountConfig[],
   options: { prune: boolean; now: number },
 ): Promise<number | undefined> {
-  const snapshot: DirectoryChanges = await store.snapshot();
+  // Without pruning only the entries the file names are read: a directory of a million numbers
+  // is not read twice at every start for a file that names a few.
+  const snapshot: DirectoryChanges | undefined = options.prune ? await store.snapshot() : undefined;
   const byKey = new Map<string, Record<string, unknown>>();
-  for (const [kind, group] of GROUPS) for (const row of snapshot[group]) byKey.set(`${kind}:${entryKey(kind, row)}`, row as unknown as Record<string, unknown>);
+  if (snapshot) {
+    for (const [kind, group] of GROUPS) for (const row of snapshot[group]) byKey.set(`${kind}:${entryKey(kind, row)}`, row as unknown as Record<string, unknown>);
+  } else {
+    for (const [kind, key] of namedKeys(accounts)) {
+      const row = (await store.get(kind as 'account', key)) as unknown as Record<string, unknown> | undefined;
+      if (row && !row.deleted) byKey.set(`${kind}:${key}`, row);
+    }
+  }
   const wanted = await configRows(accounts, options.now, {
     userHash: (a, u) => byKey.get(`user:${a}/${u}`)?.passwordHash as string | undefined,
     smppHash: (s) => byKey.get(`smppUser:${s}`)?.passwordHash as string | undefined,
@@ -146,7 +165,7 @@ export async function provision(
       });
     }
   }
-  if (options.prune) {
+  if (snapshot) {
     for (const [kind, group] of GROUPS) {
       for (const row of snapshot[group]) {
         const key = `${kind}:${entryKey(kind, row)}`;
