@@ -8,6 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { CallbackReceiver } from '../helpers/callback-receiver.js';
 import { createTestDatabase } from '../helpers/databases.js';
 import { ACCOUNT_A, ACCOUNT_B, AUTH_A, basic, fixtureConfigYaml, RECIPIENT } from '../helpers/fixtures.js';
 import { postMessage } from '../helpers/http.js';
@@ -200,6 +201,39 @@ for (const backend of BACKENDS) {
       assert.equal(all.text.includes('$scrypt$'), false);
       const config = await call(pigeon, 'GET', `/audit?kind=account&key=${ACCOUNT_A.id}`);
       assert.equal((config.body.items as Array<{ actor: string }>).at(-1)?.actor, 'config-file');
+    });
+  });
+
+  describe(`callback settings changed live (${backend})`, () => {
+    let pigeon: TestPigeon;
+    let receiver: CallbackReceiver;
+    let inbound: CallbackReceiver;
+    before(async () => {
+      // Takes only callbacks with these credentials: those are what the application has once changed.
+      receiver = await new CallbackReceiver({ credentials: { username: 'cb-user', password: 'cb-pass' } }).start();
+      inbound = await new CallbackReceiver().start();
+      pigeon = await startPigeon({ backend, configYaml: fixtureConfigYaml({ extra: 'callbacks: { retryInitialSeconds: 0.2, retryMaxSeconds: 0.5 }\n' }) });
+    });
+    after(async () => {
+      await pigeon.close();
+      await receiver.stop();
+      await inbound.stop();
+    });
+
+    it('a callback not yet sent goes to the URL and with the credentials the application has now; inbound ones to its inbound URL', async () => {
+      // Nothing listens on port 9: the first attempts fail and the callback waits for its retry.
+      await call(pigeon, 'POST', '/applications', { id: 'moving-cb', accountId: ACCOUNT_A.id, name: 'Moving', callbackUrl: 'http://127.0.0.1:9/nowhere' });
+      await call(pigeon, 'POST', '/numbers', { number: '+19195557300', applicationId: 'moving-cb' });
+      const sent = await postMessage(pigeon, { applicationId: 'moving-cb', from: '+19195557300', to: [RECIPIENT], text: 'x' });
+      assert.equal(sent.status, 202);
+      await pigeon.waitForMessage(sent.body.id as string);
+      const changed = await call(pigeon, 'PATCH', '/applications/moving-cb', { callbackUrl: receiver.url, callbackUsername: 'cb-user', callbackPassword: 'cb-pass', inboundCallbackUrl: inbound.url });
+      assert.equal(changed.status, 200, changed.text);
+      await receiver.waitFor(() => receiver.events().some((e) => e.message.id === sent.body.id && e.type === 'message-delivered'));
+
+      assert.equal((await call(pigeon, 'POST', '/inbound', { from: RECIPIENT, to: '+19195557300', text: 'in' })).status, 201);
+      await inbound.waitFor(() => inbound.events().some((e) => e.type === 'message-received'));
+      assert.equal(receiver.events().some((e) => e.type === 'message-received'), false);
     });
   });
 
