@@ -115,8 +115,18 @@ for (const backend of BACKENDS) {
       assert.equal((await as('new-password')).status, 401);
       assert.equal((await call(pigeon, 'PATCH', `/accounts/${ACCOUNT_B.id}/users/rotating`, { enabled: true })).status, 200);
       assert.equal((await as('new-password')).status, 202);
+      // An OAuth2 token issued to the user dies with it.
+      const token = await pigeon.fetch('/api/v1/oauth2/token', {
+        method: 'POST',
+        headers: { authorization: basic('rotating', 'new-password'), 'content-type': 'application/x-www-form-urlencoded' },
+        body: 'grant_type=client_credentials',
+      });
+      assert.equal(token.status, 200);
+      const bearer = `Bearer ${String(((await token.json()) as { access_token: string }).access_token)}`;
+      assert.equal((await postMessage(pigeon, body, { auth: bearer, accountId: ACCOUNT_B.id })).status, 202);
       assert.equal((await call(pigeon, 'DELETE', `/accounts/${ACCOUNT_B.id}/users/rotating`)).status, 204);
       assert.equal((await as('new-password')).status, 401);
+      assert.equal((await postMessage(pigeon, body, { auth: bearer, accountId: ACCOUNT_B.id })).status, 401);
     });
 
     it('names every bad field', async () => {
