@@ -14,16 +14,17 @@ export function adminTarget(env: NodeJS.ProcessEnv, flags: { url?: string | unde
   };
 }
 
-export async function adminRequest(target: AdminTarget, method: string, path: string, body?: unknown): Promise<unknown> {
+/** A body that is a string with `contentType` other than JSON (a CSV) is sent as it is. */
+export async function adminRequest(target: AdminTarget, method: string, path: string, body?: unknown, contentType = 'application/json'): Promise<unknown> {
   let response: Response;
   try {
     response = await fetch(`${target.url}/admin/v1${path}`, {
       method,
       headers: {
         authorization: `Bearer ${target.token}`,
-        ...(body !== undefined && { 'content-type': 'application/json' }),
+        ...(body !== undefined && { 'content-type': contentType }),
       },
-      body: body === undefined ? undefined : JSON.stringify(body),
+      body: body === undefined ? undefined : contentType !== 'application/json' && typeof body === 'string' ? body : JSON.stringify(body),
     });
   } catch (err) {
     throw new CliError(`cannot reach Pigeon at ${target.url}: ${(err as Error).cause instanceof Error ? ((err as Error).cause as Error).message : String(err)}`);

@@ -12,6 +12,7 @@ import { hashPasswordCommand } from './commands/hash-password.js';
 import { messagesCommand } from './commands/messages.js';
 import { migrateCommand } from './commands/migrate.js';
 import { optOutCommand } from './commands/opt-out.js';
+import { directoryCommand } from './commands/directory.js';
 import { sendCommand } from './commands/send.js';
 import { smscCommand } from './commands/smsc.js';
 import { serveCommand } from './commands/serve.js';
@@ -57,6 +58,24 @@ http://127.0.0.1:8080; --admin-token, env PIGEON_ADMIN_TOKEN):
   opt-outs events       the audit trail: [--account ID] [--recipient N] [--limit N]
   opt-outs export       the list as CSV: [--file F] (stdout by default) [filters as for list]
   opt-outs import       --file F.csv [--scope S --scope-key K for rows without them]
+  accounts list|show ID|add [ID] [--name N]|set ID [--name N]|remove ID
+  users list|show NAME|add NAME|set NAME|remove NAME   --account ID; add/set take
+                        [--password P | --password-hash H] [--roles messaging|none]
+                        [--enabled true|false]
+  applications list [--account ID] | show ID | remove ID
+  applications add      --account ID --name N [--id ID] [--callback-url U]
+                        [--callback-username U --callback-password P] [--inbound-callback-url U]
+  applications set ID   [--name N] [--callback-url U|none] [--callback-username U|none]
+                        [--callback-password P|none] [--inbound-callback-url U|none]
+  numbers list          [--account ID] [--application ID] [--prefix +1919]
+  numbers show N|remove N   (remove releases the number)
+  numbers add N --application ID [--rate R]; numbers set N [--application ID] [--rate R|none]
+  numbers import F.csv  assign numbers from number,applicationId[,ratePerSecond]
+  numbers export F.csv  [--account ID] [--application ID] [--prefix P]
+  smpp-users list [--account ID] | show ID | remove ID
+  smpp-users add ID     --application ID --password P [--max-binds N]
+  smpp-users set ID     [--application ID] [--password P] [--max-binds N] [--enabled true|false]
+                        Lists take [--limit N] [--after KEY]; every command [--json]
 
 Options for every command:
   --config PATH         config file (env PIGEON_CONFIG)
@@ -127,6 +146,19 @@ const OPTIONS = {
   scope: { type: 'string' },
   'scope-key': { type: 'string' },
   offset: { type: 'string' },
+  name: { type: 'string' },
+  username: { type: 'string' },
+  'password-hash': { type: 'string' },
+  roles: { type: 'string' },
+  enabled: { type: 'string' },
+  'callback-url': { type: 'string' },
+  'callback-username': { type: 'string' },
+  'callback-password': { type: 'string' },
+  'inbound-callback-url': { type: 'string' },
+  prefix: { type: 'string' },
+  rate: { type: 'string' },
+  after: { type: 'string' },
+  'max-binds': { type: 'string' },
 } satisfies ParseArgsConfig['options'];
 
 const LIST_FILTERS: Record<string, string> = {
@@ -267,6 +299,40 @@ export async function runCli(
             limit: values.limit,
             offset: values.offset,
             file: values.file,
+            json: values.json ?? false,
+          },
+          io.stdout,
+        );
+      case 'accounts':
+      case 'users':
+      case 'applications':
+      case 'numbers':
+      case 'smpp-users':
+        return await directoryCommand(
+          target(),
+          command,
+          rest[0],
+          rest.slice(1),
+          {
+            account: values.account,
+            application: values.application,
+            id: values.id,
+            name: values.name,
+            username: values.username,
+            password: values.password,
+            passwordHash: values['password-hash'],
+            roles: values.roles,
+            enabled: values.enabled,
+            callbackUrl: values['callback-url'],
+            callbackUsername: values['callback-username'],
+            callbackPassword: values['callback-password'],
+            inboundCallbackUrl: values['inbound-callback-url'],
+            prefix: values.prefix,
+            rate: values.rate,
+            systemId: values['system-id'],
+            maxBinds: values['max-binds'],
+            limit: values.limit,
+            after: values.after,
             json: values.json ?? false,
           },
           io.stdout,

@@ -91,6 +91,8 @@ export interface Config {
   readonly carriers: readonly CarrierConfig[];
   readonly routes: readonly RouteConfig[];
   readonly accounts: readonly AccountConfig[];
+  /** How the config's accounts are applied at start: `prune` deletes directory entries the file does not name. */
+  readonly tenants?: { readonly prune: boolean };
   /** Opt-out, opt-in and help keywords, resolved per application. */
   readonly optOut: OptOutConfig;
   /** Pigeon as an SMSC for applications (src/smpp-server); absent: no SMPP listener. */
@@ -381,6 +383,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, flags: ConfigFlags = {}): Con
     carriers: file.carriers ?? [],
     routes: file.routes ?? [],
     accounts: configPath ? file.accounts : demoAccounts(),
+    tenants: { prune: file.tenants?.prune ?? false },
     optOut: resolveOptOutConfig(file.optOut, configPath ? file.accounts : []),
     smppServer: smppServerConfig(file, env),
     demo: !configPath,

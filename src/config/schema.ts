@@ -253,6 +253,8 @@ export const configFileSchema = z
     /** Pigeon as an SMSC for applications (ESMEs); off when absent. */
     smppServer: smppServerSchema.optional(),
     accounts: z.array(accountSchema).default([]),
+    /** How `accounts` is applied to the directory in the database at start (README: Managing tenants). */
+    tenants: z.strictObject({ prune: z.boolean().optional() }).optional(),
   })
   .superRefine((file, ctx) => {
     checkCarriersAndRoutes(file.carriers, file.routes, ctx);

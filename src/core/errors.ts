@@ -79,6 +79,7 @@ export const errors = {
     new ApiError(401, 'unauthorized', 'Authentication Failed', undefined, { 'www-authenticate': 'Basic realm="pigeon"' }),
   forbidden: () => new ApiError(403, 'forbidden', 'Access Denied'),
   notFound: (description: string) => new ApiError(404, 'not-found', description),
+  conflict: (description: string, fieldErrors?: FieldError[]) => new ApiError(409, 'conflict', description, fieldErrors),
   methodNotAllowed: (method: string, allowed: readonly string[]) =>
     new ApiError(405, 'method-not-allowed', `Method '${method}' not supported for this resource`, undefined, {
       allow: allowed.join(', '),

@@ -4,6 +4,7 @@ import type { BucketLimit } from './delivery/token-bucket.js';
 import type { Circuit, CircuitChange, CircuitPolicy, EndpointOutcome } from './endpoints/circuit.js';
 import type { Message, MessageRecord, MessageStatus, MessageType } from './messages/message.js';
 import type { OptOutStore } from './opt-out/opt-out-port.js';
+import type { DirectoryStore } from './accounts/directory-port.js';
 
 /**
  * Where the workers write their lines (pino in production). The request and message a line is about
@@ -547,9 +548,9 @@ export interface EsmeOutboxStore {
 /**
  * What one process or thread tells the others sharing the database: work queued ('delivery',
  * 'callbacks'), messages changed (the console's 'changes'), the simulator's rules or defaults
- * changed ('simulator').
+ * changed ('simulator'), the account directory changed ('directory').
  */
-export type StoreChannel = 'delivery' | 'callbacks' | 'changes' | 'simulator';
+export type StoreChannel = 'delivery' | 'callbacks' | 'changes' | 'simulator' | 'directory';
 
 /** Everything Pigeon keeps, grouped by concern; each engine implements all of them over one database. */
 export interface Store {
@@ -562,6 +563,8 @@ export interface Store {
   esmeOutbox: EsmeOutboxStore;
   /** The opt-out list and its audit trail (core/opt-out). */
   optOuts: OptOutStore;
+  /** Accounts, API users, applications, numbers and SMPP users, with their audit trail (core/accounts). */
+  directory: DirectoryStore;
   /**
    * Engines shared by several processes tell when work appears elsewhere (PostgreSQL LISTEN/NOTIFY);
    * workers still poll, so this only makes them faster. Absent where one process is all there is.

@@ -13,6 +13,7 @@ import { installSecurityHeaders } from './security-headers.js';
 import { installDemoHostCheck } from './demo-host-check.js';
 import { adminApi, type AdminDeps } from './admin/admin.routes.js';
 import type { OptOutService } from '../core/opt-out/opt-out-service.js';
+import type { DirectoryAdmin } from '../core/accounts/directory-admin.js';
 import { FixedWindowLimiter } from './rate-limit.js';
 import { bandwidthApi, type ApiDeps } from './v2/api.js';
 import { OpenApiCatalog } from './openapi/openapi-catalog.js';
@@ -24,13 +25,15 @@ import type { ChangeSignal } from '../shared/change-signal.js';
 export interface AppDeps extends ApiDeps {
   logger: FastifyBaseLogger;
   /** The admin API; absent, it is not mounted. */
-  admin?: Omit<AdminDeps, 'config' | 'store' | 'inboundDeps' | 'now' | 'signIns'> & { token: string };
+  admin?: Omit<AdminDeps, 'config' | 'store' | 'inboundDeps' | 'now' | 'signIns' | 'directoryAdmin'> & { token: string };
   /** Readiness for GET /readyz, and where database outages met by requests are reported (logged once per change). */
   health?: StoreOutageReporter & HealthDeps;
   /** GET /metrics and the request metrics; absent, neither. */
   metrics?: MetricsDeps;
   /** Keywords of inbound messages injected through the admin API, and the admin API's opt-out list. */
   optOut?: OptOutService;
+  /** Managing accounts, users, applications, numbers and SMPP users (admin API, console); absent, not served. */
+  directoryAdmin?: DirectoryAdmin;
   /** The web console (GET /, /console/…); absent, it is not mounted. */
   console?: { changes: ChangeSignal };
 }
@@ -103,6 +106,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       signIns,
       store: deps.store,
       now: deps.now,
+      directoryAdmin: deps.directoryAdmin,
       inboundDeps: { store: deps.store, directory: deps.directory, optOut: deps.optOut },
     };
     const catalog = new OpenApiCatalog('/admin/v1');

@@ -9,6 +9,7 @@ import type { SimulatorCarrier } from '../carriers/simulator/simulator-carrier.j
 import type { Config } from '../config/config.js';
 import { Authenticator } from '../core/accounts/authenticator.js';
 import { FailedAttempts } from '../core/accounts/failed-attempts.js';
+import { DirectoryAdmin } from '../core/accounts/directory-admin.js';
 import type { AccountDirectory } from '../core/accounts/directory.js';
 import { CallbackWorker } from '../core/callbacks/callback-worker.js';
 import { DeliveryWorker } from '../core/delivery/delivery-worker.js';
@@ -93,12 +94,17 @@ function listenHost(host: string): string {
 }
 
 export async function startServer(config: Config, logger: FastifyBaseLogger, options: StartOptions = {}): Promise<RunningServer> {
-  const core = await openCore(config, (err) => {
-    // An idle pooled connection that broke: a line without the connection's insides; an outage
-    // behind it is logged once, by the requests and workers that meet it.
-    if (err instanceof StoreUnavailableError) logger.warn({ cause: (err.cause as Error | undefined)?.message }, 'idle database connection lost');
-    else logger.error({ err }, 'database error');
-  });
+  const core = await openCore(
+    config,
+    (err) => {
+      // An idle pooled connection that broke: a line without the connection's insides; an outage
+      // behind it is logged once, by the requests and workers that meet it.
+      if (err instanceof StoreUnavailableError) logger.warn({ cause: (err.cause as Error | undefined)?.message }, 'idle database connection lost');
+      else logger.error({ err }, 'database error');
+    },
+    // The worker thread starts once its main thread has applied the config's accounts.
+    { provision: !options.inWorkerThread, live: true },
+  );
   const { directory, now } = core;
   // Metrics observe the core at its ports: the store and the carrier are wrapped (metrics/instrument.ts).
   const stats = storeStats(core.store);
@@ -145,7 +151,7 @@ export async function startServer(config: Config, logger: FastifyBaseLogger, opt
     if (err instanceof StoreBusyError) logger.warn({ context }, 'database busy; will retry');
     else logger.error({ err }, `${context} failed`);
   };
-  const throughput = throughputPolicy(config.delivery.rateLimits, config.accounts);
+  const throughput = throughputPolicy(config.delivery.rateLimits, directory);
   // Keywords on every inbound path, and the block checked before each submit (core/opt-out).
   const optOut = new OptOutService({
     store,
@@ -207,8 +213,11 @@ export async function startServer(config: Config, logger: FastifyBaseLogger, opt
     },
     inbound: async (message) => {
       const copies = await receiveInbound({ store, directory, optOut, mediaBaseUrl: `${publicBase}/api/v2` }, message);
-      if (copies.length === 0) logger.warn({ carrier: carrier.name, to: message.to }, 'inbound message for numbers no application owns: dropped');
-      else callbacks.wake();
+      if (copies.length === 0) {
+        // As Bandwidth does: a message to a number nobody owns (never assigned, or released) goes nowhere.
+        logger.warn({ carrier: carrier.name, to: message.to }, 'inbound message for numbers no application owns: dropped');
+        metrics.inboundDropped.inc({ carrier: carrier.name });
+      } else callbacks.wake();
     },
     stateChanged: (state) => logger.info({ carrier: carrier.name, state }, 'carrier state changed'),
   });
@@ -254,6 +263,7 @@ export async function startServer(config: Config, logger: FastifyBaseLogger, opt
     metrics: metricsDeps,
     onAccepted: () => delivery.wake(),
     optOut,
+    directoryAdmin: new DirectoryAdmin({ store: store.directory, refresh: () => core.sync?.refresh() ?? Promise.resolve(), now }),
     console: { changes },
     admin: adminToken === undefined ? undefined : {
       token: adminToken,
@@ -330,6 +340,7 @@ export async function startServer(config: Config, logger: FastifyBaseLogger, opt
       await carrier.stop();
       await callbacks.stop();
       await transport.close();
+      await core.sync?.close();
       await store.close();
     })();
     return closing;

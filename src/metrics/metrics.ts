@@ -72,6 +72,12 @@ export class PigeonMetrics {
     labelNames: ['type'] as const,
     registers: [this.registry],
   });
+  readonly inboundDropped = new Counter({
+    name: 'pigeon_inbound_dropped_total',
+    help: 'Inbound messages from a carrier dropped because no application owns any addressed number (unknown or released), by carrier',
+    labelNames: ['carrier'] as const,
+    registers: [this.registry],
+  });
   readonly carrierSubmits = new Counter({
     name: 'pigeon_carrier_submits_total',
     help: 'Submits to the carrier by this process, by carrier and outcome (accepted, transient_error, permanent_error)',

@@ -174,6 +174,7 @@ export class SmppListener {
       );
     }, Math.min(60_000, this.options.reassemblyMs));
     this.sweepTimer.unref();
+    this.stopWatching = this.deps.directory.onChange((event) => this.usersChanged(event.smppUsers));
     return (server.address() as AddressInfo).port;
   }
 
@@ -200,6 +201,7 @@ export class SmppListener {
    */
   async close(): Promise<void> {
     this.closing = true;
+    this.stopWatching?.();
     if (this.idleTimer) clearInterval(this.idleTimer);
     if (this.sweepTimer) clearInterval(this.sweepTimer);
     const server = this.server;
@@ -209,6 +211,26 @@ export class SmppListener {
     while ([...this.sessions].some((s) => s.submitting > 0) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     await Promise.all([...this.sessions].map((s) => this.unbind(s)));
     await closed;
+  }
+
+  private stopWatching: (() => void) | undefined;
+
+  /**
+   * SMPP users changed in the directory: sessions of one that was deleted or disabled, or whose
+   * password or application changed, are unbound (the ESME must bind again with what is current).
+   */
+  private usersChanged(systemIds: readonly string[]): void {
+    const changed = new Set(systemIds);
+    for (const s of this.sessions) {
+      if (s.closed || !s.user || !changed.has(s.user.systemId)) continue;
+      const current = this.deps.directory.smppUser(s.user.systemId);
+      if (current && current.passwordHash === s.user.passwordHash && current.applicationId === s.user.applicationId && current.accountId === s.user.accountId) {
+        s.user = current;
+        continue;
+      }
+      this.deps.log.info({ systemId: s.user.systemId, address: s.address }, current ? 'smpp user changed: unbinding' : 'smpp user removed or disabled: unbinding');
+      void this.unbind(s);
+    }
   }
 
   private unbind(s: EsmeSession): Promise<void> {
@@ -341,7 +363,7 @@ export class SmppListener {
       user = checked.user;
       if (status === ESME.RINVPASWD) this.deps.signIns.failed(credential, s.client);
       else if (user) this.deps.signIns.succeeded(credential, s.client);
-      if (user && [...this.sessions].filter((o) => o.user === user && !o.closed).length >= user.maxBinds) status = ESME.RBINDFAIL;
+      if (user && [...this.sessions].filter((o) => o.user?.systemId === user?.systemId && !o.closed).length >= user.maxBinds) status = ESME.RBINDFAIL;
     }
     if (s.closed) return;
     if (status !== 0 || !user) {

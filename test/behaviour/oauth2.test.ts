@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { createHmac } from 'node:crypto';
-import { configPasswordSalt } from '../../src/core/accounts/directory.js';
+import { configPasswordSalt } from '../../src/core/accounts/provisioning.js';
 import { hashPassword } from '../../src/core/accounts/passwords.js';
 import { AccessTokens } from '../../src/http/oauth2/access-tokens.js';
 import { ACCOUNT_A, ACCOUNT_B, basic, fixtureConfigYaml } from '../helpers/fixtures.js';

@@ -27,6 +27,7 @@ const EXCUSED: Record<string, string> = {
   'updateSimulatorDefaults 404': 'the simulated carrier is in use here',
   'listTestNumbers 404': 'the simulated carrier is in use here',
   'importOptOuts 413': 'a 32 MiB body',
+  'importNumbers 413': 'a 64 MiB body',
   'createMessage 429': 'provoked by the queue-full case below, with a config of its own',
   '* 429': 'failed sign-in limits, provoked on every surface in sign-in-limits.test.ts (a list limit and a full queue below)',
 };
@@ -179,6 +180,92 @@ for (const backend of BACKENDS) {
       await admin.check('removeOptOut', await adm(entry, { method: 'DELETE' }), 204);
       await admin.check('removeOptOut', await adm(entry, { method: 'DELETE' }), 404);
       await admin.check('removeOptOut', await adm(`/opt-outs/galaxy/x/${encodeURIComponent(RECIPIENT)}`, { method: 'DELETE' }), 400);
+
+      // Admin: the directory.
+      const xml = (method: string): RequestInit => ({ method, headers: { 'content-type': 'application/xml' }, body: '<a/>' });
+      const B = ACCOUNT_B.id;
+      await admin.check('listAccounts', await adm('/accounts'), 200);
+      await admin.check('listAccounts', await adm('/accounts?limit=x'), 400);
+      await admin.check('createAccount', await adm('/accounts', json('POST', { id: 'oa-1' })), 201);
+      await admin.check('createAccount', await adm('/accounts', json('POST', { id: 'oa-1' })), 409);
+      await admin.check('createAccount', await adm('/accounts', json('POST', { id: '!' })), 400);
+      await admin.check('createAccount', await adm('/accounts', xml('POST')), 415);
+      await admin.check('getAccount', await adm('/accounts/oa-1'), 200);
+      await admin.check('getAccount', await adm('/accounts/nobody'), 404);
+      await admin.check('updateAccount', await adm('/accounts/oa-1', json('PATCH', { name: 'OA', throughput: { perSecond: 5 } })), 200);
+      await admin.check('updateAccount', await adm('/accounts/oa-1', json('PATCH', { name: 5 })), 400);
+      await admin.check('updateAccount', await adm('/accounts/nobody', json('PATCH', {})), 404);
+      await admin.check('updateAccount', await adm('/accounts/oa-1', xml('PATCH')), 415);
+      await admin.check('listUsers', await adm(`/accounts/${B}/users`), 200);
+      await admin.check('listUsers', await adm(`/accounts/${B}/users?limit=0`), 400);
+      await admin.check('listUsers', await adm('/accounts/nobody/users'), 404);
+      await admin.check('createUser', await adm('/accounts/oa-1/users', json('POST', { username: 'u', password: 'p' })), 201);
+      await admin.check('createUser', await adm('/accounts/oa-1/users', json('POST', { username: 'u', password: 'p' })), 409);
+      await admin.check('createUser', await adm('/accounts/oa-1/users', json('POST', { username: 'v' })), 400);
+      await admin.check('createUser', await adm('/accounts/nobody/users', json('POST', { username: 'v', password: 'p' })), 404);
+      await admin.check('createUser', await adm('/accounts/oa-1/users', xml('POST')), 415);
+      await admin.check('getUser', await adm('/accounts/oa-1/users/u'), 200);
+      await admin.check('getUser', await adm('/accounts/oa-1/users/nobody'), 404);
+      await admin.check('updateUser', await adm('/accounts/oa-1/users/u', json('PATCH', { password: 'q' })), 200);
+      await admin.check('updateUser', await adm('/accounts/oa-1/users/u', json('PATCH', { roles: ['admin'] })), 400);
+      await admin.check('updateUser', await adm('/accounts/oa-1/users/nobody', json('PATCH', {})), 404);
+      await admin.check('updateUser', await adm('/accounts/oa-1/users/u', xml('PATCH')), 415);
+      await admin.check('listApplications', await adm('/applications'), 200);
+      await admin.check('listApplications', await adm('/applications?x=1'), 400);
+      const created = (await admin.check('createApplication', await adm('/applications', json('POST', { accountId: 'oa-1', name: 'OA', callbackUrl: 'http://127.0.0.1:9/cb', callbackUsername: 'u', callbackPassword: 'p' })), 201)) as { id: string };
+      await admin.check('createApplication', await adm('/applications', json('POST', { id: created.id, accountId: 'oa-1', name: 'OA' })), 409);
+      await admin.check('createApplication', await adm('/applications', json('POST', { accountId: 'oa-1' })), 400);
+      await admin.check('createApplication', await adm('/applications', xml('POST')), 415);
+      await admin.check('getApplication', await adm(`/applications/${created.id}`), 200);
+      await admin.check('getApplication', await adm('/applications/nobody'), 404);
+      await admin.check('updateApplication', await adm(`/applications/${created.id}`, json('PATCH', { inboundCallbackUrl: 'http://127.0.0.1:9/in' })), 200);
+      await admin.check('updateApplication', await adm(`/applications/${created.id}`, json('PATCH', { callbackUrl: 'nope' })), 400);
+      await admin.check('updateApplication', await adm('/applications/nobody', json('PATCH', {})), 404);
+      await admin.check('updateApplication', await adm(`/applications/${created.id}`, xml('PATCH')), 415);
+      const oaNumber = encodeURIComponent('+19195558800');
+      await admin.check('listNumbers', await adm('/numbers?prefix=%2B1919'), 200);
+      await admin.check('listNumbers', await adm('/numbers?prefix=abc'), 400);
+      await admin.check('createNumber', await adm('/numbers', json('POST', { number: '+19195558800', applicationId: created.id, ratePerSecond: 2 })), 201);
+      await admin.check('createNumber', await adm('/numbers', json('POST', { number: '+19195558800', applicationId: created.id })), 200);
+      await admin.check('createNumber', await adm('/numbers', json('POST', { number: ACCOUNT_B.number, applicationId: created.id })), 409);
+      await admin.check('createNumber', await adm('/numbers', json('POST', { number: 'x', applicationId: created.id })), 400);
+      await admin.check('createNumber', await adm('/numbers', xml('POST')), 415);
+      await admin.check('getNumber', await adm(`/numbers/${oaNumber}`), 200);
+      await admin.check('getNumber', await adm('/numbers/%2B10000000000'), 404);
+      await admin.check('updateNumber', await adm(`/numbers/${oaNumber}`, json('PATCH', { ratePerSecond: null })), 200);
+      await admin.check('updateNumber', await adm(`/numbers/${oaNumber}`, json('PATCH', { applicationId: 'nobody' })), 400);
+      await admin.check('updateNumber', await adm('/numbers/%2B10000000000', json('PATCH', {})), 404);
+      await admin.check('updateNumber', await adm(`/numbers/${oaNumber}`, xml('PATCH')), 415);
+      await admin.check('exportNumbers', await adm('/numbers/export?accountId=oa-1'), 200);
+      await admin.check('exportNumbers', await adm('/numbers/export?limit=1'), 400);
+      const csvPost = (body: string): RequestInit => ({ method: 'POST', headers: { 'content-type': 'text/csv' }, body });
+      await admin.check('importNumbers', await adm('/numbers/import', csvPost(`number,applicationId\n+19195558801,${created.id}\n`)), 200);
+      await admin.check('importNumbers', await adm('/numbers/import', csvPost('number\n+19195558802\n')), 400);
+      await admin.check('importNumbers', await adm('/numbers/import', xml('POST')), 415);
+      await admin.check('listSmppUsers', await adm('/smpp-users'), 200);
+      await admin.check('listSmppUsers', await adm('/smpp-users?limit=-1'), 400);
+      await admin.check('createSmppUser', await adm('/smpp-users', json('POST', { systemId: 'oa-esme', applicationId: created.id, password: 'pw' })), 201);
+      await admin.check('createSmppUser', await adm('/smpp-users', json('POST', { systemId: 'oa-esme', applicationId: created.id, password: 'pw' })), 409);
+      await admin.check('createSmppUser', await adm('/smpp-users', json('POST', { systemId: 'oa esme', applicationId: created.id, password: 'pw' })), 400);
+      await admin.check('createSmppUser', await adm('/smpp-users', xml('POST')), 415);
+      await admin.check('getSmppUser', await adm('/smpp-users/oa-esme'), 200);
+      await admin.check('getSmppUser', await adm('/smpp-users/nobody'), 404);
+      await admin.check('updateSmppUser', await adm('/smpp-users/oa-esme', json('PATCH', { maxBinds: 2 })), 200);
+      await admin.check('updateSmppUser', await adm('/smpp-users/oa-esme', json('PATCH', { maxBinds: 0 })), 400);
+      await admin.check('updateSmppUser', await adm('/smpp-users/nobody', json('PATCH', {})), 404);
+      await admin.check('updateSmppUser', await adm('/smpp-users/oa-esme', xml('PATCH')), 415);
+      await admin.check('listAudit', await adm('/audit?accountId=oa-1'), 200);
+      await admin.check('listAudit', await adm('/audit?before=x'), 400);
+      await admin.check('deleteSmppUser', await adm('/smpp-users/oa-esme', { method: 'DELETE' }), 204);
+      await admin.check('deleteSmppUser', await adm('/smpp-users/oa-esme', { method: 'DELETE' }), 404);
+      await admin.check('deleteNumber', await adm(`/numbers/${oaNumber}`, { method: 'DELETE' }), 204);
+      await admin.check('deleteNumber', await adm(`/numbers/${oaNumber}`, { method: 'DELETE' }), 404);
+      await admin.check('deleteUser', await adm('/accounts/oa-1/users/u', { method: 'DELETE' }), 204);
+      await admin.check('deleteUser', await adm('/accounts/oa-1/users/u', { method: 'DELETE' }), 404);
+      await admin.check('deleteApplication', await adm(`/applications/${created.id}`, { method: 'DELETE' }), 204);
+      await admin.check('deleteApplication', await adm(`/applications/${created.id}`, { method: 'DELETE' }), 404);
+      await admin.check('deleteAccount', await adm('/accounts/oa-1', { method: 'DELETE' }), 204);
+      await admin.check('deleteAccount', await adm('/accounts/oa-1', { method: 'DELETE' }), 404);
 
       assert.deepEqual(bw.unexercised(EXCUSED), []);
       assert.deepEqual(admin.unexercised(EXCUSED), []);

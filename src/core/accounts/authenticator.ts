@@ -64,7 +64,9 @@ export interface AuthenticatorOptions {
 
 export class Authenticator {
   private readonly key = randomBytes(32);
-  private readonly verified = new Map<string, { outcome: AuthOutcome; expires: number }>();
+  // Each success remembers the hash it was checked against: a user whose password changed, or who
+  // was deleted or disabled since, no longer matches it, so the cache cannot outlive a change.
+  private readonly verified = new Map<string, { hash: string; expires: number }>();
   // A burst of requests with the same credentials shares one scrypt check instead of running one each.
   private readonly checking = new Map<string, Promise<AuthOutcome>>();
   // Unknown usernames are checked against this throw-away hash so that they take as long as known ones.
@@ -88,7 +90,11 @@ export class Authenticator {
   async authenticate(accountId: string, username: string, password: string): Promise<AuthOutcome> {
     const cacheKey = createHmac('sha256', this.key).update(`${accountId}\0${username}\0${password}`).digest('base64');
     const cached = this.verified.get(cacheKey);
-    if (cached && cached.expires > this.now()) return cached.outcome;
+    if (cached && cached.expires > this.now()) {
+      const user = this.directory.account(accountId)?.users.get(username);
+      if (user?.passwordHash === cached.hash) return user.canMessage ? 'ok' : 'forbidden';
+      this.verified.delete(cacheKey);
+    }
     let check = this.checking.get(cacheKey);
     if (!check) {
       check = this.verify(accountId, username, password, cacheKey).finally(() => this.checking.delete(cacheKey));
@@ -118,7 +124,10 @@ export class Authenticator {
 
     const outcome: AuthOutcome = user.canMessage ? 'ok' : 'forbidden';
     if (this.verified.size >= CACHE_LIMIT) this.verified.clear();
-    this.verified.set(cacheKey, { outcome, expires: this.now() + CACHE_TTL_MS });
+    // A change made while scrypt ran is not cached over: the next request checks against the new hash.
+    if (this.directory.account(accountId)?.users.get(username)?.passwordHash === user.passwordHash) {
+      this.verified.set(cacheKey, { hash: user.passwordHash, expires: this.now() + CACHE_TTL_MS });
+    }
     return outcome;
   }
 }

@@ -1,18 +1,21 @@
-// Accounts, API users, applications and numbers as declared in the config file, indexed for the
-// lookups a request needs. Passwords only ever live here as scrypt hashes.
-import { createHash } from 'node:crypto';
+// Accounts, API users, applications, numbers and SMPP users, indexed in memory for the lookups a
+// request needs. The database holds them (directory-port.ts); each thread and process keeps this
+// copy current by applying the rows that changed (`apply`), one entry at a time, so a change
+// costs what it touches, not a reload. Entries are updated in place: whoever holds an Account or
+// Application (an SMPP session, a request in flight) sees the change. Passwords only ever live here
+// as scrypt hashes.
 import type { AccountConfig } from '../../config/schema.js';
-import { hashPassword } from './passwords.js';
-
-/**
- * The salt of a password given in plain text in the config: fixed per account and username, so the
- * same password hashes the same at every start and an OAuth2 token, which holds a fingerprint of the
- * hash (http/oauth2/access-tokens.ts), outlives a restart unless the password changed. Still unique
- * per user, so one guess never tests two users.
- */
-export function configPasswordSalt(accountId: string, username: string): Buffer {
-  return createHash('sha256').update(`pigeon config password\0${accountId}\0${username}`).digest().subarray(0, 16);
-}
+import type {
+  AccountRow,
+  AccountThroughput,
+  ApiUserRow,
+  ApplicationRow,
+  DirectoryChanges,
+  DirectoryRows,
+  NumberRow,
+  SmppUserRow,
+} from './directory-port.js';
+import { configRows } from './provisioning.js';
 
 export interface ApiUser {
   readonly username: string;
@@ -26,6 +29,8 @@ export interface Application {
   readonly name: string;
   readonly callbackUrl: string | undefined;
   readonly callbackCredentials: { readonly username: string; readonly password: string } | undefined;
+  /** Where message-received callbacks go when set; else callbackUrl. */
+  readonly inboundCallbackUrl?: string | undefined;
   readonly numbers: ReadonlySet<string>;
 }
 
@@ -47,72 +52,71 @@ export interface Account {
   readonly applications: ReadonlyMap<string, Application>;
 }
 
-export class AccountDirectory {
-  private readonly accounts: ReadonlyMap<string, Account>;
-  private readonly numberOwners: ReadonlyMap<string, Application>;
-  private readonly smppUsers: ReadonlyMap<string, SmppUser>;
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+interface LiveApplication extends Mutable<Omit<Application, 'numbers'>> {
+  numbers: Set<string>;
+}
+interface LiveAccount {
+  readonly id: string;
+  readonly users: Map<string, ApiUser>;
+  readonly applications: Map<string, LiveApplication>;
+  throughput: AccountThroughput | undefined;
+}
 
-  private constructor(accounts: Account[], smppUsers: SmppUser[]) {
-    this.accounts = new Map(accounts.map((a) => [a.id, a]));
-    this.smppUsers = new Map(smppUsers.map((u) => [u.systemId, u]));
-    const owners = new Map<string, Application>();
-    for (const account of accounts) {
-      for (const app of account.applications.values()) for (const n of app.numbers) owners.set(n, app);
-    }
-    this.numberOwners = owners;
-  }
+/** What changed, for those who must act on it (SMPP sessions of a removed user are unbound). */
+export interface DirectoryEvent {
+  apiUsers: Array<{ accountId: string; username: string }>;
+  smppUsers: string[];
+}
+
+export class AccountDirectory {
+  private readonly accounts = new Map<string, LiveAccount>();
+  private readonly applications = new Map<string, LiveApplication>();
+  private readonly numberOwners = new Map<string, LiveApplication>();
+  private readonly numberRates = new Map<string, number>();
+  private readonly smppUsers = new Map<string, SmppUser>();
+  private readonly listeners = new Set<(event: DirectoryEvent) => void>();
+  private ratesSet = 0;
+  /** The version of the newest change applied. */
+  version = 0;
 
   /** Hashes plain-text passwords from the config (scrypt, off the event loop) and forgets them. */
   static async fromConfig(accounts: readonly AccountConfig[]): Promise<AccountDirectory> {
-    const built = await Promise.all(
-      accounts.map(async (account): Promise<Account> => {
-        const users = await Promise.all(
-          account.users.map(
-            async (u): Promise<ApiUser> => ({
-              username: u.username,
-              passwordHash: u.passwordHash ?? (await hashPassword(u.password ?? '', undefined, configPasswordSalt(account.id, u.username))),
-              canMessage: u.roles === undefined || u.roles.includes('messaging'),
-            }),
-          ),
-        );
-        const applications = account.applications.map(
-          (app): Application => ({
-            id: app.id,
-            accountId: account.id,
-            name: app.name,
-            callbackUrl: app.callbackUrl,
-            callbackCredentials:
-              app.callbackUsername && app.callbackPassword
-                ? { username: app.callbackUsername, password: app.callbackPassword }
-                : undefined,
-            numbers: new Set(app.numbers),
-          }),
-        );
-        return {
-          id: account.id,
-          users: new Map(users.map((u) => [u.username, u])),
-          applications: new Map(applications.map((a) => [a.id, a])),
-        };
-      }),
-    );
-    const smppUsers = (
-      await Promise.all(
-        accounts.map((account) =>
-          Promise.all(
-            (account.smppUsers ?? []).map(
-              async (u): Promise<SmppUser> => ({
-                systemId: u.systemId,
-                passwordHash: u.passwordHash ?? (await hashPassword(u.password ?? '')),
-                accountId: account.id,
-                applicationId: u.applicationId,
-                maxBinds: u.maxBinds ?? DEFAULT_MAX_BINDS,
-              }),
-            ),
-          ),
-        ),
-      )
-    ).flat();
-    return new AccountDirectory(built, smppUsers);
+    const directory = new AccountDirectory();
+    directory.apply({ version: 0, ...(await configRows(accounts, 0)) });
+    return directory;
+  }
+
+  static fromRows(rows: DirectoryChanges): AccountDirectory {
+    const directory = new AccountDirectory();
+    // Numbers are most of a large directory: a fresh one takes them without looking for previous owners.
+    directory.apply({ ...rows, numbers: [] });
+    for (const row of rows.numbers) directory.addNumber(row);
+    return directory;
+  }
+
+  /** Brings the copy up to date with rows read from the store; rows at or below `version` are old news. */
+  apply(changes: DirectoryRows & { version: number }): void {
+    const event: DirectoryEvent = { apiUsers: [], smppUsers: [] };
+    for (const row of changes.accounts) this.applyAccount(row);
+    for (const row of changes.applications) this.applyApplication(row);
+    for (const row of changes.users) {
+      this.applyUser(row);
+      if (row.deleted || !row.enabled) event.apiUsers.push({ accountId: row.accountId, username: row.username });
+    }
+    for (const row of changes.numbers) this.applyNumber(row);
+    for (const row of changes.smppUsers) {
+      this.applySmppUser(row);
+      event.smppUsers.push(row.systemId);
+    }
+    this.version = Math.max(this.version, changes.version);
+    if (event.apiUsers.length > 0 || event.smppUsers.length > 0) for (const listener of this.listeners) listener(event);
+  }
+
+  /** Called after each applied change that removed, disabled or changed users. */
+  onChange(listener: (event: DirectoryEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
   }
 
   account(accountId: string): Account | undefined {
@@ -139,5 +143,126 @@ export class AccountDirectory {
 
   allAccounts(): Iterable<Account> {
     return this.accounts.values();
+  }
+
+  /** An account's throughput overrides (README: throughput). */
+  throughput(accountId: string): AccountThroughput | undefined {
+    return this.accounts.get(accountId)?.throughput;
+  }
+
+  /** A number's own rate limit, per second, when it has one. */
+  numberRate(number: string): number | undefined {
+    return this.numberRates.get(number);
+  }
+
+  /** Whether any account or number has a rate of its own above 0. */
+  hasOwnRates(): boolean {
+    return this.ratesSet > 0;
+  }
+
+  private applyAccount(row: AccountRow): void {
+    const existing = this.accounts.get(row.id);
+    if (row.deleted) {
+      if (!existing) return;
+      for (const app of existing.applications.values()) this.removeApplication(app);
+      this.countRates(existing.throughput, -1);
+      this.accounts.delete(row.id);
+      return;
+    }
+    if (existing) {
+      this.countRates(existing.throughput, -1);
+      existing.throughput = row.throughput;
+    } else {
+      this.accounts.set(row.id, { id: row.id, users: new Map(), applications: new Map(), throughput: row.throughput });
+    }
+    this.countRates(row.throughput, 1);
+  }
+
+  private countRates(throughput: AccountThroughput | undefined, sign: 1 | -1): void {
+    if (!throughput) return;
+    const rates = [throughput.perSecond ?? 0, ...Object.values(throughput.numbers ?? {})];
+    this.ratesSet += sign * rates.filter((rate) => rate > 0).length;
+  }
+
+  private applyApplication(row: ApplicationRow): void {
+    const existing = this.applications.get(row.id);
+    const account = this.accounts.get(row.accountId);
+    if (row.deleted || !account) {
+      if (existing) this.removeApplication(existing);
+      return;
+    }
+    const fields = {
+      name: row.name,
+      callbackUrl: row.callbackUrl,
+      callbackCredentials:
+        row.callbackUsername && row.callbackPassword ? { username: row.callbackUsername, password: row.callbackPassword } : undefined,
+      inboundCallbackUrl: row.inboundCallbackUrl,
+    };
+    if (existing && existing.accountId === row.accountId) {
+      Object.assign(existing, fields);
+      return;
+    }
+    if (existing) this.removeApplication(existing);
+    const app: LiveApplication = { id: row.id, accountId: row.accountId, numbers: new Set(), ...fields };
+    this.applications.set(app.id, app);
+    account.applications.set(app.id, app);
+  }
+
+  private removeApplication(app: LiveApplication): void {
+    for (const number of app.numbers) if (this.numberOwners.get(number) === app) this.numberOwners.delete(number);
+    this.applications.delete(app.id);
+    const account = this.accounts.get(app.accountId);
+    if (account?.applications.get(app.id) === app) account.applications.delete(app.id);
+  }
+
+  private applyUser(row: ApiUserRow): void {
+    const account = this.accounts.get(row.accountId);
+    if (!account) return;
+    if (row.deleted || !row.enabled) {
+      account.users.delete(row.username);
+      return;
+    }
+    // A new object, not an update in place: a check that read the old hash compares against it (authenticator.ts).
+    account.users.set(row.username, {
+      username: row.username,
+      passwordHash: row.passwordHash,
+      canMessage: row.roles.includes('messaging'),
+    });
+  }
+
+  private applyNumber(row: NumberRow): void {
+    const previous = this.numberOwners.get(row.number);
+    if (previous) {
+      previous.numbers.delete(row.number);
+      this.numberOwners.delete(row.number);
+    }
+    if ((this.numberRates.get(row.number) ?? 0) > 0) this.ratesSet--;
+    this.numberRates.delete(row.number);
+    if (!row.deleted) this.addNumber(row);
+  }
+
+  private addNumber(row: NumberRow): void {
+    const app = this.applications.get(row.applicationId);
+    if (!app) return;
+    app.numbers.add(row.number);
+    this.numberOwners.set(row.number, app);
+    if (row.ratePerSecond !== undefined) {
+      this.numberRates.set(row.number, row.ratePerSecond);
+      if (row.ratePerSecond > 0) this.ratesSet++;
+    }
+  }
+
+  private applySmppUser(row: SmppUserRow): void {
+    if (row.deleted || !row.enabled) {
+      this.smppUsers.delete(row.systemId);
+      return;
+    }
+    this.smppUsers.set(row.systemId, {
+      systemId: row.systemId,
+      passwordHash: row.passwordHash,
+      accountId: row.accountId,
+      applicationId: row.applicationId,
+      maxBinds: row.maxBinds,
+    });
   }
 }

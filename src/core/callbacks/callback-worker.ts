@@ -98,9 +98,12 @@ export class CallbackWorker {
     let statusCode: number | undefined;
     let error: string | undefined;
     try {
+      // The application as it is now: a callback URL or credentials changed since the callback was
+      // queued apply to it. One whose application was deleted still goes where it was meant to.
       const application = directory.application(callback.accountId, callback.applicationId);
+      const current = application && (callback.eventType === 'message-received' ? (application.inboundCallbackUrl ?? application.callbackUrl) : application.callbackUrl);
       ({ statusCode } = await transport.post({
-        url: callback.url,
+        url: current ?? callback.url,
         body: callback.body,
         // The application's credentials go only to its callback URL as it is now: a callback queued
         // for a URL the application has since left gets none (they belong to the new receiver).

@@ -21,7 +21,8 @@ export function statusChange(
 ): StatusChange {
   // message-sending exists for MMS only (reference e.2).
   const type = status === 'SENDING' && message.type === 'mms' ? 'message-sending' : CALLBACK_OF[status];
-  const url = directory.application(message.accountId, message.applicationId)?.callbackUrl;
+  const application = directory.application(message.accountId, message.applicationId);
+  const url = type === 'message-received' ? (application?.inboundCallbackUrl ?? application?.callbackUrl) : application?.callbackUrl;
   return {
     messageId: message.id,
     accountId: message.accountId,

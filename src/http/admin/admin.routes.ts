@@ -1,4 +1,4 @@
-// The admin API (/admin/v1): simulator rules, inbound injection, a message's timeline and
+// The admin API (/admin/v1): the directory (accounts, users, applications, numbers, SMPP users), simulator rules, inbound injection, a message's timeline and
 // callback attempts, and the callback endpoints' circuits. Test code waits on messages through /wait
 // instead of sleeping.
 import type { FastifyInstance } from 'fastify';
@@ -15,6 +15,8 @@ import type { FailedAttempts } from '../../core/accounts/failed-attempts.js';
 import { adminAuth } from './admin-auth.js';
 import { parseInbound } from './inbound-request.js';
 import { optOutRoutes } from './opt-out.routes.js';
+import { directoryRoutes } from './directory.routes.js';
+import type { DirectoryAdmin } from '../../core/accounts/directory-admin.js';
 import { adminDocs as docs } from './admin.docs.js';
 import type { OpenApiCatalog } from '../openapi/openapi-catalog.js';
 
@@ -40,6 +42,8 @@ export interface AdminDeps {
   onInbound: () => void;
   status: () => unknown;
   now: () => number;
+  /** The directory's management (directory.routes.ts); absent, not served. */
+  directoryAdmin?: DirectoryAdmin | undefined;
   /** Turns errors of the simulator's rule validation into 400s. */
   isRuleError: (err: unknown) => err is Error;
 }
@@ -59,6 +63,8 @@ export async function adminApi(app: FastifyInstance, deps: AdminDeps, token: str
   app.get('/status', { config: { openapi: docs.status } }, async () => deps.status());
   const optOut = deps.inboundDeps.optOut;
   if (optOut) await app.register(async (scope) => optOutRoutes(scope, { service: optOut, store: deps.store.optOuts }));
+  const directoryAdmin = deps.directoryAdmin;
+  if (directoryAdmin) await app.register(async (scope) => directoryRoutes(scope, directoryAdmin));
   // Every callback endpoint (URL) with its circuit and backlog: why an application's callbacks wait.
   app.get('/endpoints', { config: { openapi: docs.endpoints } }, async () => endpointsView(deps.store.delivery, deps.now()));
 

@@ -30,7 +30,7 @@ function fieldErrors(issues: ReadonlyArray<{ path: PropertyKey[]; message: strin
 }
 
 /** The query's string parameters; a repeated or unknown one is a 400 naming it. */
-function queryParams(raw: unknown, allowed: readonly string[]): Record<string, string> {
+export function queryParams(raw: unknown, allowed: readonly string[]): Record<string, string> {
   const out: Record<string, string> = {};
   const problems: FieldError[] = [];
   for (const [key, value] of Object.entries((raw ?? {}) as Record<string, unknown>)) {

@@ -6,6 +6,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Account } from '../../core/accounts/directory.js';
+import { MAX_PAGE, views, type Actor, type DirectoryAdmin, type Page } from '../../core/accounts/directory-admin.js';
 import { endpointsView } from '../../core/admin/endpoint-view.js';
 import { messageView } from '../../core/admin/message-view.js';
 import { ApiError, errors } from '../../core/errors.js';
@@ -53,6 +54,8 @@ export interface ConsoleDeps extends ApiDeps {
   status: () => unknown;
   changes: ChangeSignal;
   signIns: FailedAttempts;
+  /** Managing the directory (core/accounts/directory-admin.ts); absent, its routes answer 404. */
+  directoryAdmin?: DirectoryAdmin | undefined;
 }
 
 declare module 'fastify' {
@@ -88,7 +91,12 @@ export async function consoleRoutes(app: FastifyInstance, deps: ConsoleDeps): Pr
       // Every state-changing call, sign-in included, must come from the console's own origin.
       if (changing && isCrossSite(request)) throw errors.forbidden();
       if (path === '/console/api/session' && request.method === 'POST') return;
-      const session = sessions.get(readSessionCookie(request));
+      let session = sessions.get(readSessionCookie(request));
+      // A user deleted or disabled since signing in is signed out: the directory is live.
+      if (session?.principal.kind === 'account' && !deps.directory.account(session.principal.accountId)?.users.has(session.principal.username)) {
+        sessions.delete(readSessionCookie(request));
+        session = undefined;
+      }
       if (!session) {
         if (path === '/console/api/session' && request.method === 'GET') return reply.code(204).send();
         throw new ApiError(401, 'unauthorized', 'Sign in to the console');
@@ -372,6 +380,48 @@ export async function consoleRoutes(app: FastifyInstance, deps: ConsoleDeps): Pr
         .send(csv);
     });
     api.post('/accounts/:accountId/opt-outs/import', async (request) => optOuts(request).importCsv(request.query, request.body));
+
+    // ---- Directory: the admin manages everything; an account's user sees its own applications and
+    // numbers and may change its applications' callback URLs and credentials (core/accounts/directory-admin.ts
+    // scopes each call and refuses the rest with 403 or, for another account's entries, 404).
+    const directory = () => {
+      if (!deps.directoryAdmin) throw errors.notFound('The directory is not managed here');
+      return deps.directoryAdmin;
+    };
+    const actor = (request: FastifyRequest): Actor => {
+      const { principal } = request.consoleSession;
+      return principal.kind === 'admin' ? { name: 'console:admin-token' } : { name: `user:${principal.accountId}/${principal.username}`, scope: principal.accountId };
+    };
+    const q = (request: FastifyRequest) => request.query as Record<string, string | undefined>;
+    const pageLimit = (request: FastifyRequest) => Math.min(MAX_PAGE, Math.max(1, Number(q(request).limit ?? 100) || 100));
+    const paged = <T, V>(page: Page<T>, view: (row: T) => V) => ({ items: page.items.map(view), ...(page.next !== undefined && { next: page.next }) });
+    api.get('/directory/accounts', async (request) => paged(await directory().listAccounts(actor(request), q(request).after, pageLimit(request)), views.account));
+    api.get('/directory/applications', async (request) =>
+      paged(await directory().listApplications(actor(request), q(request).accountId, q(request).after, pageLimit(request)), views.application),
+    );
+    api.post('/directory/applications', async (request, reply) => reply.code(201).send(views.application(await directory().createApplication(actor(request), request.body))));
+    api.patch('/directory/applications/:id', async (request) =>
+      views.application(await directory().updateApplication(actor(request), (request.params as { id: string }).id, request.body)),
+    );
+    api.delete('/directory/applications/:id', async (request, reply) => {
+      await directory().deleteApplication(actor(request), (request.params as { id: string }).id);
+      return reply.code(204).send();
+    });
+    api.get('/directory/numbers', async (request) => {
+      const { accountId, applicationId, prefix, after } = q(request);
+      return paged(await directory().listNumbers(actor(request), { accountId, applicationId, prefix, after }, pageLimit(request)), views.number);
+    });
+    api.post('/directory/numbers', async (request, reply) => {
+      const { row, created } = await directory().addNumber(actor(request), request.body);
+      return reply.code(created ? 201 : 200).send(views.number(row));
+    });
+    api.delete('/directory/numbers/:number', async (request, reply) => {
+      await directory().releaseNumber(actor(request), (request.params as { number: string }).number);
+      return reply.code(204).send();
+    });
+    api.get('/directory/audit', async (request) => ({
+      items: (await directory().audit(actor(request), { accountId: q(request).accountId }, pageLimit(request))).map(views.audit),
+    }));
 
     // ---- Simulator: one carrier for all accounts, so the admin's alone -----------------------
 

@@ -12,6 +12,7 @@ import type { Store } from '../../core/ports.js';
 import { storeError } from './errors.js';
 import { PostgresGroupCommitter } from './group-commit.js';
 import { migratePostgres, postgresMigrations } from './migrate.js';
+import { PostgresDirectory } from './postgres-directory.js';
 import { NotificationListener } from './notification-listener.js';
 import { PostgresDelivery } from './postgres-delivery.js';
 import { PostgresMedia } from './postgres-media.js';
@@ -70,6 +71,7 @@ export class PostgresStore implements Store {
   readonly inboundParts: PostgresInboundParts;
   readonly esmeOutbox: PostgresEsmeOutbox;
   readonly optOuts: PostgresOptOuts;
+  readonly directory: PostgresDirectory;
   /** The workers' writes, batched into shared transactions (group-commit.ts). */
   readonly commits: PostgresGroupCommitter;
   private readonly listener: NotificationListener;
@@ -135,6 +137,7 @@ export class PostgresStore implements Store {
     this.inboundParts = new PostgresInboundParts(this.pool);
     this.esmeOutbox = new PostgresEsmeOutbox(this.pool);
     this.optOuts = new PostgresOptOuts(this.pool);
+    this.directory = new PostgresDirectory(this.pool);
   }
 
   /**

@@ -12,6 +12,7 @@ export const CHANNELS = {
   callbacks: 'pigeon_callbacks',
   changes: 'pigeon_changes',
   simulator: 'pigeon_simulator',
+  directory: 'pigeon_directory',
 } as const;
 export type Channel = keyof typeof CHANNELS;
 
@@ -21,6 +22,7 @@ export const NOTIFY = {
   callbacks: named(`SELECT pg_notify('${CHANNELS.callbacks}', '')`),
   changes: named(`SELECT pg_notify('${CHANNELS.changes}', '')`),
   simulator: named(`SELECT pg_notify('${CHANNELS.simulator}', '')`),
+  directory: named(`SELECT pg_notify('${CHANNELS.directory}', '')`),
 } as const;
 
 // Locks are always taken in the same order (queue row, then recipient, then carrier refs; buckets

@@ -18,6 +18,7 @@ import { sqliteStoreError } from './errors.js';
 import { GroupCommitter, type CommitObserver } from './group-commit.js';
 import { loadMigrations, migrateSqlite } from './migrate.js';
 import { SqliteDelivery } from './sqlite-delivery.js';
+import { SqliteDirectory } from './sqlite-directory.js';
 import { SqliteMedia } from './sqlite-media.js';
 import { SqliteMessages } from './sqlite-messages.js';
 import { SqliteEsmeOutbox } from './sqlite-esme-outbox.js';
@@ -76,6 +77,7 @@ export class SqliteStore implements Store {
   readonly inboundParts: SqliteInboundParts;
   readonly esmeOutbox: SqliteEsmeOutbox;
   readonly optOuts: SqliteOptOuts;
+  readonly directory: SqliteDirectory;
   private readonly writes: GroupCommitter;
   private readonly walFd: number | undefined;
   private readonly path: string;
@@ -114,6 +116,7 @@ export class SqliteStore implements Store {
     this.inboundParts = new SqliteInboundParts(this.db, this.writes);
     this.esmeOutbox = new SqliteEsmeOutbox(this.db, this.writes);
     this.optOuts = new SqliteOptOuts(this.db, this.writes);
+    this.directory = new SqliteDirectory(this.db, this.writes, () => post('directory'));
     // Statistics for the query planner, as SQLite recommends for long-lived connections: analyse at
     // open what has none or is out of date, again every few hours, and at close. Without them SQLite
     // may walk the time index for an exact number or status filter on a large store (a second at a
