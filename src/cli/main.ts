@@ -7,6 +7,7 @@ import { adminTarget } from './admin-client.js';
 import { configCheckCommand } from './commands/config-check.js';
 import { inboundCommand } from './commands/inbound.js';
 import { messageCommand } from './commands/message.js';
+import { waitCommand } from './commands/wait.js';
 import { simulatorCommand } from './commands/simulator.js';
 import { hashPasswordCommand } from './commands/hash-password.js';
 import { messagesCommand } from './commands/messages.js';
@@ -42,6 +43,9 @@ http://127.0.0.1:8080; --admin-token, env PIGEON_ADMIN_TOKEN):
                         [--media URL|FILE…]
   message ID            a message's recipients, events and callbacks [--wait]
                         [--until terminal|callbacks] [--timeout SECONDS]
+  wait                  wait for the next message that matches and print its text:
+                        [--to N] [--from N] [--direction in|out] [--match REGEX [--group N]]
+                        [--after TIME|--after-message ID] [--account ID] [--timeout SECONDS] [--json]
   simulator rules       list the simulated carrier's rules
   simulator add         add a rule: --to PATTERN [--from PATTERN] [--match REGEX]
                         --outcome deliver|fail|no-receipt|transient|reject
@@ -126,6 +130,9 @@ const OPTIONS = {
   scope: { type: 'string' },
   'scope-key': { type: 'string' },
   offset: { type: 'string' },
+  after: { type: 'string' },
+  'after-message': { type: 'string' },
+  group: { type: 'string' },
 } satisfies ParseArgsConfig['options'];
 
 const LIST_FILTERS: Record<string, string> = {
@@ -228,6 +235,23 @@ export async function runCli(
         );
       case 'message':
         return await messageCommand(target(), rest[0], { wait: values.wait ?? false, until: values.until, timeout: values.timeout }, io.stdout);
+      case 'wait':
+        return await waitCommand(
+          target(),
+          {
+            account: values.account,
+            from: values.from,
+            to: values.to?.[0],
+            direction: values.direction,
+            match: values.match,
+            after: values.after,
+            afterMessage: values['after-message'],
+            timeout: values.timeout,
+            group: values.group,
+            json: values.json ?? false,
+          },
+          io.stdout,
+        );
       case 'simulator':
         return await simulatorCommand(
           target(),

@@ -118,6 +118,22 @@ export interface MessageStore {
    */
   acceptOutbound(message: Message, records: readonly MessageRecord[]): Promise<void>;
   listMessages(accountId: string, query: MessageQuery): Promise<{ totalCount: number; records: MessageRecord[] }>;
+  /** Messages strictly after a position, in (time, id) order: what waiting for the next message reads. */
+  messagesAfter(query: MessageFeedQuery): Promise<Message[]>;
+}
+
+/** A position in the order messages were accepted or received: (time, id). */
+export interface FeedPosition {
+  time: number;
+  /** '' for "from this time on, inclusive". */
+  id: string;
+}
+
+export interface MessageFeedQuery {
+  accountId?: string;
+  direction?: 'in' | 'out';
+  after: FeedPosition;
+  limit: number;
 }
 
 export interface MediaStore {

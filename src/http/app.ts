@@ -9,6 +9,7 @@ import { tokenRoutes } from './oauth2/token.routes.js';
 import { installLingeringClose } from './lingering-close.js';
 import { installRequestIds, requestId } from './request-id.js';
 import { adminApi, type AdminDeps } from './admin/admin.routes.js';
+import { sandboxApi } from './admin/sandbox.routes.js';
 import type { OptOutService } from '../core/opt-out/opt-out-service.js';
 import { FixedWindowLimiter } from './rate-limit.js';
 import { bandwidthApi, type ApiDeps } from './v2/api.js';
@@ -100,6 +101,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     const catalog = new OpenApiCatalog('/admin/v1');
     catalogs.push(catalog);
     await app.register(async (scope) => adminApi(scope, adminDeps, admin.token, catalog), { prefix: '/admin/v1' });
+    // Beside the admin API, under its prefix and in its document, but also open to API users (their account).
+    const sandboxDeps = { store: deps.store, directory: deps.directory, authenticator: deps.authenticator, changes: deps.console?.changes, now: deps.now };
+    await app.register(async (scope) => sandboxApi(scope, sandboxDeps, admin.token, catalog), { prefix: '/admin/v1' });
     adminOpenApi(app, catalog);
   }
   app.decorate('openApiCatalogs', catalogs);

@@ -179,6 +179,13 @@ for (const backend of BACKENDS) {
       await admin.check('removeOptOut', await adm(entry, { method: 'DELETE' }), 404);
       await admin.check('removeOptOut', await adm(`/opt-outs/galaxy/x/${encodeURIComponent(RECIPIENT)}`, { method: 'DELETE' }), 400);
 
+      await admin.check('waitForNextMessage', await adm(`/messages/next?afterMessage=nope`), 404);
+      await admin.check('waitForNextMessage', await adm(`/messages/next?after=0&timeout=5`), 200);
+      await admin.check('waitForNextMessage', await adm('/messages/next?text=('), 400);
+      await admin.check('waitForNextMessage', await adm('/messages/next?accountId=nobody'), 404);
+      await admin.check('waitForNextMessage', await adm('/messages/next?to=%2B10000000000&timeout=0'), 408);
+      await admin.check('waitForNextMessage', await pigeon.fetch(`/admin/v1/messages/next?accountId=${A}&timeout=0`, { headers: { authorization: NO_ROLE } }), 403);
+
       assert.deepEqual(bw.unexercised(EXCUSED), []);
       assert.deepEqual(admin.unexercised(EXCUSED), []);
     });
