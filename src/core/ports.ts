@@ -85,6 +85,8 @@ export interface MessageQuery {
   toMessageSize?: number;
   /** The message's tag, exactly (the console's filter; not a Bandwidth list filter). */
   tag?: string;
+  /** Text the message contains, ignoring ASCII case (the console's search; not a Bandwidth list filter). */
+  text?: string;
   sort: { field: SortField; direction: 'asc' | 'desc' };
   /** Only rows after this position in the order (before it, nearest first, when backwards). */
   after?: PageCursor;

@@ -102,6 +102,7 @@ export class PostgresMessages implements MessageStore {
       placeholder: (i) => `$${i}`,
       explicitNulls: true,
       tagArray: true,
+      ilike: true,
     });
     const n = params.length;
     // Two statements, as in SQLite, each with its own snapshot; run side by side on two connections.

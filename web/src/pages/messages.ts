@@ -14,6 +14,9 @@ interface ListItem {
   segmentCount: number;
   errorCode: number;
   receiveTime: string;
+  /** The start of the text, or "MMS: 2 files" (the console's list only). */
+  preview: string;
+  tag: string | null;
 }
 interface List {
   totalCount: number;
@@ -41,6 +44,7 @@ export async function messagesPage(main: HTMLElement): Promise<void> {
   const type = select('messageType', [['', 'Any'], ['sms', 'SMS'], ['mms', 'MMS']]);
   const errorCode = h('input', { type: 'number', name: 'errorCode', min: 0 });
   const tag = h('input', { type: 'text', name: 'tag', autocomplete: 'off' });
+  const text = h('input', { type: 'search', name: 'text', autocomplete: 'off' });
   const fromDate = h('input', { type: 'datetime-local', name: 'fromDateTime' });
   const toDate = h('input', { type: 'datetime-local', name: 'toDateTime' });
   const results = h('div', { id: 'results' });
@@ -58,10 +62,12 @@ export async function messagesPage(main: HTMLElement): Promise<void> {
       h('p', { role: 'status' }, describeRange(offset, list.messages.length, list.pageInfo.nextPageToken !== undefined)),
       table(
         'Messages, newest first',
-        ['Time', 'Message', 'From', 'To', 'Status', 'Direction', 'Type', 'Segments', 'Error'],
+        ['Time', 'Message', 'Text', 'Tag', 'From', 'To', 'Status', 'Direction', 'Type', 'Segments', 'Error'],
         list.messages.map((m) => [
           time(m.receiveTime),
           h('a', { href: `/console/messages/${encodeURIComponent(m.messageId)}` }, m.messageId),
+          h('span', { class: 'preview' }, m.preview),
+          m.tag ?? '',
           m.sourceTn,
           m.destinationTn,
           status(m.messageStatus),
@@ -92,6 +98,7 @@ export async function messagesPage(main: HTMLElement): Promise<void> {
     put('messageType', type.value);
     put('errorCode', errorCode.value);
     put('tag', tag.value);
+    put('text', text.value.trim());
     if (fromDate.value) filters.set('fromDateTime', new Date(fromDate.value).toISOString());
     if (toDate.value) filters.set('toDateTime', new Date(toDate.value).toISOString());
     token = undefined;
@@ -114,6 +121,7 @@ export async function messagesPage(main: HTMLElement): Promise<void> {
       field('Type', type),
       field('Error code', errorCode),
       field('Tag', tag),
+      field('Text contains', text),
       field('From date', fromDate),
       field('To date', toDate),
       h('button', { type: 'submit' }, 'Apply filters'),
