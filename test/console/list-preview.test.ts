@@ -1,18 +1,21 @@
 // The console's message list in headless Chromium: each row shows the start of the message's text
 // (or "MMS: 2 files") and its tag, the search finds messages by their text, and the browser meets
-// no 404 (the favicon included).
+// no 404 (the favicon included). Compose counts segments with and without smart encoding.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { launchBrowser } from '../helpers/browser.js';
-import { ACCOUNT_A, AUTH_A, RECIPIENT } from '../helpers/fixtures.js';
+import { ACCOUNT_A, AUTH_A, RECIPIENT, fixtureConfigYaml } from '../helpers/fixtures.js';
 import { ADMIN_TOKEN, BACKENDS, startPigeon, type TestPigeon } from '../helpers/pigeon.js';
 
 const WAIT = { timeout: 15_000 };
+/** Smart encoding on for account A's main application, not for its toll-free one. */
+const SMART_YAML = fixtureConfigYaml().replace('        name: Main\n', '        name: Main\n        smartEncoding: true\n');
+const CURLY = '\u201CYour table is ready\u201D \u2014 we\u2019ll hold it for 15 minutes. '.padEnd(160, 'x');
 const LONG = 'Your verification code is 123456. It expires in ten minutes; do not share it with anyone at all.';
 
 for (const backend of BACKENDS) {
-  describe(`console list: text preview, tag and search (${backend})`, () => {
+  describe(`console: list preview and search, favicon, compose counter (${backend})`, () => {
     let pigeon: TestPigeon;
     let browser: Browser;
     let page: Page;
@@ -28,7 +31,7 @@ for (const backend of BACKENDS) {
     };
 
     before(async () => {
-      pigeon = await startPigeon({ backend });
+      pigeon = await startPigeon({ backend, configYaml: SMART_YAML });
       browser = await launchBrowser();
       page = await (await browser.newContext()).newPage();
       page.on('response', (res) => {
@@ -66,6 +69,18 @@ for (const backend of BACKENDS) {
       await page.getByLabel('Text contains').fill('100%');
       await page.getByRole('button', { name: 'Apply filters' }).click();
       await page.getByText('No message records match.', { exact: true }).waitFor(WAIT);
+    });
+
+    it("counts the segments with and without smart encoding, first as the sending application sends", async () => {
+      await page.goto(`${pigeon.url}/console/compose?to=${encodeURIComponent(RECIPIENT)}`);
+      await page.getByLabel('Text', { exact: true }).fill(CURLY);
+      const smart = 'GSM-7 · 160 septets · 1 segment';
+      const plain = 'UCS-2 · 160 UTF-16 units · 3 segments';
+      await page.getByText(`${smart} with smart encoding (without: ${plain})`, { exact: true }).waitFor(WAIT);
+      await page.getByLabel('From').selectOption(`${ACCOUNT_A.otherApplicationId}|${ACCOUNT_A.tollFreeNumber}`);
+      await page.getByText(`${plain} (with smart encoding: ${smart})`, { exact: true }).waitFor(WAIT);
+      await page.getByLabel('Text', { exact: true }).fill('plain text');
+      await page.getByText('GSM-7 · 10 septets · 1 segment', { exact: true }).waitFor(WAIT);
     });
 
     it('gives the browser its favicon: no 404 anywhere', async () => {

@@ -16,6 +16,8 @@ export interface Application {
   readonly callbackUrl: string | undefined;
   readonly callbackCredentials: { readonly username: string; readonly password: string } | undefined;
   readonly numbers: ReadonlySet<string>;
+  /** Replace look-alikes of GSM-7 characters in outbound SMS text (core/encoding/smart-encoding.ts). */
+  readonly smartEncoding?: boolean;
 }
 
 /** An application's credentials for binding to Pigeon over SMPP (src/smpp-server). */
@@ -75,6 +77,7 @@ export class AccountDirectory {
                 ? { username: app.callbackUsername, password: app.callbackPassword }
                 : undefined,
             numbers: new Set(app.numbers),
+            smartEncoding: app.smartEncoding ?? false,
           }),
         );
         return {

@@ -154,6 +154,7 @@ export async function consoleRoutes(app: FastifyInstance, deps: ConsoleDeps): Pr
           name: app.name,
           callbackUrl: app.callbackUrl ?? null,
           numbers: [...app.numbers],
+          smartEncoding: app.smartEncoding === true,
         })),
       })),
     });
