@@ -1,7 +1,8 @@
 // The console's message list in headless Chromium: each row shows the start of the message's text
-// (or "MMS: 2 files") and its tag, the search finds messages by their text, and the browser meets
+// (or "MMS: 2 files") and its tag, the search finds messages by their text (and exports them), and the browser meets
 // no 404 (the favicon included). Compose counts segments with and without smart encoding.
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { launchBrowser } from '../helpers/browser.js';
@@ -69,6 +70,15 @@ for (const backend of BACKENDS) {
       await page.getByLabel('Text contains').fill('100%');
       await page.getByRole('button', { name: 'Apply filters' }).click();
       await page.getByText('No message records match.', { exact: true }).waitFor(WAIT);
+
+      // The export of the list as filtered: the search for the code finds its one message.
+      await page.getByLabel('Text contains').fill('verification');
+      await page.getByRole('button', { name: 'Apply filters' }).click();
+      await page.getByText('Message records 1 to 1', { exact: true }).waitFor(WAIT);
+      const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: 'CSV', exact: true }).click()]);
+      const rows = readFileSync((await download.path()) ?? '', 'utf8').trimEnd().split('\r\n');
+      assert.equal(rows.length, 2);
+      assert.ok(rows[1]?.startsWith(`${code},`), rows[1]);
     });
 
     it("counts the segments with and without smart encoding, first as the sending application sends", async () => {

@@ -1,8 +1,12 @@
-// `pigeon wait` (the real executable; run `npm run build` first) prints a one-time code the app sent.
+// `pigeon wait` (the real executable; run `npm run build` first) prints a one-time code the app sent;
+// `pigeon export` streams an account's messages to a file.
 import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { runPigeon } from '../helpers/cli.js';
-import { RECIPIENT } from '../helpers/fixtures.js';
+import { ACCOUNT_A, RECIPIENT } from '../helpers/fixtures.js';
 import { postMessage, smsBody } from '../helpers/http.js';
 import { ADMIN_TOKEN, startPigeon, type TestPigeon } from '../helpers/pigeon.js';
 
@@ -30,5 +34,26 @@ describe('pigeon wait', () => {
     assert.match(late.stderr, /408/);
     const bad = await runPigeon(['wait', '--group', '1'], { env: env() });
     assert.equal(bad.code, 2);
+  });
+
+  it('pigeon export writes the filtered export to a file, and refuses a missing --account', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pigeon-export-'));
+    try {
+      const file = join(dir, 'out.csv');
+      await postMessage(pigeon, smsBody({ text: 'exported by the cli', tag: 'cli-export' }));
+      const result = await runPigeon(['export', '--account', ACCOUNT_A.id, '--format', 'csv', '--tag', 'cli-export', '--file', file], { env: env() });
+      assert.equal(result.stderr, '');
+      assert.equal(result.code, 0);
+      const lines = readFileSync(file, 'utf8').trimEnd().split('\r\n');
+      assert.equal(lines.length, 2);
+      assert.match(lines[1] ?? '', /exported by the cli/);
+      const missing = await runPigeon(['export'], { env: env() });
+      assert.equal(missing.code, 2);
+      const bad = await runPigeon(['export', '--account', ACCOUNT_A.id, '--format', 'xml'], { env: env() });
+      assert.equal(bad.code, 1);
+      assert.match(bad.stderr, /format/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

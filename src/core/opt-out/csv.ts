@@ -6,7 +6,8 @@ import type { OptOutEntry } from './opt-out-port.js';
 
 export const CSV_COLUMNS = ['recipient', 'scope', 'scopeKey', 'accountId', 'keyword', 'source', 'createdAt'] as const;
 
-function field(value: string): string {
+/** One CSV field, quoted where it must be (RFC 4180). */
+export function csvField(value: string): string {
   return /[",\r\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
 }
 
@@ -15,7 +16,7 @@ export function csvHeader(): string {
 }
 
 export function csvLine(e: OptOutEntry): string {
-  return `${[e.recipient, e.scope, e.scopeKey, e.accountId, e.keyword ?? '', e.source, new Date(e.createdAt).toISOString()].map(field).join(',')}\r\n`;
+  return `${[e.recipient, e.scope, e.scopeKey, e.accountId, e.keyword ?? '', e.source, new Date(e.createdAt).toISOString()].map(csvField).join(',')}\r\n`;
 }
 
 /** Rows of fields; throws on an unterminated quote. */

@@ -19,6 +19,15 @@ export const nextQuery = z.object({
   timeout: z.string().optional().describe('Seconds to wait, at most 300; default 30'),
 });
 
+const exportQuery = z.looseObject({
+  accountId: z.string().describe('The account (required; an API user gives its own)'),
+  format: z.enum(['ndjson', 'json', 'csv']).optional().describe('ndjson (default): one message a line; json: {"messages": [...]}; csv: one row per recipient'),
+  text: z.string().optional().describe('Text the message contains (ignoring ASCII case)'),
+  tag: z.string().optional().describe('The tag, exactly'),
+}).describe('Also every filter of the Bandwidth list API (sourceTn, destinationTn, messageStatus, messageDirection, fromDateTime, toDateTime …)');
+
+const exportedMessage = messageViewSchema.omit({ queue: true }).meta({ title: 'ExportedMessage' });
+
 export const sandboxDocs = {
   next: {
     operationId: 'waitForNextMessage',
@@ -28,5 +37,24 @@ export const sandboxDocs = {
     tags: ['Messages'],
     query: nextQuery,
     responses: { 200: { description: 'The message', content: { 'application/json': messageViewSchema } }, ...errorResponses([400, 401, 403, 404, 408, 503]) },
+  },
+  export: {
+    operationId: 'exportMessages',
+    summary: 'Export the messages that match the list filters, streamed',
+    description:
+      "Every matching message, oldest first, with its text, media, each recipient's status, the event timeline and every callback with its attempts. Open to the admin token and, for their own account, to API users (Basic).",
+    tags: ['Messages'],
+    query: exportQuery,
+    responses: {
+      200: {
+        description: 'The export',
+        content: {
+          'application/x-ndjson': z.string().describe('One ExportedMessage as JSON per line'),
+          'application/json': z.strictObject({ messages: z.array(exportedMessage) }).meta({ title: 'MessageExport' }),
+          'text/csv': z.string().describe('messageId,accountId,applicationId,direction,time,from,recipient,status,errorCode,type,segmentCount,tag,text,media,events,callbacks'),
+        },
+      },
+      ...errorResponses([400, 401, 403, 404, 503]),
+    },
   },
 } satisfies Record<string, RouteDoc>;

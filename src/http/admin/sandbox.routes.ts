@@ -1,5 +1,6 @@
 // The sandbox's admin routes, open to the admin token and to an account's own API users
-// (account-or-admin-auth.ts): waiting for the next message that matches (GET /messages/next).
+// (account-or-admin-auth.ts): waiting for the next message that matches (GET /messages/next) and
+// the export of an account's messages (GET /messages/export).
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { Authenticator } from '../../core/accounts/authenticator.js';
 import type { AccountDirectory } from '../../core/accounts/directory.js';
@@ -7,6 +8,7 @@ import { messageView } from '../../core/admin/message-view.js';
 import { ApiError, errors } from '../../core/errors.js';
 import type { FeedPosition, Store } from '../../core/ports.js';
 import { lookForNext, type NextMessageFilter } from '../../core/sandbox/next-message.js';
+import { exportFilters, sendExport } from './export-stream.js';
 import { compilePattern, PatternError, type SafePattern } from '../../core/sandbox/safe-pattern.js';
 import type { ChangeSignal } from '../../shared/change-signal.js';
 import type { OpenApiCatalog } from '../openapi/openapi-catalog.js';
@@ -125,5 +127,14 @@ export async function sandboxApi(app: FastifyInstance, deps: SandboxDeps, token:
     } finally {
       off?.();
     }
+  });
+
+  app.get('/messages/export', { config: { openapi: docs.export } }, async (request, reply) => {
+    const query = request.query as Record<string, unknown>;
+    const accountId = request.scopeAccountId ?? query.accountId;
+    if (typeof accountId !== 'string') throw errors.validation([{ fieldName: 'accountId', description: "'accountId' is required" }]);
+    if (!deps.directory.account(accountId)) throw errors.notFound(`No account '${accountId}'`);
+    const { format, filters } = exportFilters(query, deps.now());
+    return sendExport(reply, deps.store, accountId, filters, format, deps.now());
   });
 }

@@ -26,6 +26,7 @@ import type { ApiDeps } from '../v2/api.js';
 import { localMediaResolver, mediaUrl, origin } from '../v2/base-url.js';
 import { eventStream } from './event-stream.js';
 import { withPreviews } from './list-preview.js';
+import { exportFilters, sendExport } from '../admin/export-stream.js';
 import {
   clearSessionCookie,
   csrfMatches,
@@ -204,6 +205,13 @@ export async function consoleRoutes(app: FastifyInstance, deps: ConsoleDeps): Pr
         unboundedPaging: true,
       });
       return withPreviews(deps.store.delivery, list);
+    });
+
+    // The export of the list as filtered (core/sandbox/export.ts), streamed.
+    api.get('/accounts/:accountId/messages/export', async (request, reply) => {
+      const account = scopedAccount(request);
+      const { format, filters } = exportFilters(request.query as Record<string, unknown>, deps.now());
+      return sendExport(reply, deps.store, account.id, filters, format, deps.now());
     });
 
     const scopedView = async (request: FastifyRequest) => {

@@ -48,10 +48,29 @@ export async function messagesPage(main: HTMLElement): Promise<void> {
   const fromDate = h('input', { type: 'datetime-local', name: 'fromDateTime' });
   const toDate = h('input', { type: 'datetime-local', name: 'toDateTime' });
   const results = h('div', { id: 'results' });
+  const exports = h('p', { class: 'actions' });
   const pager = h('div', { class: 'pager' });
 
   let offset = 0;
+  /** Links to the export of the list as filtered; numbers ending in * are the export's prefix match. */
+  const exportLinks = () => {
+    const params = new URLSearchParams(filters);
+    for (const name of ['sourceTn', 'destinationTn']) {
+      const value = params.get(name);
+      if (value?.endsWith('*')) params.set(name, value.slice(0, -1));
+    }
+    const base = `/console/api/accounts/${encodeURIComponent(state.accountId)}/messages/export`;
+    replace(
+      exports,
+      'Export these messages: ',
+      ...(['ndjson', 'json', 'csv'] as const).flatMap((format) => {
+        params.set('format', format);
+        return [h('a', { href: `${base}?${params}`, download: '' }, format === 'ndjson' ? 'NDJSON' : format.toUpperCase()), ' '];
+      }),
+    );
+  };
   const load = async () => {
+    exportLinks();
     const params = new URLSearchParams(filters);
     params.set('limit', String(PAGE));
     if (token) params.set('pageToken', token);
@@ -127,6 +146,7 @@ export async function messagesPage(main: HTMLElement): Promise<void> {
       h('button', { type: 'submit' }, 'Apply filters'),
     ),
     alert,
+    exports,
     results,
     pager,
   );
