@@ -1,8 +1,8 @@
 // Export: every message of an account that matches the list filters, with its text, media, each
 // recipient's status, the event timeline and every callback with its attempts, as NDJSON, JSON or
 // CSV (one row per recipient). Streamed: the records are read in pages in (receive time, message,
-// recipient) order after the last one read (keyset), each message's view is read when its turn
-// comes, and nothing is held beyond one page, so memory does not grow with the export.
+// recipient) order after the last one read (keyset), the messages' views a few at a time as their
+// turn comes, and nothing is held beyond one page, so memory does not grow with the export.
 import { messageView, type MessageView } from '../admin/message-view.js';
 import { csvField } from '../opt-out/csv.js';
 import type { DeliveryStore, MessageQuery, MessageStore, PageCursor } from '../ports.js';
@@ -36,6 +36,7 @@ export const CSV_EXPORT_COLUMNS = [
 ] as const;
 
 const PAGE = 500;
+const VIEWS_AT_ONCE = 8;
 
 type Filters = Omit<MessageQuery, 'sort' | 'after' | 'offset' | 'limit' | 'countLimit'>;
 
@@ -57,12 +58,18 @@ export async function* matchingViews(
       limit: PAGE,
       countLimit: 0,
     });
+    const ids: string[] = [];
     for (const record of records) {
       // A message's records are adjacent in this order (same time and id), across pages too.
       if (record.messageId === last) continue;
       last = record.messageId;
-      const view = await messageView(store, record.messageId, now);
-      if (view) yield view;
+      ids.push(record.messageId);
+    }
+    // A few views are read at once (each is several round trips on PostgreSQL), yielded in order;
+    // at most one page of them is held.
+    for (let i = 0; i < ids.length; i += VIEWS_AT_ONCE) {
+      const views = await Promise.all(ids.slice(i, i + VIEWS_AT_ONCE).map((id) => messageView(store, id, now)));
+      for (const view of views) if (view) yield view;
     }
     const end = records.at(-1);
     if (records.length < PAGE || !end) return;
