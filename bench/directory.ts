@@ -37,7 +37,7 @@ async function fill(url: string): Promise<void> {
       writes.push({ kind: 'user', row: { accountId, username: 'user', passwordHash, roles: ['messaging'], enabled: true, ...base } });
       writes.push({
         kind: 'application',
-        row: { id: `app-${a}`, accountId, name: 'fill', callbackUrl: undefined, callbackUsername: undefined, callbackPassword: undefined, inboundCallbackUrl: undefined, optOut: undefined, ...base },
+        row: { id: `app-${a}`, accountId, name: 'fill', callbackUrl: undefined, callbackUsername: undefined, callbackPassword: undefined, inboundCallbackUrl: undefined, optOut: undefined, smartEncoding: false, ...base },
       });
     }
     const perAccount = Math.ceil(NUMBERS / ACCOUNTS);

@@ -20,3 +20,4 @@ await build({
 });
 await build({ entryPoints: ['web/app.css'], bundle: true, minify: true, outfile: `${out}/app.css`, logLevel: 'warning' });
 copyFileSync('web/index.html', `${out}/index.html`);
+copyFileSync('web/favicon.svg', `${out}/favicon.svg`);

@@ -7,6 +7,8 @@ import { adminTarget } from './admin-client.js';
 import { configCheckCommand } from './commands/config-check.js';
 import { inboundCommand } from './commands/inbound.js';
 import { messageCommand } from './commands/message.js';
+import { waitCommand } from './commands/wait.js';
+import { exportCommand } from './commands/export.js';
 import { simulatorCommand } from './commands/simulator.js';
 import { hashPasswordCommand } from './commands/hash-password.js';
 import { messagesCommand } from './commands/messages.js';
@@ -43,6 +45,12 @@ http://127.0.0.1:8080; --admin-token, env PIGEON_ADMIN_TOKEN):
                         [--media URL|FILE…]
   message ID            a message's recipients, events and callbacks [--wait]
                         [--until terminal|callbacks] [--timeout SECONDS]
+  export                the account's messages with text, events and callbacks: --account ID
+                        [--format ndjson|json|csv] [--file F] [--tag T] [--text T]
+                        [list filters as for messages]
+  wait                  wait for the next message that matches and print its text:
+                        [--to N] [--from N] [--direction in|out] [--match REGEX [--group N]]
+                        [--after TIME|--after-message ID] [--account ID] [--timeout SECONDS] [--json]
   simulator rules       list the simulated carrier's rules
   simulator add         add a rule: --to PATTERN [--from PATTERN] [--match REGEX]
                         --outcome deliver|fail|no-receipt|transient|reject
@@ -159,6 +167,9 @@ const OPTIONS = {
   rate: { type: 'string' },
   after: { type: 'string' },
   'max-binds': { type: 'string' },
+  'after-message': { type: 'string' },
+  group: { type: 'string' },
+  format: { type: 'string' },
 } satisfies ParseArgsConfig['options'];
 
 const LIST_FILTERS: Record<string, string> = {
@@ -262,6 +273,33 @@ export async function runCli(
         );
       case 'message':
         return await messageCommand(target(), rest[0], { wait: values.wait ?? false, until: values.until, timeout: values.timeout }, io.stdout);
+      case 'export': {
+        const filters: Record<string, string> = {};
+        for (const [flag, name] of Object.entries(LIST_FILTERS)) {
+          const value = values[flag as keyof typeof values];
+          if (typeof value === 'string') filters[name] = value;
+        }
+        if (values.tag !== undefined) filters.tag = values.tag;
+        if (values.text !== undefined) filters.text = values.text;
+        return await exportCommand(target(), { account: values.account, format: values.format, file: values.file, filters }, io.stdout);
+      }
+      case 'wait':
+        return await waitCommand(
+          target(),
+          {
+            account: values.account,
+            from: values.from,
+            to: values.to?.[0],
+            direction: values.direction,
+            match: values.match,
+            after: values.after,
+            afterMessage: values['after-message'],
+            timeout: values.timeout,
+            group: values.group,
+            json: values.json ?? false,
+          },
+          io.stdout,
+        );
       case 'simulator':
         return await simulatorCommand(
           target(),

@@ -66,6 +66,8 @@ const applicationSchema = z
     numbers: z.array(e164).default([]),
     /** Over the top-level optOut settings for this application (config/opt-out-config.ts). */
     optOut: optOutSchema.optional(),
+    /** Replace look-alikes of GSM-7 characters in outbound SMS text (core/encoding/smart-encoding.ts). */
+    smartEncoding: z.boolean().optional(),
   })
   .superRefine((app, ctx) => {
     if ((app.callbackUsername === undefined) !== (app.callbackPassword === undefined)) {

@@ -86,6 +86,8 @@ export interface MessageQuery {
   toMessageSize?: number;
   /** The message's tag, exactly (the console's filter; not a Bandwidth list filter). */
   tag?: string;
+  /** Text the message contains, ignoring ASCII case (the console's search; not a Bandwidth list filter). */
+  text?: string;
   sort: { field: SortField; direction: 'asc' | 'desc' };
   /** Only rows after this position in the order (before it, nearest first, when backwards). */
   after?: PageCursor;
@@ -119,6 +121,22 @@ export interface MessageStore {
    */
   acceptOutbound(message: Message, records: readonly MessageRecord[]): Promise<void>;
   listMessages(accountId: string, query: MessageQuery): Promise<{ totalCount: number; records: MessageRecord[] }>;
+  /** Messages strictly after a position, in (time, id) order: what waiting for the next message reads. */
+  messagesAfter(query: MessageFeedQuery): Promise<Message[]>;
+}
+
+/** A position in the order messages were accepted or received: (time, id). */
+export interface FeedPosition {
+  time: number;
+  /** '' for "from this time on, inclusive". */
+  id: string;
+}
+
+export interface MessageFeedQuery {
+  accountId?: string;
+  direction?: 'in' | 'out';
+  after: FeedPosition;
+  limit: number;
 }
 
 export interface MediaStore {

@@ -12,6 +12,7 @@ import { installRequestIds, requestId } from './request-id.js';
 import { installSecurityHeaders } from './security-headers.js';
 import { installDemoHostCheck } from './demo-host-check.js';
 import { adminApi, type AdminDeps } from './admin/admin.routes.js';
+import { sandboxApi } from './admin/sandbox.routes.js';
 import type { OptOutService } from '../core/opt-out/opt-out-service.js';
 import type { DirectoryAdmin } from '../core/accounts/directory-admin.js';
 import { FixedWindowLimiter } from './rate-limit.js';
@@ -112,6 +113,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     const catalog = new OpenApiCatalog('/admin/v1');
     catalogs.push(catalog);
     await app.register(async (scope) => adminApi(scope, adminDeps, admin.token, catalog), { prefix: '/admin/v1' });
+    // Beside the admin API, under its prefix and in its document, but also open to API users (their account).
+    const sandboxDeps = { store: deps.store, directory: deps.directory, authenticator: deps.authenticator, changes: deps.console?.changes, now: deps.now };
+    await app.register(async (scope) => sandboxApi(scope, sandboxDeps, admin.token, catalog), { prefix: '/admin/v1' });
     adminOpenApi(app, catalog);
   }
   app.decorate('openApiCatalogs', catalogs);

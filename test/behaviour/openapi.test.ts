@@ -266,6 +266,18 @@ for (const backend of BACKENDS) {
       await admin.check('deleteApplication', await adm(`/applications/${created.id}`, { method: 'DELETE' }), 404);
       await admin.check('deleteAccount', await adm('/accounts/oa-1', { method: 'DELETE' }), 204);
       await admin.check('deleteAccount', await adm('/accounts/oa-1', { method: 'DELETE' }), 404);
+      await admin.check('waitForNextMessage', await adm(`/messages/next?afterMessage=nope`), 404);
+      await admin.check('waitForNextMessage', await adm(`/messages/next?after=0&timeout=5`), 200);
+      await admin.check('waitForNextMessage', await adm('/messages/next?text=('), 400);
+      await admin.check('waitForNextMessage', await adm('/messages/next?accountId=nobody'), 404);
+      await admin.check('waitForNextMessage', await adm('/messages/next?to=%2B10000000000&timeout=0'), 408);
+      await admin.check('waitForNextMessage', await pigeon.fetch(`/admin/v1/messages/next?accountId=${A}&timeout=0`, { headers: { authorization: NO_ROLE } }), 403);
+
+      await admin.check('exportMessages', await adm(`/messages/export?accountId=${A}&format=json`), 200);
+      await admin.check('exportMessages', await adm(`/messages/export?accountId=${A}&format=csv`), 200);
+      await admin.check('exportMessages', await adm(`/messages/export?accountId=${A}&format=xml`), 400);
+      await admin.check('exportMessages', await adm('/messages/export?accountId=nobody'), 404);
+      await admin.check('exportMessages', await pigeon.fetch(`/admin/v1/messages/export?accountId=${A}`, { headers: { authorization: NO_ROLE } }), 403);
 
       assert.deepEqual(bw.unexercised(EXCUSED), []);
       assert.deepEqual(admin.unexercised(EXCUSED), []);

@@ -4,6 +4,8 @@ export interface Application {
   name: string;
   callbackUrl: string | null;
   numbers: string[];
+  /** Outbound SMS text goes through smart encoding (compose counts both ways). */
+  smartEncoding?: boolean;
 }
 export interface SessionInfo {
   principal: { kind: 'admin' } | { kind: 'account'; accountId: string; username: string };

@@ -82,6 +82,7 @@ const applicationFields = {
   callbackPassword: z.string().min(1).max(1024).nullable().optional(),
   inboundCallbackUrl: httpUrl.nullable().optional(),
   optOut: z.record(z.string(), z.unknown()).nullable().optional(),
+  smartEncoding: z.boolean().optional(),
 };
 const applicationInput = z.strictObject({ id: z.string().min(1).max(128).optional(), accountId, ...applicationFields });
 const applicationPatch = z.strictObject({ ...applicationFields, name: applicationFields.name.optional() });
@@ -139,6 +140,7 @@ export const views = {
     callbackPassword: r.callbackPassword === undefined ? undefined : MASK,
     inboundCallbackUrl: r.inboundCallbackUrl,
     optOut: r.optOut,
+    smartEncoding: r.smartEncoding,
     ...stamps(r),
   }),
   number: (r: NumberRow) => ({ number: r.number, accountId: r.accountId, applicationId: r.applicationId, numberType: r.numberType, ratePerSecond: r.ratePerSecond, ...stamps(r) }),
@@ -274,6 +276,7 @@ export class DirectoryAdmin {
       callbackPassword: input.callbackPassword ?? undefined,
       inboundCallbackUrl: input.inboundCallbackUrl ?? undefined,
       optOut: input.optOut ?? undefined,
+      smartEncoding: input.smartEncoding ?? false,
       deleted: false,
       source: 'api' as const,
     };
@@ -296,6 +299,7 @@ export class DirectoryAdmin {
       callbackPassword: patched(input.callbackPassword, current.callbackPassword),
       inboundCallbackUrl: patched(input.inboundCallbackUrl, current.inboundCallbackUrl),
       optOut: patched(input.optOut, current.optOut),
+      smartEncoding: input.smartEncoding ?? current.smartEncoding,
       source: 'api' as const,
     };
     this.checkCredentials(row);

@@ -44,6 +44,8 @@ export interface ApplicationRow extends Stamped {
   readonly inboundCallbackUrl: string | undefined;
   /** The application's opt-out settings as the config file writes them (config/opt-out-config.ts). */
   readonly optOut: unknown;
+  /** Replace look-alikes of GSM-7 characters in outbound SMS text before counting and sending. */
+  readonly smartEncoding: boolean;
 }
 
 /** A number; `deleted` once released, keeping the application it last belonged to. */

@@ -32,6 +32,8 @@ export interface Application {
   /** Where message-received callbacks go when set; else callbackUrl. */
   readonly inboundCallbackUrl?: string | undefined;
   readonly numbers: ReadonlySet<string>;
+  /** Replace look-alikes of GSM-7 characters in outbound SMS text (core/encoding/smart-encoding.ts). */
+  readonly smartEncoding?: boolean;
 }
 
 /** An application's credentials for binding to Pigeon over SMPP (src/smpp-server). */
@@ -197,6 +199,7 @@ export class AccountDirectory {
       callbackCredentials:
         row.callbackUsername && row.callbackPassword ? { username: row.callbackUsername, password: row.callbackPassword } : undefined,
       inboundCallbackUrl: row.inboundCallbackUrl,
+      smartEncoding: row.smartEncoding,
     };
     if (existing && existing.accountId === row.accountId) {
       Object.assign(existing, fields);

@@ -77,6 +77,7 @@ export async function configRows(
           callbackUsername: app.callbackUsername,
           callbackPassword: app.callbackPassword,
           inboundCallbackUrl: undefined,
+          smartEncoding: app.smartEncoding ?? false,
           optOut: app.optOut,
           ...stamps(time),
         });

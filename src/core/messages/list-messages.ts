@@ -68,8 +68,8 @@ export interface ListOptions {
   defaultWindowDays: number;
   /** Builds the absolute URL of a page from its token (the original query with `pageToken` replaced). */
   pageUrl: (token: string) => string;
-  /** Query fields the caller sets itself (the console's tag filter, its exact number filters). */
-  extra?: Pick<MessageQuery, 'tag' | 'sourceTn' | 'destinationTn'>;
+  /** Query fields the caller sets itself (the console's tag filter and text search, its exact number filters). */
+  extra?: Pick<MessageQuery, 'tag' | 'text' | 'sourceTn' | 'destinationTn'>;
   /**
    * Do not count (the console's paging): `totalCount` is then the records up to this page's end,
    * plus 1 when a page follows, and the cost of a page does not grow with the store. The Bandwidth

@@ -3,6 +3,7 @@
 // transaction. The caller answers 202 only after that promise resolves.
 import type { Account } from '../accounts/directory.js';
 import { countSegments } from '../encoding/segments.js';
+import { smartEncode } from '../encoding/smart-encoding.js';
 import { errors, type FieldError } from '../errors.js';
 import type { ThroughputPolicy } from '../delivery/rate-policy.js';
 import type { DeliveryStore, MediaStore, MessageStore } from '../ports.js';
@@ -73,6 +74,9 @@ export async function sendMessage(
 
   // Media makes it an MMS whatever the recipient count; more than one recipient makes it a group MMS.
   const isMms = request.media !== undefined || request.to.length > 1;
+  // What is counted, stored, listed and handed to the carrier is the text after smart encoding.
+  const smart = !isMms && request.text !== undefined && account.applications.get(request.applicationId)?.smartEncoding === true;
+  const text = smart && request.text !== undefined ? smartEncode(request.text) : request.text;
   const message: Message = {
     id: options.messageId ?? newMessageId(now),
     accountId: account.id,
@@ -81,13 +85,13 @@ export async function sendMessage(
     owner: request.from,
     from: request.from,
     to: request.to,
-    text: request.text,
+    text,
     media: request.media,
     tag: request.tag,
     priority: request.priority,
     expiration: request.expiration,
     expiresAt: request.expiresAt,
-    segmentCount: isMms ? 1 : countSegments(request.text ?? '').segments,
+    segmentCount: isMms ? 1 : countSegments(text ?? '').segments,
     type: isMms ? 'mms' : 'sms',
     time: now,
     ...(options.requestId !== undefined && { requestId: options.requestId }),

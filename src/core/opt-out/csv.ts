@@ -6,6 +6,7 @@ import type { OptOutEntry } from './opt-out-port.js';
 
 export const CSV_COLUMNS = ['recipient', 'scope', 'scopeKey', 'accountId', 'keyword', 'source', 'createdAt'] as const;
 
+/** One CSV field, quoted where it must be (RFC 4180). */
 export function csvField(value: string): string {
   return /[",\r\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
 }

@@ -32,7 +32,7 @@ const callback = z
     attempts: z.array(z.looseObject({ attempt: z.number().int(), time, latencyMs: z.number() })),
   })
   .meta({ title: 'CallbackRecord' });
-const messageView = z
+export const messageViewSchema = z
   .strictObject({
     message: z.looseObject({ id: z.string(), accountId: z.string(), direction: z.enum(['in', 'out']), timeIso: iso }),
     recipients: z.array(z.looseObject({ messageId: z.string(), destinationTn: z.string(), messageStatus: z.string() })),
@@ -143,7 +143,7 @@ export const adminDocs = {
     summary: 'A message with its recipients, timeline and callbacks',
     tags: ['Messages'],
     params: idParams,
-    responses: { 200: json('The message', messageView), ...errorResponses([401, 404, 503]) },
+    responses: { 200: json('The message', messageViewSchema), ...errorResponses([401, 404, 503]) },
   },
   events: {
     operationId: 'getMessageEvents',
@@ -168,6 +168,6 @@ export const adminDocs = {
       until: z.enum(['terminal', 'callbacks']).optional(),
       timeout: z.string().optional().describe('Seconds, at most 60; default 30'),
     }),
-    responses: { 200: json('The message', messageView), ...errorResponses([400, 401, 404, 408, 503]) },
+    responses: { 200: json('The message', messageViewSchema), ...errorResponses([400, 401, 404, 408, 503]) },
   },
 } satisfies Record<string, RouteDoc>;

@@ -22,6 +22,7 @@ const application = z
     callbackPassword: z.literal('***').optional().describe('Shown masked when set'),
     inboundCallbackUrl: z.string().optional(),
     optOut: z.record(z.string(), z.unknown()).optional(),
+    smartEncoding: z.boolean(),
     ...stamped,
   })
   .meta({ title: 'Application' });
@@ -55,6 +56,7 @@ const appFields = {
   callbackPassword: z.string().nullable().optional(),
   inboundCallbackUrl: z.string().nullable().optional(),
   optOut: z.record(z.string(), z.unknown()).nullable().optional(),
+  smartEncoding: z.boolean().optional().describe('Replace look-alikes of GSM-7 characters in outbound SMS (README: smart encoding)'),
 };
 const appInput = z.strictObject({ id: z.string().optional(), accountId: z.string(), ...appFields });
 const appPatch = z.strictObject({ ...appFields, name: z.string().optional() });

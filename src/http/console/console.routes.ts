@@ -31,6 +31,8 @@ import { FixedWindowLimiter } from '../rate-limit.js';
 import type { ApiDeps } from '../v2/api.js';
 import { localMediaResolver, mediaUrl, origin } from '../v2/base-url.js';
 import { eventStream } from './event-stream.js';
+import { withPreviews } from './list-preview.js';
+import { exportFilters, sendExport } from '../admin/export-stream.js';
 import {
   clearSessionCookie,
   csrfMatches,
@@ -170,6 +172,7 @@ export async function consoleRoutes(app: FastifyInstance, deps: ConsoleDeps): Pr
           name: app.name,
           callbackUrl: app.callbackUrl ?? null,
           numbers: [...app.numbers],
+          smartEncoding: app.smartEncoding === true,
         })),
       })),
     });
@@ -199,6 +202,7 @@ export async function consoleRoutes(app: FastifyInstance, deps: ConsoleDeps): Pr
       // and the count stops where it tells whether a next page exists, so a refresh costs the same
       // on a million messages as on a thousand.
       const tag = typeof query.tag === 'string' && query.tag !== '' ? query.tag : undefined;
+      const text = typeof query.text === 'string' && query.text !== '' ? query.text.slice(0, 200) : undefined;
       // A number matches exactly (an index lookup); ending in '*', it is the list API's prefix match.
       const exact = (name: 'sourceTn' | 'destinationTn') => {
         const value = query[name];
@@ -211,18 +215,27 @@ export async function consoleRoutes(app: FastifyInstance, deps: ConsoleDeps): Pr
         if (typeof value === 'string' && value.endsWith('*')) query[name] = value.slice(0, -1);
       }
       const numbers = { sourceTn: exact('sourceTn'), destinationTn: exact('destinationTn') };
-      return listMessages(deps.store.messages, account.id, query, {
+      const list = await listMessages(deps.store.messages, account.id, query, {
         now: deps.now(),
         defaultWindowDays: 0,
         pageUrl: (token) => token,
         extra: {
           tag,
+          text,
           ...(numbers.sourceTn && { sourceTn: numbers.sourceTn }),
           ...(numbers.destinationTn && { destinationTn: numbers.destinationTn }),
         },
         boundedCount: true,
         unboundedPaging: true,
       });
+      return withPreviews(deps.store.delivery, list);
+    });
+
+    // The export of the list as filtered (core/sandbox/export.ts), streamed.
+    api.get('/accounts/:accountId/messages/export', async (request, reply) => {
+      const account = scopedAccount(request);
+      const { format, filters } = exportFilters(request.query as Record<string, unknown>, deps.now());
+      return sendExport(reply, deps.store, account.id, filters, format, deps.now());
     });
 
     const scopedView = async (request: FastifyRequest) => {

@@ -69,6 +69,8 @@ export async function staticRoutes(app: FastifyInstance): Promise<void> {
     if (!(request.headers.accept ?? '').includes('text/html')) return reply.callNotFound();
     return send(request, reply, 'index.html');
   });
+  // Browsers ask for /favicon.ico by themselves wherever a page names no icon.
+  app.get('/favicon.ico', async (request, reply) => send(request, reply, 'favicon.svg'));
   app.get('/console/assets/:name', async (request, reply) => send(request, reply, (request.params as { name: string }).name));
   app.get('/console', async (request, reply) => send(request, reply, 'index.html'));
   app.get('/console/*', async (request, reply) => {

@@ -1,9 +1,10 @@
 // Messages and their per-recipient records in PostgreSQL.
 import type { Pool, PoolClient } from 'pg';
 import type { Message, MessageRecord } from '../../core/messages/message.js';
-import type { MessageQuery, MessageStore } from '../../core/ports.js';
+import type { MessageFeedQuery, MessageQuery, MessageStore } from '../../core/ports.js';
+import { buildMessageFeedQuery } from '../sql/message-feed.js';
 import { buildMessageListQuery } from '../sql/message-list-query.js';
-import { MESSAGE_COLUMNS, messageParams, RECORD_COLUMNS, recordFromRow, recordParams, type RecordRow } from '../sql/rows.js';
+import { MESSAGE_COLUMNS, messageFromRow, messageParams, RECORD_COLUMNS, recordFromRow, recordParams, type MessageRow, type RecordRow } from '../sql/rows.js';
 import { storeError } from './errors.js';
 import { valuesList } from './rows.js';
 import type { Combined, PostgresGroupCommitter } from './group-commit.js';
@@ -101,6 +102,7 @@ export class PostgresMessages implements MessageStore {
       placeholder: (i) => `$${i}`,
       explicitNulls: true,
       tagArray: true,
+      ilike: true,
     });
     const n = params.length;
     // Two statements, as in SQLite, each with its own snapshot; run side by side on two connections.
@@ -122,5 +124,13 @@ export class PostgresMessages implements MessageStore {
       throw storeError(err);
     });
     return { totalCount: Number(total.rows[0]?.n ?? 0), records: page.rows.map(recordFromRow) };
+  }
+
+  async messagesAfter(query: MessageFeedQuery): Promise<Message[]> {
+    const { sql, params } = buildMessageFeedQuery(query, (i) => `$${i}`);
+    const { rows } = await this.pool.query<MessageRow>(sql, params).catch((err: unknown) => {
+      throw storeError(err);
+    });
+    return rows.map(messageFromRow);
   }
 }

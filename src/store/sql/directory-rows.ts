@@ -64,6 +64,7 @@ export const TABLES: Readonly<Record<EntryKind, Table>> = {
       callback_password: ['callbackPassword', 'optText'],
       inbound_callback_url: ['inboundCallbackUrl', 'optText'],
       opt_out: ['optOut', 'json'],
+      smart_encoding: ['smartEncoding', 'bool'],
       ...STAMPS,
     },
     accountColumn: 'account_id',

@@ -66,6 +66,8 @@ export interface ListSqlDialect {
   prefixRange?: boolean;
   /** Read the tag's messages once as an array (PostgreSQL), not as a semi-join. */
   tagArray?: boolean;
+  /** The LIKE that ignores case: PostgreSQL's ILIKE (SQLite's LIKE already ignores ASCII case). */
+  ilike?: boolean;
 }
 
 export function buildMessageListQuery(accountId: string, q: MessageQuery, dialect: ListSqlDialect): SqlFragment {
@@ -109,6 +111,12 @@ export function buildMessageListQuery(accountId: string, q: MessageQuery, dialec
     // PostgreSQL would rather walk the account's records newest first and look up each one's message
     // (seconds on a million records when the tag is rare); an array is read once, through the tag index.
     clauses.push(dialect.tagArray ? `message_id = ANY(ARRAY(${tagged}))` : `message_id IN (${tagged})`);
+  }
+  if (q.text !== undefined) {
+    // A scan of the account's messages: a search, not a hot path (README: What it shows).
+    const like = `%${q.text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    const op = dialect.ilike ? 'ILIKE' : 'LIKE';
+    clauses.push(`message_id IN (SELECT id FROM messages WHERE account_id = ${bind(accountId)} AND text ${op} ${bind(like)} ESCAPE '\\')`);
   }
   tn('source_tn', q.sourceTn);
   tn('destination_tn', q.destinationTn);

@@ -1,10 +1,11 @@
 // Messages and their per-recipient records in SQLite.
 import type Database from 'better-sqlite3';
 import type { Message, MessageRecord } from '../../core/messages/message.js';
-import type { MessageQuery, MessageStore } from '../../core/ports.js';
+import type { MessageFeedQuery, MessageQuery, MessageStore } from '../../core/ports.js';
+import { buildMessageFeedQuery } from '../sql/message-feed.js';
 import { buildMessageListQuery } from '../sql/message-list-query.js';
 import type { GroupCommitter } from './group-commit.js';
-import { MESSAGE_COLUMNS, messageParams, RECORD_COLUMNS, recordFromRow, recordParams, type RecordRow } from '../sql/rows.js';
+import { MESSAGE_COLUMNS, messageFromRow, messageParams, RECORD_COLUMNS, recordFromRow, recordParams, type MessageRow, type RecordRow } from '../sql/rows.js';
 
 const placeholders = (columns: string) => columns.split(',').map(() => '?').join(', ');
 
@@ -69,5 +70,10 @@ export class SqliteMessages implements MessageStore {
       .prepare(`SELECT * FROM message_recipients WHERE ${where} ORDER BY ${orderBy} LIMIT ? OFFSET ?`)
       .all(...params, query.limit, query.offset) as RecordRow[];
     return { totalCount: total.n, records: rows.map(recordFromRow) };
+  }
+
+  async messagesAfter(query: MessageFeedQuery): Promise<Message[]> {
+    const { sql, params } = buildMessageFeedQuery(query, () => '?');
+    return (this.db.prepare(sql).all(...params) as MessageRow[]).map(messageFromRow);
   }
 }

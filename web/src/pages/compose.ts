@@ -1,6 +1,7 @@
 // Compose: SMS, MMS and group messages from one of the account's numbers, media uploaded through the
 // media store first, and a live count of encoding and segments from the server's own segment code.
-import { countSegments } from '../../../src/core/encoding/segments.js';
+import { countSegments, type SegmentInfo } from '../../../src/core/encoding/segments.js';
+import { smartEncode } from '../../../src/core/encoding/smart-encoding.js';
 import { api } from '../api.js';
 import { field, h, replace } from '../dom.js';
 import { currentAccount, state } from '../state.js';
@@ -27,11 +28,24 @@ export async function composePage(main: HTMLElement, query: URLSearchParams): Pr
       counter.textContent = 'Empty';
       return;
     }
-    const info = countSegments(text.value);
-    const unit = info.encoding === 'GSM-7' ? 'septet' : 'UTF-16 unit';
-    counter.textContent = `${info.encoding} · ${info.units} ${unit}${info.units === 1 ? '' : 's'} · ${info.segments} segment${info.segments === 1 ? '' : 's'}`;
+    const describe = (info: SegmentInfo) => {
+      const unit = info.encoding === 'GSM-7' ? 'septet' : 'UTF-16 unit';
+      return `${info.encoding} · ${info.units} ${unit}${info.units === 1 ? '' : 's'} · ${info.segments} segment${info.segments === 1 ? '' : 's'}`;
+    };
+    const plain = describe(countSegments(text.value));
+    const encoded = smartEncode(text.value);
+    if (encoded === text.value) {
+      counter.textContent = plain;
+      return;
+    }
+    // Both counts when smart encoding would change the text: first what this application sends.
+    const smart = describe(countSegments(encoded));
+    const applicationId = from.value.split('|')[0];
+    const on = account?.applications.find((a) => a.id === applicationId)?.smartEncoding === true;
+    counter.textContent = on ? `${smart} with smart encoding (without: ${plain})` : `${plain} (with smart encoding: ${smart})`;
   };
   text.addEventListener('input', count);
+  from.addEventListener('change', count);
 
   const send = async (event: Event) => {
     event.preventDefault();

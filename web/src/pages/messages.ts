@@ -14,6 +14,9 @@ interface ListItem {
   segmentCount: number;
   errorCode: number;
   receiveTime: string;
+  /** The start of the text, or "MMS: 2 files" (the console's list only). */
+  preview: string;
+  tag: string | null;
 }
 interface List {
   totalCount: number;
@@ -41,13 +44,33 @@ export async function messagesPage(main: HTMLElement): Promise<void> {
   const type = select('messageType', [['', 'Any'], ['sms', 'SMS'], ['mms', 'MMS']]);
   const errorCode = h('input', { type: 'number', name: 'errorCode', min: 0 });
   const tag = h('input', { type: 'text', name: 'tag', autocomplete: 'off' });
+  const text = h('input', { type: 'search', name: 'text', autocomplete: 'off' });
   const fromDate = h('input', { type: 'datetime-local', name: 'fromDateTime' });
   const toDate = h('input', { type: 'datetime-local', name: 'toDateTime' });
   const results = h('div', { id: 'results' });
+  const exports = h('p', { class: 'actions' });
   const pager = h('div', { class: 'pager' });
 
   let offset = 0;
+  /** Links to the export of the list as filtered; numbers ending in * are the export's prefix match. */
+  const exportLinks = () => {
+    const params = new URLSearchParams(filters);
+    for (const name of ['sourceTn', 'destinationTn']) {
+      const value = params.get(name);
+      if (value?.endsWith('*')) params.set(name, value.slice(0, -1));
+    }
+    const base = `/console/api/accounts/${encodeURIComponent(state.accountId)}/messages/export`;
+    replace(
+      exports,
+      'Export these messages: ',
+      ...(['ndjson', 'json', 'csv'] as const).flatMap((format) => {
+        params.set('format', format);
+        return [h('a', { href: `${base}?${params}`, download: '' }, format === 'ndjson' ? 'NDJSON' : format.toUpperCase()), ' '];
+      }),
+    );
+  };
   const load = async () => {
+    exportLinks();
     const params = new URLSearchParams(filters);
     params.set('limit', String(PAGE));
     if (token) params.set('pageToken', token);
@@ -58,10 +81,12 @@ export async function messagesPage(main: HTMLElement): Promise<void> {
       h('p', { role: 'status' }, describeRange(offset, list.messages.length, list.pageInfo.nextPageToken !== undefined)),
       table(
         'Messages, newest first',
-        ['Time', 'Message', 'From', 'To', 'Status', 'Direction', 'Type', 'Segments', 'Error'],
+        ['Time', 'Message', 'Text', 'Tag', 'From', 'To', 'Status', 'Direction', 'Type', 'Segments', 'Error'],
         list.messages.map((m) => [
           time(m.receiveTime),
           h('a', { href: `/console/messages/${encodeURIComponent(m.messageId)}` }, m.messageId),
+          h('span', { class: 'preview' }, m.preview),
+          m.tag ?? '',
           m.sourceTn,
           m.destinationTn,
           status(m.messageStatus),
@@ -92,6 +117,7 @@ export async function messagesPage(main: HTMLElement): Promise<void> {
     put('messageType', type.value);
     put('errorCode', errorCode.value);
     put('tag', tag.value);
+    put('text', text.value.trim());
     if (fromDate.value) filters.set('fromDateTime', new Date(fromDate.value).toISOString());
     if (toDate.value) filters.set('toDateTime', new Date(toDate.value).toISOString());
     token = undefined;
@@ -114,11 +140,13 @@ export async function messagesPage(main: HTMLElement): Promise<void> {
       field('Type', type),
       field('Error code', errorCode),
       field('Tag', tag),
+      field('Text contains', text),
       field('From date', fromDate),
       field('To date', toDate),
       h('button', { type: 'submit' }, 'Apply filters'),
     ),
     alert,
+    exports,
     results,
     pager,
   );

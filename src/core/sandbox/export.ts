@@ -1,0 +1,139 @@
+// Export: every message of an account that matches the list filters, with its text, media, each
+// recipient's status, the event timeline and every callback with its attempts, as NDJSON, JSON or
+// CSV (one row per recipient). Streamed: the records are read in pages in (receive time, message,
+// recipient) order after the last one read (keyset), the messages' views a few at a time as their
+// turn comes, and nothing is held beyond one page, so memory does not grow with the export.
+import { messageView, type MessageView } from '../admin/message-view.js';
+import { csvField } from '../opt-out/csv.js';
+import type { DeliveryStore, MessageQuery, MessageStore, PageCursor } from '../ports.js';
+
+export const EXPORT_FORMATS = ['ndjson', 'json', 'csv'] as const;
+export type ExportFormat = (typeof EXPORT_FORMATS)[number];
+
+export const EXPORT_CONTENT_TYPES: Record<ExportFormat, string> = {
+  ndjson: 'application/x-ndjson; charset=utf-8',
+  json: 'application/json; charset=utf-8',
+  csv: 'text/csv; charset=utf-8',
+};
+
+export const CSV_EXPORT_COLUMNS = [
+  'messageId',
+  'accountId',
+  'applicationId',
+  'direction',
+  'time',
+  'from',
+  'recipient',
+  'status',
+  'errorCode',
+  'type',
+  'segmentCount',
+  'tag',
+  'text',
+  'media',
+  'events',
+  'callbacks',
+] as const;
+
+const PAGE = 500;
+const VIEWS_AT_ONCE = 8;
+
+type Filters = Omit<MessageQuery, 'sort' | 'after' | 'offset' | 'limit' | 'countLimit'>;
+
+/** The views of the matching messages, oldest first, each once (a group's recipients are one message). */
+export async function* matchingViews(
+  store: { messages: MessageStore; delivery: DeliveryStore },
+  accountId: string,
+  filters: Filters,
+  now: number,
+): AsyncGenerator<MessageView> {
+  let after: PageCursor | undefined;
+  let last: string | undefined;
+  for (;;) {
+    const { records } = await store.messages.listMessages(accountId, {
+      ...filters,
+      sort: { field: 'receiveTime', direction: 'asc' },
+      after,
+      offset: 0,
+      limit: PAGE,
+      countLimit: 0,
+    });
+    const ids: string[] = [];
+    for (const record of records) {
+      // A message's records are adjacent in this order (same time and id), across pages too.
+      if (record.messageId === last) continue;
+      last = record.messageId;
+      ids.push(record.messageId);
+    }
+    // A few views are read at once (each is several round trips on PostgreSQL), yielded in order;
+    // at most one page of them is held.
+    for (let i = 0; i < ids.length; i += VIEWS_AT_ONCE) {
+      const views = await Promise.all(ids.slice(i, i + VIEWS_AT_ONCE).map((id) => messageView(store, id, now)));
+      for (const view of views) if (view) yield view;
+    }
+    const end = records.at(-1);
+    if (records.length < PAGE || !end) return;
+    after = { value: end.receiveTime, receiveTime: end.receiveTime, messageId: end.messageId, destinationTn: end.destinationTn };
+  }
+}
+
+/** What an export line holds of a view: everything but the queue, which is the moment's work state. */
+function exported(view: MessageView): Omit<MessageView, 'queue'> {
+  return { message: view.message, recipients: view.recipients, events: view.events, callbacks: view.callbacks };
+}
+
+function recipientOf(callbackBody: unknown): string | undefined {
+  const first: unknown = Array.isArray(callbackBody) ? callbackBody[0] : undefined;
+  const to = first && typeof first === 'object' ? (first as { to?: unknown }).to : undefined;
+  return typeof to === 'string' ? to : undefined;
+}
+
+/** One CSV row per recipient; events and callbacks of that recipient in one cell each. */
+export function csvRows(view: MessageView): string[] {
+  const m = view.message;
+  return view.recipients.map((r) => {
+    const events = view.events
+      .filter((e) => e.destinationTn === r.destinationTn)
+      .map((e) => `${e.status}${e.errorCode ? ` ${e.errorCode}` : ''} ${e.timeIso}`)
+      .join('; ');
+    const callbacks = view.callbacks
+      .filter((c) => (recipientOf(c.body) ?? r.destinationTn) === r.destinationTn)
+      .map((c) => `${c.eventType} ${c.state} ${c.attempts.length} ${c.attempts.length === 1 ? 'attempt' : 'attempts'}${c.attempts.map((a) => ` [${a.statusCode ?? a.error ?? ''}]`).join('')}`)
+      .join('; ');
+    const cells = [
+      m.id,
+      m.accountId,
+      m.applicationId,
+      m.direction,
+      m.timeIso,
+      m.from,
+      r.destinationTn,
+      r.messageStatus,
+      String(r.errorCode),
+      m.type,
+      String(m.segmentCount),
+      m.tag ?? '',
+      m.text ?? '',
+      (m.media ?? []).join(' '),
+      events,
+      callbacks,
+    ];
+    return `${cells.map(csvField).join(',')}\r\n`;
+  });
+}
+
+/** The export as chunks of text, ready to stream. */
+export async function* exportMessages(views: AsyncIterable<MessageView>, format: ExportFormat): AsyncGenerator<string> {
+  if (format === 'csv') yield `${CSV_EXPORT_COLUMNS.join(',')}\r\n`;
+  if (format === 'json') yield '{"messages":[';
+  let first = true;
+  for await (const view of views) {
+    if (format === 'csv') yield csvRows(view).join('');
+    else if (format === 'ndjson') yield `${JSON.stringify(exported(view))}\n`;
+    else {
+      yield `${first ? '' : ','}\n${JSON.stringify(exported(view))}`;
+      first = false;
+    }
+  }
+  if (format === 'json') yield '\n]}\n';
+}
