@@ -60,5 +60,20 @@ for (const backend of BACKENDS) {
       const view = await pigeon.admin<MessageView>('GET', `/messages/${sent.body.id as string}`);
       assert.equal(view.message.text, CURLY);
     });
+
+    it('is switched per application through the admin API, and applies from the next message on', async () => {
+      const other = { applicationId: ACCOUNT_A.otherApplicationId, from: ACCOUNT_A.tollFreeNumber, text: CURLY };
+      const patched = await pigeon.admin<{ smartEncoding: boolean }>('PATCH', `/applications/${ACCOUNT_A.otherApplicationId}`, { smartEncoding: true });
+      assert.equal(patched.smartEncoding, true);
+      try {
+        const on = await postMessage(pigeon, smsBody(other));
+        assert.equal(on.status, 202);
+        assert.equal(on.body.segmentCount, 1);
+      } finally {
+        await pigeon.admin('PATCH', `/applications/${ACCOUNT_A.otherApplicationId}`, { smartEncoding: false });
+      }
+      const off = await postMessage(pigeon, smsBody(other));
+      assert.equal(off.body.segmentCount, 3);
+    });
   });
 }
