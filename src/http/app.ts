@@ -114,7 +114,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     catalogs.push(catalog);
     await app.register(async (scope) => adminApi(scope, adminDeps, admin.token, catalog), { prefix: '/admin/v1' });
     // Beside the admin API, under its prefix and in its document, but also open to API users (their account).
-    const sandboxDeps = { store: deps.store, directory: deps.directory, authenticator: deps.authenticator, changes: deps.console?.changes, now: deps.now };
+    const sandboxDeps = { store: deps.store, directory: deps.directory, authenticator: deps.authenticator, signIns, changes: deps.console?.changes, now: deps.now };
     await app.register(async (scope) => sandboxApi(scope, sandboxDeps, admin.token, catalog), { prefix: '/admin/v1' });
     adminOpenApi(app, catalog);
   }

@@ -72,6 +72,26 @@ const SURFACES: Surface[] = [
         : SURFACES[0]!.attempt(pigeon, 'y', true, client);
     },
   },
+  {
+    // Waiting for a message takes an account's API user too; `timeout=0` answers at once (408: nothing came).
+    name: "the sandbox's Basic Auth (messages/next)",
+    ok: 408,
+    attempt: (pigeon, who, right, client) => {
+      const { accountId, username, password } = credentials(who);
+      const path = `/admin/v1/messages/next?accountId=${accountId}&timeout=0`;
+      return statusOf(pigeon.fetch(path, { headers: { authorization: basic(username, right ? password : 'wrong'), ...xff(client) } }));
+    },
+  },
+  {
+    name: "the sandbox's admin token (messages/next)",
+    ok: 408,
+    attempt: (pigeon, who, right, client) => {
+      const token = right ? ADMIN_TOKEN : 'wrong-token-0123456789';
+      return who === 'x'
+        ? statusOf(pigeon.fetch('/admin/v1/messages/next?timeout=0', { headers: { authorization: `Bearer ${token}`, ...xff(client) } }))
+        : SURFACES[0]!.attempt(pigeon, 'y', true, client);
+    },
+  },
 ];
 
 for (const backend of BACKENDS) {

@@ -139,6 +139,21 @@ for (const backend of BACKENDS) {
       assert.equal(await statusOf(early), 'DELIVERED');
     });
 
+    it("weighs every spelling of a receipt's id together: the handset's ref wins over another's ref of an alternate spelling", async () => {
+      // H's submit was answered 0x1A (hex); another handset's submit of the same SMSC was answered 26.
+      // H's receipt says 26 in decimal, whose alternate spellings include 1A: it is H's.
+      const h = await claimed('to h', '+19195550111');
+      const other = await claimed('to other', '+19195550112');
+      await store.recordSubmitted(h, 'w', 'smsc-a', ['1A'], clock);
+      await store.recordSubmitted(other, 'w', 'smsc-a', ['26'], clock + 1);
+      const receipt = { carrierMessageId: '26', alternateIds: ['1A'], destination: '+19195550111', delivered: true, time: clock };
+      assert.equal(await applyReceipt(deps, 'smsc-a', receipt), 'applied');
+      assert.deepEqual([await statusOf(h), await statusOf(other)], ['DELIVERED', 'SENT']);
+      const forOther = { carrierMessageId: '26', alternateIds: ['38'], destination: '+19195550112', delivered: true, time: clock };
+      assert.equal(await applyReceipt(deps, 'smsc-a', forOther), 'applied');
+      assert.equal(await statusOf(other), 'DELIVERED');
+    });
+
     it('ends every recipient when receipts race their submits and each other', async () => {
       // Each of 40 two-part messages: both parts' receipts and the submit's record at once. Whatever
       // interleaving the engine gives, what one of them misses the parked sweep finds.
@@ -281,7 +296,7 @@ for (const backend of BACKENDS) {
           `SELECT message_id, count(*) AS n FROM callback_outbox WHERE event_type IN ('message-delivered', 'message-failed') GROUP BY message_id`,
         ),
       );
-      assert.equal(counts.length, 58, 'every recipient above ended');
+      assert.equal(counts.length, 60, 'every recipient above ended');
       assert.deepEqual(counts.filter((r) => Number(r.n) !== 1), []);
     });
   });

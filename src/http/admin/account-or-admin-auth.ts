@@ -2,12 +2,15 @@
 // users, for their account only: the admin token sees every account, Basic credentials of a user
 // with the messaging role see the account named by `accountId` in the query. The same 401 answers
 // a wrong token, wrong credentials and an unknown account, as on the Bandwidth API.
-import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { parseBasicAuth, type Authenticator } from '../../core/accounts/authenticator.js';
 import type { AccountDirectory } from '../../core/accounts/directory.js';
 import { ApiError, errors } from '../../core/errors.js';
 import { sendError } from '../errors.js';
+import { apiUserCredential } from '../auth.js';
+import { bearerAuth } from '../bearer-auth.js';
+import type { FailedAttempts } from '../../core/accounts/failed-attempts.js';
+import { ADMIN_REALM } from './admin-auth.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -16,24 +19,18 @@ declare module 'fastify' {
   }
 }
 
-const digest = (value: string) => createHash('sha256').update(value).digest();
+const UNAUTHORIZED = 'Use Authorization: Bearer <admin token>, or Basic credentials of an API user of the account in ?accountId=';
 
-export function accountOrAdminAuth(token: string, authenticator: Authenticator, directory: AccountDirectory) {
-  const expected = digest(token);
+/** Both credentials count toward the failed sign-in limits, under the names the admin API and Basic Auth use. */
+export function accountOrAdminAuth(token: string, authenticator: Authenticator, directory: AccountDirectory, signIns: FailedAttempts) {
+  const adminToken = bearerAuth(token, ADMIN_REALM, UNAUTHORIZED, signIns);
   const unauthorized = () =>
-    new ApiError(401, 'unauthorized', 'Use Authorization: Bearer <admin token>, or Basic credentials of an API user of the account in ?accountId=', undefined, {
-      'www-authenticate': 'Bearer realm="pigeon-admin", Basic realm="pigeon"',
-    });
+    new ApiError(401, 'unauthorized', UNAUTHORIZED, undefined, { 'www-authenticate': 'Bearer realm="pigeon-admin", Basic realm="pigeon"' });
   return async function authenticate(request: FastifyRequest, reply: FastifyReply): Promise<void> {
     const header = request.headers.authorization ?? '';
-    const bearer = /^Bearer\s+(\S+)\s*$/i.exec(header);
-    if (bearer?.[1]) {
-      if (timingSafeEqual(digest(bearer[1]), expected)) {
-        request.scopeAccountId = undefined;
-        return;
-      }
-      await sendError(reply, unauthorized());
-      return;
+    if (/^Bearer\s/i.test(header)) {
+      request.scopeAccountId = undefined;
+      return adminToken(request, reply);
     }
     const credentials = parseBasicAuth(header);
     const { accountId } = request.query as { accountId?: unknown };
@@ -41,13 +38,23 @@ export function accountOrAdminAuth(token: string, authenticator: Authenticator, 
       await sendError(reply, unauthorized());
       return;
     }
+    const credential = apiUserCredential(accountId, credentials.username);
+    const wait = signIns.retryAfter(credential, request.ip);
+    if (wait > 0) {
+      await sendError(reply, errors.rateLimited(wait));
+      return;
+    }
     const outcome = await authenticator.authenticate(accountId, credentials.username, credentials.password);
     if (outcome === 'ok' && directory.account(accountId)) {
+      signIns.succeeded(credential, request.ip);
       request.scopeAccountId = accountId;
       return;
     }
     if (outcome === 'busy') await sendError(reply, errors.rateLimited(1));
     else if (outcome === 'forbidden') await sendError(reply, errors.forbidden());
-    else await sendError(reply, unauthorized());
+    else {
+      signIns.failed(credential, request.ip);
+      await sendError(reply, unauthorized());
+    }
   };
 }

@@ -2,6 +2,7 @@
 // (account-or-admin-auth.ts): waiting for the next message that matches (GET /messages/next) and
 // the export of an account's messages (GET /messages/export).
 import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FailedAttempts } from '../../core/accounts/failed-attempts.js';
 import type { Authenticator } from '../../core/accounts/authenticator.js';
 import type { AccountDirectory } from '../../core/accounts/directory.js';
 import { messageView } from '../../core/admin/message-view.js';
@@ -19,6 +20,8 @@ export interface SandboxDeps {
   store: Store;
   directory: AccountDirectory;
   authenticator: Authenticator;
+  /** The process's failed sign-in limiter (core/accounts/failed-attempts.ts): both credentials count. */
+  signIns: FailedAttempts;
   /** Every change to messages this process hears of (its own writes, and other processes' on PostgreSQL). */
   changes: ChangeSignal | undefined;
   now: () => number;
@@ -66,7 +69,7 @@ function changeOrTimeout(changes: ChangeSignal | undefined, ms: number, reply: F
 export async function sandboxApi(app: FastifyInstance, deps: SandboxDeps, token: string, catalog: OpenApiCatalog): Promise<void> {
   catalog.collect(app);
   app.decorateRequest('scopeAccountId', undefined);
-  app.addHook('onRequest', accountOrAdminAuth(token, deps.authenticator, deps.directory));
+  app.addHook('onRequest', accountOrAdminAuth(token, deps.authenticator, deps.directory, deps.signIns));
 
   app.get('/messages/next', { config: { openapi: docs.next } }, async (request, reply) => {
     const q = request.query as NextQuery;

@@ -108,34 +108,33 @@ const QUEUED_COUNT = named('SELECT count(*) AS n FROM delivery_queue WHERE accou
 // every unsettled ref of the table (1 500 in the plan test) for each terminal change.
 const UNSETTLED = 'settled + 0 = 0';
 const SETTLE_REFS = named(`UPDATE carrier_refs SET settled = 1 WHERE message_id = $1 AND destination_tn = $2 AND ${UNSETTLED}`);
-// Picks the part a receipt's id goes to (receipt-match.ts: $8 is the handset it names, if any),
-// records the receipt's outcome on it unless its recipient ended, and returns its recipient; or,
-// when no part takes it (the receipt overtook its submit) and $4 is set, parks it instead.
+// Picks the part a receipt goes to (receipt-match.ts: of the refs with any of its ids, $8 is the
+// handset it names, if any), records the receipt's outcome on it unless its recipient ended, and
+// returns its recipient; or, when no part takes it (the receipt overtook its submit) and $4 is set,
+// parks it under each id instead.
+// The refs are read id by id, each a primary-key range by `=` (the LATERAL subquery runs once per
+// id, whatever the statistics; `OFFSET 0` keeps the planner from flattening it into a join): a generic plan made while the table was small took
+// `carrier_message_id = ANY($2)` as a filter over every ref of the carrier (up to 9 700 rows per
+// message in the bench), and a join of the ids as rows put carrier_refs first.
 // The outcome is written by the part's key, not its ctid: a concurrent receipt of the same part may
-// have moved the row, and READ COMMITTED re-checks the key on the newest version. The key's prefix is
-// given as the parameters, not as hit's columns: joined on hit's columns, a plan made on young
-// statistics walked every ref and probed hit for each (3 000 rows in the plan test).
-// The id is compared with `=`: a generic plan made while the table was small took
-// `carrier_message_id = ANY($2)` as a filter over every ref of the carrier (Index Cond on `carrier`
-// alone), which a long run paid on every receipt (the bench read up to 9 700 carrier_refs rows per
-// message); equality on both leading key columns is always a primary-key range of the few refs with
-// that id. A receipt of several ids runs it once per id (without parking) and parks them together
-// only when none matched: joined to the ids as rows, or with `= ANY`, the plan made on young
-// statistics put carrier_refs first and read every ref of the carrier (the plan test saw 3 000 for two ids).
-const MATCH_RECEIPT_ONE = named(`WITH hit AS (
-    SELECT r.carrier_message_id, r.message_id, r.destination_tn, r.part_index, r.part_count, r.settled FROM carrier_refs r
-    WHERE r.carrier = $1 AND r.carrier_message_id = $2::text AND ${refClaims('r', '$8::text')}
+// have moved the row, and READ COMMITTED re-checks the key on the newest version. The key is taken
+// from hit as scalar subqueries (evaluated once, then an index condition): joined on hit's columns,
+// a plan made on young statistics walked every ref and probed hit for each (3 000 rows in the plan test).
+const MATCH_RECEIPT = named(`WITH hit AS (
+    SELECT r.carrier_message_id, r.message_id, r.destination_tn, r.part_index, r.part_count, r.settled
+    FROM unnest($2::text[]) AS i(id)
+    CROSS JOIN LATERAL (SELECT * FROM carrier_refs c WHERE c.carrier = $1 AND c.carrier_message_id = i.id OFFSET 0) r
+    WHERE ${refClaims('r', '$8::text')}
     ORDER BY ${receiptPreference('r', '$8::text')} LIMIT 1),
-  noted AS (UPDATE carrier_refs r SET outcome = $3 FROM hit
-    WHERE r.carrier = $1 AND r.carrier_message_id = $2::text AND r.message_id = hit.message_id
-      AND r.destination_tn = hit.destination_tn AND r.part_index = hit.part_index AND hit.settled = 0),
+  noted AS (UPDATE carrier_refs r SET outcome = $3
+    WHERE r.carrier = $1 AND r.carrier_message_id = (SELECT carrier_message_id FROM hit)
+      AND r.message_id = (SELECT message_id FROM hit) AND r.destination_tn = (SELECT destination_tn FROM hit)
+      AND r.part_index = (SELECT part_index FROM hit) AND (SELECT settled FROM hit) = 0),
   park AS (INSERT INTO parked_receipts (carrier, carrier_message_id, receipt_key, receipt, parked_at, destination_tn)
-    SELECT $1, $2::text, $5, $6, $7, $8::text WHERE $4::boolean AND NOT EXISTS (SELECT 1 FROM hit)
+    SELECT $1, p.id, $5, $6, $7, $8::text FROM unnest($2::text[]) AS p(id) WHERE $4::boolean AND NOT EXISTS (SELECT 1 FROM hit)
     ON CONFLICT DO NOTHING)
   SELECT ${qualified(MESSAGE_COLUMNS, 'm')}, h.destination_tn, h.part_count
   FROM hit h JOIN messages m ON m.id = h.message_id`);
-const PARK_ALL = named(`INSERT INTO parked_receipts (carrier, carrier_message_id, receipt_key, receipt, parked_at, destination_tn)
-  SELECT $1, unnest($2::text[]), $3, $4, $5, $6::text ON CONFLICT DO NOTHING`);
 // A statement of its own, after the outcome's commit: of two parts' receipts committing at once,
 // the one that commits last sees both outcomes, so a message's last part is never missed.
 const PARTS_DELIVERED = named(`SELECT count(DISTINCT part_index)::int AS n FROM carrier_refs
@@ -485,20 +484,8 @@ export class PostgresDelivery implements DeliveryStore {
     // Parking and a submit's record can race here (neither sees the other's uncommitted row); the
     // parked-receipt sweep finds such a receipt once both have committed.
     type Matched = MessageRow & { destination_tn: string; part_count: number };
-    const [first, ...others] = carrierMessageIds;
-    if (first === undefined) return undefined;
-    const parkValues = [park !== undefined, park?.receiptKey ?? null, park?.receipt ?? null, park?.time ?? null];
-    const rows = await this.batch.run(`2|${carrier}|${first}`, async (client) => {
-      if (others.length === 0) {
-        return (await run<Matched>(client, MATCH_RECEIPT_ONE, [carrier, first, outcome, ...parkValues, destination])).rows;
-      }
-      for (const id of carrierMessageIds) {
-        const hit = (await run<Matched>(client, MATCH_RECEIPT_ONE, [carrier, id, outcome, false, null, null, null, destination])).rows;
-        if (hit.length > 0) return hit;
-      }
-      if (park) await run(client, PARK_ALL, [carrier, carrierMessageIds, park.receiptKey, park.receipt, park.time, destination]);
-      return [];
-    });
+    const values = [carrier, carrierMessageIds, outcome, park !== undefined, park?.receiptKey ?? null, park?.receipt ?? null, park?.time ?? null, destination];
+    const { rows } = await this.batch.run(`2|${carrier}|${carrierMessageIds[0] ?? ''}`, (client) => run<Matched>(client, MATCH_RECEIPT, values));
     const row = rows[0];
     if (!row) return undefined;
     const job = { message: messageFromRow(row), destinationTn: row.destination_tn, attempts: 0 };

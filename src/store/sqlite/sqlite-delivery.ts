@@ -142,6 +142,8 @@ export class SqliteDelivery implements DeliveryStore {
   ) {
     this.outbox = new SqliteCallbackOutbox(db, writes);
     this.s = prepareAll(db, DELIVERY_SQL);
+    // Prepared now, so that a pinned index that cannot serve them fails at start-up (up to the four spellings of an id a receipt brings).
+    for (let count = 1; count <= 4; count++) this.refForReceipt(count);
   }
 
   claimDeliveries(request: ClaimRequest): Promise<ClaimResult> {
