@@ -69,5 +69,18 @@ for (const backend of BACKENDS) {
       await pigeon.admin('DELETE', `/accounts/${ACCOUNT_B.id}/users/console-user`);
       assert.equal((await doomed('GET', '/directory/applications')).status, 401);
     });
+
+    it("ends a user's console session when its password changes, and a user re-created under the name does not revive it", async () => {
+      await pigeon.admin('POST', `/accounts/${ACCOUNT_B.id}/users`, { username: 'rotating-user', password: 'first-pass' });
+      const first = await signIn({ accountId: ACCOUNT_B.id, username: 'rotating-user', password: 'first-pass' });
+      assert.equal((await first('GET', '/directory/applications')).status, 200);
+      await pigeon.admin('PATCH', `/accounts/${ACCOUNT_B.id}/users/rotating-user`, { password: 'second-pass' });
+      assert.equal((await first('GET', '/directory/applications')).status, 401);
+
+      const second = await signIn({ accountId: ACCOUNT_B.id, username: 'rotating-user', password: 'second-pass' });
+      await pigeon.admin('DELETE', `/accounts/${ACCOUNT_B.id}/users/rotating-user`);
+      await pigeon.admin('POST', `/accounts/${ACCOUNT_B.id}/users`, { username: 'rotating-user', password: 'second-pass' });
+      assert.equal((await second('GET', '/directory/applications')).status, 401);
+    });
   });
 }

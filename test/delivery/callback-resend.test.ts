@@ -1,7 +1,8 @@
 // A callback resent from the console goes to the application's callback URL as it is now, with its
 // credentials as they are now: after the application moved to a new receiver (a restart with a
 // changed config), the old receiver gets nothing, neither the resend nor the new credentials. A
-// callback still queued for the old URL goes there without credentials. Resends are limited per
+// callback still queued at the change follows the application to its new URL, with the new
+// credentials (issue 23: a change applies to every callback not yet sent). Resends are limited per
 // account. Every storage engine.
 import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
@@ -91,21 +92,24 @@ for (const backend of BACKENDS) {
       await database?.drop();
     });
 
-    it('sends a callback still queued for the old URL there without the new credentials', async () => {
-      await oldReceiver.waitFor(() => oldReceiver.eventsFor(messageId).length > 0, 10_000, 'the queued callback');
-      assert.ok(oldReceiver.received.every((r) => r.headers.authorization === undefined), 'no credentials went to the old URL');
+    it('sends a callback still queued at the change to the new URL with the new credentials, and the new credentials never to the old URL', async () => {
+      await newReceiver.waitFor(() => newReceiver.eventsFor(messageId).length > 0, 10_000, 'the queued callback at the new URL');
+      assert.equal(newReceiver.requests.at(-1)?.authorized, true, 'the new credentials went with it');
       await pigeon.waitForMessage(messageId, 'callbacks');
+      const sentToOld = oldReceiver.received.map((r) => r.headers.authorization);
+      assert.ok(!sentToOld.includes(`Basic ${Buffer.from(`${NEW_CREDENTIALS.username}:${NEW_CREDENTIALS.password}`).toString('base64')}`), 'the new credentials never went to the old URL');
     });
 
     it('resends to the current URL with the current credentials, and nothing to the old URL', async () => {
       const oldCount = oldReceiver.requests.length;
+      const newCount = newReceiver.eventsFor(messageId).length;
       const session = await consoleSession(pigeon, ACCOUNT_A.id, ACCOUNT_A.username, ACCOUNT_A.password);
       const view = (await (await session.get(`/messages/${messageId}`)).json()) as { callbacks: Array<{ id: number; url: string }> };
       const original = view.callbacks[0];
       assert.equal(original?.url, oldReceiver.url);
       const res = await session.post(`/messages/${messageId}/callbacks/${original?.id}/resend`);
       assert.equal(res.status, 202);
-      await newReceiver.waitFor(() => newReceiver.eventsFor(messageId).length > 0, 10_000, 'the resend at the new URL');
+      await newReceiver.waitFor(() => newReceiver.eventsFor(messageId).length > newCount, 10_000, 'the resend at the new URL');
       assert.equal(newReceiver.requests.at(-1)?.authorized, true, 'the new credentials went with it');
       await pigeon.waitForMessage(messageId, 'callbacks');
       assert.equal(oldReceiver.requests.length, oldCount, 'the old URL got nothing');

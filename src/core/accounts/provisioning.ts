@@ -38,8 +38,11 @@ async function hashFor(
   salt?: Buffer,
 ): Promise<string> {
   if (passwordHash !== undefined) return passwordHash;
-  if (existing !== undefined && (await verifyPassword(password ?? '', existing))) return existing;
-  return hashPassword(password ?? '', undefined, salt);
+  if (existing === undefined) return hashPassword(password ?? '', undefined, salt);
+  if (await verifyPassword(password ?? '', existing)) return existing;
+  // The file overwrites a password set through the API: a fresh salt, so that tokens issued under
+  // the file's password before that change (their fingerprint is of the old hash) stay revoked.
+  return hashPassword(password ?? '');
 }
 
 /** The rows the config's accounts stand for; `current` supplies hashes to keep where the password is unchanged. */

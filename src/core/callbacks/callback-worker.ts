@@ -105,9 +105,9 @@ export class CallbackWorker {
       ({ statusCode } = await transport.post({
         url: current ?? callback.url,
         body: callback.body,
-        // The application's credentials go only to its callback URL as it is now: a callback queued
-        // for a URL the application has since left gets none (they belong to the new receiver).
-        credentials: application?.callbackUrl === callback.url ? application.callbackCredentials : undefined,
+        // The application's credentials go only with its URL as it is now, never to the URL a
+        // callback was queued with (they belong to the new receiver); a deleted application's none.
+        credentials: current !== undefined ? application?.callbackCredentials : undefined,
         authMode: this.options.authMode,
         timeoutMs: this.options.timeoutMs,
       }));

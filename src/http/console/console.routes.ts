@@ -94,8 +94,9 @@ export async function consoleRoutes(app: FastifyInstance, deps: ConsoleDeps): Pr
       if (changing && isCrossSite(request)) throw errors.forbidden();
       if (path === '/console/api/session' && request.method === 'POST') return;
       let session = sessions.get(readSessionCookie(request));
-      // A user deleted or disabled since signing in is signed out: the directory is live.
-      if (session?.principal.kind === 'account' && !deps.directory.account(session.principal.accountId)?.users.has(session.principal.username)) {
+      // A user deleted, disabled or given another password since signing in is signed out: the directory is live.
+      const principal = session?.principal;
+      if (principal?.kind === 'account' && deps.directory.account(principal.accountId)?.users.get(principal.username)?.passwordHash !== principal.passwordHash) {
         sessions.delete(readSessionCookie(request));
         session = undefined;
       }
@@ -151,8 +152,9 @@ export async function consoleRoutes(app: FastifyInstance, deps: ConsoleDeps): Pr
       } else {
         const outcome = await deps.authenticator.authenticate(user.accountId, user.username, user.password);
         if (outcome === 'busy') throw errors.rateLimited(1);
-        if (outcome !== 'ok' || !deps.directory.account(user.accountId)) throw refuse();
-        principal = { kind: 'account', accountId: user.accountId, username: user.username };
+        const passwordHash = deps.directory.account(user.accountId)?.users.get(user.username)?.passwordHash;
+        if (outcome !== 'ok' || passwordHash === undefined) throw refuse();
+        principal = { kind: 'account', accountId: user.accountId, username: user.username, passwordHash };
       }
       deps.signIns.succeeded(credential, client);
       sessions.delete(readSessionCookie(request));

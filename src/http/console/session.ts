@@ -16,7 +16,8 @@ export const SECURE_COOKIE = `__Host-${COOKIE}`;
 export const CSRF_HEADER = 'x-pigeon-csrf';
 const IDLE_MS = 3_600_000;
 
-export type Principal = { kind: 'admin' } | { kind: 'account'; accountId: string; username: string };
+/** An account's user carries the password hash it signed in under: a changed password ends the session. */
+export type Principal = { kind: 'admin' } | { kind: 'account'; accountId: string; username: string; passwordHash: string };
 
 export interface Session {
   principal: Principal;

@@ -18,9 +18,18 @@ export interface TokenDeps {
 }
 
 /**
+ * At most this many checks are made up with decoys: accounts can be created through the API (one
+ * per CI tenant, each with a user `api`), and a count that grew with them would put every token
+ * request's checks past the authenticator's queue (always 429) and take the scrypt slots Basic Auth
+ * shares. Past it, a username's time says only that more accounts than this have it.
+ */
+const MAX_DECOY_CHECKS = 4;
+
+/**
  * How many password checks a token request makes: as many as the accounts that share the most
- * common username, whoever asks. Checking only the accounts that have the name (and one decoy for
- * none) made the answer's time count them, revealing which usernames exist and how widely.
+ * common username (up to MAX_DECOY_CHECKS), whoever asks. Checking only the accounts that have the
+ * name (and one decoy for none) made the answer's time count them, revealing which usernames exist
+ * and how widely.
  */
 function checksPerRequest(accounts: readonly Account[]): number {
   const counts = new Map<string, number>();
@@ -32,7 +41,7 @@ function checksPerRequest(accounts: readonly Account[]): number {
       if (n > most) most = n;
     }
   }
-  return most;
+  return Math.min(most, MAX_DECOY_CHECKS);
 }
 
 type OAuthError = 'invalid_request' | 'invalid_client' | 'unsupported_grant_type' | 'temporarily_unavailable';
