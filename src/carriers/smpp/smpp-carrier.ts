@@ -57,6 +57,13 @@ const REGISTERED_DELIVERY_FINAL = 0x01;
 const THROTTLE_FIRST_MS = 50;
 const THROTTLE_MAX_MS = 5000;
 const REFERENCE_MEMORY = 50_000;
+/**
+ * How long a receipt waits for the submit_sm_resp of its handset's submits before it is matched
+ * anyway: an SMSC that sends the receipt first usually answers the submit within milliseconds, but
+ * one that waits for the deliver_sm_resp before it answers the submit would otherwise deadlock both
+ * until the submit's response timeout.
+ */
+const RECEIPT_HOLD_MS = 1000;
 
 interface Slot {
   mode: BindMode;
@@ -443,10 +450,15 @@ export class SmppCarrier implements CarrierAdapter {
         // An SMSC may send a receipt before the submit_sm_resp of its submit. When it reuses ids,
         // the id alone could then find an older submit that ended (a late duplicate to the store),
         // so a receipt for a handset with submits awaiting their answer waits for those answers
-        // (bounded by the submit's own timeouts); the worker then records the submit in the same
-        // turn, and the receipt waits for that record (CarrierEvents.receipt) and matches it.
+        // (at most RECEIPT_HOLD_MS); the worker then records the submit in the same turn, and the
+        // receipt waits for that record (CarrierEvents.receipt) and matches it.
         const submits = receipt.destination === undefined ? undefined : this.submitting.get(receipt.destination);
-        if (submits) await Promise.allSettled([...submits]);
+        if (submits) {
+          let timer: ReturnType<typeof setTimeout> | undefined;
+          const held = new Promise<void>((resolve) => (timer = setTimeout(resolve, RECEIPT_HOLD_MS)));
+          await Promise.race([Promise.allSettled([...submits]), held]);
+          clearTimeout(timer);
+        }
         await events.receipt(receipt);
         this.counters.receipts++;
         return 0;
