@@ -46,7 +46,7 @@ export class Sessions {
     const user = userOf(principal);
     const keys = (this.byUser.get(user) ?? []).filter((key) => this.live(key));
     // Only this user's own oldest session makes room: others' sessions are never touched, and the
-    // whole is bounded by the configured users times perUser.
+    // whole is bounded by the directory's users times perUser.
     while (keys.length >= this.limits.perUser) this.end(keys.shift() as string);
     const id = randomBytes(32).toString('base64url');
     const now = this.now();

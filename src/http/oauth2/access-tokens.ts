@@ -1,8 +1,8 @@
 // OAuth2 access tokens, as Bandwidth issues them for its client-credentials grant: a JWT signed with
 // HMAC-SHA256 under the configured key. A token names its API user and the accounts whose
 // credentials it was issued for; it expires, it is checked against the account directory at each
-// use (a user removed from the config loses its tokens at the next restart or reload, and its
-// roles apply as they do to Basic Auth), and a token signed under another key or altered in any
+// use (a user removed from the live directory loses its tokens at its next use, and its roles
+// apply as they do to Basic Auth), and a token signed under another key or altered in any
 // byte fails the signature check, which is done in constant time before anything in it is read.
 // Each token also carries, per account, a fingerprint of its user's password hash there (an HMAC
 // under a key derived from the signing key, so the token reveals nothing of the hash): a changed
