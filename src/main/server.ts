@@ -16,6 +16,7 @@ import { DeliveryWorker } from '../core/delivery/delivery-worker.js';
 import { throughputPolicy } from '../core/delivery/rate-policy.js';
 import { applyParkedReceipts, applyReceipt, expireOverdueReceipts, receiptIds } from '../core/delivery/receipts.js';
 import { receiveInbound } from '../core/inbound/receive-inbound.js';
+import { PhoneAdmin } from '../core/sandbox/phone-admin.js';
 import { ScriptedPhones } from '../core/sandbox/scripted-phones.js';
 import { OptOutService } from '../core/opt-out/opt-out-service.js';
 import { optOutPolicy } from '../config/opt-out-config.js';
@@ -222,6 +223,8 @@ export async function startServer(config: Config, logger: FastifyBaseLogger, opt
     },
     stateChanged: (state) => logger.info({ carrier: carrier.name, state }, 'carrier state changed'),
   });
+  // The config file's phone rules, once per start, by the process that applies its accounts.
+  if (!inWorkerThread && config.phones && config.phones.length > 0) await new PhoneAdmin({ store: store.phones, now }).apply(config.phones);
   // Scripted phones answer what the simulated handsets take, where the simulator runs (core/sandbox/scripted-phones.ts).
   const phones = runsWorkers && simulator ? new ScriptedPhones({ store: store.phones, now, answer: (m) => simulator.inject(m), onError: (err) => onError(err, 'scripted phone') }) : undefined;
   if (phones && simulator) {

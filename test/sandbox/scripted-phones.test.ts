@@ -3,6 +3,10 @@
 // a three-step flow, a rule limited to one match, a group answer, a script that answers STOP
 // (after which a send fails with 4775), and the admin API's bad inputs.
 import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ConfigError, loadConfig } from '../../src/config/config.js';
 import { after, before, describe, it } from 'node:test';
 import type { MessageView } from '../../src/core/admin/message-view.js';
 import { CallbackReceiver } from '../helpers/callback-receiver.js';
@@ -12,6 +16,12 @@ import { ADMIN_TOKEN, BACKENDS, startPigeon, type TestPigeon } from '../helpers/
 
 const ADMIN = `Bearer ${ADMIN_TOKEN}`;
 const APP = ACCOUNT_A.number;
+const CONFIG_PHONES = `phones:
+  - id: from-config
+    phone: "+18285550306"
+    text: { exact: hello config }
+    answer: { text: hi from the config file }
+`;
 
 async function send(pigeon: TestPigeon, to: string[], text: string, extra: Record<string, unknown> = {}): Promise<string> {
   const res = await postMessage(pigeon, smsBody({ to, text, ...extra }));
@@ -49,7 +59,7 @@ for (const backend of BACKENDS) {
     let receiver: CallbackReceiver;
     before(async () => {
       receiver = await new CallbackReceiver().start();
-      pigeon = await startPigeon({ backend, configYaml: fixtureConfigYaml({ callbackUrl: receiver.url }) });
+      pigeon = await startPigeon({ backend, configYaml: fixtureConfigYaml({ callbackUrl: receiver.url, extra: CONFIG_PHONES }) });
     });
     after(async () => {
       await pigeon.close();
@@ -135,6 +145,20 @@ for (const backend of BACKENDS) {
       assert.equal((await call(pigeon, 'DELETE', `/phones/rules/${a.id}`)).status, 204);
       assert.equal((await call(pigeon, 'GET', `/phones/rules/${a.id}`)).status, 404);
       assert.equal((await call(pigeon, 'DELETE', `/phones/rules/${b.id}`)).status, 204);
+    });
+
+    it('applies the config file\'s phones section at start', async () => {
+      const phone = '+18285550306';
+      assert.equal((await call(pigeon, 'GET', '/phones/rules/from-config')).body.phone, phone);
+      const id = await send(pigeon, [phone], 'hello config');
+      assert.equal((await answerOf(pigeon, phone, id)).message.text, 'hi from the config file');
+    });
+
+    it('a config file with a bad phone rule is refused, naming the field', () => {
+      const dir = mkdtempSync(join(tmpdir(), 'pigeon-phones-'));
+      const path = join(dir, 'pigeon.yaml');
+      writeFileSync(path, `${fixtureConfigYaml()}phones:\n  - { phone: "919", answer: { text: hi } }\n`);
+      assert.throws(() => loadConfig({ PIGEON_CONFIG: path }), (err: unknown) => err instanceof ConfigError && /phones\.0\.phone: must be an E\.164 number/.test(err.message));
     });
 
     it('refuses bad input with 4xx in the Bandwidth error shape, naming the field', async () => {

@@ -1,7 +1,7 @@
 // Managing scripted phones' rules and conversations: what the admin API, the config file and
 // `pigeon phones` share. Rule ids are given (the config file's, to apply the same rule again at each
 // start) or made here, ordered by creation like message ids.
-import { errors } from '../errors.js';
+import { ApiError, errors } from '../errors.js';
 import { isE164 } from '../phone/phone-number.js';
 import { newMessageId } from '../messages/message-id.js';
 import { parsePhoneRule, type PhoneRule } from './phone-rule.js';
@@ -28,6 +28,17 @@ function splitId(body: unknown): { id: string | undefined; rest: unknown } {
     throw errors.validation([{ fieldName: 'id', description: 'must be 1 to 64 letters, digits, dots, dashes or underscores' }]);
   }
   return { id: id as string | undefined, rest };
+}
+
+/** What is wrong with a rule of the config file ('field: reason' each); none when it is good. */
+export function phoneRuleProblems(body: unknown): string[] {
+  try {
+    parse(splitId(body).rest);
+    return [];
+  } catch (err) {
+    if (!(err instanceof ApiError)) throw err;
+    return (err.fieldErrors ?? []).map((e) => `${e.fieldName}: ${e.description}`);
+  }
 }
 
 export class PhoneAdmin {
