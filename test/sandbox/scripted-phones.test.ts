@@ -206,3 +206,17 @@ for (const backend of BACKENDS) {
     });
   });
 }
+
+describe('scripted phones with delivery in a worker thread (sqlite)', () => {
+  let pigeon: TestPigeon;
+  before(async () => {
+    pigeon = await startPigeon({ backend: 'sqlite', workerThread: true, configYaml: fixtureConfigYaml({ extra: CONFIG_PHONES }) });
+  });
+  after(() => pigeon.close());
+
+  it("answers from the worker thread's simulator, with the config file's rule applied by the main thread", async () => {
+    const phone = '+18285550306';
+    const id = await send(pigeon, [phone], 'hello config');
+    assert.equal((await answerOf(pigeon, phone, id)).message.text, 'hi from the config file');
+  });
+});
