@@ -228,6 +228,7 @@ export async function startServer(config: Config, logger: FastifyBaseLogger, opt
   // Scripted phones answer what the simulated handsets take, where the simulator runs (core/sandbox/scripted-phones.ts).
   const phones = runsWorkers && simulator ? new ScriptedPhones({ store: store.phones, now, answer: (m) => simulator.inject(m), onError: (err) => onError(err, 'scripted phone') }) : undefined;
   if (phones && simulator) {
+    await phones.recover();
     simulator.onHandset((submission, time) => {
       const offered = { phone: submission.destination, from: submission.from, text: submission.text, recipients: submission.recipients, time };
       phones.offer(offered).catch((err: unknown) => onError(err, 'scripted phone'));

@@ -3,12 +3,13 @@
 // a three-step flow, a rule limited to one match, a group answer, a script that answers STOP
 // (after which a send fails with 4775), and the admin API's bad inputs.
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError, loadConfig } from '../../src/config/config.js';
 import { after, before, describe, it } from 'node:test';
 import type { MessageView } from '../../src/core/admin/message-view.js';
+import { createTestDatabase, type TestDatabase } from '../helpers/databases.js';
 import { CallbackReceiver } from '../helpers/callback-receiver.js';
 import { ACCOUNT_A, fixtureConfigYaml, RECIPIENT_2 } from '../helpers/fixtures.js';
 import { postMessage, smsBody } from '../helpers/http.js';
@@ -220,3 +221,45 @@ describe('scripted phones with delivery in a worker thread (sqlite)', () => {
     assert.equal((await answerOf(pigeon, phone, id)).message.text, 'hi from the config file');
   });
 });
+
+for (const backend of BACKENDS) {
+  describe(`scripted phones across a restart (${backend})`, () => {
+    let dir: string;
+    let database: TestDatabase;
+    before(async () => {
+      dir = mkdtempSync(join(tmpdir(), 'pigeon-phones-restart-'));
+      database = await createTestDatabase(backend, dir);
+    });
+    after(async () => {
+      await database.drop();
+      rmSync(dir, { recursive: true, force: true });
+    });
+
+    it('an answer still waiting for its delay when Pigeon stops is sent by the next start', async () => {
+      const phone = '+18285550310';
+      const first = await startPigeon({ dir, databaseUrl: database.url });
+      let sent: string;
+      try {
+        const rule = await addRule(first, { phone, answer: { text: 'after the restart', delayMs: 4000 } });
+        sent = await send(first, [phone], 'are you there?');
+        await first.waitForMessage(sent);
+        // The match is recorded just after the carrier takes the message.
+        for (let i = 0; i < 200 && (await call(first, 'GET', `/phones/rules/${rule.id}`)).body.matches !== 1; i++) await new Promise((r) => setTimeout(r, 25));
+        assert.equal((await call(first, 'GET', `/phones/rules/${rule.id}`)).body.matches, 1);
+        const early = await first.fetch(`/admin/v1/messages/next?direction=in&from=${encodeURIComponent(phone)}&afterMessage=${sent}&timeout=0`, { headers: { authorization: ADMIN } });
+        assert.equal(early.status, 408, 'not answered before the stop');
+      } finally {
+        await first.close();
+      }
+      const second = await startPigeon({ dir, databaseUrl: database.url });
+      try {
+        const answer = await answerOf(second, phone, sent);
+        assert.equal(answer.message.text, 'after the restart');
+        const original = (await second.admin<MessageView>('GET', `/messages/${sent}`)).message;
+        assert.ok(answer.message.time - original.time >= 4000, 'still after its delay');
+      } finally {
+        await second.close();
+      }
+    });
+  });
+}

@@ -18,6 +18,24 @@ export interface PhoneConversation {
   updatedAt: number;
 }
 
+/** An answer waiting for its delay; `answer` is the phone's message as JSON (without its time). */
+export interface PendingAnswer {
+  id: string;
+  dueAt: number;
+  phone: string;
+  answer: string;
+}
+
+export interface MatchTake {
+  ruleId: string;
+  phone: string;
+  applicationNumber: string;
+  atStep?: number | undefined;
+  toStep?: number | undefined;
+  now: number;
+  answer: PendingAnswer;
+}
+
 export interface PhoneScriptStore {
   /** Every rule, in firing order: priority, then creation, then id. */
   listRules(): Promise<StoredPhoneRule[]>;
@@ -28,9 +46,14 @@ export interface PhoneScriptStore {
   /**
    * Counts one match of the rule, in one transaction with the move of the conversation: false (and
    * nothing written) when the rule has used its `maxMatches`, or when `atStep` is given and the
-   * conversation is no longer there (another message moved it first).
+   * conversation is no longer there (another message moved it first). Taken, `answer` is kept
+   * with it, until claimed.
    */
-  takeMatch(take: { ruleId: string; phone: string; applicationNumber: string; atStep?: number; toStep?: number; now: number }): Promise<boolean>;
+  takeMatch(take: MatchTake): Promise<boolean>;
+  /** Every answer still waiting, by due time. */
+  pendingAnswers(): Promise<PendingAnswer[]>;
+  /** Deletes the answer: true for the one caller that deleted it, which then sends it. */
+  claimAnswer(id: string): Promise<boolean>;
   conversations(phone?: string): Promise<PhoneConversation[]>;
   /** Ends the matching conversations (back to step 0); every one without filters. Resolves with how many. */
   resetConversations(phone?: string, applicationNumber?: string): Promise<number>;

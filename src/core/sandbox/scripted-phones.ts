@@ -4,12 +4,14 @@
 // keywords apply). A rule with a step answers only while the conversation between the phone and
 // the sending number is at that step, and moves it on.
 //
-// The answers waiting for their delay are held in this process's memory: a restart within a
-// delay loses them (the match count and the step are already recorded). Rules, counts and steps
-// live in the database.
+// An answer is written with its match (phone_answers) and timed in this process's memory; the
+// process that sends it deletes it first, so it is sent once even when several hold it. At start
+// the answers left by a stopped process are timed again (recover), so a restart within a delay
+// delays them but does not lose them.
 import type { CarrierInbound } from '../delivery/carrier.js';
+import { newMessageId } from '../messages/message-id.js';
 import { ruleMatches, type HandsetMessage } from './phone-rule.js';
-import type { PhoneScriptStore } from './phone-script-port.js';
+import type { PendingAnswer, PhoneScriptStore } from './phone-script-port.js';
 
 export interface ScriptedPhonesDeps {
   store: PhoneScriptStore;
@@ -27,12 +29,19 @@ export interface OfferedMessage extends HandsetMessage {
 }
 
 export class ScriptedPhones {
-  private readonly timers = new Set<NodeJS.Timeout>();
-  /** Answers of one phone leave one after the other, in the order they were matched. */
+  private readonly timers = new Map<string, NodeJS.Timeout>();
+  /** Answers of one phone leave one after the other, in the order they fell due. */
   private readonly chains = new Map<string, Promise<void>>();
   private closed = false;
 
   constructor(private readonly deps: ScriptedPhonesDeps) {}
+
+  /** Times again the answers that are waiting in the database (left by a process that stopped). */
+  async recover(): Promise<number> {
+    const pending = await this.deps.store.pendingAnswers();
+    for (const answer of pending) this.schedule(answer);
+    return pending.length;
+  }
 
   /** Finds the rule that answers `message` and schedules its answer; resolves with the rule's id, if any. */
   async offer(message: OfferedMessage): Promise<string | undefined> {
@@ -42,54 +51,51 @@ export class ScriptedPhones {
     for (const { id, rule, matches } of rules) {
       if (rule.maxMatches !== undefined && matches >= rule.maxMatches) continue;
       if (!ruleMatches(rule, message, step)) continue;
-      const toStep = rule.step === undefined ? undefined : (rule.nextStep ?? rule.step + 1);
-      const taken = await this.deps.store.takeMatch({
-        ruleId: id,
-        phone: message.phone,
-        applicationNumber: message.from,
-        atStep: rule.step,
-        toStep,
-        now: this.deps.now(),
-      });
-      if (!taken) continue;
       const others = message.recipients.filter((r) => r !== message.phone && r !== message.from);
-      const answer: CarrierInbound = {
+      const inbound: Omit<CarrierInbound, 'time'> = {
         from: message.phone,
         to: rule.answer.to === 'group' ? [message.from, ...others] : [message.from],
         text: rule.answer.text,
         media: (rule.answer.media ?? []).map((url) => ({ url })),
-        time: 0,
       };
-      this.schedule(message.phone, answer, message.time + rule.answer.delayMs);
+      const now = this.deps.now();
+      const answer: PendingAnswer = { id: newMessageId(now), dueAt: message.time + rule.answer.delayMs, phone: message.phone, answer: JSON.stringify(inbound) };
+      const toStep = rule.step === undefined ? undefined : (rule.nextStep ?? rule.step + 1);
+      const taken = await this.deps.store.takeMatch({ ruleId: id, phone: message.phone, applicationNumber: message.from, atStep: rule.step, toStep, now, answer });
+      if (!taken) continue;
+      this.schedule(answer);
       return id;
     }
     return undefined;
   }
 
-  /** Drops the answers still waiting for their delay. */
+  /** Stops timing; the answers still waiting stay in the database for the next start. */
   close(): void {
     this.closed = true;
-    for (const timer of this.timers) clearTimeout(timer);
+    for (const timer of this.timers.values()) clearTimeout(timer);
     this.timers.clear();
   }
 
-  private schedule(phone: string, answer: CarrierInbound, dueAt: number): void {
+  private schedule(pending: PendingAnswer): void {
+    if (this.closed || this.timers.has(pending.id)) return;
     const fire = () => {
-      const previous = this.chains.get(phone) ?? Promise.resolve();
-      const next = previous.then(async () => {
-        if (this.closed) return;
-        await this.deps.answer({ ...answer, time: this.deps.now() });
-      }).catch((err: unknown) => this.deps.onError(err));
-      this.chains.set(phone, next);
+      const previous = this.chains.get(pending.phone) ?? Promise.resolve();
+      const next = previous
+        .then(async () => {
+          if (this.closed || !(await this.deps.store.claimAnswer(pending.id))) return;
+          const inbound = JSON.parse(pending.answer) as Omit<CarrierInbound, 'time'>;
+          await this.deps.answer({ ...inbound, time: this.deps.now() });
+        })
+        .catch((err: unknown) => this.deps.onError(err));
+      this.chains.set(pending.phone, next);
       void next.finally(() => {
-        if (this.chains.get(phone) === next) this.chains.delete(phone);
+        if (this.chains.get(pending.phone) === next) this.chains.delete(pending.phone);
       });
     };
-    const wait = Math.max(0, dueAt - this.deps.now());
     const timer = setTimeout(() => {
-      this.timers.delete(timer);
+      this.timers.delete(pending.id);
       fire();
-    }, wait);
-    this.timers.add(timer);
+    }, Math.max(0, pending.dueAt - this.deps.now()));
+    this.timers.set(pending.id, timer);
   }
 }

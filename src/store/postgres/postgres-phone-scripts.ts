@@ -2,9 +2,9 @@
 // move are one transaction; the guarded UPDATEs re-check their WHERE after a wait on a row lock,
 // so two processes cannot both take a rule's last match or move one conversation twice.
 import type { Pool } from 'pg';
-import type { PhoneConversation, PhoneScriptStore, StoredPhoneRule } from '../../core/sandbox/phone-script-port.js';
+import type { MatchTake, PendingAnswer, PhoneConversation, PhoneScriptStore, StoredPhoneRule } from '../../core/sandbox/phone-script-port.js';
 import { toDollar } from '../sql/opt-out-rows.js';
-import { PHONE_SQL, putValues, resetStatement, toConversation, toRule, type ConversationRow, type RuleRow } from '../sql/phone-script-rows.js';
+import { answerValues, PHONE_SQL, putValues, toPending, type AnswerRow, resetStatement, toConversation, toRule, type ConversationRow, type RuleRow } from '../sql/phone-script-rows.js';
 import { storeError } from './errors.js';
 import { inTransaction } from './transaction.js';
 
@@ -31,7 +31,7 @@ export class PostgresPhoneScripts implements PhoneScriptStore {
     return (await this.pool.query(SQL.delete, [id]).catch((err: unknown) => Promise.reject(storeError(err)))).rowCount === 1;
   }
 
-  takeMatch(take: { ruleId: string; phone: string; applicationNumber: string; atStep?: number; toStep?: number; now: number }): Promise<boolean> {
+  takeMatch(take: MatchTake): Promise<boolean> {
     return inTransaction(this.pool, async (client) => {
       // The conversation is checked (and locked) before the count, so a refusal writes nothing.
       const moves = take.atStep !== undefined && take.toStep !== undefined;
@@ -42,8 +42,17 @@ export class PostgresPhoneScripts implements PhoneScriptStore {
       }
       if ((await client.query(SQL.count, [take.ruleId])).rowCount === 0) return false;
       if (moves) await client.query(SQL.move, [take.toStep, take.now, take.phone, take.applicationNumber, take.atStep]);
+      await client.query(SQL.addAnswer, answerValues(take.answer));
       return true;
     });
+  }
+
+  async pendingAnswers(): Promise<PendingAnswer[]> {
+    return (await this.query<AnswerRow>(SQL.pendingAnswers, [])).map(toPending);
+  }
+
+  async claimAnswer(id: string): Promise<boolean> {
+    return (await this.pool.query(SQL.claimAnswer, [id]).catch((err: unknown) => Promise.reject(storeError(err)))).rowCount === 1;
   }
 
   async conversations(phone?: string): Promise<PhoneConversation[]> {

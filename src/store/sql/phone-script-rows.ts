@@ -1,7 +1,7 @@
 // The statements of scripted phones (core/sandbox/phone-script-port.ts), shared by both engines:
 // written with ? placeholders (SQLite), turned into $n for PostgreSQL (toDollar).
 import type { PhoneRule } from '../../core/sandbox/phone-rule.js';
-import type { PhoneConversation, StoredPhoneRule } from '../../core/sandbox/phone-script-port.js';
+import type { PendingAnswer, PhoneConversation, StoredPhoneRule } from '../../core/sandbox/phone-script-port.js';
 
 export const PHONE_SQL = {
   list: 'SELECT id, rule, matches, created_at FROM phone_rules ORDER BY priority, created_at, id',
@@ -15,6 +15,9 @@ export const PHONE_SQL = {
   move: 'UPDATE phone_conversations SET step = ?, updated_at = ? WHERE phone = ? AND application_number = ? AND step = ?',
   conversations: 'SELECT phone, application_number, step, updated_at FROM phone_conversations ORDER BY phone, application_number',
   conversationsOf: 'SELECT phone, application_number, step, updated_at FROM phone_conversations WHERE phone = ? ORDER BY application_number',
+  addAnswer: 'INSERT INTO phone_answers (id, due_at, phone, answer) VALUES (?, ?, ?, ?)',
+  pendingAnswers: 'SELECT id, due_at, phone, answer FROM phone_answers ORDER BY due_at, id',
+  claimAnswer: 'DELETE FROM phone_answers WHERE id = ?',
   resetAll: 'DELETE FROM phone_conversations',
   resetPhone: 'DELETE FROM phone_conversations WHERE phone = ?',
   resetOne: 'DELETE FROM phone_conversations WHERE phone = ? AND application_number = ?',
@@ -33,6 +36,17 @@ export interface ConversationRow {
   step: number | string;
   updated_at: number | string;
 }
+
+export interface AnswerRow {
+  id: string;
+  due_at: number | string;
+  phone: string;
+  answer: string;
+}
+
+export const toPending = (r: AnswerRow): PendingAnswer => ({ id: r.id, dueAt: Number(r.due_at), phone: r.phone, answer: r.answer });
+
+export const answerValues = (a: PendingAnswer): unknown[] => [a.id, a.dueAt, a.phone, a.answer];
 
 export const toRule = (r: RuleRow): StoredPhoneRule => ({ id: r.id, rule: JSON.parse(r.rule) as PhoneRule, matches: Number(r.matches), createdAt: Number(r.created_at) });
 

@@ -1,8 +1,8 @@
 // Scripted phones' rules and conversations in SQLite. Writes go through the group committer, whose
 // batch runs synchronously in one transaction: a match's count and move are taken together.
 import type Database from 'better-sqlite3';
-import type { PhoneConversation, PhoneScriptStore, StoredPhoneRule } from '../../core/sandbox/phone-script-port.js';
-import { PHONE_SQL, putValues, resetStatement, toConversation, toRule, type ConversationRow, type RuleRow } from '../sql/phone-script-rows.js';
+import type { MatchTake, PendingAnswer, PhoneConversation, PhoneScriptStore, StoredPhoneRule } from '../../core/sandbox/phone-script-port.js';
+import { answerValues, PHONE_SQL, putValues, toPending, type AnswerRow, resetStatement, toConversation, toRule, type ConversationRow, type RuleRow } from '../sql/phone-script-rows.js';
 import type { GroupCommitter } from './group-commit.js';
 
 const STEP = 'SELECT step FROM phone_conversations WHERE phone = ? AND application_number = ?';
@@ -32,7 +32,7 @@ export class SqlitePhoneScripts implements PhoneScriptStore {
     return this.writes.run(() => this.db.prepare(PHONE_SQL.delete).run(id).changes > 0);
   }
 
-  takeMatch(take: { ruleId: string; phone: string; applicationNumber: string; atStep?: number; toStep?: number; now: number }): Promise<boolean> {
+  takeMatch(take: MatchTake): Promise<boolean> {
     return this.writes.run(() => {
       // The conversation is checked before the count, so a refusal writes nothing.
       const moves = take.atStep !== undefined && take.toStep !== undefined;
@@ -45,8 +45,17 @@ export class SqlitePhoneScripts implements PhoneScriptStore {
         this.db.prepare(PHONE_SQL.ensureConversation).run(take.phone, take.applicationNumber, take.now);
         this.db.prepare(PHONE_SQL.move).run(take.toStep, take.now, take.phone, take.applicationNumber, take.atStep);
       }
+      this.db.prepare(PHONE_SQL.addAnswer).run(...answerValues(take.answer));
       return true;
     });
+  }
+
+  async pendingAnswers(): Promise<PendingAnswer[]> {
+    return (this.db.prepare(PHONE_SQL.pendingAnswers).all() as AnswerRow[]).map(toPending);
+  }
+
+  claimAnswer(id: string): Promise<boolean> {
+    return this.writes.run(() => this.db.prepare(PHONE_SQL.claimAnswer).run(id).changes > 0);
   }
 
   async conversations(phone?: string): Promise<PhoneConversation[]> {

@@ -15,3 +15,11 @@ CREATE TABLE phone_conversations (
   updated_at INTEGER NOT NULL,
   PRIMARY KEY (phone, application_number)
 );
+-- Answers waiting for their delay: written with the match, deleted by the process that sends
+-- them (the delete is the claim, so of two processes that both hold one, one sends it).
+CREATE TABLE phone_answers (
+  id TEXT PRIMARY KEY,
+  due_at INTEGER NOT NULL,
+  phone TEXT NOT NULL,
+  answer TEXT NOT NULL
+);
