@@ -162,6 +162,19 @@ for (const backend of BACKENDS) {
       assert.throws(() => loadConfig({ PIGEON_CONFIG: path }), (err: unknown) => err instanceof ConfigError && /phones\.0\.phone: must be an E\.164 number/.test(err.message));
     });
 
+    it("the console's Phones page reads the rules and each conversation's step (admin session only)", async () => {
+      const signIn = await pigeon.fetch('/console/api/session', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token: ADMIN_TOKEN }) });
+      assert.equal(signIn.status, 201);
+      const cookie = (signIn.headers.get('set-cookie') ?? '').split(';', 1)[0] ?? '';
+      const res = await pigeon.fetch('/console/api/scripted-phones', { headers: { cookie } });
+      assert.equal(res.status, 200);
+      const body = (await res.json()) as { rules: Array<{ id: string }>; conversations: Array<{ phone: string; step: number }> };
+      assert.ok(body.rules.some((r) => r.id === 'from-config'));
+      assert.deepEqual(body.rules, (await call(pigeon, 'GET', '/phones/rules')).body.rules);
+      assert.deepEqual(body.conversations, (await call(pigeon, 'GET', '/phones/conversations')).body.conversations);
+      assert.equal((await pigeon.fetch('/console/api/scripted-phones')).status, 401);
+    });
+
     it('refuses bad input with 4xx in the Bandwidth error shape, naming the field', async () => {
       const answer = { text: 'ok' };
       const cases: Array<[string, string, unknown, number, string?]> = [
