@@ -9,6 +9,7 @@ import { inboundCommand } from './commands/inbound.js';
 import { messageCommand } from './commands/message.js';
 import { waitCommand } from './commands/wait.js';
 import { exportCommand } from './commands/export.js';
+import { phonesCommand } from './commands/phones.js';
 import { simulatorCommand } from './commands/simulator.js';
 import { hashPasswordCommand } from './commands/hash-password.js';
 import { messagesCommand } from './commands/messages.js';
@@ -60,6 +61,12 @@ http://127.0.0.1:8080; --admin-token, env PIGEON_ADMIN_TOKEN):
   simulator defaults    show or change [--latency-ms N] [--failure-probability P]
                         [--failure-error-code N] [--seed N]
   simulator test-numbers  the ready-made test numbers and what each does
+  phones list           scripted phones' rules, in firing order
+  phones add            --text ANSWER [--phone N|PREFIX*] [--from N] [--match REGEX]
+                        [--delay-ms N] [--id ID], or --file rule.yaml (one rule or a list)
+  phones remove ID      remove a rule
+  phones conversations  each conversation's step: [--phone N]
+  phones reset          back to step 0: all, [--phone N] or [--phone N --from APP-NUMBER]
   opt-outs list         the opt-out list: [--account ID] [--recipient N|PREFIX] [--scope S]
                         [--scope-key K] [--limit N] [--offset N] [--json]
   opt-outs add|remove   --recipient N --scope number|application|account --scope-key K
@@ -151,6 +158,7 @@ const OPTIONS = {
   'tls-cert': { type: 'string' },
   'tls-key': { type: 'string' },
   recipient: { type: 'string' },
+  phone: { type: 'string' },
   scope: { type: 'string' },
   'scope-key': { type: 'string' },
   offset: { type: 'string' },
@@ -323,6 +331,14 @@ export async function runCli(
               seed: values.seed,
             },
           },
+          io.stdout,
+        );
+      case 'phones':
+        return await phonesCommand(
+          target(),
+          rest[0],
+          rest.slice(1),
+          { id: values.id, phone: values.phone, from: values.from, match: values.match, text: values.text, delayMs: values['delay-ms'], file: values.file },
           io.stdout,
         );
       case 'opt-outs':

@@ -5,6 +5,7 @@ import { availableParallelism } from 'node:os';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import type { z } from 'zod';
 import type { CarrierConfig, RouteConfig } from '../carriers/carrier-config.js';
+import { phoneRuleProblems } from '../core/sandbox/phone-admin.js';
 import { parseSimulatorConfig, SimulatorRuleError } from '../carriers/simulator/rules.js';
 import { demoAccounts } from './demo.js';
 import { OptOutConfigError, resolveOptOutConfig, type OptOutConfig } from './opt-out-config.js';
@@ -87,6 +88,8 @@ export interface Config {
   readonly callbacks: CallbacksConfig;
   /** The simulator section as written; the simulated carrier validates it. */
   readonly simulator: unknown;
+  /** Scripted phones' rules, created or replaced at start by id (README: Testing two-way flows). */
+  readonly phones?: readonly unknown[];
   /** Empty: the built-in simulator carries everything (routes are then empty too). */
   readonly carriers: readonly CarrierConfig[];
   readonly routes: readonly RouteConfig[];
@@ -232,6 +235,8 @@ function readConfigFile(path: string): ConfigFile {
     }
     throw err;
   }
+  const phoneProblems = (result.data.phones ?? []).flatMap((rule, i) => phoneRuleProblems(rule).map((p) => `phones.${i}.${p}`));
+  if (phoneProblems.length > 0) throw new ConfigError(`${path}: ${phoneProblems.join('; ')}`);
   try {
     resolveOptOutConfig(result.data.optOut, result.data.accounts);
   } catch (err) {
@@ -380,6 +385,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, flags: ConfigFlags = {}): Con
     delivery: deliveryConfig(file),
     callbacks: callbacksConfig(file),
     simulator: file.simulator,
+    phones: file.phones ?? [],
     carriers: file.carriers ?? [],
     routes: file.routes ?? [],
     accounts: configPath ? file.accounts : demoAccounts(),

@@ -247,6 +247,8 @@ export const configFileSchema = z
     callbacks: callbacksSchema.optional(),
     // Validated by the simulator itself (carriers/simulator), which owns its rule format.
     simulator: z.unknown().optional(),
+    /** Scripted phones' rules, applied at start (core/sandbox/phone-admin.ts validates them). */
+    phones: z.array(z.unknown()).max(10_000).optional(),
     // Owned by carriers/carrier-config.ts; absent: the built-in simulator is the only carrier.
     carriers: z.array(carrierSchema).optional(),
     routes: z.array(routeSchema).optional(),

@@ -1,5 +1,6 @@
 // The interfaces the core needs from the outside world. Storage engines implement `Store`;
 // the core never imports an implementation.
+import type { PhoneScriptStore } from './sandbox/phone-script-port.js';
 import type { BucketLimit } from './delivery/token-bucket.js';
 import type { Circuit, CircuitChange, CircuitPolicy, EndpointOutcome } from './endpoints/circuit.js';
 import type { Message, MessageRecord, MessageStatus, MessageType } from './messages/message.js';
@@ -581,6 +582,8 @@ export interface Store {
   esmeOutbox: EsmeOutboxStore;
   /** The opt-out list and its audit trail (core/opt-out). */
   optOuts: OptOutStore;
+  /** Scripted phones' rules and conversations (core/sandbox/scripted-phones.ts). */
+  phones: PhoneScriptStore;
   /** Accounts, API users, applications, numbers and SMPP users, with their audit trail (core/accounts). */
   directory: DirectoryStore;
   /**

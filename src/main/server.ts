@@ -16,6 +16,8 @@ import { DeliveryWorker } from '../core/delivery/delivery-worker.js';
 import { throughputPolicy } from '../core/delivery/rate-policy.js';
 import { applyParkedReceipts, applyReceipt, expireOverdueReceipts, receiptIds } from '../core/delivery/receipts.js';
 import { receiveInbound } from '../core/inbound/receive-inbound.js';
+import { PhoneAdmin } from '../core/sandbox/phone-admin.js';
+import { ScriptedPhones } from '../core/sandbox/scripted-phones.js';
 import { OptOutService } from '../core/opt-out/opt-out-service.js';
 import { optOutPolicy } from '../config/opt-out-config.js';
 import { startMediaRetention } from '../core/media/media-retention.js';
@@ -221,6 +223,17 @@ export async function startServer(config: Config, logger: FastifyBaseLogger, opt
     },
     stateChanged: (state) => logger.info({ carrier: carrier.name, state }, 'carrier state changed'),
   });
+  // The config file's phone rules, once per start, by the process that applies its accounts.
+  if (!inWorkerThread && config.phones && config.phones.length > 0) await new PhoneAdmin({ store: store.phones, now }).apply(config.phones);
+  // Scripted phones answer what the simulated handsets take, where the simulator runs (core/sandbox/scripted-phones.ts).
+  const phones = runsWorkers && simulator ? new ScriptedPhones({ store: store.phones, now, answer: (m) => simulator.inject(m), onError: (err) => onError(err, 'scripted phone') }) : undefined;
+  if (phones && simulator) {
+    await phones.recover();
+    simulator.onHandset((submission, time) => {
+      const offered = { phone: submission.destination, from: submission.from, text: submission.text, recipients: submission.recipients, time };
+      phones.offer(offered).catch((err: unknown) => onError(err, 'scripted phone'));
+    });
+  }
   const receiptSweeper = new PollLoop(async () => {
     const { ended, droppedParked } = await expireOverdueReceipts(receiptDeps, config.delivery.receiptTimeoutMs);
     if (ended > 0) callbacks.wake();
@@ -335,6 +348,7 @@ export async function startServer(config: Config, logger: FastifyBaseLogger, opt
       await probes?.close();
       await Promise.all(unlisten.map((stop) => stop()));
       await delivery.stop();
+      phones?.close();
       await receiptSweeper.stop();
       await parkedReceipts.stop();
       await carrier.stop();

@@ -273,6 +273,28 @@ for (const backend of BACKENDS) {
       await admin.check('waitForNextMessage', await adm('/messages/next?to=%2B10000000000&timeout=0'), 408);
       await admin.check('waitForNextMessage', await pigeon.fetch(`/admin/v1/messages/next?accountId=${A}&timeout=0`, { headers: { authorization: NO_ROLE } }), 403);
 
+      // Admin: scripted phones.
+      const phoneRule = { id: 'oa-phone', phone: '+19195550166', text: { contains: 'hi' }, answer: { text: 'hello back' } };
+      await admin.check('createPhoneRule', await adm('/phones/rules', json('POST', phoneRule)), 201);
+      await admin.check('createPhoneRule', await adm('/phones/rules', json('POST', phoneRule)), 409);
+      await admin.check('createPhoneRule', await adm('/phones/rules', json('POST', { answer: {} })), 400);
+      await admin.check('createPhoneRule', await adm('/phones/rules', json('POST', { answer: { text: 'x'.repeat(30_000) } })), 413);
+      await admin.check('createPhoneRule', await adm('/phones/rules', { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'hi' }), 415);
+      await admin.check('listPhoneRules', await adm('/phones/rules'), 200);
+      await admin.check('getPhoneRule', await adm('/phones/rules/oa-phone'), 200);
+      await admin.check('getPhoneRule', await adm('/phones/rules/nope'), 404);
+      await admin.check('updatePhoneRule', await adm('/phones/rules/oa-phone', json('PATCH', { maxMatches: 2 })), 200);
+      await admin.check('updatePhoneRule', await adm('/phones/rules/oa-phone', json('PATCH', { phone: 'abc' })), 400);
+      await admin.check('updatePhoneRule', await adm('/phones/rules/nope', json('PATCH', {})), 404);
+      await admin.check('updatePhoneRule', await adm('/phones/rules/oa-phone', json('PATCH', { name: 'x'.repeat(30_000) })), 413);
+      await admin.check('updatePhoneRule', await adm('/phones/rules/oa-phone', { method: 'PATCH', headers: { 'content-type': 'text/plain' }, body: 'hi' }), 415);
+      await admin.check('deletePhoneRule', await adm('/phones/rules/oa-phone', { method: 'DELETE' }), 204);
+      await admin.check('deletePhoneRule', await adm('/phones/rules/oa-phone', { method: 'DELETE' }), 404);
+      await admin.check('listPhoneConversations', await adm('/phones/conversations'), 200);
+      await admin.check('listPhoneConversations', await adm('/phones/conversations?phone=abc'), 400);
+      await admin.check('resetPhoneConversations', await adm('/phones/conversations?phone=%2B19195550166', { method: 'DELETE' }), 200);
+      await admin.check('resetPhoneConversations', await adm('/phones/conversations?applicationNumber=%2B19195550166', { method: 'DELETE' }), 400);
+
       await admin.check('exportMessages', await adm(`/messages/export?accountId=${A}&format=json`), 200);
       await admin.check('exportMessages', await adm(`/messages/export?accountId=${A}&format=csv`), 200);
       await admin.check('exportMessages', await adm(`/messages/export?accountId=${A}&format=xml`), 400);

@@ -112,6 +112,7 @@ export class SimulatorCarrier implements CarrierAdapter {
   private readonly onError: (err: unknown) => void;
 
   private events: CarrierEvents | undefined;
+  private handset: ((submission: CarrierSubmission, time: number) => void) | undefined;
   private current: CarrierState = 'disconnected';
 
   // Carrier ids must be unique across processes and restarts without coordination.
@@ -170,7 +171,21 @@ export class SimulatorCarrier implements CarrierAdapter {
     this.events = undefined;
   }
 
+  /**
+   * Called with each submit the simulated handset takes (delivered or without a receipt, not a
+   * refusal or a failure), once it is taken: scripted phones answer from here.
+   */
+  onHandset(listener: ((submission: CarrierSubmission, time: number) => void) | undefined): void {
+    this.handset = listener;
+  }
+
   async submit(submission: CarrierSubmission): Promise<{ carrierMessageIds: readonly string[] }> {
+    const taken = await this.take(submission);
+    if (taken.reachedHandset) this.handset?.(submission, this.now());
+    return { carrierMessageIds: taken.carrierMessageIds };
+  }
+
+  private async take(submission: CarrierSubmission): Promise<{ carrierMessageIds: readonly string[]; reachedHandset: boolean }> {
     if (this.current !== 'connected') {
       throw new CarrierError('simulator carrier is not connected', true, NOT_CONNECTED_CODE);
     }
@@ -187,14 +202,14 @@ export class SimulatorCarrier implements CarrierAdapter {
           const of = outcome.failures === 'always' ? 'always' : `${submission.attempt}/${outcome.failures}`;
           throw new CarrierError(`simulator: transient refusal ${of} with ${code} (${source})`, true, code);
         }
-        return this.accept(outcome.delayMs ?? latency, { delivered: true });
+        return { ...(await this.accept(outcome.delayMs ?? latency, { delivered: true })), reachedHandset: true };
       }
       case 'no-receipt':
-        return { carrierMessageIds: [this.nextId()] };
+        return { carrierMessageIds: [this.nextId()], reachedHandset: true };
       case 'deliver':
-        return this.accept(outcome.delayMs ?? latency, { delivered: true });
+        return { ...(await this.accept(outcome.delayMs ?? latency, { delivered: true })), reachedHandset: true };
       case 'fail':
-        return this.accept(outcome.delayMs ?? latency, { delivered: false, errorCode: outcome.errorCode });
+        return { ...(await this.accept(outcome.delayMs ?? latency, { delivered: false, errorCode: outcome.errorCode })), reachedHandset: false };
     }
   }
 

@@ -15,6 +15,8 @@ import type { FailedAttempts } from '../../core/accounts/failed-attempts.js';
 import { adminAuth } from './admin-auth.js';
 import { parseInbound } from './inbound-request.js';
 import { optOutRoutes } from './opt-out.routes.js';
+import { PhoneAdmin } from '../../core/sandbox/phone-admin.js';
+import { phoneRoutes } from './phones.routes.js';
 import { directoryRoutes } from './directory.routes.js';
 import type { DirectoryAdmin } from '../../core/accounts/directory-admin.js';
 import { adminDocs as docs } from './admin.docs.js';
@@ -65,6 +67,8 @@ export async function adminApi(app: FastifyInstance, deps: AdminDeps, token: str
   if (optOut) await app.register(async (scope) => optOutRoutes(scope, { service: optOut, store: deps.store.optOuts }));
   const directoryAdmin = deps.directoryAdmin;
   if (directoryAdmin) await app.register(async (scope) => directoryRoutes(scope, directoryAdmin));
+  const phones = new PhoneAdmin({ store: deps.store.phones, now: deps.now });
+  await app.register(async (scope) => phoneRoutes(scope, phones));
   // Every callback endpoint (URL) with its circuit and backlog: why an application's callbacks wait.
   app.get('/endpoints', { config: { openapi: docs.endpoints } }, async () => endpointsView(deps.store.delivery, deps.now()));
 

@@ -3,6 +3,7 @@
 // core's views and commands (message view, list, send, inbound, media, opt-out list, simulator, endpoints) and
 // scope each one to the session: the admin token sees every account, an API user only its own;
 // another account's data answers 404 exactly like data that does not exist.
+import { PhoneAdmin } from '../../core/sandbox/phone-admin.js';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Account } from '../../core/accounts/directory.js';
@@ -437,6 +438,14 @@ export async function consoleRoutes(app: FastifyInstance, deps: ConsoleDeps): Pr
     api.get('/directory/audit', async (request) => ({
       items: (await directory().audit(actor(request), { accountId: q(request).accountId }, pageLimit(request))).map(views.audit),
     }));
+
+    // ---- Scripted phones: rules for every account's handsets, so the admin's alone -----------
+
+    const phoneAdmin = new PhoneAdmin({ store: deps.store.phones, now: deps.now });
+    api.get('/scripted-phones', async (request) => {
+      adminOnly(request);
+      return { rules: await phoneAdmin.list(), conversations: await phoneAdmin.conversations() };
+    });
 
     // ---- Simulator: one carrier for all accounts, so the admin's alone -----------------------
 

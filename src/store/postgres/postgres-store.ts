@@ -7,6 +7,7 @@
 // synchronous_commit=on means the commit record is flushed to the WAL (and, with synchronous
 // replication configured, acknowledged by a standby). A server set to synchronous_commit=off
 // trades that for speed, as `sqlite:…?synchronous=normal` does.
+import { PostgresPhoneScripts } from './postgres-phone-scripts.js';
 import pg, { type Pool, type PoolConfig } from 'pg';
 import type { Store } from '../../core/ports.js';
 import { storeError } from './errors.js';
@@ -70,6 +71,7 @@ export class PostgresStore implements Store {
   readonly simulator: PostgresSimulator;
   readonly inboundParts: PostgresInboundParts;
   readonly esmeOutbox: PostgresEsmeOutbox;
+  readonly phones: PostgresPhoneScripts;
   readonly optOuts: PostgresOptOuts;
   readonly directory: PostgresDirectory;
   /** The workers' writes, batched into shared transactions (group-commit.ts). */
@@ -137,6 +139,7 @@ export class PostgresStore implements Store {
     this.inboundParts = new PostgresInboundParts(this.pool);
     this.esmeOutbox = new PostgresEsmeOutbox(this.pool);
     this.optOuts = new PostgresOptOuts(this.pool);
+    this.phones = new PostgresPhoneScripts(this.pool);
     this.directory = new PostgresDirectory(this.pool);
   }
 

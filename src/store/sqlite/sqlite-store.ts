@@ -9,6 +9,7 @@
 // number of fsyncs low under load. `sqlite:PATH?synchronous=normal` skips the fsync: the last
 // commits may be lost on power loss (never on a process crash). `?busy_timeout=MS` (default 5000) is
 // how long a write waits for another process's lock (e.g. `pigeon send`); past it the API answers 503.
+import { SqlitePhoneScripts } from './sqlite-phone-scripts.js';
 import Database from 'better-sqlite3';
 import { closeSync, fdatasync, mkdirSync, openSync } from 'node:fs';
 import { statfs } from 'node:fs/promises';
@@ -76,6 +77,7 @@ export class SqliteStore implements Store {
   readonly simulator: SqliteSimulator;
   readonly inboundParts: SqliteInboundParts;
   readonly esmeOutbox: SqliteEsmeOutbox;
+  readonly phones: SqlitePhoneScripts;
   readonly optOuts: SqliteOptOuts;
   readonly directory: SqliteDirectory;
   private readonly writes: GroupCommitter;
@@ -116,6 +118,7 @@ export class SqliteStore implements Store {
     this.inboundParts = new SqliteInboundParts(this.db, this.writes);
     this.esmeOutbox = new SqliteEsmeOutbox(this.db, this.writes);
     this.optOuts = new SqliteOptOuts(this.db, this.writes);
+    this.phones = new SqlitePhoneScripts(this.db, this.writes);
     this.directory = new SqliteDirectory(this.db, this.writes, () => post('directory'));
     // Statistics for the query planner, as SQLite recommends for long-lived connections: analyse at
     // open what has none or is out of date, again every few hours, and at close. Without them SQLite
