@@ -79,6 +79,15 @@ export interface DirectoryChanges extends DirectoryRows {
   version: number;
 }
 
+/**
+ * What a process needs of the directory at start: every live row, except that the numbers without
+ * a rate of their own (nearly all of a large directory) come as plain strings per owning
+ * application instead of a row each; `numbers` holds only those with a rate.
+ */
+export interface DirectoryLoad extends DirectoryChanges {
+  numbersByApplication: Array<readonly [applicationId: string, numbers: readonly string[]]>;
+}
+
 export type EntryKind = 'account' | 'user' | 'application' | 'number' | 'smppUser';
 
 type Unstamped<T> = Omit<T, 'version' | 'createdAt' | 'updatedAt'>;
@@ -121,6 +130,8 @@ export interface ListQuery {
 export interface DirectoryStore {
   /** Every live row and the version they reflect (start-up). */
   snapshot(): Promise<DirectoryChanges>;
+  /** What start-up needs, read the cheap way (a million numbers in well under a second). */
+  load(): Promise<DirectoryLoad>;
   /** Rows written after `version`, deleted ones included. */
   changesSince(version: number): Promise<DirectoryChanges>;
   /**

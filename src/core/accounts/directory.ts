@@ -11,6 +11,7 @@ import type {
   ApiUserRow,
   ApplicationRow,
   DirectoryChanges,
+  DirectoryLoad,
   DirectoryRows,
   NumberRow,
   SmppUserRow,
@@ -89,11 +90,21 @@ export class AccountDirectory {
     return directory;
   }
 
-  static fromRows(rows: DirectoryChanges): AccountDirectory {
+  static fromRows(rows: DirectoryChanges | DirectoryLoad): AccountDirectory {
     const directory = new AccountDirectory();
-    // Numbers are most of a large directory: a fresh one takes them without looking for previous owners.
+    // Numbers are most of a large directory: a fresh one takes them without looking for previous
+    // owners, and those without a rate of their own as bare strings, one application at a time.
     directory.apply({ ...rows, numbers: [] });
     for (const row of rows.numbers) directory.addNumber(row);
+    if ('numbersByApplication' in rows) {
+      for (const [applicationId, numbers] of rows.numbersByApplication) {
+        const app = directory.applications.get(applicationId);
+        if (!app) continue;
+        if (app.numbers.size === 0) app.numbers = new Set(numbers);
+        else for (const number of numbers) app.numbers.add(number);
+        for (const number of numbers) directory.numberOwners.set(number, app);
+      }
+    }
     return directory;
   }
 

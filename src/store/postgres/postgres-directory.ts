@@ -6,6 +6,7 @@ import type {
   AuditEntry,
   AuditRecord,
   DirectoryChanges,
+  DirectoryLoad,
   DirectoryStore,
   DirectoryWrite,
   EntryKind,
@@ -25,8 +26,11 @@ import {
   KINDS,
   listQuery,
   LIVE_NUMBERS,
+  LIVE_RATED_NUMBERS,
   liveNumber,
+  liveNumberLists,
   NEXT_VERSION,
+  numberList,
   rowsQuery,
   toAudit,
   upsertStatement,
@@ -61,6 +65,10 @@ export class PostgresDirectory implements DirectoryStore {
 
   changesSince(version: number): Promise<DirectoryChanges> {
     return this.read('since', version);
+  }
+
+  load(): Promise<DirectoryLoad> {
+    return this.read('load', 0) as Promise<DirectoryLoad>;
   }
 
   write(writes: readonly DirectoryWrite[], audit: readonly AuditRecord[], time: number): Promise<number> {
@@ -101,22 +109,26 @@ export class PostgresDirectory implements DirectoryStore {
   }
 
   /** In one REPEATABLE READ transaction, so the version and the rows agree. */
-  private read(mode: 'live' | 'since', version: number): Promise<DirectoryChanges> {
+  private read(mode: 'live' | 'load' | 'since', version: number): Promise<DirectoryChanges | DirectoryLoad> {
     return inTransaction(
       this.pool,
       async (client) => {
         const changes = emptyChanges(Number((await query(client, CURRENT_VERSION))[0]?.value));
         for (const kind of KINDS) {
-          if (mode === 'live' && kind === 'number') continue;
-          for (const row of await query(client, rowsQuery(kind, mode), mode === 'since' ? [version] : [])) addRow(changes, kind, row);
+          if (mode !== 'since' && kind === 'number') continue;
+          for (const row of await query(client, rowsQuery(kind, mode === 'since' ? 'since' : 'live'), mode === 'since' ? [version] : [])) addRow(changes, kind, row);
         }
-        if (mode === 'live') {
-          const numbers = await client.query<unknown[]>({ text: LIVE_NUMBERS, rowMode: 'array' }).catch((err: unknown) => {
-            throw storeError(err);
-          });
-          for (const row of numbers.rows) changes.numbers.push(liveNumber(row));
-        }
-        return changes;
+        if (mode === 'since') return changes;
+        // Numbers as arrays: a million through the generic row mapping took seconds.
+        const arrays = async (text: string) =>
+          (
+            await client.query<unknown[]>({ text, rowMode: 'array' }).catch((err: unknown) => {
+              throw storeError(err);
+            })
+          ).rows;
+        for (const row of await arrays(mode === 'live' ? LIVE_NUMBERS : LIVE_RATED_NUMBERS)) changes.numbers.push(liveNumber(row));
+        if (mode === 'live') return changes;
+        return { ...changes, numbersByApplication: (await arrays(liveNumberLists('string_agg'))).map(numberList) };
       },
       'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY',
     );

@@ -174,6 +174,20 @@ export function rowsQuery(kind: EntryKind, mode: 'live' | 'since'): string {
  */
 export const LIVE_NUMBERS = 'SELECT number, account_id, application_id, number_type, rate_per_second FROM dir_numbers WHERE deleted = 0';
 
+/** Start-up reads numbers with a rate of their own as rows, and the rest as one list per application. */
+export const LIVE_RATED_NUMBERS = `${LIVE_NUMBERS} AND rate_per_second IS NOT NULL`;
+/**
+ * One string per application (numbers never hold a comma) walked through the application index:
+ * ten times fewer values crossing into JavaScript than a row per number.
+ */
+export function liveNumberLists(concat: 'group_concat' | 'string_agg'): string {
+  return `SELECT application_id, ${concat}(number, ',') FROM dir_numbers WHERE deleted = 0 AND rate_per_second IS NULL GROUP BY application_id`;
+}
+
+export function numberList(r: unknown[]): readonly [string, string[]] {
+  return [r[0] as string, (r[1] as string).split(',')];
+}
+
 export function liveNumber(r: unknown[]): NumberRow {
   return {
     number: r[0] as string,

@@ -5,6 +5,7 @@ import type {
   AuditEntry,
   AuditRecord,
   DirectoryChanges,
+  DirectoryLoad,
   DirectoryStore,
   DirectoryWrite,
   EntryKind,
@@ -23,8 +24,11 @@ import {
   KINDS,
   listQuery,
   LIVE_NUMBERS,
+  LIVE_RATED_NUMBERS,
   liveNumber,
+  liveNumberLists,
   NEXT_VERSION,
+  numberList,
   rowsQuery,
   toAudit,
   upsertStatement,
@@ -42,16 +46,32 @@ export class SqliteDirectory implements DirectoryStore {
   ) {}
 
   async snapshot(): Promise<DirectoryChanges> {
-    // One read transaction, so the version and the rows agree.
-    return this.read(() =>
-      this.db.transaction(() => {
-        const changes = emptyChanges(Number((this.prepare(CURRENT_VERSION).get() as { value: number }).value));
-        for (const kind of KINDS) {
-          if (kind !== 'number') for (const row of this.prepare(rowsQuery(kind, 'live')).iterate()) addRow(changes, kind, row as Record<string, unknown>);
-        }
-        for (const row of this.prepare(LIVE_NUMBERS).raw(true).iterate()) changes.numbers.push(liveNumber(row as unknown[]));
-        return changes;
-      })(),
+    return this.live((changes) => {
+      for (const row of this.prepare(LIVE_NUMBERS).raw(true).iterate()) changes.numbers.push(liveNumber(row as unknown[]));
+      return changes;
+    });
+  }
+
+  async load(): Promise<DirectoryLoad> {
+    return this.live((changes) => {
+      for (const row of this.prepare(LIVE_RATED_NUMBERS).raw(true).iterate()) changes.numbers.push(liveNumber(row as unknown[]));
+      const lists = this.prepare(liveNumberLists('group_concat')).raw(true).all() as unknown[][];
+      return { ...changes, numbersByApplication: lists.map(numberList) };
+    });
+  }
+
+  /** The live rows but numbers, then `numbers`' own reading, in one read transaction so the version and the rows agree. */
+  private live<T>(numbers: (changes: DirectoryChanges) => T): Promise<T> {
+    return Promise.resolve(
+      this.read(() =>
+        this.db.transaction(() => {
+          const changes = emptyChanges(Number((this.prepare(CURRENT_VERSION).get() as { value: number }).value));
+          for (const kind of KINDS) {
+            if (kind !== 'number') for (const row of this.prepare(rowsQuery(kind, 'live')).iterate()) addRow(changes, kind, row as Record<string, unknown>);
+          }
+          return numbers(changes);
+        })(),
+      ),
     );
   }
 
