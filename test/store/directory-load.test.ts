@@ -33,13 +33,14 @@ for (const backend of BACKENDS) {
           app('app-gone', 'acc-a'),
         ];
         const many = Array.from({ length: 250 }, (_, i) => number(`+1919555${String(i).padStart(4, '0')}`, i % 2 ? 'app-a' : 'app-b'));
-        await store.directory.write([...a, ...many, number('+19195559001', 'app-a', 3), number('+19195559002', 'app-b', 0), number('+19195559003', 'app-gone')], [], 1);
+        await store.directory.write([...a, ...many, number('+19195559001', 'app-a', 3), number('+19195559002', 'app-b', 0), number('+19195559003', 'app-gone', 5)], [], 1);
         // Released, and moved (a later version of the same number), and an application deleted with a number left on it.
         await store.directory.write([number('+19195550000', 'app-b', undefined, true), number('+19195550001', 'app-b'), { ...app('app-gone', 'acc-a'), row: { ...app('app-gone', 'acc-a').row, deleted: true } } as DirectoryWrite], [], 2);
 
         const load = await store.directory.load();
         assert.ok(load.numbersByApplication.length > 0);
-        assert.deepEqual(load.numbers.map((r) => r.number).sort(), ['+19195559001', '+19195559002']);
+        assert.deepEqual(load.numbers, []);
+        assert.deepEqual([...load.numberRates].sort(), [['+19195559001', 3], ['+19195559002', 0], ['+19195559003', 5]]);
         const fast = AccountDirectory.fromRows(load);
         const full = AccountDirectory.fromRows(await store.directory.snapshot());
         assert.equal(fast.version, full.version);
@@ -50,6 +51,7 @@ for (const backend of BACKENDS) {
           assert.equal(directory.numberRate('+19195559001'), 3);
           assert.equal(directory.numberRate('+19195559002'), 0);
           assert.equal(directory.numberRate('+19195550002'), undefined);
+          assert.equal(directory.numberRate('+19195559003'), undefined, 'the rate of a number on a deleted application');
           assert.equal(directory.hasOwnRates(), true);
         }
         for (const id of ['app-a', 'app-b']) {

@@ -80,12 +80,13 @@ export interface DirectoryChanges extends DirectoryRows {
 }
 
 /**
- * What a process needs of the directory at start: every live row, except that the numbers without
- * a rate of their own (nearly all of a large directory) come as plain strings per owning
- * application instead of a row each; `numbers` holds only those with a rate.
+ * What a process needs of the directory at start: every live row, except that numbers (nearly all
+ * of a large directory) come as plain strings per owning application instead of a row each, and
+ * the few with a rate of their own as pairs; `numbers` is empty.
  */
 export interface DirectoryLoad extends DirectoryChanges {
   numbersByApplication: Array<readonly [applicationId: string, numbers: readonly string[]]>;
+  numberRates: Array<readonly [number: string, ratePerSecond: number]>;
 }
 
 export type EntryKind = 'account' | 'user' | 'application' | 'number' | 'smppUser';

@@ -14,6 +14,7 @@ import type {
 } from '../../core/accounts/directory-port.js';
 import { toDollar } from '../sql/opt-out-rows.js';
 import {
+  addNumberList,
   addRow,
   AUDIT_INSERT,
   auditQuery,
@@ -26,11 +27,9 @@ import {
   KINDS,
   listQuery,
   LIVE_NUMBERS,
-  LIVE_RATED_NUMBERS,
   liveNumber,
   liveNumberLists,
   NEXT_VERSION,
-  numberList,
   rowsQuery,
   toAudit,
   upsertStatement,
@@ -126,9 +125,13 @@ export class PostgresDirectory implements DirectoryStore {
               throw storeError(err);
             })
           ).rows;
-        for (const row of await arrays(mode === 'live' ? LIVE_NUMBERS : LIVE_RATED_NUMBERS)) changes.numbers.push(liveNumber(row));
-        if (mode === 'live') return changes;
-        return { ...changes, numbersByApplication: (await arrays(liveNumberLists('string_agg'))).map(numberList) };
+        if (mode === 'live') {
+          for (const row of await arrays(LIVE_NUMBERS)) changes.numbers.push(liveNumber(row));
+          return changes;
+        }
+        const load: DirectoryLoad = { ...changes, numbersByApplication: [], numberRates: [] };
+        for (const row of await arrays(liveNumberLists('string_agg', 'rate_per_second::text'))) addNumberList(load, row);
+        return load;
       },
       'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY',
     );

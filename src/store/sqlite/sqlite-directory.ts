@@ -12,6 +12,7 @@ import type {
   ListQuery,
 } from '../../core/accounts/directory-port.js';
 import {
+  addNumberList,
   addRow,
   AUDIT_INSERT,
   auditQuery,
@@ -24,11 +25,9 @@ import {
   KINDS,
   listQuery,
   LIVE_NUMBERS,
-  LIVE_RATED_NUMBERS,
   liveNumber,
   liveNumberLists,
   NEXT_VERSION,
-  numberList,
   rowsQuery,
   toAudit,
   upsertStatement,
@@ -54,9 +53,9 @@ export class SqliteDirectory implements DirectoryStore {
 
   async load(): Promise<DirectoryLoad> {
     return this.live((changes) => {
-      for (const row of this.prepare(LIVE_RATED_NUMBERS).raw(true).iterate()) changes.numbers.push(liveNumber(row as unknown[]));
-      const lists = this.prepare(liveNumberLists('group_concat')).raw(true).all() as unknown[][];
-      return { ...changes, numbersByApplication: lists.map(numberList) };
+      const load: DirectoryLoad = { ...changes, numbersByApplication: [], numberRates: [] };
+      for (const row of this.prepare(liveNumberLists('group_concat', 'rate_per_second')).raw(true).iterate()) addNumberList(load, row as unknown[]);
+      return load;
     });
   }
 
