@@ -57,7 +57,7 @@ async function loadMs(url: string, filled: boolean): Promise<{ ms: number; heapM
   try {
     const heap = process.memoryUsage().heapUsed;
     const started = performance.now();
-    const directory = AccountDirectory.fromRows(await store.directory.snapshot());
+    const directory = AccountDirectory.fromRows(await store.directory.load());
     const ms = performance.now() - started;
     const heapMb = (process.memoryUsage().heapUsed - heap) / 1e6;
     if (filled && NUMBERS > 0 && !directory.ownerOfNumber('+15550000000')) throw new Error('the filled directory did not load');

@@ -15,7 +15,7 @@ export interface DirectorySync {
 }
 
 export async function syncDirectory(store: Store, onError: (err: unknown) => void): Promise<DirectorySync> {
-  const directory = AccountDirectory.fromRows(await store.directory.snapshot());
+  const directory = AccountDirectory.fromRows(await store.directory.load());
   let running: Promise<void> | undefined;
   let again = false;
   const look = async (): Promise<void> => {

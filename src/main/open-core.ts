@@ -27,7 +27,7 @@ export async function openCore(config: Config, onError?: (err: unknown) => void,
   const store = await openStore(config.databaseUrl, onError);
   try {
     if (options.provision !== false) await provision(store.directory, config.accounts, { prune: config.tenants?.prune ?? false, now: Date.now() });
-    if (!options.live) return { store, directory: AccountDirectory.fromRows(await store.directory.snapshot()), sync: undefined, now: () => Date.now() };
+    if (!options.live) return { store, directory: AccountDirectory.fromRows(await store.directory.load()), sync: undefined, now: () => Date.now() };
     const sync = await syncDirectory(store, onError ?? (() => undefined));
     return { store, directory: sync.directory, sync, now: () => Date.now() };
   } catch (err) {

@@ -62,6 +62,24 @@ for (const backend of BACKENDS) {
       assert.ok(items.every((i) => i.accountId === ACCOUNT_B.id));
       assert.equal(items[0]?.actor, `user:${ACCOUNT_B.id}/${ACCOUNT_B.username}`);
 
+      // The admin's other operations: moving a number, setting a password, SMPP users; the user's: none.
+      assert.equal((await user('PATCH', `/directory/numbers/${encodeURIComponent('+19195558200')}`, { applicationId: ACCOUNT_B.applicationId })).status, 403);
+      const moved = await admin('PATCH', `/directory/numbers/${encodeURIComponent('+19195558200')}`, { applicationId: ACCOUNT_B.applicationId });
+      assert.equal(moved.body.applicationId, ACCOUNT_B.applicationId);
+      assert.equal((await user('PATCH', `/directory/accounts/${ACCOUNT_B.id}/users/${ACCOUNT_B.username}`, { password: 'mine' })).status, 403);
+      assert.equal((await user('GET', `/directory/accounts/${ACCOUNT_A.id}/users`)).status, 404);
+      assert.equal((await user('POST', '/directory/smpp-users', { systemId: 'esme-b', applicationId: ACCOUNT_B.applicationId, password: 'secret12' })).status, 403);
+      assert.equal((await admin('POST', '/directory/smpp-users', { systemId: 'esme-b', applicationId: ACCOUNT_B.applicationId, password: 'secret12' })).status, 201);
+      assert.deepEqual(((await user('GET', '/directory/smpp-users')).body.items as Array<{ systemId: string }>).map((s) => s.systemId), ['esme-b']);
+      assert.equal((await admin('DELETE', '/directory/smpp-users/esme-b')).status, 204);
+      assert.equal((await admin('POST', '/directory/accounts', { id: '9900077', name: 'From the console' })).status, 201);
+      assert.equal((await user('POST', '/directory/accounts', { name: 'Mine' })).status, 403);
+      await pigeon.admin('POST', `/accounts/${ACCOUNT_B.id}/users`, { username: 'rotated', password: 'before-pass' });
+      assert.equal((await admin('PATCH', `/directory/accounts/${ACCOUNT_B.id}/users/rotated`, { password: 'after-pass' })).status, 200);
+      const rotated = await pigeon.fetch('/console/api/session', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ accountId: ACCOUNT_B.id, username: 'rotated', password: 'before-pass' }) });
+      assert.equal(rotated.status, 401);
+      await signIn({ accountId: ACCOUNT_B.id, username: 'rotated', password: 'after-pass' });
+
       // The admin deletes a second user of B: that user's console session ends on its next request.
       await pigeon.admin('POST', `/accounts/${ACCOUNT_B.id}/users`, { username: 'console-user', password: 'console-pass' });
       const doomed = await signIn({ accountId: ACCOUNT_B.id, username: 'console-user', password: 'console-pass' });

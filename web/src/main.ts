@@ -10,6 +10,7 @@ import { phonePage, phonesPage } from './pages/phones.js';
 import { signInPage } from './pages/signin.js';
 import { simulatorPage } from './pages/simulator.js';
 import { statusPage } from './pages/status.js';
+import { tenantsPage } from './pages/tenants.js';
 import { navigate, state, type SessionInfo } from './state.js';
 
 const main = document.getElementById('main') as HTMLElement;
@@ -49,6 +50,7 @@ function header(): void {
     ['/console/opt-outs', 'Opt-outs'],
     ...(session.simulator ? ([['/console/simulator', 'Simulator']] as Array<[string, string]>) : []),
     ['/console/status', 'Status'],
+    ['/console/tenants', session.principal.kind === 'admin' ? 'Tenants' : 'Applications'],
   ];
   const picker = h('select', { id: 'account', name: 'account' });
   for (const a of session.accounts) picker.append(h('option', { value: a.id, selected: a.id === state.accountId }, a.id));
@@ -95,6 +97,7 @@ async function route(): Promise<void> {
     else if (path === '/console/opt-outs') await optOutsPage(main);
     else if (path === '/console/simulator') await simulatorPage(main);
     else if (path === '/console/status') await statusPage(main);
+    else if (path === '/console/tenants') await tenantsPage(main);
     else await messagesPage(main);
   } catch (err) {
     replace(main, h('h1', {}, 'Something went wrong'), h('p', { role: 'alert' }, (err as Error).message));

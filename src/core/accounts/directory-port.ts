@@ -79,6 +79,16 @@ export interface DirectoryChanges extends DirectoryRows {
   version: number;
 }
 
+/**
+ * What a process needs of the directory at start: every live row, except that numbers (nearly all
+ * of a large directory) come as plain strings per owning application instead of a row each, and
+ * the few with a rate of their own as pairs; `numbers` is empty.
+ */
+export interface DirectoryLoad extends DirectoryChanges {
+  numbersByApplication: Array<readonly [applicationId: string, numbers: readonly string[]]>;
+  numberRates: Array<readonly [number: string, ratePerSecond: number]>;
+}
+
 export type EntryKind = 'account' | 'user' | 'application' | 'number' | 'smppUser';
 
 type Unstamped<T> = Omit<T, 'version' | 'createdAt' | 'updatedAt'>;
@@ -121,6 +131,8 @@ export interface ListQuery {
 export interface DirectoryStore {
   /** Every live row and the version they reflect (start-up). */
   snapshot(): Promise<DirectoryChanges>;
+  /** What start-up needs, read the cheap way (a million numbers in well under a second). */
+  load(): Promise<DirectoryLoad>;
   /** Rows written after `version`, deleted ones included. */
   changesSince(version: number): Promise<DirectoryChanges>;
   /**

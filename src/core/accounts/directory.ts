@@ -11,6 +11,7 @@ import type {
   ApiUserRow,
   ApplicationRow,
   DirectoryChanges,
+  DirectoryLoad,
   DirectoryRows,
   NumberRow,
   SmppUserRow,
@@ -89,11 +90,22 @@ export class AccountDirectory {
     return directory;
   }
 
-  static fromRows(rows: DirectoryChanges): AccountDirectory {
+  static fromRows(rows: DirectoryChanges | DirectoryLoad): AccountDirectory {
     const directory = new AccountDirectory();
-    // Numbers are most of a large directory: a fresh one takes them without looking for previous owners.
+    // Numbers are most of a large directory: a fresh one takes them without looking for previous
+    // owners, from a start-up load as bare strings, one application at a time.
     directory.apply({ ...rows, numbers: [] });
     for (const row of rows.numbers) directory.addNumber(row);
+    if ('numbersByApplication' in rows) {
+      for (const [applicationId, numbers] of rows.numbersByApplication) {
+        const app = directory.applications.get(applicationId);
+        if (!app) continue;
+        if (app.numbers.size === 0) app.numbers = new Set(numbers);
+        else for (const number of numbers) app.numbers.add(number);
+        for (const number of numbers) directory.numberOwners.set(number, app);
+      }
+      for (const [number, rate] of rows.numberRates) if (directory.numberOwners.has(number)) directory.setRate(number, rate);
+    }
     return directory;
   }
 
@@ -249,10 +261,13 @@ export class AccountDirectory {
     if (!app) return;
     app.numbers.add(row.number);
     this.numberOwners.set(row.number, app);
-    if (row.ratePerSecond !== undefined) {
-      this.numberRates.set(row.number, row.ratePerSecond);
-      if (row.ratePerSecond > 0) this.ratesSet++;
-    }
+    if (row.ratePerSecond !== undefined) this.setRate(row.number, row.ratePerSecond);
+  }
+
+  /** A rate of a number not yet rated. */
+  private setRate(number: string, ratePerSecond: number): void {
+    this.numberRates.set(number, ratePerSecond);
+    if (ratePerSecond > 0) this.ratesSet++;
   }
 
   private applySmppUser(row: SmppUserRow): void {

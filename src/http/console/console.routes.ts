@@ -412,6 +412,20 @@ export async function consoleRoutes(app: FastifyInstance, deps: ConsoleDeps): Pr
     const pageLimit = (request: FastifyRequest) => Math.min(MAX_PAGE, Math.max(1, Number(q(request).limit ?? 100) || 100));
     const paged = <T, V>(page: Page<T>, view: (row: T) => V) => ({ items: page.items.map(view), ...(page.next !== undefined && { next: page.next }) });
     api.get('/directory/accounts', async (request) => paged(await directory().listAccounts(actor(request), q(request).after, pageLimit(request)), views.account));
+    api.post('/directory/accounts', async (request, reply) => reply.code(201).send(views.account(await directory().createAccount(actor(request), request.body))));
+    api.get('/directory/accounts/:accountId/users', async (request) =>
+      paged(await directory().listUsers(actor(request), (request.params as { accountId: string }).accountId, q(request).after, pageLimit(request)), views.user),
+    );
+    api.patch('/directory/accounts/:accountId/users/:username', async (request) => {
+      const { accountId, username } = request.params as { accountId: string; username: string };
+      return views.user(await directory().updateUser(actor(request), accountId, username, request.body));
+    });
+    api.get('/directory/smpp-users', async (request) => paged(await directory().listSmppUsers(actor(request), q(request).accountId, q(request).after, pageLimit(request)), views.smppUser));
+    api.post('/directory/smpp-users', async (request, reply) => reply.code(201).send(views.smppUser(await directory().createSmppUser(actor(request), request.body))));
+    api.delete('/directory/smpp-users/:id', async (request, reply) => {
+      await directory().deleteSmppUser(actor(request), (request.params as { id: string }).id);
+      return reply.code(204).send();
+    });
     api.get('/directory/applications', async (request) =>
       paged(await directory().listApplications(actor(request), q(request).accountId, q(request).after, pageLimit(request)), views.application),
     );
@@ -431,6 +445,9 @@ export async function consoleRoutes(app: FastifyInstance, deps: ConsoleDeps): Pr
       const { row, created } = await directory().addNumber(actor(request), request.body);
       return reply.code(created ? 201 : 200).send(views.number(row));
     });
+    api.patch('/directory/numbers/:number', async (request) =>
+      views.number(await directory().updateNumber(actor(request), (request.params as { number: string }).number, request.body)),
+    );
     api.delete('/directory/numbers/:number', async (request, reply) => {
       await directory().releaseNumber(actor(request), (request.params as { number: string }).number);
       return reply.code(204).send();

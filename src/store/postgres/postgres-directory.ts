@@ -6,6 +6,7 @@ import type {
   AuditEntry,
   AuditRecord,
   DirectoryChanges,
+  DirectoryLoad,
   DirectoryStore,
   DirectoryWrite,
   EntryKind,
@@ -13,6 +14,7 @@ import type {
 } from '../../core/accounts/directory-port.js';
 import { toDollar } from '../sql/opt-out-rows.js';
 import {
+  addNumberList,
   addRow,
   AUDIT_INSERT,
   auditQuery,
@@ -26,6 +28,7 @@ import {
   listQuery,
   LIVE_NUMBERS,
   liveNumber,
+  liveNumberLists,
   NEXT_VERSION,
   rowsQuery,
   toAudit,
@@ -61,6 +64,10 @@ export class PostgresDirectory implements DirectoryStore {
 
   changesSince(version: number): Promise<DirectoryChanges> {
     return this.read('since', version);
+  }
+
+  load(): Promise<DirectoryLoad> {
+    return this.read('load', 0) as Promise<DirectoryLoad>;
   }
 
   write(writes: readonly DirectoryWrite[], audit: readonly AuditRecord[], time: number): Promise<number> {
@@ -101,22 +108,30 @@ export class PostgresDirectory implements DirectoryStore {
   }
 
   /** In one REPEATABLE READ transaction, so the version and the rows agree. */
-  private read(mode: 'live' | 'since', version: number): Promise<DirectoryChanges> {
+  private read(mode: 'live' | 'load' | 'since', version: number): Promise<DirectoryChanges | DirectoryLoad> {
     return inTransaction(
       this.pool,
       async (client) => {
         const changes = emptyChanges(Number((await query(client, CURRENT_VERSION))[0]?.value));
         for (const kind of KINDS) {
-          if (mode === 'live' && kind === 'number') continue;
-          for (const row of await query(client, rowsQuery(kind, mode), mode === 'since' ? [version] : [])) addRow(changes, kind, row);
+          if (mode !== 'since' && kind === 'number') continue;
+          for (const row of await query(client, rowsQuery(kind, mode === 'since' ? 'since' : 'live'), mode === 'since' ? [version] : [])) addRow(changes, kind, row);
         }
+        if (mode === 'since') return changes;
+        // Numbers as arrays: a million through the generic row mapping took seconds.
+        const arrays = async (text: string) =>
+          (
+            await client.query<unknown[]>({ text, rowMode: 'array' }).catch((err: unknown) => {
+              throw storeError(err);
+            })
+          ).rows;
         if (mode === 'live') {
-          const numbers = await client.query<unknown[]>({ text: LIVE_NUMBERS, rowMode: 'array' }).catch((err: unknown) => {
-            throw storeError(err);
-          });
-          for (const row of numbers.rows) changes.numbers.push(liveNumber(row));
+          for (const row of await arrays(LIVE_NUMBERS)) changes.numbers.push(liveNumber(row));
+          return changes;
         }
-        return changes;
+        const load: DirectoryLoad = { ...changes, numbersByApplication: [], numberRates: [] };
+        for (const row of await arrays(liveNumberLists('string_agg', 'rate_per_second::text'))) addNumberList(load, row);
+        return load;
       },
       'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY',
     );

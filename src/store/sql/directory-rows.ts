@@ -5,6 +5,7 @@ import type {
   AuditEntry,
   AuditRecord,
   DirectoryChanges,
+  DirectoryLoad,
   DirectoryWrite,
   EntryKind,
   ListQuery,
@@ -173,6 +174,25 @@ export function rowsQuery(kind: EntryKind, mode: 'live' | 'since'): string {
  * them) and come back as 0.
  */
 export const LIVE_NUMBERS = 'SELECT number, account_id, application_id, number_type, rate_per_second FROM dir_numbers WHERE deleted = 0';
+
+/**
+ * Start-up's numbers in one pass: per application, its live numbers as one string (numbers never
+ * hold a comma) and those with a rate of their own as `number=rate` pairs, walked through the
+ * application index: a hundred times fewer values crossing into JavaScript than a row per number.
+ */
+export function liveNumberLists(concat: 'group_concat' | 'string_agg', rateText: string): string {
+  return `SELECT application_id, ${concat}(number, ','), ${concat}(CASE WHEN rate_per_second IS NOT NULL THEN number || '=' || ${rateText} END, ',') FROM dir_numbers WHERE deleted = 0 GROUP BY application_id`;
+}
+
+/** Adds one row of `liveNumberLists` to a start-up load. */
+export function addNumberList(load: DirectoryLoad, r: unknown[]): void {
+  load.numbersByApplication.push([r[0] as string, (r[1] as string).split(',')]);
+  if (r[2] === null) return;
+  for (const pair of (r[2] as string).split(',')) {
+    const at = pair.indexOf('=');
+    load.numberRates.push([pair.slice(0, at), Number(pair.slice(at + 1))]);
+  }
+}
 
 export function liveNumber(r: unknown[]): NumberRow {
   return {

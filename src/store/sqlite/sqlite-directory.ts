@@ -5,12 +5,14 @@ import type {
   AuditEntry,
   AuditRecord,
   DirectoryChanges,
+  DirectoryLoad,
   DirectoryStore,
   DirectoryWrite,
   EntryKind,
   ListQuery,
 } from '../../core/accounts/directory-port.js';
 import {
+  addNumberList,
   addRow,
   AUDIT_INSERT,
   auditQuery,
@@ -24,6 +26,7 @@ import {
   listQuery,
   LIVE_NUMBERS,
   liveNumber,
+  liveNumberLists,
   NEXT_VERSION,
   rowsQuery,
   toAudit,
@@ -42,16 +45,32 @@ export class SqliteDirectory implements DirectoryStore {
   ) {}
 
   async snapshot(): Promise<DirectoryChanges> {
-    // One read transaction, so the version and the rows agree.
-    return this.read(() =>
-      this.db.transaction(() => {
-        const changes = emptyChanges(Number((this.prepare(CURRENT_VERSION).get() as { value: number }).value));
-        for (const kind of KINDS) {
-          if (kind !== 'number') for (const row of this.prepare(rowsQuery(kind, 'live')).iterate()) addRow(changes, kind, row as Record<string, unknown>);
-        }
-        for (const row of this.prepare(LIVE_NUMBERS).raw(true).iterate()) changes.numbers.push(liveNumber(row as unknown[]));
-        return changes;
-      })(),
+    return this.live((changes) => {
+      for (const row of this.prepare(LIVE_NUMBERS).raw(true).iterate()) changes.numbers.push(liveNumber(row as unknown[]));
+      return changes;
+    });
+  }
+
+  async load(): Promise<DirectoryLoad> {
+    return this.live((changes) => {
+      const load: DirectoryLoad = { ...changes, numbersByApplication: [], numberRates: [] };
+      for (const row of this.prepare(liveNumberLists('group_concat', 'rate_per_second')).raw(true).iterate()) addNumberList(load, row as unknown[]);
+      return load;
+    });
+  }
+
+  /** The live rows but numbers, then `numbers`' own reading, in one read transaction so the version and the rows agree. */
+  private live<T>(numbers: (changes: DirectoryChanges) => T): Promise<T> {
+    return Promise.resolve(
+      this.read(() =>
+        this.db.transaction(() => {
+          const changes = emptyChanges(Number((this.prepare(CURRENT_VERSION).get() as { value: number }).value));
+          for (const kind of KINDS) {
+            if (kind !== 'number') for (const row of this.prepare(rowsQuery(kind, 'live')).iterate()) addRow(changes, kind, row as Record<string, unknown>);
+          }
+          return numbers(changes);
+        })(),
+      ),
     );
   }
 
