@@ -17,7 +17,12 @@ const filter = process.argv.slice(2);
 const files = collect('test')
   .filter((f) => filter.length === 0 || filter.some((part) => f.includes(part)))
   .sort();
-const result = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', ...files], {
+const result = spawnSync(process.execPath, [
+  '--import', 'tsx', '--test',
+  '--test-reporter=spec', '--test-reporter-destination=stdout',
+  '--test-reporter=./scripts/test-times.mjs', '--test-reporter-destination=stdout',
+  ...files,
+], {
   stdio: 'inherit',
 });
 process.exit(result.status ?? 1);
