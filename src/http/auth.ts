@@ -7,6 +7,7 @@ import { parseBasicAuth, type Authenticator } from '../core/accounts/authenticat
 import type { FailedAttempts } from '../core/accounts/failed-attempts.js';
 import { errors } from '../core/errors.js';
 import { sendError } from './errors.js';
+import { checkApiUser } from './api-user-check.js';
 import type { AccessTokens, TokenClaims } from './oauth2/access-tokens.js';
 
 declare module 'fastify' {
@@ -38,9 +39,6 @@ async function bearerAccount(request: FastifyRequest, reply: FastifyReply, token
   request.account = account;
 }
 
-/** The limiter's name for an API user's credentials (console sign-in and Basic Auth share it). */
-export const apiUserCredential = (accountId: string, username: string) => `user:${accountId}/${username}`;
-
 export function basicAuth(authenticator: Authenticator, directory: AccountDirectory, signIns: FailedAttempts, tokens?: AccessTokens) {
   return async function authenticate(request: FastifyRequest, reply: FastifyReply): Promise<void> {
     const bearer = /^Bearer\s+(\S+)\s*$/i.exec(request.headers.authorization ?? '');
@@ -51,31 +49,16 @@ export function basicAuth(authenticator: Authenticator, directory: AccountDirect
       await sendError(reply, errors.unauthorized());
       return;
     }
-    const credential = apiUserCredential(accountId, credentials.username);
-    const wait = signIns.retryAfter(credential, request.ip);
-    if (wait > 0) {
-      await sendError(reply, errors.rateLimited(wait));
+    const check = await checkApiUser({ authenticator, directory, signIns }, accountId, credentials, request.ip);
+    if (check.kind === 'limited') {
+      if (check.queueFull) request.log.warn('password checks queue full: answered 429');
+      await sendError(reply, errors.rateLimited(check.retryAfterSeconds));
       return;
     }
-    // Unknown accounts go through the same (decoy) password check, so timing does not reveal them.
-    const outcome = await authenticator.authenticate(accountId, credentials.username, credentials.password);
-    const account = directory.account(accountId);
-    if (!account || outcome === 'unauthorized') {
-      signIns.failed(credential, request.ip);
-      await sendError(reply, errors.unauthorized());
+    if (check.kind !== 'ok') {
+      await sendError(reply, check.kind === 'forbidden' ? errors.forbidden() : errors.unauthorized());
       return;
     }
-    if (outcome !== 'busy') signIns.succeeded(credential, request.ip);
-    if (outcome === 'busy') {
-      // Only uncached checks queue, so this is a flood of logins; a client that waits a moment gets in.
-      request.log.warn('password checks queue full: answered 429');
-      await sendError(reply, errors.rateLimited(1));
-      return;
-    }
-    if (outcome === 'forbidden') {
-      await sendError(reply, errors.forbidden());
-      return;
-    }
-    request.account = account;
+    request.account = check.account;
   };
 }

@@ -661,7 +661,7 @@ describe('PostgresStore', { skip: reachable ? false : `no PostgreSQL at ${ADMIN_
         // The store's statement has taken its snapshot once it waits for the row lock held here.
         for (let waited = 0; ; waited += 10) {
           const { rows } = await other.query<{ n: number }>(
-            "SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = 'pigeon' AND wait_event_type = 'Lock'",
+            "SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'pigeon' AND wait_event_type = 'Lock'",
           );
           if (Number(rows[0]?.n) > 0) break;
           assert.ok(waited < 5000, 'the store never waited for the lock');

@@ -133,7 +133,12 @@ export class Authenticator {
 }
 
 /** Splits an `Authorization: Basic …` header; anything else yields undefined. */
-export function parseBasicAuth(header: string | undefined): { username: string; password: string } | undefined {
+export interface BasicCredentials {
+  username: string;
+  password: string;
+}
+
+export function parseBasicAuth(header: string | undefined): BasicCredentials | undefined {
   if (!header) return undefined;
   const m = /^Basic\s+([A-Za-z0-9+/=_-]+)\s*$/i.exec(header);
   if (!m?.[1]) return undefined;

@@ -7,7 +7,7 @@ import { parseBasicAuth, type Authenticator } from '../../core/accounts/authenti
 import type { AccountDirectory } from '../../core/accounts/directory.js';
 import { ApiError, errors } from '../../core/errors.js';
 import { sendError } from '../errors.js';
-import { apiUserCredential } from '../auth.js';
+import { checkApiUser } from '../api-user-check.js';
 import { bearerAuth } from '../bearer-auth.js';
 import type { FailedAttempts } from '../../core/accounts/failed-attempts.js';
 import { ADMIN_REALM } from './admin-auth.js';
@@ -38,23 +38,12 @@ export function accountOrAdminAuth(token: string, authenticator: Authenticator, 
       await sendError(reply, unauthorized());
       return;
     }
-    const credential = apiUserCredential(accountId, credentials.username);
-    const wait = signIns.retryAfter(credential, request.ip);
-    if (wait > 0) {
-      await sendError(reply, errors.rateLimited(wait));
-      return;
-    }
-    const outcome = await authenticator.authenticate(accountId, credentials.username, credentials.password);
-    if (outcome === 'ok' && directory.account(accountId)) {
-      signIns.succeeded(credential, request.ip);
+    const check = await checkApiUser({ authenticator, directory, signIns }, accountId, credentials, request.ip);
+    if (check.kind === 'ok') {
       request.scopeAccountId = accountId;
       return;
     }
-    if (outcome === 'busy') await sendError(reply, errors.rateLimited(1));
-    else if (outcome === 'forbidden') await sendError(reply, errors.forbidden());
-    else {
-      signIns.failed(credential, request.ip);
-      await sendError(reply, unauthorized());
-    }
+    if (check.kind === 'limited') await sendError(reply, errors.rateLimited(check.retryAfterSeconds));
+    else await sendError(reply, check.kind === 'forbidden' ? errors.forbidden() : unauthorized());
   };
 }

@@ -23,7 +23,7 @@ import type { ChangeSignal } from '../../shared/change-signal.js';
 import type { SimulatorControl } from '../admin/admin.routes.js';
 import { parseInbound } from '../admin/inbound-request.js';
 import { ADMIN_REALM } from '../admin/admin-auth.js';
-import { apiUserCredential } from '../auth.js';
+import { apiUserCredential } from '../api-user-check.js';
 import type { FailedAttempts } from '../../core/accounts/failed-attempts.js';
 import { OptOutActions } from '../admin/opt-out.routes.js';
 import { installJsonParser } from '../json-body.js';
