@@ -38,6 +38,7 @@ export function openCarrier(
       now,
       defaults: simulatorConfig,
       rules: simulatorConfig.rules,
+      receiptLeaseMs: simulatorConfig.receiptLeaseSeconds * 1000,
       onError,
     });
   };

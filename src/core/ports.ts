@@ -467,6 +467,8 @@ export interface DeliveryStore {
 export interface ReceiptOwner {
   idPrefix: string;
   othersAfterMs: number;
+  /** How long a receipt this simulator takes stays its own before another may take it again. */
+  leaseMs: number;
 }
 
 /** The simulated carrier's own durable state: receipts it still owes. */

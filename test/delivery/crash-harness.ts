@@ -17,6 +17,8 @@ export const FAILING_CODE = 4720;
 /** Destinations under this prefix get their receipt late (a simulator rule in the config). */
 export const SLOW_PREFIX = '+1704555';
 export const SLOW_DELAY_MS = 300;
+/** The workspace's `simulator.receiptLeaseSeconds`, in ms. */
+export const RECEIPT_LEASE_MS = 2000;
 export const ADMIN_TOKEN = 'crash-test-admin-token-0123456789';
 
 export const TERMINAL_TYPES: ReadonlySet<string> = new Set(['message-delivered', 'message-failed']);
@@ -52,6 +54,8 @@ callbacks:
   retryMaxSeconds: 1
 simulator:
   latencyMs: 5
+  # A dead process's taken receipts are another's after this, not after the default 30 s.
+  receiptLeaseSeconds: ${RECEIPT_LEASE_MS / 1000}
   rules:
     - { id: slow-receipts, to: "${SLOW_PREFIX}*", outcome: deliver, delayMs: ${SLOW_DELAY_MS} }
 `;

@@ -12,7 +12,6 @@
 // open (seen in pg_stat_activity, and counted as rolled back by the server after the kill).
 import assert from 'node:assert/strict';
 import { describe, it, type TestContext } from 'node:test';
-import { RECEIPT_LEASE_MS } from '../../src/store/postgres/postgres-simulator.js';
 import { CallbackReceiver } from '../helpers/callback-receiver.js';
 import { BACKENDS, type Backend } from '../helpers/databases.js';
 import {
@@ -27,6 +26,7 @@ import {
   openWriteTransactions,
   outstandingWork,
   pollUntil,
+  RECEIPT_LEASE_MS,
   recipientKey,
   sendAll,
   startChild,

@@ -164,6 +164,10 @@ export const DEFAULT_SIMULATOR_DEFAULTS: Readonly<SimulatorDefaults> = Object.fr
   seed: 1,
 });
 
+// With several processes on one PostgreSQL database, how long a due receipt that one process took is
+// left to it before another may deliver it (the first died between taking and recording it).
+const RECEIPT_LEASE_MESSAGE = 'must be a number of seconds from 1 to 3600';
+
 /** The `simulator` section of the config file. */
 export const simulatorConfigSchema = z.strictObject({
   latencyMs: delaySchema.default(DEFAULT_SIMULATOR_DEFAULTS.latencyMs),
@@ -171,6 +175,11 @@ export const simulatorConfigSchema = z.strictObject({
   failureErrorCode: errorCodeSchema.default(DEFAULT_SIMULATOR_DEFAULTS.failureErrorCode),
   seed: seedSchema.default(DEFAULT_SIMULATOR_DEFAULTS.seed),
   rules: rulesSchema.default([]),
+  receiptLeaseSeconds: z
+    .number({ error: RECEIPT_LEASE_MESSAGE })
+    .min(1, { error: RECEIPT_LEASE_MESSAGE })
+    .max(3600, { error: RECEIPT_LEASE_MESSAGE })
+    .default(30),
 });
 
 export type SimulatorConfig = z.output<typeof simulatorConfigSchema>;

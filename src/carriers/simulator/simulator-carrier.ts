@@ -47,6 +47,8 @@ export interface SimulatorCarrierOptions {
   defaults: SimulatorDefaults;
   /** From the config file, already validated (parseRules); the initial value when no setting exists. */
   rules: SimulatorRule[];
+  /** The config's `receiptLeaseSeconds`, in ms (ReceiptOwner.leaseMs). */
+  receiptLeaseMs?: number;
   onError?: (err: unknown) => void;
 }
 
@@ -71,6 +73,7 @@ const TRANSIENT_DEFAULT_CODE = 5600;
 // How overdue another process's receipt must be before this one delivers it (ReceiptOwner): far
 // longer than a live simulator takes to deliver its own, short enough that a dead one's are late by little.
 const OTHERS_AFTER_MS = 2000;
+const DEFAULT_RECEIPT_LEASE_MS = 30_000;
 const NOT_CONNECTED_CODE = 5111;
 
 interface StoredReceipt {
@@ -118,7 +121,7 @@ export class SimulatorCarrier implements CarrierAdapter {
   // Carrier ids must be unique across processes and restarts without coordination.
   private readonly idPrefix = `sim-${randomBytes(6).toString('hex')}-`;
   /** This simulator's receipts first: they answer submits this process records (ReceiptOwner). */
-  private readonly owner: ReceiptOwner = { idPrefix: this.idPrefix, othersAfterMs: OTHERS_AFTER_MS };
+  private readonly owner: ReceiptOwner;
   private idCounter = 0;
 
   private snap: Snapshot | undefined;
@@ -138,6 +141,7 @@ export class SimulatorCarrier implements CarrierAdapter {
     this.settings = options.settings;
     this.now = options.now;
     // The config section may be passed whole (it also holds `rules`); keep only the defaults.
+    this.owner = { idPrefix: this.idPrefix, othersAfterMs: OTHERS_AFTER_MS, leaseMs: options.receiptLeaseMs ?? DEFAULT_RECEIPT_LEASE_MS };
     this.configDefaults = publicDefaults(options.defaults);
     this.configRules = options.rules;
     this.configCompiled = compileRules(options.rules);

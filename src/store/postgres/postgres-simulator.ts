@@ -8,8 +8,11 @@ import type { Combined, PostgresGroupCommitter } from './group-commit.js';
 import { runIndexed } from './hot-settings.js';
 import { named, run } from './statements.js';
 
-/** Far longer than recording a batch of receipts takes; short enough that a crash delays little. */
-export const RECEIPT_LEASE_MS = 30_000;
+/**
+ * Without an owner's own lease (ReceiptOwner.leaseMs, the config's `simulator.receiptLeaseSeconds`):
+ * far longer than recording a batch of receipts takes; short enough that a crash delays little.
+ */
+const RECEIPT_LEASE_MS = 30_000;
 
 type DueReceipt = { carrierMessageId: string; dueAt: number; receipt: string };
 
@@ -74,7 +77,7 @@ export class PostgresSimulator implements SimulatorStore {
     const { rows } = await runIndexed<{ carrier_message_id: string; due_at: number | string; receipt: string }>(this.pool, TAKE_DUE, [
       now,
       limit,
-      now + RECEIPT_LEASE_MS,
+      now + (owner?.leaseMs ?? RECEIPT_LEASE_MS),
       owner?.idPrefix ?? '',
       now - (owner?.othersAfterMs ?? 0),
     ]);
