@@ -205,11 +205,14 @@ describe('simulator carrier: test numbers and rule validation', () => {
   });
 
   it('validates the config section, with defaults', () => {
-    assert.deepEqual(parseSimulatorConfig(undefined), { latencyMs: 0, failureProbability: 0, failureErrorCode: 4720, seed: 1, rules: [] });
+    assert.deepEqual(parseSimulatorConfig(undefined), { latencyMs: 0, failureProbability: 0, failureErrorCode: 4720, seed: 1, rules: [], receiptLeaseSeconds: 30 });
     const config = parseSimulatorConfig({ latencyMs: 250, failureProbability: 0.1, rules: [{ to: '+1555*', outcome: 'no-receipt' }] });
     assert.equal(config.latencyMs, 250);
     assert.equal(config.rules[0]?.id, 'rule-1');
     assert.match(ruleError(() => parseSimulatorConfig({ failureProbability: 2 })).message, /^simulator\.failureProbability: must be a number from 0 to 1/);
+    for (const lease of [0, 3601, '30']) {
+      assert.match(ruleError(() => parseSimulatorConfig({ receiptLeaseSeconds: lease })).message, /^simulator\.receiptLeaseSeconds: must be a number of seconds from 1 to 3600/);
+    }
     assert.match(
       ruleError(() => parseSimulatorConfig({ rules: [{ to: '*', outcome: 'fail', errorCode: 99 }] })).message,
       /^simulator\.rules\[0\]\.errorCode: /,

@@ -120,7 +120,7 @@ export async function recordHotStatements(store: PostgresStore): Promise<Recorde
         },
       ),
     );
-    await as('dueReceipts', () => store.simulator.dueReceipts(NOW, 100, { idPrefix: 'c', othersAfterMs: 2000 }));
+    await as('dueReceipts', () => store.simulator.dueReceipts(NOW, 100, { idPrefix: 'c', othersAfterMs: 2000, leaseMs: 30_000 }));
     await as('scheduleReceipt', () => store.simulator.scheduleReceipt('c21', NOW, '{}'));
     await as('deleteReceipt', () => store.simulator.deleteReceipt('c23'));
     await as('esme pending', () => store.esmeOutbox.pending('esme', NOW, 100, new Set()));

@@ -1017,8 +1017,9 @@ describe('PostgresStore', { skip: reachable ? false : `no PostgreSQL at ${ADMIN_
       // What the first test left: taken and removed, so that only this test's receipts remain.
       const T = T0 + 1_000_000_000;
       for (const left of await a.simulator.dueReceipts(T, 1000)) await a.simulator.deleteReceipt(left.carrierMessageId);
-      const ownerA = { idPrefix: 'sim-aaaa-', othersAfterMs: 2000 };
-      const ownerB = { idPrefix: 'sim-bbbb-', othersAfterMs: 2000 };
+      // A's receipts are its own for 5 s once it takes them (simulator.receiptLeaseSeconds), B's for 30 s.
+      const ownerA = { idPrefix: 'sim-aaaa-', othersAfterMs: 2000, leaseMs: 5000 };
+      const ownerB = { idPrefix: 'sim-bbbb-', othersAfterMs: 2000, leaseMs: 30_000 };
       await a.simulator.scheduleReceipt('sim-aaaa-1', T, '{"delivered":true}');
       await b.simulator.scheduleReceipt('sim-bbbb-1', T, '{"delivered":true}');
       await a.simulator.scheduleReceipt('sim-aaaa-2', T + 10, '{"delivered":true}');
@@ -1031,6 +1032,9 @@ describe('PostgresStore', { skip: reachable ? false : `no PostgreSQL at ${ADMIN_
       // A stops delivering (it died): B takes what A still owes once it is overdue, not before.
       assert.deepEqual(ids(await b.simulator.dueReceipts(T + 2009, 10, ownerB)), []);
       assert.deepEqual(ids(await b.simulator.dueReceipts(T + 2010, 10, ownerB)), ['sim-aaaa-2']);
+      // What A took and never recorded is B's once A's own lease has run out, not B's 30 s.
+      assert.deepEqual(ids(await b.simulator.dueReceipts(T + 5005, 10, ownerB)), [], 'taken by A at T + 5, leased until T + 5005');
+      assert.deepEqual(ids(await b.simulator.dueReceipts(T + 5006, 10, ownerB)), ['sim-aaaa-1']);
       for (const id of ['sim-aaaa-1', 'sim-aaaa-2', 'sim-bbbb-1']) await a.simulator.deleteReceipt(id);
       assert.equal(await a.simulator.nextReceiptDueAt(ownerA), undefined);
     });
