@@ -1,4 +1,4 @@
-// Scale-out on PostgreSQL: two API and two worker processes on one database, 10 000 messages
+// Scale-out on PostgreSQL: two API and two worker processes on one database, 4 000 messages
 // through the simulated carrier, one worker killed with SIGKILL in the middle. Every recipient must
 // end in exactly one terminal state with exactly one terminal callback event (re-deliveries of that
 // same event are allowed: callbacks are at least once), and every carrier submit is counted: those
@@ -20,7 +20,7 @@ import { ACCOUNT_A, AUTH_A, fixtureConfigYaml } from '../helpers/fixtures.js';
 import { smsBody } from '../helpers/http.js';
 
 // At least this many are sent; more when the kill has not happened by then (see the sending loop).
-const MESSAGES = Number(process.env.PIGEON_SCALEOUT_MESSAGES ?? 10_000);
+const MESSAGES = Number(process.env.PIGEON_SCALEOUT_MESSAGES ?? 4_000);
 // How long any one wait may take before the test gives up. Nothing here is timed: these only stop a
 // broken run, and a loaded machine can be many times slower than an idle one (each wait took
 // 2-4 times longer with two CPU burners and other test suites running beside it).
