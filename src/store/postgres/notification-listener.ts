@@ -22,6 +22,8 @@ export class NotificationListener {
   private retryMs = RETRY_FIRST_MS;
   private heartbeat: NodeJS.Timeout | undefined;
   private closed = false;
+  /** The connection's statements, one after another: subscriptions come and go in parallel. */
+  private commands: Promise<unknown> = Promise.resolve();
 
   constructor(
     private readonly config: ClientConfig,
@@ -44,12 +46,12 @@ export class NotificationListener {
     set.add(handler);
     const client = await this.connected();
     // LISTEN is idempotent; a connection made meanwhile has already listened to every channel.
-    if (client) await client.query(`LISTEN ${pg.escapeIdentifier(channel)}`).catch((err: unknown) => this.onError(err));
+    if (client) await this.command(client, `LISTEN ${pg.escapeIdentifier(channel)}`).catch((err: unknown) => this.onError(err));
     return async () => {
       const current = this.handlers.get(channel);
       if (!current?.delete(handler) || current.size > 0) return;
       this.handlers.delete(channel);
-      await this.client?.query(`UNLISTEN ${pg.escapeIdentifier(channel)}`).catch(() => undefined);
+      if (this.client) await this.command(this.client, `UNLISTEN ${pg.escapeIdentifier(channel)}`).catch(() => undefined);
     };
   }
 
@@ -62,6 +64,13 @@ export class NotificationListener {
     const client = this.client;
     this.client = undefined;
     await client?.end().catch(() => undefined);
+  }
+
+  /** Runs `sql` on `client` once the statements before it have settled (pg allows one at a time). */
+  private command(client: pg.Client, sql: string): Promise<unknown> {
+    const result = this.commands.then(() => client.query(sql));
+    this.commands = result.catch(() => undefined);
+    return result;
   }
 
   /** The connected client, connecting first if needed; undefined while it cannot connect. */
@@ -107,7 +116,7 @@ export class NotificationListener {
       const timeout = new Promise<never>((_, reject) => {
         timer = setTimeout(() => reject(new Error(`no answer to a ping in ${HEARTBEAT_TIMEOUT_MS} ms`)), HEARTBEAT_TIMEOUT_MS);
       });
-      Promise.race([client.query('SELECT 1'), timeout])
+      Promise.race([this.command(client, 'SELECT 1'), timeout])
         .catch((err: Error) => this.lost(client, err))
         .finally(() => clearTimeout(timer));
     }, HEARTBEAT_MS);
