@@ -66,8 +66,8 @@ for (const backend of BACKENDS) {
         await form.getByRole('button', { name: 'Add rule' }).click();
         await page.locator('[aria-invalid="true"][name="text"]').waitFor(WAIT);
         // The field's accessible description: its hint and its error, as a screen reader reads them.
-        const described = (await textField.evaluate(
-          "(el) => (el.getAttribute('aria-describedby') ?? '').split(' ').map((id) => document.getElementById(id)?.textContent ?? '').join(' ')",
+        const described = (await page.evaluate(
+          "(() => { const el = document.querySelector('form [name=text]'); return (el.getAttribute('aria-describedby') ?? '').split(' ').map((id) => document.getElementById(id)?.textContent ?? '').join(' '); })()",
         )) as string;
         assert.match(described, /the pattern does not compile/);
         const violations = await seriousViolations(page);
