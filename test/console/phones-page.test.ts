@@ -5,6 +5,7 @@
 // the page); the rule is edited, the conversation reset in the page, and the edited answer comes
 // at step 0 again; then the rule is deleted. The admin API sees each change.
 import assert from 'node:assert/strict';
+import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import type { Browser } from 'playwright-core';
 import type { MessageView } from '../../src/core/admin/message-view.js';
@@ -16,6 +17,8 @@ import { ADMIN_TOKEN, BACKENDS, startPigeon, type TestPigeon } from '../helpers/
 const WAIT = { timeout: 30_000 };
 const PHONE = '+18285550401';
 const APP = ACCOUNT_A.number;
+/** With PIGEON_SCREENSHOTS=1 the SQLite run saves the page for the README (as console.test.ts does). */
+const SCREENSHOTS = process.env.PIGEON_SCREENSHOTS === '1' ? fileURLToPath(new URL('../../docs/screenshots/', import.meta.url)) : undefined;
 
 for (const backend of BACKENDS) {
   describe(`console Phones page: scripted phones (${backend})`, () => {
@@ -41,7 +44,7 @@ for (const backend of BACKENDS) {
     };
 
     it('adds, edits and deletes a rule, shows a conversation’s step and resets it', async () => {
-      const context = await browser.newContext();
+      const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
       try {
         const page = await context.newPage();
         await page.goto(`${pigeon.url}/`);
@@ -88,6 +91,7 @@ for (const backend of BACKENDS) {
         await send('Please join us');
         const conversation = section.getByRole('table', { name: 'Each conversation’s step' });
         await conversation.getByRole('row').filter({ hasText: PHONE }).getByRole('cell', { name: '1', exact: true }).waitFor(WAIT);
+        if (SCREENSHOTS !== undefined && backend === 'sqlite') await page.screenshot({ path: `${SCREENSHOTS}phones.png`, fullPage: true });
         await page.getByRole('link', { name: PHONE }).click();
         await page.getByRole('list', { name: `Conversation of ${PHONE}` }).getByText('JOINED', { exact: true }).waitFor(WAIT);
         await page.goBack();
