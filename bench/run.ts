@@ -52,8 +52,7 @@
 //   BENCH_LIST_SIZES=10000,100000,1000000   stored records in each list run
 //   BENCH_LIST_REPEATS=15       timed requests per list query (after two warm-ups; 5 when one takes over 500 ms)
 //   BENCH_LIST_DEEP_PAGES=50    the deep page the list scenario reaches through tokens
-//   BENCH_EXPORT_MESSAGES=1000000           messages in the export scenario's store on SQLite
-//   BENCH_EXPORT_MESSAGES_POSTGRES=100000   the same on PostgreSQL (several round trips per message: README, Export)
+//   BENCH_EXPORT_MESSAGES=1000000   messages in the export scenario's store, per engine
 //   BENCH_SKIP_BUILD=1          use dist/ as it is instead of running `npm run build`
 //   PIGEON_TEST_POSTGRES_URL    the PostgreSQL server (default postgres://postgres@127.0.0.1:5432/postgres);
 //                               each scenario gets a fresh database on it, dropped afterwards
@@ -117,10 +116,7 @@ const LIST_SIZES = (process.env.BENCH_LIST_SIZES ?? '10000,100000,1000000').spli
 });
 const LIST_REPEATS = Math.round(numberFromEnv('BENCH_LIST_REPEATS', 15));
 const LIST_DEEP_PAGES = Math.round(numberFromEnv('BENCH_LIST_DEEP_PAGES', 50));
-const EXPORT_SIZES = {
-  sqlite: Math.round(numberFromEnv('BENCH_EXPORT_MESSAGES', 1_000_000)),
-  postgres: Math.round(numberFromEnv('BENCH_EXPORT_MESSAGES_POSTGRES', 100_000)),
-};
+const EXPORT_MESSAGES = Math.round(numberFromEnv('BENCH_EXPORT_MESSAGES', 1_000_000));
 
 const TARGET_E2E_RATIO = 0.7;
 /** Beside a hanging endpoint: at least this share of the throughput alone, at most this multiple of its callback p99. */
@@ -366,7 +362,7 @@ async function main(): Promise<number> {
   const list = SCENARIOS.has('list')
     ? await runList({ ...common, sizes: LIST_SIZES, repeats: LIST_REPEATS, deepPages: LIST_DEEP_PAGES })
     : [];
-  const exports = SCENARIOS.has('export') ? await runExport({ ...common, sizes: EXPORT_SIZES }) : [];
+  const exports = SCENARIOS.has('export') ? await runExport({ ...common, messages: EXPORT_MESSAGES }) : [];
   if (acceptance || e2es.length > 0) printSummary(acceptance, e2es);
   printSmpp(smpp);
   printIsolation(isolation);

@@ -63,6 +63,8 @@ export interface PageCursor {
 
 export interface MessageQuery {
   messageId?: string;
+  /** The records of these messages (the export's page of messages, read at once). */
+  messageIds?: readonly string[];
   sourceTn?: TnFilter;
   destinationTn?: TnFilter;
   messageStatus?: MessageStatus;
@@ -290,6 +292,13 @@ export interface CallbackFailure {
   error: string | undefined;
 }
 
+/** A message with its events and callbacks (DeliveryStore.messageDetails). */
+export interface MessageDetail {
+  message: Message;
+  events: MessageEvent[];
+  callbacks: CallbackRecord[];
+}
+
 export interface CallbackRecord {
   id: number;
   eventType: string;
@@ -445,6 +454,13 @@ export interface DeliveryStore {
   /** Every known endpoint of the callback outbox, with its circuit and backlog. */
   listEndpoints(now: number): Promise<EndpointStatus[]>;
   listCallbacks(messageId: string): Promise<CallbackRecord[]>;
+  /**
+   * Many messages at once, each with its events and callbacks (as getMessage, listEvents and
+   * listCallbacks give them), in no particular order; a message not stored is left out. For the
+   * export (core/sandbox/export.ts), which reads a page of messages in a few statements instead of
+   * a few per message.
+   */
+  messageDetails(messageIds: readonly string[]): Promise<MessageDetail[]>;
   /**
    * Queues callback `id` of message `messageId` again, as a new outbox entry with the exact body of
    * the original, to `url` (the application's callback URL now, which may not be the original's),

@@ -239,7 +239,7 @@ export async function consoleRoutes(app: FastifyInstance, deps: ConsoleDeps): Pr
     api.get('/accounts/:accountId/messages/export', async (request, reply) => {
       const account = scopedAccount(request);
       const { format, filters } = exportFilters(request.query as Record<string, unknown>, deps.now());
-      return sendExport(reply, deps.store, account.id, filters, format, deps.now());
+      return sendExport(reply, deps.store, account.id, filters, format);
     });
 
     const scopedView = async (request: FastifyRequest) => {
