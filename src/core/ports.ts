@@ -63,8 +63,6 @@ export interface PageCursor {
 
 export interface MessageQuery {
   messageId?: string;
-  /** The records of these messages (the export's page of messages, read at once). */
-  messageIds?: readonly string[];
   sourceTn?: TnFilter;
   destinationTn?: TnFilter;
   messageStatus?: MessageStatus;
@@ -292,9 +290,11 @@ export interface CallbackFailure {
   error: string | undefined;
 }
 
-/** A message with its events and callbacks (DeliveryStore.messageDetails). */
+/** A message with its recipients' records, its events and callbacks (DeliveryStore.messageDetails). */
 export interface MessageDetail {
   message: Message;
+  /** By recipient number. */
+  records: MessageRecord[];
   events: MessageEvent[];
   callbacks: CallbackRecord[];
 }
@@ -455,10 +455,12 @@ export interface DeliveryStore {
   listEndpoints(now: number): Promise<EndpointStatus[]>;
   listCallbacks(messageId: string): Promise<CallbackRecord[]>;
   /**
-   * Many messages at once, each with its events and callbacks (as getMessage, listEvents and
-   * listCallbacks give them), in no particular order; a message not stored is left out. For the
-   * export (core/sandbox/export.ts), which reads a page of messages in a few statements instead of
-   * a few per message.
+   * Many messages at once, each with its recipients' records, events and callbacks (as getMessage,
+   * the list, listEvents and listCallbacks give them), in no particular order; a message not stored
+   * is left out. The records are read before the events and callbacks, so these hold those of every
+   * status the records show (as messageView reads them). For the export (core/sandbox/export.ts),
+   * which reads a page of messages in a few statements, each through the tables' message keys,
+   * instead of a few per message.
    */
   messageDetails(messageIds: readonly string[]): Promise<MessageDetail[]>;
   /**

@@ -1,6 +1,6 @@
 // Everything Pigeon knows about one message, for the admin API, the CLI and tests: the message with
 // its text, each recipient's record, the event timeline and every callback with its attempts.
-import type { Message, MessageRecord } from '../messages/message.js';
+import type { Message } from '../messages/message.js';
 import { toListItem, type ListMessageItem } from '../messages/list-messages.js';
 import type { CallbackRecord, DeliveryStore, MessageDetail, MessageEvent, MessageStore, QueueEntry } from '../ports.js';
 
@@ -41,15 +41,15 @@ export async function messageView(
     store.delivery.listEvents(messageId),
     store.delivery.listCallbacks(messageId),
   ]);
-  return viewOf({ message, events, callbacks }, records.records, queue);
+  return viewOf({ message, records: records.records, events, callbacks }, queue);
 }
 
 /** The view of a message from what the store holds of it (also the export's, a page of messages at once). */
-export function viewOf(detail: MessageDetail, records: readonly MessageRecord[], queue: QueueEntry[]): MessageView {
+export function viewOf(detail: MessageDetail, queue: QueueEntry[]): MessageView {
   const { message } = detail;
   return {
     message: { ...message, timeIso: new Date(message.time).toISOString() },
-    recipients: records.map(toListItem),
+    recipients: detail.records.map(toListItem),
     events: [...acceptanceEvents(message), ...detail.events].map((e) => ({ ...e, timeIso: new Date(e.time).toISOString() })),
     queue,
     callbacks: detail.callbacks.map((c) => ({ ...c, body: JSON.parse(c.body) as unknown })),

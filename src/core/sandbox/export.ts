@@ -5,7 +5,6 @@
 // events and callbacks in a few statements, and nothing is held beyond one page, so memory does
 // not grow with the export.
 import { viewOf, type MessageView } from '../admin/message-view.js';
-import type { MessageRecord } from '../messages/message.js';
 import { csvField } from '../opt-out/csv.js';
 import type { DeliveryStore, MessageQuery, MessageStore, PageCursor } from '../ports.js';
 
@@ -47,9 +46,8 @@ const RECIPIENTS_PER_MESSAGE = 100;
 /**
  * The views of the matching messages, oldest first, each once (a group's recipients are one
  * message), without the queue (the export leaves it out). A page of records costs a few
- * statements, whatever the number of its messages: their records (every recipient, not only those
- * the filters matched), then the messages with their events and callbacks. Read after the records,
- * as messageView reads them, the events hold those of every status the records show.
+ * statements, whatever the number of its messages (DeliveryStore.messageDetails): every recipient's
+ * record, not only those the filters matched, then the messages with their events and callbacks.
  */
 export async function* matchingViews(
   store: { messages: MessageStore; delivery: DeliveryStore },
@@ -75,23 +73,10 @@ export async function* matchingViews(
       ids.push(record.messageId);
     }
     if (ids.length > 0) {
-      const recipients = await store.messages.listMessages(accountId, {
-        messageIds: ids,
-        sort: { field: 'destinationTn', direction: 'asc' },
-        offset: 0,
-        limit: ids.length * RECIPIENTS_PER_MESSAGE,
-        countLimit: 0,
-      });
       const details = new Map((await store.delivery.messageDetails(ids)).map((d) => [d.message.id, d]));
-      const recordsOf = new Map<string, MessageRecord[]>();
-      for (const r of recipients.records) {
-        const list = recordsOf.get(r.messageId) ?? [];
-        if (list.length < RECIPIENTS_PER_MESSAGE) list.push(r);
-        recordsOf.set(r.messageId, list);
-      }
       for (const id of ids) {
         const detail = details.get(id);
-        if (detail) yield viewOf(detail, recordsOf.get(id) ?? [], []);
+        if (detail) yield viewOf({ ...detail, records: detail.records.slice(0, RECIPIENTS_PER_MESSAGE) }, []);
       }
     }
     const end = records.at(-1);

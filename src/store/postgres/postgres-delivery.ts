@@ -47,11 +47,13 @@ import {
   messageFromRow,
   messageParams,
   RECORD_COLUMNS,
+  recordFromRow,
   recordParams,
   type AttemptRow,
   type EventRow,
   type FailureRow,
   type MessageRow,
+  type RecordRow,
 } from '../sql/rows.js';
 import type { LeasedRow } from '../sql/callback-claim.js';
 import { noPin } from '../sql/index-pin.js';
@@ -182,6 +184,7 @@ const ATTEMPTS_OF = named(`SELECT a.outbox_id, a.attempt, a.time, a.status_code,
   FROM callback_attempts a JOIN callback_outbox o ON o.id = a.outbox_id
   WHERE o.message_id = $1 ORDER BY a.outbox_id, a.attempt`);
 // The export's page of messages at once (messageDetails).
+const RECORDS_IN = named(`SELECT * FROM message_recipients WHERE message_id = ANY($1::text[]) ORDER BY message_id, destination_tn`);
 const MESSAGES_IN = named(`SELECT ${qualified(MESSAGE_COLUMNS, 'm')} FROM messages m WHERE m.id = ANY($1::text[])`);
 const EVENTS_IN = named(`SELECT message_id, destination_tn, status, time, error_code, detail FROM message_events
   WHERE message_id = ANY($1::text[]) ORDER BY message_id, id`);
@@ -569,6 +572,8 @@ export class PostgresDelivery implements DeliveryStore {
   async messageDetails(messageIds: readonly string[]): Promise<MessageDetail[]> {
     // One statement per table for the whole list, side by side on the pool's connections.
     const ids = [...messageIds];
+    // The records first: the rest, read after, holds the events of every status they show.
+    const records = byMessage((await run<RecordRow>(this.pool, RECORDS_IN, [ids])).rows);
     const [messages, events, outbox, attempts] = await Promise.all([
       run<MessageRow>(this.pool, MESSAGES_IN, [ids]),
       run<EventRow & { message_id: string }>(this.pool, EVENTS_IN, [ids]),
@@ -580,6 +585,7 @@ export class PostgresDelivery implements DeliveryStore {
     const attemptsOf = byMessage(attempts.rows);
     return messages.rows.map((row) => ({
       message: messageFromRow(row),
+      records: (records.get(row.id) ?? []).map(recordFromRow),
       events: (eventsOf.get(row.id) ?? []).map(eventFromRow),
       callbacks: callbacksFromRows(outboxOf.get(row.id) ?? [], attemptsOf.get(row.id) ?? []),
     }));

@@ -106,7 +106,6 @@ export function buildMessageListQuery(accountId: string, q: MessageQuery, dialec
 
   equal('account_id', accountId);
   equal('message_id', q.messageId);
-  if (q.messageIds !== undefined) clauses.push(q.messageIds.length === 0 ? '1 = 0' : `message_id IN (${q.messageIds.map(bind).join(', ')})`);
   if (q.tag !== undefined) {
     const tagged = `SELECT id FROM messages WHERE account_id = ${bind(accountId)} AND tag = ${bind(q.tag)}`;
     // PostgreSQL would rather walk the account's records newest first and look up each one's message

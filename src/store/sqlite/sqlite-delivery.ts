@@ -32,12 +32,14 @@ import {
   failureFromRow,
   messageFromRow,
   messageParams,
+  recordFromRow,
   recordParams,
   type AttemptRow,
   type CallbackRow,
   type EventRow,
   type FailureRow,
   type MessageRow,
+  type RecordRow,
 } from '../sql/rows.js';
 import { queueEntry, retryDetail } from '../sql/queue-entry.js';
 import { parkedClaimedBy, receiptPreference, refClaims } from '../sql/receipt-match.js';
@@ -127,6 +129,9 @@ export const DELIVERY_SQL = {
   attemptsOf: `SELECT a.* FROM callback_attempts a JOIN callback_outbox o ON o.id = a.outbox_id
     WHERE o.message_id = ? ORDER BY a.outbox_id, a.attempt`,
   // The export's page of messages at once (messageDetails): the ids as one JSON array.
+  // By the tables' message keys: an ORDER BY on an account index's column made SQLite walk that index.
+  recordsIn: `SELECT * FROM message_recipients WHERE message_id IN (SELECT value FROM json_each(?))
+    ORDER BY message_id, destination_tn`,
   messagesIn: 'SELECT * FROM messages WHERE id IN (SELECT value FROM json_each(?))',
   eventsIn: `SELECT message_id, destination_tn, status, time, error_code, detail FROM message_events
     WHERE message_id IN (SELECT value FROM json_each(?)) ORDER BY message_id, id`,
@@ -373,12 +378,14 @@ export class SqliteDelivery implements DeliveryStore {
   async messageDetails(messageIds: readonly string[]): Promise<MessageDetail[]> {
     // One statement per table for the whole list, as a JSON array (one prepared statement whatever its length).
     const ids = JSON.stringify(messageIds);
+    const records = byMessage(this.s.recordsIn.all(ids) as RecordRow[]);
     const messages = this.s.messagesIn.all(ids) as MessageRow[];
     const events = byMessage(this.s.eventsIn.all(ids) as Array<EventRow & { message_id: string }>);
     const outbox = byMessage(this.s.callbacksIn.all(ids) as Array<CallbackRow & { message_id: string }>);
     const attempts = byMessage(this.s.attemptsIn.all(ids) as Array<AttemptRow & { message_id: string }>);
     return messages.map((row) => ({
       message: messageFromRow(row),
+      records: (records.get(row.id) ?? []).map(recordFromRow),
       events: (events.get(row.id) ?? []).map(eventFromRow),
       callbacks: callbacksFromRows(outbox.get(row.id) ?? [], attempts.get(row.id) ?? []),
     }));
