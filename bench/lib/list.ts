@@ -9,9 +9,9 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { withSql } from '../../test/helpers/databases.js';
 import type { ChildServer } from './child.js';
-import { createBenchDatabase, type Engine } from './databases.js';
+import { createBenchDatabase, type BenchDatabase, type Engine } from './databases.js';
 import { ACCOUNT_ID, accountsYaml, PASSWORD, REQUEST_HEADERS, USERNAME } from './fixture.js';
-import { startPigeon } from './pigeon.js';
+import { startPigeon, type PigeonOptions } from './pigeon.js';
 import { fixed, formatTable } from './table.js';
 
 export interface ListOptions {
@@ -46,7 +46,7 @@ export const TARGET_LIST_RATIO = 2;
  * from `i` by multiplicative hashes, so both engines get the same rows. Expressions use only what
  * SQLite and PostgreSQL share (`%`, `||`, CASE); `pad` and the series differ.
  */
-function fillSql(engine: Engine, size: number, now: number): string[] {
+function fillSql(engine: Engine, size: number, now: number, oneAccount: boolean): string[] {
   const series =
     engine === 'sqlite'
       ? `(WITH RECURSIVE s(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM s WHERE i < ${size - 1}) SELECT i FROM s) g`
@@ -59,7 +59,9 @@ function fillSql(engine: Engine, size: number, now: number): string[] {
   // Receive times: newest first in row order (the fill appends to the indexes instead of scattering),
   // spread evenly over SPREAD_DAYS in whole seconds, so that neighbours may share one (ties in the order).
   const time = `(${now} - (i * ${SPREAD_DAYS * 86_400} / ${size}) * 1000)`;
-  const account = `(CASE WHEN i % 10 < 6 THEN '${ACCOUNT_ID}' WHEN i % 10 < 8 THEN '9900011' WHEN i % 10 < 9 THEN '9900012' ELSE '9900013' END)`;
+  const account = oneAccount
+    ? `'${ACCOUNT_ID}'`
+    : `(CASE WHEN i % 10 < 6 THEN '${ACCOUNT_ID}' WHEN i % 10 < 8 THEN '9900011' WHEN i % 10 < 9 THEN '9900012' ELSE '9900013' END)`;
   const inbound = `(${h(7919, 100)} < 15)`;
   const owned = `('+1919555' || ${pad(h(104729, 20), 4)})`;
   const customer = `('+1415' || ${pad(h(15485863, CUSTOMERS), 7)})`;
@@ -97,6 +99,36 @@ function fillSql(engine: Engine, size: number, now: number): string[] {
        CASE WHEN ${h(3221, 10)} < 1 THEN 'loc-7' ELSE NULL END, ${latency}, ${latency}, ${time}, ${time}
      FROM ${series}`,
   ];
+}
+
+/**
+ * Makes the schema with Pigeon's own migrations (a `--role api` process started and stopped), then
+ * puts `size` message records in with bulk SQL while no Pigeon runs: one message and one recipient
+ * record each, over SPREAD_DAYS back from `now`. `oneAccount`: every record is ACCOUNT_ID's (the
+ * export scenario); else they are spread over four accounts, 60% ACCOUNT_ID's (the list scenario).
+ */
+export async function fillStore(
+  base: Omit<PigeonOptions, 'name' | 'role'>,
+  db: BenchDatabase,
+  size: number,
+  now: number,
+  options: { label: string; oneAccount: boolean },
+): Promise<void> {
+  const migrator = await startPigeon({ ...base, name: `pigeon ${options.label} ${db.engine} migrate`, role: 'api' });
+  await migrator.stop();
+  const fillStart = Date.now();
+  await withSql(
+    db.url,
+    async (sql) => {
+      if (db.engine === 'sqlite') await sql.run('PRAGMA cache_size = -262144');
+      for (const statement of fillSql(db.engine, size, now, options.oneAccount)) await sql.run(statement);
+      // PostgreSQL: what autovacuum would have done on a store that grew over weeks (statistics,
+      // visibility map). SQLite gets no help here: Pigeon runs PRAGMA optimize when it opens.
+      if (db.engine === 'postgres') await sql.run('VACUUM ANALYZE');
+    },
+    { write: true },
+  );
+  console.log(`${options.label} ${db.engine} ${size}: filled in ${fixed((Date.now() - fillStart) / 1000, 1)} s`);
 }
 
 /** The API queries: the first page of every filter and every sort (limit 100, the default). */
@@ -194,23 +226,8 @@ async function measureStore(options: ListOptions, engine: Engine, size: number):
   const figures: ListFigure[] = [];
   let server: ChildServer | undefined;
   try {
-    // Pigeon's own migrations make the schema; the records go in while no Pigeon runs.
-    const migrator = await startPigeon({ ...base, name: `pigeon list ${engine} migrate`, role: 'api' });
-    await migrator.stop();
     const now = Date.now();
-    const fillStart = Date.now();
-    await withSql(
-      db.url,
-      async (sql) => {
-        if (engine === 'sqlite') await sql.run('PRAGMA cache_size = -262144');
-        for (const statement of fillSql(engine, size, now)) await sql.run(statement);
-        // PostgreSQL: what autovacuum would have done on a store that grew over weeks (statistics,
-        // visibility map). SQLite gets no help here: Pigeon runs PRAGMA optimize when it opens.
-        if (engine === 'postgres') await sql.run('VACUUM ANALYZE');
-      },
-      { write: true },
-    );
-    console.log(`list ${engine} ${size}: filled in ${fixed((Date.now() - fillStart) / 1000, 1)} s`);
+    await fillStore(base, db, size, now, { label: 'list', oneAccount: false });
     server = await startPigeon({ ...base, name: `pigeon list ${engine} ${size}`, role: 'api' });
     const url = `${server.url}/api/v2/users/${ACCOUNT_ID}/messages`;
     const auth = { authorization: REQUEST_HEADERS.authorization };

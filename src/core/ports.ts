@@ -290,6 +290,15 @@ export interface CallbackFailure {
   error: string | undefined;
 }
 
+/** A message with its recipients' records, its events and callbacks (DeliveryStore.messageDetails). */
+export interface MessageDetail {
+  message: Message;
+  /** By recipient number. */
+  records: MessageRecord[];
+  events: MessageEvent[];
+  callbacks: CallbackRecord[];
+}
+
 export interface CallbackRecord {
   id: number;
   eventType: string;
@@ -445,6 +454,15 @@ export interface DeliveryStore {
   /** Every known endpoint of the callback outbox, with its circuit and backlog. */
   listEndpoints(now: number): Promise<EndpointStatus[]>;
   listCallbacks(messageId: string): Promise<CallbackRecord[]>;
+  /**
+   * Many messages at once, each with its recipients' records, events and callbacks (as getMessage,
+   * the list, listEvents and listCallbacks give them), in no particular order; a message not stored
+   * is left out. The records are read before the events and callbacks, so these hold those of every
+   * status the records show (as messageView reads them). For the export (core/sandbox/export.ts),
+   * which reads a page of messages in a few statements, each through the tables' message keys,
+   * instead of a few per message.
+   */
+  messageDetails(messageIds: readonly string[]): Promise<MessageDetail[]>;
   /**
    * Queues callback `id` of message `messageId` again, as a new outbox entry with the exact body of
    * the original, to `url` (the application's callback URL now, which may not be the original's),

@@ -162,17 +162,52 @@ for (const backend of BACKENDS) {
       assert.throws(() => loadConfig({ PIGEON_CONFIG: path }), (err: unknown) => err instanceof ConfigError && /phones\.0\.phone: must be an E\.164 number/.test(err.message));
     });
 
-    it("the console's Phones page reads the rules and each conversation's step (admin session only)", async () => {
-      const signIn = await pigeon.fetch('/console/api/session', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token: ADMIN_TOKEN }) });
-      assert.equal(signIn.status, 201);
-      const cookie = (signIn.headers.get('set-cookie') ?? '').split(';', 1)[0] ?? '';
-      const res = await pigeon.fetch('/console/api/scripted-phones', { headers: { cookie } });
-      assert.equal(res.status, 200);
-      const body = (await res.json()) as { rules: Array<{ id: string }>; conversations: Array<{ phone: string; step: number }> };
-      assert.ok(body.rules.some((r) => r.id === 'from-config'));
-      assert.deepEqual(body.rules, (await call(pigeon, 'GET', '/phones/rules')).body.rules);
-      assert.deepEqual(body.conversations, (await call(pigeon, 'GET', '/phones/conversations')).body.conversations);
-      assert.equal((await pigeon.fetch('/console/api/scripted-phones')).status, 401);
+    it("the console's Phones page has the admin API's phone routes: admin session only, CSRF on changes, the same validation", async () => {
+      const signIn = async (body: Record<string, string>) => {
+        const res = await pigeon.fetch('/console/api/session', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+        assert.equal(res.status, 201);
+        const { csrf } = (await res.json()) as { csrf: string };
+        return { cookie: (res.headers.get('set-cookie') ?? '').split(';', 1)[0] ?? '', csrf };
+      };
+      const admin = await signIn({ token: ADMIN_TOKEN });
+      const user = await signIn({ accountId: ACCOUNT_A.id, username: ACCOUNT_A.username, password: ACCOUNT_A.password });
+      const consoleCall = async (session: { cookie: string; csrf: string } | undefined, method: string, path: string, body?: unknown, csrf = true) => {
+        const headers: Record<string, string> = { ...(session && { cookie: session.cookie }), ...(body !== undefined && { 'content-type': 'application/json' }) };
+        if (session && csrf && method !== 'GET') headers['x-pigeon-csrf'] = session.csrf;
+        const res = await pigeon.fetch(`/console/api${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+        const text = await res.text();
+        return { status: res.status, body: (text === '' ? {} : JSON.parse(text)) as Record<string, unknown> };
+      };
+      const rules = await consoleCall(admin, 'GET', '/phones/rules');
+      assert.equal(rules.status, 200);
+      assert.ok((rules.body.rules as Array<{ id: string }>).some((r) => r.id === 'from-config'));
+      assert.deepEqual(rules.body, (await call(pigeon, 'GET', '/phones/rules')).body);
+      assert.deepEqual((await consoleCall(admin, 'GET', '/phones/conversations')).body, (await call(pigeon, 'GET', '/phones/conversations')).body);
+
+      const rule = { id: 'console-made', phone: '+18285550307', answer: { text: 'hi', media: ['https://example.com/a.png'] } };
+      const refused: Array<[string, { cookie: string; csrf: string } | undefined, string, string, unknown, boolean, number]> = [
+        ['no session', undefined, 'GET', '/phones/rules', undefined, true, 401],
+        ["an account user's session", user, 'GET', '/phones/rules', undefined, true, 403],
+        ["an account user's session", user, 'POST', '/phones/rules', rule, true, 403],
+        ["an account user's session", user, 'DELETE', '/phones/conversations', undefined, true, 403],
+        ['no CSRF token', admin, 'POST', '/phones/rules', rule, false, 403],
+        ['no CSRF token', admin, 'DELETE', '/phones/conversations', undefined, false, 403],
+      ];
+      for (const [who, session, method, path, body, csrf, status] of refused) {
+        assert.equal((await consoleCall(session, method, path, body, csrf)).status, status, `${who}: ${method} ${path}`);
+      }
+      assert.equal((await call(pigeon, 'GET', '/phones/rules/console-made')).status, 404);
+
+      const bad = await consoleCall(admin, 'POST', '/phones/rules', { ...rule, text: { regex: '(' } });
+      assert.equal(bad.status, 400);
+      assert.ok((bad.body.fieldErrors as Array<{ fieldName: string }>).some((e) => e.fieldName === 'text.regex'), JSON.stringify(bad.body));
+      assert.equal((await consoleCall(admin, 'POST', '/phones/rules', rule)).status, 201);
+      // null removes an optional field of the answer too, leaving the rest of it.
+      const patched = await consoleCall(admin, 'PATCH', '/phones/rules/console-made', { answer: { media: null } });
+      assert.equal(patched.status, 200, JSON.stringify(patched.body));
+      assert.deepEqual(patched.body.answer, { text: 'hi', delayMs: 0, to: 'sender' });
+      assert.equal((await consoleCall(admin, 'DELETE', '/phones/rules/console-made')).status, 204);
+      assert.equal((await call(pigeon, 'GET', '/phones/rules/console-made')).status, 404);
     });
 
     it('refuses bad input with 4xx in the Bandwidth error shape, naming the field', async () => {

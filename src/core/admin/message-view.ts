@@ -2,7 +2,7 @@
 // its text, each recipient's record, the event timeline and every callback with its attempts.
 import type { Message } from '../messages/message.js';
 import { toListItem, type ListMessageItem } from '../messages/list-messages.js';
-import type { CallbackRecord, DeliveryStore, MessageEvent, MessageStore, QueueEntry } from '../ports.js';
+import type { CallbackRecord, DeliveryStore, MessageDetail, MessageEvent, MessageStore, QueueEntry } from '../ports.js';
 
 export interface MessageView {
   message: Message & { timeIso: string };
@@ -41,12 +41,18 @@ export async function messageView(
     store.delivery.listEvents(messageId),
     store.delivery.listCallbacks(messageId),
   ]);
+  return viewOf({ message, records: records.records, events, callbacks }, queue);
+}
+
+/** The view of a message from what the store holds of it (also the export's, a page of messages at once). */
+export function viewOf(detail: MessageDetail, queue: QueueEntry[]): MessageView {
+  const { message } = detail;
   return {
     message: { ...message, timeIso: new Date(message.time).toISOString() },
-    recipients: records.records.map(toListItem),
-    events: [...acceptanceEvents(message), ...events].map((e) => ({ ...e, timeIso: new Date(e.time).toISOString() })),
+    recipients: detail.records.map(toListItem),
+    events: [...acceptanceEvents(message), ...detail.events].map((e) => ({ ...e, timeIso: new Date(e.time).toISOString() })),
     queue,
-    callbacks: callbacks.map((c) => ({ ...c, body: JSON.parse(c.body) as unknown })),
+    callbacks: detail.callbacks.map((c) => ({ ...c, body: JSON.parse(c.body) as unknown })),
   };
 }
 

@@ -1,9 +1,10 @@
 // Export: every message of an account that matches the list filters, with its text, media, each
 // recipient's status, the event timeline and every callback with its attempts, as NDJSON, JSON or
 // CSV (one row per recipient). Streamed: the records are read in pages in (receive time, message,
-// recipient) order after the last one read (keyset), the messages' views a few at a time as their
-// turn comes, and nothing is held beyond one page, so memory does not grow with the export.
-import { messageView, type MessageView } from '../admin/message-view.js';
+// recipient) order after the last one read (keyset), then the page's messages with their recipients,
+// events and callbacks in a few statements, and nothing is held beyond one page, so memory does
+// not grow with the export.
+import { viewOf, type MessageView } from '../admin/message-view.js';
 import { csvField } from '../opt-out/csv.js';
 import type { DeliveryStore, MessageQuery, MessageStore, PageCursor } from '../ports.js';
 
@@ -36,16 +37,22 @@ export const CSV_EXPORT_COLUMNS = [
 ] as const;
 
 const PAGE = 500;
-const VIEWS_AT_ONCE = 8;
 
 type Filters = Omit<MessageQuery, 'sort' | 'after' | 'offset' | 'limit' | 'countLimit'>;
 
-/** The views of the matching messages, oldest first, each once (a group's recipients are one message). */
+/** Records of one message the view shows at most, as messageView does. */
+const RECIPIENTS_PER_MESSAGE = 100;
+
+/**
+ * The views of the matching messages, oldest first, each once (a group's recipients are one
+ * message), without the queue (the export leaves it out). A page of records costs a few
+ * statements, whatever the number of its messages (DeliveryStore.messageDetails): every recipient's
+ * record, not only those the filters matched, then the messages with their events and callbacks.
+ */
 export async function* matchingViews(
   store: { messages: MessageStore; delivery: DeliveryStore },
   accountId: string,
   filters: Filters,
-  now: number,
 ): AsyncGenerator<MessageView> {
   let after: PageCursor | undefined;
   let last: string | undefined;
@@ -65,11 +72,12 @@ export async function* matchingViews(
       last = record.messageId;
       ids.push(record.messageId);
     }
-    // A few views are read at once (each is several round trips on PostgreSQL), yielded in order;
-    // at most one page of them is held.
-    for (let i = 0; i < ids.length; i += VIEWS_AT_ONCE) {
-      const views = await Promise.all(ids.slice(i, i + VIEWS_AT_ONCE).map((id) => messageView(store, id, now)));
-      for (const view of views) if (view) yield view;
+    if (ids.length > 0) {
+      const details = new Map((await store.delivery.messageDetails(ids)).map((d) => [d.message.id, d]));
+      for (const id of ids) {
+        const detail = details.get(id);
+        if (detail) yield viewOf({ ...detail, records: detail.records.slice(0, RECIPIENTS_PER_MESSAGE) }, []);
+      }
     }
     const end = records.at(-1);
     if (records.length < PAGE || !end) return;

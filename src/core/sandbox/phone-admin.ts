@@ -84,7 +84,12 @@ export class PhoneAdmin {
     if (newId !== undefined && newId !== id) throw errors.validation([{ fieldName: 'id', description: 'cannot be changed' }]);
     const changes = rest as Record<string, unknown>;
     const merged: Record<string, unknown> = { ...stored.rule, ...changes };
-    if (typeof changes.answer === 'object' && changes.answer !== null && !Array.isArray(changes.answer)) merged.answer = { ...stored.rule.answer, ...changes.answer };
+    if (typeof changes.answer === 'object' && changes.answer !== null && !Array.isArray(changes.answer)) {
+      const answer: Record<string, unknown> = { ...stored.rule.answer, ...changes.answer };
+      // The answer's optional fields too: { answer: { media: null } } leaves the text alone.
+      for (const [key, value] of Object.entries(answer)) if (value === null) delete answer[key];
+      merged.answer = answer;
+    }
     for (const [key, value] of Object.entries(merged)) if (value === null) delete merged[key];
     const rule = parse(merged);
     const updated = { ...stored, rule };

@@ -28,8 +28,8 @@ export function exportFilters(raw: Record<string, unknown>, now: number): { form
   return { format: format as ExportFormat, filters };
 }
 
-export function sendExport(reply: FastifyReply, store: Store, accountId: string, filters: Filters, format: ExportFormat, now: number): FastifyReply {
-  const chunks = exportMessages(matchingViews(store, accountId, filters, now), format);
+export function sendExport(reply: FastifyReply, store: Store, accountId: string, filters: Filters, format: ExportFormat): FastifyReply {
+  const chunks = exportMessages(matchingViews(store, accountId, filters), format);
   return reply
     .type(EXPORT_CONTENT_TYPES[format])
     .header('content-disposition', `attachment; filename="messages-${accountId}.${format}"`)

@@ -138,6 +138,6 @@ export async function sandboxApi(app: FastifyInstance, deps: SandboxDeps, token:
     if (typeof accountId !== 'string') throw errors.validation([{ fieldName: 'accountId', description: "'accountId' is required" }]);
     if (!deps.directory.account(accountId)) throw errors.notFound(`No account '${accountId}'`);
     const { format, filters } = exportFilters(query, deps.now());
-    return sendExport(reply, deps.store, accountId, filters, format, deps.now());
+    return sendExport(reply, deps.store, accountId, filters, format);
   });
 }

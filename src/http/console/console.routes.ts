@@ -22,6 +22,7 @@ import { isE164 } from '../../core/phone/phone-number.js';
 import type { ChangeSignal } from '../../shared/change-signal.js';
 import type { SimulatorControl } from '../admin/admin.routes.js';
 import { parseInbound } from '../admin/inbound-request.js';
+import { phoneRoutes } from '../admin/phones.routes.js';
 import { ADMIN_REALM } from '../admin/admin-auth.js';
 import { apiUserCredential } from '../api-user-check.js';
 import type { FailedAttempts } from '../../core/accounts/failed-attempts.js';
@@ -238,7 +239,7 @@ export async function consoleRoutes(app: FastifyInstance, deps: ConsoleDeps): Pr
     api.get('/accounts/:accountId/messages/export', async (request, reply) => {
       const account = scopedAccount(request);
       const { format, filters } = exportFilters(request.query as Record<string, unknown>, deps.now());
-      return sendExport(reply, deps.store, account.id, filters, format, deps.now());
+      return sendExport(reply, deps.store, account.id, filters, format);
     });
 
     const scopedView = async (request: FastifyRequest) => {
@@ -456,12 +457,13 @@ export async function consoleRoutes(app: FastifyInstance, deps: ConsoleDeps): Pr
       items: (await directory().audit(actor(request), { accountId: q(request).accountId }, pageLimit(request))).map(views.audit),
     }));
 
-    // ---- Scripted phones: rules for every account's handsets, so the admin's alone -----------
-
+    // ---- Scripted phones: rules for every account's handsets, so the admin's alone, as in the
+    // admin API. The admin API's own routes (phones.routes.ts), mounted here behind the session, its
+    // CSRF check and adminOnly: the same validation, errors and operations, under /console/api/phones.
     const phoneAdmin = new PhoneAdmin({ store: deps.store.phones, now: deps.now });
-    api.get('/scripted-phones', async (request) => {
-      adminOnly(request);
-      return { rules: await phoneAdmin.list(), conversations: await phoneAdmin.conversations() };
+    await api.register(async (scope) => {
+      scope.addHook('onRequest', async (request) => adminOnly(request));
+      await phoneRoutes(scope, phoneAdmin);
     });
 
     // ---- Simulator: one carrier for all accounts, so the admin's alone -----------------------

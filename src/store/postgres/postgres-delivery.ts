@@ -19,6 +19,7 @@ import type {
   ClaimResult,
   DeliveryJob,
   DeliveryStore,
+  MessageDetail,
   MessageEvent,
   ParkedReceipt,
   QueueEntry,
@@ -38,14 +39,21 @@ import {
   type QueueRow,
 } from '../sql/queue-claim.js';
 import {
+  byMessage,
+  callbacksFromRows,
+  eventFromRow,
   failureFromRow,
   MESSAGE_COLUMNS,
   messageFromRow,
   messageParams,
   RECORD_COLUMNS,
+  recordFromRow,
   recordParams,
+  type AttemptRow,
+  type EventRow,
   type FailureRow,
   type MessageRow,
+  type RecordRow,
 } from '../sql/rows.js';
 import type { LeasedRow } from '../sql/callback-claim.js';
 import { noPin } from '../sql/index-pin.js';
@@ -175,6 +183,15 @@ const RECENT_FAILURES = named(`SELECT o.application_id, o.message_id, o.event_ty
 const ATTEMPTS_OF = named(`SELECT a.outbox_id, a.attempt, a.time, a.status_code, a.latency_ms, a.error
   FROM callback_attempts a JOIN callback_outbox o ON o.id = a.outbox_id
   WHERE o.message_id = $1 ORDER BY a.outbox_id, a.attempt`);
+// The export's page of messages at once (messageDetails).
+const RECORDS_IN = named(`SELECT * FROM message_recipients WHERE message_id = ANY($1::text[]) ORDER BY message_id, destination_tn`);
+const MESSAGES_IN = named(`SELECT ${qualified(MESSAGE_COLUMNS, 'm')} FROM messages m WHERE m.id = ANY($1::text[])`);
+const EVENTS_IN = named(`SELECT message_id, destination_tn, status, time, error_code, detail FROM message_events
+  WHERE message_id = ANY($1::text[]) ORDER BY message_id, id`);
+const CALLBACKS_IN = named(`SELECT ${OUTBOX_COLUMNS} FROM callback_outbox WHERE message_id = ANY($1::text[]) ORDER BY message_id, id`);
+const ATTEMPTS_IN = named(`SELECT a.outbox_id, a.attempt, a.time, a.status_code, a.latency_ms, a.error, o.message_id
+  FROM callback_attempts a JOIN callback_outbox o ON o.id = a.outbox_id
+  WHERE o.message_id = ANY($1::text[]) ORDER BY a.outbox_id, a.attempt`);
 const GET_SETTING = named('SELECT value FROM settings WHERE key = $1');
 const PUT_SETTING = named(`INSERT INTO settings (key, value, updated_at) VALUES ($1, $2, $3)
   ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`);
@@ -548,19 +565,29 @@ export class PostgresDelivery implements DeliveryStore {
   }
 
   async listEvents(messageId: string): Promise<MessageEvent[]> {
-    const { rows } = await run<{
-      destination_tn: string;
-      status: string;
-      time: Int;
-      error_code: number | null;
-      detail: string | null;
-    }>(this.pool, LIST_EVENTS, [messageId]);
-    return rows.map((r) => ({
-      destinationTn: r.destination_tn,
-      status: r.status,
-      time: Number(r.time),
-      errorCode: r.error_code ?? undefined,
-      detail: r.detail ?? undefined,
+    const { rows } = await run<EventRow>(this.pool, LIST_EVENTS, [messageId]);
+    return rows.map(eventFromRow);
+  }
+
+  async messageDetails(messageIds: readonly string[]): Promise<MessageDetail[]> {
+    // One statement per table for the whole list, side by side on the pool's connections.
+    const ids = [...messageIds];
+    // The records first: the rest, read after, holds the events of every status they show.
+    const records = byMessage((await run<RecordRow>(this.pool, RECORDS_IN, [ids])).rows);
+    const [messages, events, outbox, attempts] = await Promise.all([
+      run<MessageRow>(this.pool, MESSAGES_IN, [ids]),
+      run<EventRow & { message_id: string }>(this.pool, EVENTS_IN, [ids]),
+      run<OutboxRow>(this.pool, CALLBACKS_IN, [ids]),
+      run<AttemptRow & { message_id: string }>(this.pool, ATTEMPTS_IN, [ids]),
+    ]);
+    const eventsOf = byMessage(events.rows);
+    const outboxOf = byMessage(outbox.rows);
+    const attemptsOf = byMessage(attempts.rows);
+    return messages.rows.map((row) => ({
+      message: messageFromRow(row),
+      records: (records.get(row.id) ?? []).map(recordFromRow),
+      events: (eventsOf.get(row.id) ?? []).map(eventFromRow),
+      callbacks: callbacksFromRows(outboxOf.get(row.id) ?? [], attemptsOf.get(row.id) ?? []),
     }));
   }
 
@@ -586,31 +613,8 @@ export class PostgresDelivery implements DeliveryStore {
 
   async listCallbacks(messageId: string): Promise<CallbackRecord[]> {
     const outbox = await run<OutboxRow>(this.pool, CALLBACKS_OF, [messageId]);
-    const attempts = await run<{
-      outbox_id: Int;
-      attempt: number;
-      time: Int;
-      status_code: number | null;
-      latency_ms: Int;
-      error: string | null;
-    }>(this.pool, ATTEMPTS_OF, [messageId]);
-    return outbox.rows.map((o) => ({
-      id: Number(o.id),
-      eventType: o.event_type,
-      url: o.url,
-      state: o.state,
-      body: o.body,
-      createdAt: Number(o.created_at),
-      attempts: attempts.rows
-        .filter((a) => Number(a.outbox_id) === Number(o.id))
-        .map((a) => ({
-          attempt: a.attempt,
-          time: Number(a.time),
-          statusCode: a.status_code ?? undefined,
-          latencyMs: Number(a.latency_ms),
-          error: a.error ?? undefined,
-        })),
-    }));
+    const attempts = await run<AttemptRow>(this.pool, ATTEMPTS_OF, [messageId]);
+    return callbacksFromRows(outbox.rows, attempts.rows);
   }
 
   // ---- Settings -------------------------------------------------------------------------------

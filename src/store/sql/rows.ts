@@ -2,7 +2,7 @@
 // mapping to domain objects. Integers go through Number() because drivers differ: better-sqlite3
 // returns numbers, pg returns BIGINT as a string unless told otherwise.
 import type { Message, MessageRecord } from '../../core/messages/message.js';
-import type { CallbackFailure } from '../../core/ports.js';
+import type { CallbackFailure, CallbackRecord, MessageEvent } from '../../core/ports.js';
 
 type Int = number | string;
 
@@ -188,4 +188,67 @@ export function failureFromRow(r: FailureRow): CallbackFailure {
     statusCode: r.status_code ?? undefined,
     error: r.error ?? undefined,
   };
+}
+
+/** A row of message_events (both engines; PostgreSQL's bigints come as strings). */
+export interface EventRow {
+  destination_tn: string;
+  status: string;
+  time: number | string;
+  error_code: number | null;
+  detail: string | null;
+}
+
+export function eventFromRow(r: EventRow): MessageEvent {
+  return { destinationTn: r.destination_tn, status: r.status, time: Number(r.time), errorCode: r.error_code ?? undefined, detail: r.detail ?? undefined };
+}
+
+/** A row of callback_outbox as a message's callbacks are read. */
+export interface CallbackRow {
+  id: number | string;
+  event_type: string;
+  url: string;
+  state: CallbackRecord['state'];
+  body: string;
+  created_at: number | string;
+}
+
+/** A row of callback_attempts. */
+export interface AttemptRow {
+  outbox_id: number | string;
+  attempt: number;
+  time: number | string;
+  status_code: number | null;
+  latency_ms: number | string;
+  error: string | null;
+}
+
+/** Outbox rows with their attempts (any order of attempts by outbox, each one's in attempt order). */
+export function callbacksFromRows(outbox: readonly CallbackRow[], attempts: readonly AttemptRow[]): CallbackRecord[] {
+  const byOutbox = new Map<number, CallbackRecord['attempts']>();
+  for (const a of attempts) {
+    const list = byOutbox.get(Number(a.outbox_id)) ?? [];
+    list.push({ attempt: a.attempt, time: Number(a.time), statusCode: a.status_code ?? undefined, latencyMs: Number(a.latency_ms), error: a.error ?? undefined });
+    byOutbox.set(Number(a.outbox_id), list);
+  }
+  return outbox.map((o) => ({
+    id: Number(o.id),
+    eventType: o.event_type,
+    url: o.url,
+    state: o.state,
+    body: o.body,
+    createdAt: Number(o.created_at),
+    attempts: byOutbox.get(Number(o.id)) ?? [],
+  }));
+}
+
+/** Groups rows by their message_id, keeping their order within each message. */
+export function byMessage<R extends { message_id: string }>(rows: readonly R[]): Map<string, R[]> {
+  const groups = new Map<string, R[]>();
+  for (const row of rows) {
+    const list = groups.get(row.message_id) ?? [];
+    list.push(row);
+    groups.set(row.message_id, list);
+  }
+  return groups;
 }

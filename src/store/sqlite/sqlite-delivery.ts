@@ -11,6 +11,7 @@ import type {
   ClaimResult,
   DeliveryJob,
   DeliveryStore,
+  MessageDetail,
   MessageEvent,
   ParkedReceipt,
   QueueEntry,
@@ -24,7 +25,22 @@ import type { GroupCommitter } from './group-commit.js';
 import { INSERT_EVENT, INSERT_MESSAGE, INSERT_RECORD } from './sqlite-messages.js';
 import { candidateOf, candidatesQuery, jobOf, type ClaimSql, type QueueRow } from '../sql/queue-claim.js';
 import { SqliteCallbackOutbox } from './sqlite-callback-outbox.js';
-import { failureFromRow, messageFromRow, messageParams, recordParams, type FailureRow, type MessageRow } from '../sql/rows.js';
+import {
+  byMessage,
+  callbacksFromRows,
+  eventFromRow,
+  failureFromRow,
+  messageFromRow,
+  messageParams,
+  recordFromRow,
+  recordParams,
+  type AttemptRow,
+  type CallbackRow,
+  type EventRow,
+  type FailureRow,
+  type MessageRow,
+  type RecordRow,
+} from '../sql/rows.js';
 import { queueEntry, retryDetail } from '../sql/queue-entry.js';
 import { parkedClaimedBy, receiptPreference, refClaims } from '../sql/receipt-match.js';
 import { sqlitePin } from '../sql/index-pin.js';
@@ -112,6 +128,16 @@ export const DELIVERY_SQL = {
   ORDER BY a.time DESC LIMIT ?`,
   attemptsOf: `SELECT a.* FROM callback_attempts a JOIN callback_outbox o ON o.id = a.outbox_id
     WHERE o.message_id = ? ORDER BY a.outbox_id, a.attempt`,
+  // The export's page of messages at once (messageDetails): the ids as one JSON array.
+  // By the tables' message keys: an ORDER BY on an account index's column made SQLite walk that index.
+  recordsIn: `SELECT * FROM message_recipients WHERE message_id IN (SELECT value FROM json_each(?))
+    ORDER BY message_id, destination_tn`,
+  messagesIn: 'SELECT * FROM messages WHERE id IN (SELECT value FROM json_each(?))',
+  eventsIn: `SELECT message_id, destination_tn, status, time, error_code, detail FROM message_events
+    WHERE message_id IN (SELECT value FROM json_each(?)) ORDER BY message_id, id`,
+  callbacksIn: 'SELECT * FROM callback_outbox WHERE message_id IN (SELECT value FROM json_each(?)) ORDER BY message_id, id',
+  attemptsIn: `SELECT a.*, o.message_id FROM callback_attempts a JOIN callback_outbox o ON o.id = a.outbox_id
+    WHERE o.message_id IN (SELECT value FROM json_each(?)) ORDER BY a.outbox_id, a.attempt`,
   getSetting: 'SELECT value FROM settings WHERE key = ?',
   putSetting: `INSERT INTO settings (key, value, updated_at) VALUES (?, ?, ?)
     ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`,
@@ -346,19 +372,22 @@ export class SqliteDelivery implements DeliveryStore {
   }
 
   async listEvents(messageId: string): Promise<MessageEvent[]> {
-    const rows = this.s.events.all(messageId) as Array<{
-      destination_tn: string;
-      status: string;
-      time: number;
-      error_code: number | null;
-      detail: string | null;
-    }>;
-    return rows.map((r) => ({
-      destinationTn: r.destination_tn,
-      status: r.status,
-      time: Number(r.time),
-      errorCode: r.error_code ?? undefined,
-      detail: r.detail ?? undefined,
+    return (this.s.events.all(messageId) as EventRow[]).map(eventFromRow);
+  }
+
+  async messageDetails(messageIds: readonly string[]): Promise<MessageDetail[]> {
+    // One statement per table for the whole list, as a JSON array (one prepared statement whatever its length).
+    const ids = JSON.stringify(messageIds);
+    const records = byMessage(this.s.recordsIn.all(ids) as RecordRow[]);
+    const messages = this.s.messagesIn.all(ids) as MessageRow[];
+    const events = byMessage(this.s.eventsIn.all(ids) as Array<EventRow & { message_id: string }>);
+    const outbox = byMessage(this.s.callbacksIn.all(ids) as Array<CallbackRow & { message_id: string }>);
+    const attempts = byMessage(this.s.attemptsIn.all(ids) as Array<AttemptRow & { message_id: string }>);
+    return messages.map((row) => ({
+      message: messageFromRow(row),
+      records: (records.get(row.id) ?? []).map(recordFromRow),
+      events: (events.get(row.id) ?? []).map(eventFromRow),
+      callbacks: callbacksFromRows(outbox.get(row.id) ?? [], attempts.get(row.id) ?? []),
     }));
   }
 
@@ -379,39 +408,7 @@ export class SqliteDelivery implements DeliveryStore {
   }
 
   async listCallbacks(messageId: string): Promise<CallbackRecord[]> {
-    const outbox = this.s.callbacksOf.all(messageId) as Array<{
-      id: number;
-      event_type: string;
-      url: string;
-      state: CallbackRecord['state'];
-      body: string;
-      created_at: number;
-    }>;
-    const attempts = this.s.attemptsOf.all(messageId) as Array<{
-      outbox_id: number;
-      attempt: number;
-      time: number;
-      status_code: number | null;
-      latency_ms: number;
-      error: string | null;
-    }>;
-    return outbox.map((o) => ({
-      id: Number(o.id),
-      eventType: o.event_type,
-      url: o.url,
-      state: o.state,
-      body: o.body,
-      createdAt: Number(o.created_at),
-      attempts: attempts
-        .filter((a) => a.outbox_id === o.id)
-        .map((a) => ({
-          attempt: a.attempt,
-          time: Number(a.time),
-          statusCode: a.status_code ?? undefined,
-          latencyMs: a.latency_ms,
-          error: a.error ?? undefined,
-        })),
-    }));
+    return callbacksFromRows(this.s.callbacksOf.all(messageId) as CallbackRow[], this.s.attemptsOf.all(messageId) as AttemptRow[]);
   }
 
   async getSetting(key: string): Promise<string | undefined> {

@@ -1,8 +1,10 @@
 // Phones: the numbers this account has sent to; a conversation as that handset sees it, and its
-// replies, which reach Pigeon as inbound messages (message-received), with media and to groups.
+// replies, which reach Pigeon as inbound messages (message-received), with media and to groups;
+// for the administrator, the scripted phones (phone-rules.ts).
 import { api } from '../api.js';
-import { field, h, replace, status, table, time } from '../dom.js';
+import { field, h, replace, status, time } from '../dom.js';
 import { currentAccount, mediaHref, state } from '../state.js';
+import { scriptedPhones } from './phone-rules.js';
 
 interface Item {
   id: string;
@@ -18,42 +20,29 @@ interface Item {
 
 export async function phonesPage(main: HTMLElement): Promise<void> {
   document.title = 'Phones · Pigeon console';
+  const list = h('div', {});
+  // The scripted phones' section is built once, so a live refresh re-reads its lists but leaves a
+  // rule being typed alone.
+  const scripts = state.session?.principal.kind === 'admin' ? scriptedPhones() : undefined;
   const load = async () => {
     const phones = await api<Array<{ number: string; lastTime: string }>>('GET', `/accounts/${encodeURIComponent(state.accountId)}/phones`);
-    const scripts = state.session?.principal.kind === 'admin' ? await scriptedPhones() : '';
     replace(
-      main,
-      h('h1', {}, 'Phones'),
-      h('p', {}, 'Numbers this account has sent messages to. Open one to see its conversation as that phone sees it, and to reply.'),
+      list,
       phones.length === 0
         ? h('p', {}, 'No messages sent yet.')
         : h('ul', { class: 'phones' }, phones.map((p) => h('li', {}, h('a', { href: `/console/phones/${encodeURIComponent(p.number)}` }, p.number), ' — last message ', time(p.lastTime)))),
-      scripts,
     );
+    await scripts?.load();
   };
+  replace(
+    main,
+    h('h1', {}, 'Phones'),
+    h('p', {}, 'Numbers this account has sent messages to. Open one to see its conversation as that phone sees it, and to reply.'),
+    list,
+    scripts?.element,
+  );
   state.refresh = () => void load().catch(() => undefined);
   await load();
-}
-
-interface Scripts {
-  rules: Array<{ id: string; priority: number; phone: string; from?: string; step?: number; maxMatches?: number; matches: number; answer: { text?: string } }>;
-  conversations: Array<{ phone: string; applicationNumber: string; step: number; updatedAt: string }>;
-}
-
-/** The scripted phones' rules and each conversation's step (README: Testing two-way flows); changed through the admin API or `pigeon phones`. */
-async function scriptedPhones(): Promise<HTMLElement> {
-  const s = await api<Scripts>('GET', '/scripted-phones');
-  return h(
-    'section',
-    { 'aria-label': 'Scripted phones' },
-    h('h2', {}, 'Scripted phones'),
-    s.rules.length === 0
-      ? h('p', {}, 'No rules: add them with the admin API, pigeon phones or the config file.')
-      : table('Rules, in firing order', ['Id', 'Phone', 'From', 'Step', 'Answer', 'Matches'], s.rules.map((r) => [
-        r.id, r.phone, r.from ?? 'any', r.step === undefined ? 'any' : String(r.step), r.answer.text ?? '(media)', r.maxMatches === undefined ? String(r.matches) : `${r.matches} of ${r.maxMatches}`,
-      ])),
-    table('Conversations', ['Phone', 'Application number', 'Step', 'Moved'], s.conversations.map((c) => [c.phone, c.applicationNumber, String(c.step), time(c.updatedAt)])),
-  );
 }
 
 export async function phonePage(main: HTMLElement, phone: string): Promise<void> {
