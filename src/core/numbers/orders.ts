@@ -1,0 +1,233 @@
+// Orders of new numbers into a site and location: a list of numbers (ExistingTelephoneNumberOrderType)
+// or a search-and-order by area code, ZIP code or toll-free pattern or vanity. Each number is claimed
+// by inserting its hold, so of two accounts ordering one number exactly one gets it. The order is
+// worked before the create is answered (Bandwidth answers RECEIVED and completes shortly after; here
+// the first GET already shows COMPLETE, PARTIAL or FAILED), and its numbers send and receive at once
+// when the location is linked and has SMS.
+import { randomUUID } from 'node:crypto';
+import { bool, child, integer, root, text, texts, type Doc } from './document.js';
+import { nationalNumber, syncNumbers, toE164, type Caller, type HoldDoc, type NumbersDeps } from './context.js';
+import type { SearchQuery } from './inventory.js';
+import { CODES, numbersErrors } from './numbers-error.js';
+import type { StoredResource } from './numbers-port.js';
+import type { Peers } from './peers.js';
+import type { Sites } from './sites.js';
+
+export type OrderStatus = 'RECEIVED' | 'COMPLETE' | 'PARTIAL' | 'FAILED';
+
+export interface OrderError {
+  readonly number: string | undefined;
+  readonly code: number;
+  readonly description: string;
+}
+
+export interface HistoryEntry {
+  readonly date: number;
+  readonly note: string;
+  readonly author: string;
+  readonly status: OrderStatus;
+}
+
+export interface Note {
+  readonly id: string;
+  readonly userId: string;
+  readonly description: string;
+  readonly date: number;
+}
+
+export interface OrderDoc {
+  readonly name: string;
+  readonly customerOrderId: string | undefined;
+  readonly siteId: string;
+  readonly peerId: string;
+  readonly partialAllowed: boolean;
+  readonly backOrderRequested: boolean;
+  /** The order type's element name and its children as the request gave them (echoed back). */
+  readonly orderType: string;
+  readonly orderFields: Record<string, unknown>;
+  readonly createdByUser: string;
+  readonly createdAt: number;
+  readonly completedAt: number;
+  readonly status: OrderStatus;
+  /** Ten-digit numbers. */
+  readonly completed: string[];
+  readonly errors: OrderError[];
+  readonly history: HistoryEntry[];
+  readonly notes: Note[];
+}
+
+export const ORDER_TYPES = [
+  'existingTelephoneNumberOrderType',
+  'areaCodeSearchAndOrderType',
+  'zipSearchAndOrderType',
+  'tollFreeWildCharSearchAndOrderType',
+  'tollFreeVanitySearchAndOrderType',
+] as const;
+
+const MAX_QUANTITY = 5000;
+
+interface Wanted {
+  orderType: string;
+  orderFields: Record<string, unknown>;
+  /** A list order's numbers, or a search's criteria. */
+  numbers?: string[];
+  search?: SearchQuery;
+}
+
+function wantedOf(doc: Doc): Wanted {
+  const present = ORDER_TYPES.filter((type) => doc[type] !== undefined);
+  if (present.length !== 1) throw numbersErrors.invalid(`an order must have exactly one order type: ${ORDER_TYPES.map((t) => t.charAt(0).toUpperCase() + t.slice(1)).join(', ')}`);
+  const type = present[0] as (typeof ORDER_TYPES)[number];
+  const element = type.charAt(0).toUpperCase() + type.slice(1);
+  const body = child(doc, type, element) ?? {};
+  const quantity = () => integer(body, 'quantity', 1, MAX_QUANTITY) ?? 1;
+  switch (type) {
+    case 'existingTelephoneNumberOrderType': {
+      const list = child(body, 'telephoneNumberList', 'TelephoneNumberList');
+      const numbers = list ? texts(list, 'telephoneNumber', 'TelephoneNumber') : [];
+      if (numbers.length === 0) throw numbersErrors.missing('TelephoneNumberList.TelephoneNumber');
+      if (numbers.length > MAX_QUANTITY) throw numbersErrors.invalid(`at most ${MAX_QUANTITY} numbers per order`);
+      return { orderType: element, orderFields: { TelephoneNumberList: { TelephoneNumber: numbers } }, numbers };
+    }
+    case 'areaCodeSearchAndOrderType': {
+      const areaCode = text(body, 'areaCode', { required: true, max: 3 }) as string;
+      const q = quantity();
+      return { orderType: element, orderFields: { AreaCode: areaCode, Quantity: q }, search: { areaCode, quantity: q } };
+    }
+    case 'zipSearchAndOrderType': {
+      const zip = text(body, 'zip', { required: true, max: 10 }) as string;
+      const q = quantity();
+      return { orderType: element, orderFields: { Zip: zip, Quantity: q }, search: { zip, quantity: q } };
+    }
+    case 'tollFreeWildCharSearchAndOrderType': {
+      const pattern = text(body, 'tollFreeWildCardPattern', { required: true, max: 3 }) as string;
+      const q = quantity();
+      return { orderType: element, orderFields: { TollFreeWildCardPattern: pattern, Quantity: q }, search: { tollFreeWildCardPattern: pattern, quantity: q } };
+    }
+    case 'tollFreeVanitySearchAndOrderType': {
+      const vanity = text(body, 'tollFreeVanity', { required: true, max: 7 }) as string;
+      const q = quantity();
+      return { orderType: element, orderFields: { TollFreeVanity: vanity, Quantity: q }, search: { tollFreeVanity: vanity, quantity: q } };
+    }
+  }
+}
+
+const unavailable = (number: string): OrderError => ({ number, code: CODES.numberUnavailable, description: `Telephone number ${number} is not available` });
+
+export class Orders {
+  constructor(
+    private readonly deps: NumbersDeps,
+    private readonly sites: Sites,
+    private readonly peers: Peers,
+  ) {}
+
+  /** Validates, records and works the order; returns it as received and as worked. */
+  async create(caller: Caller, body: unknown): Promise<{ received: StoredResource<OrderDoc>; worked: StoredResource<OrderDoc> }> {
+    const doc = root(body, 'order');
+    const name = text(doc, 'name', { required: true, max: 50 }) as string;
+    const siteId = text(doc, 'siteId', { required: true, max: 20 }) as string;
+    const peerIdGiven = text(doc, 'peerId', { max: 20 });
+    const wanted = wantedOf(doc);
+    await this.sites.get(caller, siteId);
+    const peer = peerIdGiven === undefined ? await this.peers.defaultPeer(caller, siteId) : await this.peers.get(caller, siteId, peerIdGiven);
+    if (!peer) throw numbersErrors.invalid(`Site ${siteId} has no SipPeer to put the numbers in; create one or give PeerId`);
+    const now = this.deps.now();
+    const received: StoredResource<OrderDoc> = {
+      kind: 'order',
+      id: randomUUID(),
+      accountId: caller.accountId,
+      parentId: siteId,
+      createdAt: now,
+      updatedAt: now,
+      doc: {
+        name,
+        customerOrderId: text(doc, 'customerOrderId', { max: 40 }),
+        siteId,
+        peerId: peer.id,
+        partialAllowed: bool(doc, 'partialAllowed') ?? true,
+        backOrderRequested: bool(doc, 'backOrderRequested') ?? false,
+        orderType: wanted.orderType,
+        orderFields: wanted.orderFields,
+        createdByUser: caller.username,
+        createdAt: now,
+        completedAt: now,
+        status: 'RECEIVED',
+        completed: [],
+        errors: [],
+        history: [{ date: now, note: 'Order received', author: caller.username, status: 'RECEIVED' }],
+        notes: [],
+      },
+    };
+    await this.deps.store.insert(received);
+    const worked = await this.work(caller, received, wanted);
+    return { received, worked };
+  }
+
+  private async work(caller: Caller, order: StoredResource<OrderDoc>, wanted: Wanted): Promise<StoredResource<OrderDoc>> {
+    const errors: OrderError[] = [];
+    let candidates: string[] = [];
+    if (wanted.numbers) {
+      for (const raw of wanted.numbers) {
+        const tn = nationalNumber(raw);
+        if (tn === undefined || !this.deps.inventory.find(tn)) errors.push(unavailable(raw));
+        else if (!candidates.includes(tn)) candidates.push(tn);
+      }
+    } else if (wanted.search) {
+      const found = this.deps.inventory.matching(wanted.search).map((e) => e.number);
+      const taken = await this.deps.store.taken(found.map(toE164));
+      candidates = found.filter((tn) => !taken.has(toE164(tn))).slice(0, wanted.search.quantity);
+      if (candidates.length < wanted.search.quantity) {
+        errors.push({ number: undefined, code: CODES.notEnoughNumbers, description: `${wanted.search.quantity} numbers requested, ${candidates.length} available` });
+      }
+    }
+    const claimed: string[] = [];
+    const holdDoc = (orderedAt: number): HoldDoc => ({ siteId: order.doc.siteId, peerId: order.doc.peerId, orderId: order.id, orderType: 'NEW_NUMBER_ORDER', orderedAt });
+    for (const tn of candidates) {
+      const e164 = toE164(tn);
+      const now = this.deps.now();
+      // A number live in the directory (provisioned the old way) is taken as much as one held by an order.
+      const free = (await this.deps.store.taken([e164])).size === 0;
+      const won = free && (await this.deps.store.insert({ kind: 'hold', id: e164, accountId: caller.accountId, parentId: order.doc.peerId, doc: holdDoc(now), createdAt: now, updatedAt: now }));
+      if (won) claimed.push(tn);
+      else errors.push(unavailable(tn));
+    }
+    if (!order.doc.partialAllowed && errors.length > 0) {
+      for (const tn of claimed.splice(0)) await this.deps.store.remove('hold', caller.accountId, toE164(tn));
+    }
+    const status: OrderStatus = claimed.length === 0 ? 'FAILED' : errors.length > 0 ? 'PARTIAL' : 'COMPLETE';
+    const now = this.deps.now();
+    const summary = `${claimed.length} number(s) ordered, ${errors.length} error(s)`;
+    const worked: StoredResource<OrderDoc> = {
+      ...order,
+      updatedAt: now,
+      doc: { ...order.doc, status, completed: claimed, errors, completedAt: now, history: [...order.doc.history, { date: now, note: summary, author: 'System', status }] },
+    };
+    await this.deps.store.update(worked);
+    await syncNumbers(this.deps, caller, claimed.map(toE164));
+    return worked;
+  }
+
+  async get(caller: Caller, id: string): Promise<StoredResource<OrderDoc>> {
+    const order = await this.deps.store.get<OrderDoc>('order', caller.accountId, id);
+    if (!order) throw numbersErrors.notFound(CODES.orderNotFound, `Order ${id} not found`);
+    return order;
+  }
+
+  list(caller: Caller): Promise<Array<StoredResource<OrderDoc>>> {
+    return this.deps.store.list<OrderDoc>('order', caller.accountId);
+  }
+
+  async addNote(caller: Caller, id: string, body: unknown): Promise<Note> {
+    const order = await this.get(caller, id);
+    const doc = root(body, 'note');
+    if (order.doc.notes.length >= 1000) throw numbersErrors.invalid('an order keeps at most 1000 notes');
+    const note: Note = {
+      id: String(await this.deps.store.nextId()),
+      userId: text(doc, 'userId', { max: 100 }) ?? caller.username,
+      description: text(doc, 'description', { required: true, max: 500 }) as string,
+      date: this.deps.now(),
+    };
+    await this.deps.store.update({ ...order, doc: { ...order.doc, notes: [...order.doc.notes, note] }, updatedAt: note.date });
+    return note;
+  }
+}
