@@ -5,8 +5,8 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Account, AccountDirectory } from '../core/accounts/directory.js';
 import { parseBasicAuth, type Authenticator } from '../core/accounts/authenticator.js';
 import type { FailedAttempts } from '../core/accounts/failed-attempts.js';
-import { errors } from '../core/errors.js';
-import { sendError } from './errors.js';
+import { errors, type ApiError } from '../core/errors.js';
+import { sendError as sendJsonError } from './errors.js';
 import type { AccessTokens, TokenClaims } from './oauth2/access-tokens.js';
 
 declare module 'fastify' {
@@ -21,7 +21,17 @@ declare module 'fastify' {
  * with the password it had when the token was issued, and with the messaging role (else 403, as for
  * Basic Auth).
  */
-async function bearerAccount(request: FastifyRequest, reply: FastifyReply, token: string, tokens: AccessTokens | undefined, directory: AccountDirectory): Promise<void> {
+/** Writes an authentication failure in the surface's own error shape (the v2 API's JSON by default). */
+export type AuthFailure = (reply: FastifyReply, err: ApiError) => unknown;
+
+async function bearerAccount(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  token: string,
+  tokens: AccessTokens | undefined,
+  directory: AccountDirectory,
+  sendError: AuthFailure,
+): Promise<void> {
   const { accountId } = request.params as { accountId?: string };
   const claims = tokens?.verify(token);
   const account = accountId === undefined ? undefined : directory.account(accountId);
@@ -41,10 +51,10 @@ async function bearerAccount(request: FastifyRequest, reply: FastifyReply, token
 /** The limiter's name for an API user's credentials (console sign-in and Basic Auth share it). */
 export const apiUserCredential = (accountId: string, username: string) => `user:${accountId}/${username}`;
 
-export function basicAuth(authenticator: Authenticator, directory: AccountDirectory, signIns: FailedAttempts, tokens?: AccessTokens) {
+export function basicAuth(authenticator: Authenticator, directory: AccountDirectory, signIns: FailedAttempts, tokens?: AccessTokens, sendError: AuthFailure = sendJsonError) {
   return async function authenticate(request: FastifyRequest, reply: FastifyReply): Promise<void> {
     const bearer = /^Bearer\s+(\S+)\s*$/i.exec(request.headers.authorization ?? '');
-    if (bearer?.[1]) return bearerAccount(request, reply, bearer[1], tokens, directory);
+    if (bearer?.[1]) return bearerAccount(request, reply, bearer[1], tokens, directory, sendError);
     const { accountId } = request.params as { accountId?: string };
     const credentials = parseBasicAuth(request.headers.authorization);
     if (!credentials || accountId === undefined) {
