@@ -56,12 +56,13 @@ export interface OrderDoc {
   readonly notes: Note[];
 }
 
+/** Bandwidth's order types Pigeon works, by element name (matched without regard to case: the client writes `ZIPSearch…` as given). */
 export const ORDER_TYPES = [
-  'existingTelephoneNumberOrderType',
-  'areaCodeSearchAndOrderType',
-  'zipSearchAndOrderType',
-  'tollFreeWildCharSearchAndOrderType',
-  'tollFreeVanitySearchAndOrderType',
+  'ExistingTelephoneNumberOrderType',
+  'AreaCodeSearchAndOrderType',
+  'ZIPSearchAndOrderType',
+  'TollFreeWildCharSearchAndOrderType',
+  'TollFreeVanitySearchAndOrderType',
 ] as const;
 
 const MAX_QUANTITY = 5000;
@@ -75,36 +76,35 @@ interface Wanted {
 }
 
 function wantedOf(doc: Doc): Wanted {
-  const present = ORDER_TYPES.filter((type) => doc[type] !== undefined);
-  if (present.length !== 1) throw numbersErrors.invalid(`an order must have exactly one order type: ${ORDER_TYPES.map((t) => t.charAt(0).toUpperCase() + t.slice(1)).join(', ')}`);
-  const type = present[0] as (typeof ORDER_TYPES)[number];
-  const element = type.charAt(0).toUpperCase() + type.slice(1);
-  const body = child(doc, type, element) ?? {};
+  const present = Object.keys(doc).flatMap((key) => ORDER_TYPES.filter((type) => type.toLowerCase() === key.toLowerCase()).map((type) => [type, key] as const));
+  if (present.length !== 1) throw numbersErrors.invalid(`an order must have exactly one order type: ${ORDER_TYPES.join(', ')}`);
+  const [element, key] = present[0] as readonly [(typeof ORDER_TYPES)[number], string];
+  const body = child(doc, key, element) ?? {};
   const quantity = () => integer(body, 'quantity', 1, MAX_QUANTITY) ?? 1;
-  switch (type) {
-    case 'existingTelephoneNumberOrderType': {
+  switch (element) {
+    case 'ExistingTelephoneNumberOrderType': {
       const list = child(body, 'telephoneNumberList', 'TelephoneNumberList');
       const numbers = list ? texts(list, 'telephoneNumber', 'TelephoneNumber') : [];
       if (numbers.length === 0) throw numbersErrors.missing('TelephoneNumberList.TelephoneNumber');
       if (numbers.length > MAX_QUANTITY) throw numbersErrors.invalid(`at most ${MAX_QUANTITY} numbers per order`);
       return { orderType: element, orderFields: { TelephoneNumberList: { TelephoneNumber: numbers } }, numbers };
     }
-    case 'areaCodeSearchAndOrderType': {
+    case 'AreaCodeSearchAndOrderType': {
       const areaCode = text(body, 'areaCode', { required: true, max: 3 }) as string;
       const q = quantity();
       return { orderType: element, orderFields: { AreaCode: areaCode, Quantity: q }, search: { areaCode, quantity: q } };
     }
-    case 'zipSearchAndOrderType': {
+    case 'ZIPSearchAndOrderType': {
       const zip = text(body, 'zip', { required: true, max: 10 }) as string;
       const q = quantity();
       return { orderType: element, orderFields: { Zip: zip, Quantity: q }, search: { zip, quantity: q } };
     }
-    case 'tollFreeWildCharSearchAndOrderType': {
+    case 'TollFreeWildCharSearchAndOrderType': {
       const pattern = text(body, 'tollFreeWildCardPattern', { required: true, max: 3 }) as string;
       const q = quantity();
       return { orderType: element, orderFields: { TollFreeWildCardPattern: pattern, Quantity: q }, search: { tollFreeWildCardPattern: pattern, quantity: q } };
     }
-    case 'tollFreeVanitySearchAndOrderType': {
+    case 'TollFreeVanitySearchAndOrderType': {
       const vanity = text(body, 'tollFreeVanity', { required: true, max: 7 }) as string;
       const q = quantity();
       return { orderType: element, orderFields: { TollFreeVanity: vanity, Quantity: q }, search: { tollFreeVanity: vanity, quantity: q } };
