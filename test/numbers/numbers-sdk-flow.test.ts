@@ -114,6 +114,64 @@ for (const backend of BACKENDS) {
       assert.equal(((await call<Obj>(bw.InServiceNumber, 'totals', client)).count), 0);
     });
 
+    it('updates, moves and deletes through the client: sites, locations, features, applications, numbers, notes', async () => {
+      const site = await call<Obj & { id: number }>(bw.Site, 'create', client, { name: 'Lifecycle' });
+      await call(site, 'update', { name: 'Lifecycle renamed', description: 'changed' });
+      const sites = await call<Obj[]>(bw.Site, 'list', client);
+      assert.equal(sites.find((s) => String(s.id) === String(site.id))?.name, 'Lifecycle renamed');
+      const one = await call<Obj & { id: number }>(bw.SipPeer, 'create', client, { siteId: site.id, peerName: 'one' });
+      const two = await call<Obj & { id: number }>(bw.SipPeer, 'create', client, { siteId: site.id, peerName: 'two' });
+      await call(two, 'update', { peerName: 'two renamed' });
+      const peers = await call<Obj[]>(bw.SipPeer, 'list', client, site.id);
+      assert.deepEqual(peers.map((p) => p.peerName).sort(), ['one', 'two renamed']);
+      assert.equal(peers.find((p) => p.peerName === 'one')?.isDefaultPeer, true);
+      for (const peer of [one, two]) await call(peer, 'createSmsSettings', { sipPeerSmsFeatureSettings: { protocol: 'HTTP' } });
+      const edited = await call<Obj>(one, 'editSmsSettings', { sipPeerSmsFeatureSettings: { protocol: 'HTTP', tollFree: false } });
+      assert.equal((edited.sipPeerSmsFeatureSettings as Obj).tollFree, false);
+      for (const peer of [one, two]) await call(peer, 'createMmsSettings', { mmsSettings: { protocol: 'HTTP' } });
+      await call(two, 'deleteMmsSettings');
+      await assert.rejects(call(two, 'getMmsSettings'), (e: BandwidthError) => e.status === 404);
+
+      const app = await call<Obj & { applicationId: string }>(bw.Application, 'createMessagingApplication', client, { appName: 'Lifecycle', msgCallbackUrl: receiver.url });
+      await call(app, 'update', { serviceType: 'Messaging-V2', appName: 'Lifecycle v2', msgCallbackUrl: receiver.url });
+      assert.equal((await call<Obj>(bw.Application, 'get', client, app.applicationId)).appName, 'Lifecycle v2');
+      const patched = await pigeon.fetch(`/api/accounts/${ACCOUNT_A.id}/applications/${app.applicationId}`, {
+        method: 'PATCH',
+        headers: { authorization: `Basic ${Buffer.from(`${ACCOUNT_A.username}:${ACCOUNT_A.password}`).toString('base64')}`, 'content-type': 'application/xml' },
+        body: '<Application><AppName>Lifecycle v3</AppName></Application>',
+      });
+      assert.equal(patched.status, 200);
+      assert.ok((await call<Obj[]>(bw.Application, 'list', client)).some((a) => a.appName === 'Lifecycle v3'));
+      for (const peer of [one, two]) await call(peer, 'editApplication', { httpMessagingV2AppId: app.applicationId });
+      await assert.rejects(call(app, 'delete'), (e: BandwidthError) => e.status === 409);
+
+      const created = await call<Obj & { order: Obj & { id: string } }>(bw.Order, 'create', client, { name: 'Two', siteId: site.id, areaCodeSearchAndOrderType: { areaCode: '303', quantity: 2 } });
+      const note = await call<Obj>(created.order, 'addNote', { userId: 'ops', description: 'for the Denver team' });
+      assert.equal(note.description, 'for the Denver team');
+      assert.equal((await call<Obj[]>(created.order, 'getNotes')).length, 1);
+      const tns = (await call<Obj>(created.order, 'getTns')).telephoneNumber as string[];
+      assert.equal(tns.length, 2);
+      assert.deepEqual((await call<Obj[]>(one, 'getTns')).map((t) => t.fullNumber).sort(), [...tns].sort());
+      await call(two, 'moveTns', [tns[0]]);
+      assert.deepEqual((await call<Obj[]>(two, 'getTns')).map((t) => t.fullNumber), [tns[0]]);
+      // On location two (no MMS) the moved number sends SMS only; on one it still sends MMS.
+      await assert.rejects(send(app.applicationId, `+1${tns[0]}`, ['https://example.test/p.png']), (err: { response?: { status?: number } }) => err.response?.status === 400);
+      assert.equal((await send(app.applicationId, `+1${tns[1]}`, ['https://example.test/p.png'])).status, 202);
+      const inService = await call<Obj>(bw.InServiceNumber, 'list', client, {});
+      assert.ok(((inService.telephoneNumbers as Obj).telephoneNumber as string[]).includes(tns[1] as string));
+
+      await assert.rejects(call(site, 'delete'), (e: BandwidthError) => e.status === 409);
+      await call(bw.Disconnect, 'create', client, 'release both', tns);
+      for (const peer of [one, two]) await call(peer, 'removeApplication');
+      await call(app, 'delete');
+      await assert.rejects(call(bw.Application, 'get', client, app.applicationId), (e: BandwidthError) => e.status === 404);
+      await call(two, 'delete');
+      await call(site, 'delete');
+      await assert.rejects(call(bw.Site, 'get', client, site.id), (e: BandwidthError) => e.status === 404);
+      // A number provisioned the old way (config file) still sends.
+      assert.equal((await send(ACCOUNT_A.applicationId, ACCOUNT_A.number)).status, 202);
+    });
+
     it('completes an order PARTIAL when one number is held by another account, with Bandwidth error 5005', async () => {
       const other = numbersClient(pigeon.url, ACCOUNT_B.id, ACCOUNT_B.username, ACCOUNT_B.password);
       const [siteB, siteA] = [await call<Obj & { id: number }>(bw.Site, 'create', other, { name: 'B' }), await call<Obj & { id: number }>(bw.Site, 'create', client, { name: 'A' })];
