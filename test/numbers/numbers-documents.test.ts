@@ -60,6 +60,9 @@ for (const backend of BACKENDS) {
       const order = await parse(await (await request('GET', account(`/orders/${ids.order}`))).text());
       ids.tn = (((order.orderResponse as Obj).completedNumbers as Obj).telephoneNumber as Obj).fullNumber as string;
       assert.match(ids.tn, /^919\d{7}$/);
+      await created(`/orders/${ids.order}/notes`, '<Note><UserId>ops</UserId><Description>first</Description></Note>');
+      ids.disconnect = await created('/disconnects', '<DisconnectTelephoneNumberOrder><name>none held</name><DisconnectTelephoneNumberOrderType><TelephoneNumberList><TelephoneNumber>9195550000</TelephoneNumber></TelephoneNumberList></DisconnectTelephoneNumberOrderType></DisconnectTelephoneNumberOrder>');
+      await created(`/disconnects/${ids.disconnect}/notes`, '<Note><Description>why</Description></Note>');
     });
     after(async () => {
       await pigeon.close();
@@ -177,7 +180,17 @@ for (const backend of BACKENDS) {
         [account(`/orders/${ids.order}/areaCodes`), (d) => (d.telephoneDetailsReport as Obj).areaCode],
         [account(`/orders/${ids.order}/npaNxx`), (d) => (d.telephoneDetailsReport as Obj).npaNxx],
         [account(`/orders/${ids.order}/totals`), (d) => (d.telephoneDetailsReport as Obj).count],
+        [account(`/orders/${ids.order}/notes`), (d) => (d.note as Obj).description],
         [account('/inserviceNumbers'), (d) => (d.telephoneNumbers as Obj).telephoneNumber],
+        [account(''), (d) => (d.account as Obj).accountId],
+        [account(`/sites/${ids.site}/inserviceNumbers`), (d) => (d.telephoneNumbers as Obj).telephoneNumber],
+        [account(`/sites/${ids.site}/totaltns`), (d) => (d.siteTNs as Obj).totalCount],
+        [account(`/sites/${ids.site}/orders`), (d) => first((d.listOrderIdUserIdDate as Obj).orderIdUserIdDate).orderId],
+        [account('/discNumbers'), (d) => d.totalCount],
+        [account('/discNumbers/totals'), (d) => d.count],
+        [account('/disconnects'), (d) => first((d.listOrderIdUserIdDate as Obj).orderIdUserIdDate).orderStatus],
+        [account(`/disconnects/${ids.disconnect}`), (d) => [d.orderStatus, ((d.errorList as Obj).error as Obj).code]],
+        [account(`/disconnects/${ids.disconnect}/notes`), (d) => (d.note as Obj).description],
         [account('/inserviceNumbers/totals'), (d) => d.count],
         [`/tns?page=1&size=500`, (d) => first((d.telephoneNumbers as Obj).telephoneNumber).fullNumber],
         [`/tns/${ids.tn}`, (d) => [d.telephoneNumber, d.siteId]],

@@ -146,6 +146,8 @@ for (const backend of BACKENDS) {
       await assert.rejects(call(app, 'delete'), (e: BandwidthError) => e.status === 409);
 
       const created = await call<Obj & { order: Obj & { id: string } }>(bw.Order, 'create', client, { name: 'Two', siteId: site.id, areaCodeSearchAndOrderType: { areaCode: '303', quantity: 2 } });
+      await call(created.order, 'update', { name: 'Two renamed' });
+      assert.equal(((await call<Obj>(bw.Order, 'get', client, created.order.id)).order as Obj).name, 'Two renamed');
       const note = await call<Obj>(created.order, 'addNote', { userId: 'ops', description: 'for the Denver team' });
       assert.equal(note.description, 'for the Denver team');
       assert.equal((await call<Obj[]>(created.order, 'getNotes')).length, 1);

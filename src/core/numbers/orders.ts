@@ -10,6 +10,7 @@ import { nationalNumber, syncNumbers, toE164, type Caller, type HoldDoc, type Nu
 import type { SearchQuery } from './inventory.js';
 import { CODES, numbersErrors } from './numbers-error.js';
 import type { StoredResource } from './numbers-port.js';
+import { addNote, type Note } from './notes.js';
 import type { Peers } from './peers.js';
 import type { Sites } from './sites.js';
 
@@ -26,13 +27,6 @@ export interface HistoryEntry {
   readonly note: string;
   readonly author: string;
   readonly status: OrderStatus;
-}
-
-export interface Note {
-  readonly id: string;
-  readonly userId: string;
-  readonly description: string;
-  readonly date: number;
 }
 
 export interface OrderDoc {
@@ -218,16 +212,15 @@ export class Orders {
   }
 
   async addNote(caller: Caller, id: string, body: unknown): Promise<Note> {
+    return addNote(this.deps, caller, await this.get(caller, id), body);
+  }
+
+  /** Changes an order's Name or CustomerOrderId (what Bandwidth lets change once an order is worked). */
+  async update(caller: Caller, id: string, body: unknown): Promise<void> {
     const order = await this.get(caller, id);
-    const doc = root(body, 'note');
-    if (order.doc.notes.length >= 1000) throw numbersErrors.invalid('an order keeps at most 1000 notes');
-    const note: Note = {
-      id: String(await this.deps.store.nextId()),
-      userId: text(doc, 'userId', { max: 100 }) ?? caller.username,
-      description: text(doc, 'description', { required: true, max: 500 }) as string,
-      date: this.deps.now(),
-    };
-    await this.deps.store.update({ ...order, doc: { ...order.doc, notes: [...order.doc.notes, note] }, updatedAt: note.date });
-    return note;
+    const doc = root(body, 'order');
+    const name = text(doc, 'name', { max: 50 });
+    const customerOrderId = text(doc, 'customerOrderId', { max: 40 });
+    await this.deps.store.update({ ...order, doc: { ...order.doc, name: name ?? order.doc.name, customerOrderId: customerOrderId ?? order.doc.customerOrderId }, updatedAt: this.deps.now() });
   }
 }

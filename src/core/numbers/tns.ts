@@ -8,6 +8,7 @@ import { child, root, text, texts } from './document.js';
 import { CODES, numbersErrors } from './numbers-error.js';
 import type { StoredResource } from './numbers-port.js';
 import type { OrderError } from './orders.js';
+import { addNote, type Note } from './notes.js';
 import type { SiteDoc } from './sites.js';
 
 export interface NumberDetails {
@@ -28,6 +29,7 @@ export interface DisconnectDoc {
   readonly createdByUser: string;
   readonly createdAt: number;
   readonly status: 'COMPLETE' | 'PARTIAL' | 'FAILED';
+  readonly notes?: readonly Note[];
 }
 
 export class AccountNumbers {
@@ -36,6 +38,11 @@ export class AccountNumbers {
   /** Every number the account holds, ten digits, in order. */
   async all(caller: Caller): Promise<string[]> {
     return (await this.deps.store.list<HoldDoc>('hold', caller.accountId)).map((h) => toNational(h.id));
+  }
+
+  /** The numbers a site holds, ten digits, in order. */
+  async inSite(caller: Caller, siteId: string): Promise<string[]> {
+    return (await this.deps.store.list<HoldDoc>('hold', caller.accountId)).filter((h) => h.doc.siteId === siteId).map((h) => toNational(h.id));
   }
 
   async details(caller: Caller, raw: string): Promise<NumberDetails> {
@@ -92,5 +99,17 @@ export class AccountNumbers {
 
   disconnects(caller: Caller): Promise<Array<StoredResource<DisconnectDoc>>> {
     return this.deps.store.list<DisconnectDoc>('disconnect', caller.accountId);
+  }
+
+  async addDisconnectNote(caller: Caller, id: string, body: unknown): Promise<Note> {
+    return addNote(this.deps, caller, await this.disconnectOrder(caller, id), body);
+  }
+
+  /** Numbers the account disconnected that no order of its holds again, ten digits, in order. */
+  async disconnected(caller: Caller): Promise<string[]> {
+    const held = new Set(await this.all(caller));
+    const out = new Set<string>();
+    for (const order of await this.disconnects(caller)) for (const tn of order.doc.disconnected) if (!held.has(tn)) out.add(tn);
+    return [...out].sort();
   }
 }

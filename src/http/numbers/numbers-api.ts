@@ -12,6 +12,7 @@ import { NumbersError } from '../../core/numbers/numbers-error.js';
 import type { NumbersService } from '../../core/numbers/numbers-service.js';
 import { apiUserCredential, basicAuth } from '../auth.js';
 import { fromFramework } from '../errors.js';
+import { accountRoutes } from './account.routes.js';
 import { applicationRoutes } from './applications.routes.js';
 import { callerOf, sendXmlError } from './numbers-reply.js';
 import { orderRoutes } from './orders.routes.js';
@@ -98,6 +99,7 @@ export async function numbersApi(app: FastifyInstance, deps: NumbersApiDeps): Pr
   await app.register(
     async (scope) => {
       scope.addHook('onRequest', basicAuth(deps.authenticator, deps.directory, deps.signIns, undefined, (reply, err) => sendApiError(reply.request)(reply, err)));
+      accountRoutes(scope, deps);
       siteRoutes(scope, deps);
       sipPeerRoutes(scope, deps);
       applicationRoutes(scope, deps);

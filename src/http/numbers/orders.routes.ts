@@ -6,6 +6,7 @@ import { toE164 } from '../../core/numbers/context.js';
 import { CODES, NumbersError } from '../../core/numbers/numbers-error.js';
 import type { StoredResource } from '../../core/numbers/numbers-port.js';
 import type { OrderDoc } from '../../core/numbers/orders.js';
+import type { Note } from '../../core/numbers/notes.js';
 import type { SearchQuery } from '../../core/numbers/inventory.js';
 import type { NumbersRouteDeps } from './numbers-api.js';
 import { callerOf, params, sendCreated, sendXml } from './numbers-reply.js';
@@ -45,6 +46,21 @@ function searchQuery(raw: unknown): { query: SearchQuery; detail: boolean } {
     },
   };
 }
+
+export const notesView = (notes: readonly Note[]): XmlNode => ({
+  Note: notes.map((n) => ({ Id: n.id, UserId: n.userId, Description: n.description, LastDateModifier: isoDate(n.date) })),
+});
+
+/** An order as the order lists show it. */
+export const orderListItem = (o: StoredResource<OrderDoc>): XmlNode => ({
+  CountOfTNs: o.doc.completed.length,
+  userId: o.doc.createdByUser,
+  lastModifiedDate: isoDate(o.updatedAt),
+  OrderId: o.id,
+  OrderType: 'new_number',
+  OrderDate: isoDate(o.doc.createdAt),
+  OrderStatus: o.doc.status,
+});
 
 export function orderView(order: StoredResource<OrderDoc>): XmlNode {
   const d = order.doc;
@@ -118,15 +134,7 @@ export function orderRoutes(app: FastifyInstance, deps: NumbersRouteDeps): void 
     return sendXml(reply, 'ResponseSelectWrapper', {
       ListOrderIdUserIdDate: {
         TotalCount: list.length,
-        OrderIdUserIdDate: list.map((o) => ({
-          CountOfTNs: o.doc.completed.length,
-          userId: o.doc.createdByUser,
-          lastModifiedDate: isoDate(o.updatedAt),
-          OrderId: o.id,
-          OrderType: 'new_number',
-          OrderDate: isoDate(o.doc.createdAt),
-          OrderStatus: o.doc.status,
-        })),
+        OrderIdUserIdDate: list.map(orderListItem),
       },
     });
   });
@@ -135,10 +143,11 @@ export function orderRoutes(app: FastifyInstance, deps: NumbersRouteDeps): void 
     const o = await orders.get(...order(request));
     return sendXml(reply, 'OrderHistoryWrapper', { OrderHistory: o.doc.history.map((h) => ({ OrderDate: isoDate(h.date), Note: h.note, Author: h.author, Status: h.status })) });
   });
-  app.get('/orders/:orderId/notes', async (request, reply) => {
-    const o = await orders.get(...order(request));
-    return sendXml(reply, 'Notes', { Note: o.doc.notes.map((n) => ({ Id: n.id, UserId: n.userId, Description: n.description, LastDateModifier: isoDate(n.date) })) });
+  app.put('/orders/:orderId', async (request, reply) => {
+    await orders.update(...order(request), request.body);
+    return reply.code(200).send();
   });
+  app.get('/orders/:orderId/notes', async (request, reply) => sendXml(reply, 'Notes', notesView((await orders.get(...order(request))).doc.notes)));
   app.post('/orders/:orderId/notes', async (request, reply) => {
     const [caller, id] = order(request);
     const note = await orders.addNote(caller, id, request.body);

@@ -8,6 +8,7 @@ import type { DisconnectDoc, NumberDetails } from '../../core/numbers/tns.js';
 import type { NumbersRouteDeps } from './numbers-api.js';
 import { callerOf, params, sendCreated, sendXml } from './numbers-reply.js';
 import { isoDate, type XmlNode } from './xml.js';
+import { notesView } from './orders.routes.js';
 
 function numberView(d: NumberDetails, accountId: string): XmlNode {
   return {
@@ -45,16 +46,20 @@ function paging(raw: unknown): { page: number; size: number } {
   return { page: int('page', 1, 100_000), size: int('size', 500, 5000) };
 }
 
+/** A page of ten-digit numbers as `TNs` (in-service and disconnected numbers). */
+export function numbersPage(request: FastifyRequest, all: readonly string[]): XmlNode {
+  const { page, size } = paging(request.query);
+  const shown = all.slice((page - 1) * size, page * size);
+  return { TotalCount: all.length, Links: { first: `Link=<${request.url.split('?')[0]}?page=1&size=${size}>;rel="first";` }, TelephoneNumbers: { Count: shown.length, TelephoneNumber: shown } };
+}
+
 /** Routes under /accounts/{accountId}. */
 export function accountNumberRoutes(app: FastifyInstance, deps: NumbersRouteDeps): void {
   const numbers = deps.numbers.numbers;
-  app.get('/inserviceNumbers', async (request, reply) => {
-    const all = await numbers.all(callerOf(request));
-    const { page, size } = paging(request.query);
-    const shown = all.slice((page - 1) * size, page * size);
-    return sendXml(reply, 'TNs', { TotalCount: all.length, Links: { first: `Link=<${request.url.split('?')[0]}?page=1&size=${size}>;rel="first";` }, TelephoneNumbers: { Count: shown.length, TelephoneNumber: shown } });
-  });
+  app.get('/inserviceNumbers', async (request, reply) => sendXml(reply, 'TNs', numbersPage(request, await numbers.all(callerOf(request)))));
   app.get('/inserviceNumbers/totals', async (request, reply) => sendXml(reply, 'Quantity', { Count: (await numbers.all(callerOf(request))).length }));
+  app.get('/discNumbers', async (request, reply) => sendXml(reply, 'TNs', numbersPage(request, await numbers.disconnected(callerOf(request)))));
+  app.get('/discNumbers/totals', async (request, reply) => sendXml(reply, 'Quantity', { Count: (await numbers.disconnected(callerOf(request))).length }));
   app.get('/inserviceNumbers/:tn', async (request, reply) => {
     await numbers.details(callerOf(request), params(request).tn as string);
     return reply.code(200).send();
@@ -83,6 +88,16 @@ export function accountNumberRoutes(app: FastifyInstance, deps: NumbersRouteDeps
         })),
       },
     });
+  });
+  app.get('/disconnects/:disconnectId/notes', async (request, reply) => {
+    const order = await numbers.disconnectOrder(callerOf(request), params(request).disconnectId as string);
+    return sendXml(reply, 'Notes', notesView(order.doc.notes ?? []));
+  });
+  app.post('/disconnects/:disconnectId/notes', async (request, reply) => {
+    const caller = callerOf(request);
+    const id = params(request).disconnectId as string;
+    const note = await numbers.addDisconnectNote(caller, id, request.body);
+    return sendCreated(reply, request, deps.publicUrl, `/accounts/${caller.accountId}/disconnects/${id}/notes/${note.id}`);
   });
   app.get('/disconnects/:disconnectId', async (request, reply) => {
     const order = await numbers.disconnectOrder(callerOf(request), params(request).disconnectId as string);
