@@ -174,7 +174,7 @@ for (const backend of BACKENDS) {
       assert.equal((await send(ACCOUNT_A.applicationId, ACCOUNT_A.number)).status, 202);
     });
 
-    it('completes an order PARTIAL when one number is held by another account, with Bandwidth error 5005', async () => {
+    it('orders PARTIAL (5005) past a number another account holds, FAILED when partial is not allowed, one winner of a race', async () => {
       const other = numbersClient(pigeon.url, ACCOUNT_B.id, ACCOUNT_B.username, ACCOUNT_B.password);
       const [siteB, siteA] = [await call<Obj & { id: number }>(bw.Site, 'create', other, { name: 'B' }), await call<Obj & { id: number }>(bw.Site, 'create', client, { name: 'A' })];
       await call(bw.SipPeer, 'create', other, { siteId: siteB.id, peerName: 'b' });
@@ -195,6 +195,23 @@ for (const backend of BACKENDS) {
       assert.equal(result.orderStatus, 'PARTIAL');
       assert.equal(((result.completedNumbers as Obj).telephoneNumber as Obj).fullNumber, mine);
       assert.equal((result.failedNumbers as Obj).fullNumber, theirs);
+      // PartialAllowed false: one number unavailable fails the whole order, and the other stays free.
+      // One result comes back as a string, several as an array (the client's parser).
+      const firstFree = async () => String(((await call<Obj>(bw.AvailableNumbers, 'list', client, { areaCode: '704', quantity: 1 })).telephoneNumberList as Obj).telephoneNumber);
+      const spare = await firstFree();
+      const strict = await call<Obj & { order: { id: string } }>(bw.Order, 'create', client, { name: 'all or none', siteId: siteA.id, partialAllowed: false, existingTelephoneNumberOrderType: { telephoneNumberList: { telephoneNumber: [spare, theirs] } } });
+      const strictErr = (await call(bw.Order, 'get', client, strict.order.id).catch((e: unknown) => e)) as BandwidthError;
+      assert.equal((strictErr.result as Obj).orderStatus, 'FAILED');
+      assert.ok(JSON.stringify(await call<Obj>(bw.AvailableNumbers, 'list', client, { areaCode: '704', quantity: 5000 })).includes(spare));
+      // Two accounts ordering one number at once: exactly one gets it.
+      const contested = await firstFree();
+      const orderFor = (c: NumbersClient, siteId: number) =>
+        call<Obj & { order: { id: string } }>(bw.Order, 'create', c, { name: 'race', siteId, existingTelephoneNumberOrderType: { telephoneNumberList: { telephoneNumber: [contested] } } });
+      const raced = await Promise.all([orderFor(client, siteA.id), orderFor(other, siteB.id)]);
+      const outcomes = await Promise.all(
+        raced.map((r, i) => call<Obj>(bw.Order, 'get', i === 0 ? client : other, r.order.id).then((o) => o.orderStatus, (e: BandwidthError) => (e.result as Obj).orderStatus)),
+      );
+      assert.deepEqual([...outcomes].sort(), ['COMPLETE', 'FAILED']);
       // Account isolation: B's order and site are missing to A.
       await assert.rejects(call(bw.Order, 'get', client, byB.order.id), (e: BandwidthError) => e.status === 404);
       await assert.rejects(call(bw.Site, 'get', client, siteB.id), (e: BandwidthError) => e.status === 404);

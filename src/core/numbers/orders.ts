@@ -159,31 +159,36 @@ export class Orders {
 
   private async work(caller: Caller, order: StoredResource<OrderDoc>, wanted: Wanted): Promise<StoredResource<OrderDoc>> {
     const errors: OrderError[] = [];
-    let candidates: string[] = [];
-    if (wanted.numbers) {
-      for (const raw of wanted.numbers) {
-        const tn = nationalNumber(raw);
-        if (tn === undefined || !this.deps.inventory.find(tn)) errors.push(unavailable(raw));
-        else if (!candidates.includes(tn)) candidates.push(tn);
-      }
-    } else if (wanted.search) {
-      const found = this.deps.inventory.matching(wanted.search).map((e) => e.number);
-      const taken = await this.deps.store.taken(found.map(toE164));
-      candidates = found.filter((tn) => !taken.has(toE164(tn))).slice(0, wanted.search.quantity);
-      if (candidates.length < wanted.search.quantity) {
-        errors.push({ number: undefined, code: CODES.notEnoughNumbers, description: `${wanted.search.quantity} numbers requested, ${candidates.length} available` });
-      }
-    }
     const claimed: string[] = [];
-    const holdDoc = (orderedAt: number): HoldDoc => ({ siteId: order.doc.siteId, peerId: order.doc.peerId, orderId: order.id, orderType: 'NEW_NUMBER_ORDER', orderedAt });
-    for (const tn of candidates) {
+    const claim = async (tn: string): Promise<boolean> => {
       const e164 = toE164(tn);
       const now = this.deps.now();
       // A number live in the directory (provisioned the old way) is taken as much as one held by an order.
-      const free = (await this.deps.store.taken([e164])).size === 0;
-      const won = free && (await this.deps.store.insert({ kind: 'hold', id: e164, accountId: caller.accountId, parentId: order.doc.peerId, doc: holdDoc(now), createdAt: now, updatedAt: now }));
+      if ((await this.deps.store.taken([e164])).size > 0) return false;
+      const hold: HoldDoc = { siteId: order.doc.siteId, peerId: order.doc.peerId, orderId: order.id, orderType: 'NEW_NUMBER_ORDER', orderedAt: now };
+      const won = await this.deps.store.insert({ kind: 'hold', id: e164, accountId: caller.accountId, parentId: order.doc.peerId, doc: hold, createdAt: now, updatedAt: now });
       if (won) claimed.push(tn);
-      else errors.push(unavailable(tn));
+      return won;
+    };
+    if (wanted.numbers) {
+      const seen = new Set<string>();
+      for (const raw of wanted.numbers) {
+        const tn = nationalNumber(raw);
+        if (tn !== undefined && seen.has(tn)) continue;
+        if (tn !== undefined) seen.add(tn);
+        if (tn === undefined || !this.deps.inventory.find(tn) || !(await claim(tn))) errors.push(unavailable(raw));
+      }
+    } else if (wanted.search) {
+      // Past the numbers another order claims meanwhile, to the next free ones: a search order is short only when the inventory is.
+      const found = this.deps.inventory.matching(wanted.search).map((e) => e.number);
+      const taken = await this.deps.store.taken(found.map(toE164));
+      for (const tn of found) {
+        if (claimed.length === wanted.search.quantity) break;
+        if (!taken.has(toE164(tn))) await claim(tn);
+      }
+      if (claimed.length < wanted.search.quantity) {
+        errors.push({ number: undefined, code: CODES.notEnoughNumbers, description: `${wanted.search.quantity} numbers requested, ${claimed.length} available` });
+      }
     }
     if (!order.doc.partialAllowed && errors.length > 0) {
       for (const tn of claimed.splice(0)) await this.deps.store.remove('hold', caller.accountId, toE164(tn));
