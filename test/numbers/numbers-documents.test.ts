@@ -129,6 +129,8 @@ for (const backend of BACKENDS) {
         { name: 'disconnect without numbers', method: 'POST', path: '/disconnects', body: '<DisconnectTelephoneNumberOrder><name>d</name></DisconnectTelephoneNumberOrder>', status: 400, code: 1001 },
         { name: 'unknown disconnect', method: 'GET', path: '/disconnects/nope', status: 404, code: 16002 },
         { name: 'number not in service', method: 'GET', path: '/inserviceNumbers/9195550000', status: 404, code: 16001 },
+        { name: 'unknown path', method: 'GET', path: '/nothing-here', status: 404, code: 404 },
+        { name: 'unknown path without credentials', method: 'GET', path: '/nothing-here', auth: '', status: 401, code: 401 },
         { name: 'no credentials', method: 'GET', path: '/sites', auth: '', status: 401, code: 401 },
         { name: 'wrong password', method: 'GET', path: '/sites', auth: basic(ACCOUNT_A.username, 'wrong'), status: 401, code: 401 },
         { name: "another account's path", method: 'GET', path: '/sites', auth: basic(ACCOUNT_B.username, ACCOUNT_B.password), status: 401, code: 401 },

@@ -90,6 +90,9 @@ export async function numbersApi(app: FastifyInstance, deps: NumbersApiDeps): Pr
   });
   app.setErrorHandler((err: Error & { code?: string; statusCode?: number }, request, reply) => {
     if (err instanceof NumbersError) return sendXmlError(reply, request, err.status, err.code, err.message);
+    if (err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
+      return sendXmlError(reply, request, 415, 415, `Content type '${request.headers['content-type'] ?? ''}' not supported. Please use 'application/xml'`);
+    }
     const api = err instanceof ApiError ? err : fromFramework(err as Parameters<typeof fromFramework>[0], request);
     if (api) return sendApiError(request)(reply, api);
     // Store outages and the unexpected: the app's handler logs them and answers 503 or 500.
@@ -99,6 +102,7 @@ export async function numbersApi(app: FastifyInstance, deps: NumbersApiDeps): Pr
   await app.register(
     async (scope) => {
       scope.addHook('onRequest', basicAuth(deps.authenticator, deps.directory, deps.signIns, undefined, (reply, err) => sendApiError(reply.request)(reply, err)));
+      scope.setNotFoundHandler((request, reply) => sendXmlError(reply, request, 404, 404, `No resource at ${request.method} ${request.url.split('?')[0]}`));
       accountRoutes(scope, deps);
       siteRoutes(scope, deps);
       sipPeerRoutes(scope, deps);
