@@ -10,6 +10,7 @@ import { child, root, text, type Doc } from './document.js';
 import { CODES, NumbersError, numbersErrors } from './numbers-error.js';
 import type { StoredResource } from './numbers-port.js';
 import type { Peers } from './peers.js';
+import type { SiteDoc } from './sites.js';
 
 export const MESSAGING_SERVICE_TYPE = 'Messaging-V2';
 
@@ -86,8 +87,14 @@ export class NumbersApplications {
     await this.admin.deleteApplication({ name: actorName(caller) }, id).catch((err: unknown) => Promise.reject(translated(err)));
   }
 
-  async associated(caller: Caller, id: string): Promise<Array<StoredResource<PeerDoc>>> {
+  /** The locations linked to the application, each with its site's name. */
+  async associated(caller: Caller, id: string): Promise<Array<{ peer: StoredResource<PeerDoc>; siteName: string | undefined }>> {
     await this.get(caller, id);
-    return this.peers.linkedTo(caller, id);
+    const out = [];
+    for (const peer of await this.peers.linkedTo(caller, id)) {
+      const site = await this.deps.store.get<SiteDoc>('site', caller.accountId, peer.doc.siteId);
+      out.push({ peer, siteName: site?.doc.name });
+    }
+    return out;
   }
 }

@@ -7,10 +7,11 @@
 import { randomUUID } from 'node:crypto';
 import { bool, child, integer, root, text, texts, type Doc } from './document.js';
 import { nationalNumber, syncNumbers, toE164, type Caller, type HoldDoc, type NumbersDeps } from './context.js';
-import type { SearchQuery } from './inventory.js';
+import type { InventoryNumber, SearchQuery } from './inventory.js';
 import { CODES, numbersErrors } from './numbers-error.js';
 import type { StoredResource } from './numbers-port.js';
 import { addNote, type Note } from './notes.js';
+import { freeNumbers } from './available.js';
 import type { Peers } from './peers.js';
 import type { Sites } from './sites.js';
 
@@ -180,11 +181,9 @@ export class Orders {
       }
     } else if (wanted.search) {
       // Past the numbers another order claims meanwhile, to the next free ones: a search order is short only when the inventory is.
-      const found = this.deps.inventory.matching(wanted.search).map((e) => e.number);
-      const taken = await this.deps.store.taken(found.map(toE164));
-      for (const tn of found) {
+      for (const entry of await freeNumbers(this.deps, wanted.search)) {
         if (claimed.length === wanted.search.quantity) break;
-        if (!taken.has(toE164(tn))) await claim(tn);
+        await claim(entry.number);
       }
       if (claimed.length < wanted.search.quantity) {
         errors.push({ number: undefined, code: CODES.notEnoughNumbers, description: `${wanted.search.quantity} numbers requested, ${claimed.length} available` });
@@ -204,6 +203,11 @@ export class Orders {
     await this.deps.store.update(worked);
     await syncNumbers(this.deps, caller, claimed.map(toE164));
     return worked;
+  }
+
+  /** A search of the inventory: the free numbers matching it, at most its quantity. */
+  async available(query: SearchQuery): Promise<InventoryNumber[]> {
+    return (await freeNumbers(this.deps, query)).slice(0, query.quantity);
   }
 
   async get(caller: Caller, id: string): Promise<StoredResource<OrderDoc>> {

@@ -35,6 +35,11 @@ export interface DisconnectDoc {
 export class AccountNumbers {
   constructor(private readonly deps: NumbersDeps) {}
 
+  /** The account's name in the directory, if it has one. */
+  async accountName(caller: Caller): Promise<string | undefined> {
+    return (await this.deps.directory.get('account', caller.accountId))?.name;
+  }
+
   /** Every number the account holds, ten digits, in order. */
   async all(caller: Caller): Promise<string[]> {
     return (await this.deps.store.list<HoldDoc>('hold', caller.accountId)).map((h) => toNational(h.id));

@@ -7,11 +7,11 @@ import { callerOf, sendXml } from './numbers-reply.js';
 export function accountRoutes(app: FastifyInstance, deps: NumbersRouteDeps): void {
   app.get('/', async (request, reply) => {
     const caller = callerOf(request);
-    const row = await deps.numbers.deps.directory.get('account', caller.accountId);
+    const name = await deps.numbers.numbers.accountName(caller);
     return sendXml(reply, 'AccountResponse', {
       Account: {
         AccountId: caller.accountId,
-        CompanyName: row?.name ?? caller.accountId,
+        CompanyName: name ?? caller.accountId,
         AccountType: 'Business',
         Tiers: { Tier: 0 },
         ReservationAllowed: false,

@@ -39,13 +39,7 @@ export function applicationRoutes(app: FastifyInstance, deps: NumbersRouteDeps):
     return reply.code(200).send();
   });
   app.get('/applications/:applicationId/associatedsippeers', async (request, reply) => {
-    const caller = callerOf(request);
-    const peers = await apps.associated(caller, id(request));
-    const rows = [];
-    for (const peer of peers) {
-      const site = await deps.numbers.deps.store.get<{ name: string }>('site', caller.accountId, peer.doc.siteId);
-      rows.push({ SiteId: peer.doc.siteId, SiteName: site?.doc.name, PeerId: peer.id, PeerName: peer.doc.peerName });
-    }
+    const rows = (await apps.associated(callerOf(request), id(request))).map(({ peer, siteName }) => ({ SiteId: peer.doc.siteId, SiteName: siteName, PeerId: peer.id, PeerName: peer.doc.peerName }));
     return sendXml(reply, 'AssociatedSipPeersResponse', { AssociatedSipPeers: { AssociatedSipPeer: rows } });
   });
 }

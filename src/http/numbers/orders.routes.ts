@@ -2,7 +2,6 @@
 // with each order's history, notes, numbers and per-area-code reports.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Caller } from '../../core/numbers/context.js';
-import { toE164 } from '../../core/numbers/context.js';
 import { CODES, NumbersError } from '../../core/numbers/numbers-error.js';
 import type { StoredResource } from '../../core/numbers/numbers-port.js';
 import type { OrderDoc } from '../../core/numbers/orders.js';
@@ -108,9 +107,7 @@ export function orderRoutes(app: FastifyInstance, deps: NumbersRouteDeps): void 
 
   app.get('/availableNumbers', async (request, reply) => {
     const { query, detail } = searchQuery(request.query);
-    const found = deps.numbers.deps.inventory.matching(query);
-    const taken = await deps.numbers.deps.store.taken(found.map((e) => toE164(e.number)));
-    const free = found.filter((e) => !taken.has(toE164(e.number))).slice(0, query.quantity);
+    const free = await orders.available(query);
     if (free.length === 0) return sendXml(reply, 'SearchResult', { ResultCount: 0 });
     const list: XmlNode = detail
       ? {
