@@ -104,6 +104,8 @@ for (const backend of BACKENDS) {
         { name: 'move a number not held', method: 'POST', path: `${peer}/movetns`, body: '<SipPeerTelephoneNumbers><FullNumber>9195550000</FullNumber></SipPeerTelephoneNumbers>', status: 404, code: 16001 },
         { name: 'move nothing', method: 'POST', path: `${peer}/movetns`, body: '<SipPeerTelephoneNumbers/>', status: 400, code: 1001 },
         { name: 'peer number not on it', method: 'GET', path: `${peer}/tns/9195550000`, status: 404, code: 16001 },
+        { name: 'settings of a number not on it', method: 'PUT', path: `${peer}/tns/9195550000`, body: '<SipPeerTelephoneNumber><CallForward>9195550100</CallForward></SipPeerTelephoneNumber>', status: 404, code: 16001 },
+        { name: 'nested number settings', method: 'PUT', path: `${peer}/tns/${ids.tn}`, body: '<SipPeerTelephoneNumber><TnAttributes><TnAttribute>Protected</TnAttribute></TnAttributes></SipPeerTelephoneNumber>', status: 400, code: 1001 },
         { name: 'application without AppName', method: 'POST', path: '/applications', body: '<Application><ServiceType>Messaging-V2</ServiceType><MsgCallbackUrl>https://example.test/h</MsgCallbackUrl></Application>', status: 400, code: 1001 },
         { name: 'voice application', method: 'POST', path: '/applications', body: '<Application><ServiceType>Voice-V2</ServiceType><AppName>v</AppName><MsgCallbackUrl>https://example.test/h</MsgCallbackUrl></Application>', status: 400, code: 14003 },
         { name: 'application callback not a URL', method: 'POST', path: '/applications', body: '<Application><ServiceType>Messaging-V2</ServiceType><AppName>a</AppName><MsgCallbackUrl>not a url</MsgCallbackUrl></Application>', status: 400, code: 1001 },

@@ -154,6 +154,8 @@ for (const backend of BACKENDS) {
       const tns = (await call<Obj>(created.order, 'getTns')).telephoneNumber as string[];
       assert.equal(tns.length, 2);
       assert.deepEqual((await call<Obj[]>(one, 'getTns')).map((t) => t.fullNumber).sort(), [...tns].sort());
+      await call(one, 'updateTns', tns[1], { fullNumber: tns[1], callForward: '9195550100' });
+      assert.equal((await call<Obj>(one, 'getTns', tns[1])).callForward, '9195550100');
       await call(two, 'moveTns', [tns[0]]);
       assert.deepEqual((await call<Obj[]>(two, 'getTns')).map((t) => t.fullNumber), [tns[0]]);
       // On location two (no MMS) the moved number sends SMS only; on one it still sends MMS.

@@ -50,6 +50,8 @@ export interface HoldDoc {
   readonly orderId: string;
   readonly orderType: string;
   readonly orderedAt: number;
+  /** Per-number settings of the location (SipPeerTelephoneNumber's elements, e.g. CallForward), as given. */
+  readonly settings?: Record<string, string>;
 }
 
 /** Ten-digit national form (the Numbers API's) to E.164 (the directory's), and back. */

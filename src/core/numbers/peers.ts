@@ -135,6 +135,23 @@ export class Peers {
     return (await this.deps.store.list<HoldDoc>('hold', caller.accountId, peerId)).map((h) => h.id);
   }
 
+  /** A number of the location, with its settings; a number elsewhere is missing. */
+  async number(caller: Caller, siteId: string, peerId: string, raw: string): Promise<StoredResource<HoldDoc>> {
+    await this.get(caller, siteId, peerId);
+    const tn = nationalNumber(raw);
+    const hold = tn === undefined ? undefined : await this.deps.store.get<HoldDoc>('hold', caller.accountId, toE164(tn));
+    if (!hold || hold.doc.peerId !== peerId) throw numbersErrors.notFound(CODES.numberNotFound, `Telephone number ${raw} is not on SipPeer ${peerId}`);
+    return hold;
+  }
+
+  /** Replaces a number's settings on the location (SipPeerTelephoneNumber; simple elements only). */
+  async updateNumber(caller: Caller, siteId: string, peerId: string, raw: string, body: unknown): Promise<void> {
+    const hold = await this.number(caller, siteId, peerId, raw);
+    // FullNumber names the number (the path does); the rest are its settings.
+    const settings = Object.fromEntries(Object.entries(flatFields(root(body, 'sipPeerTelephoneNumber'), 'SipPeerTelephoneNumber') ?? {}).filter(([key]) => key !== 'fullNumber'));
+    await this.deps.store.update({ ...hold, doc: { ...hold.doc, settings }, updatedAt: this.deps.now() });
+  }
+
   /** Moves numbers of the account (`FullNumber`s) into this location, which may be in another site. */
   async moveNumbers(caller: Caller, siteId: string, peerId: string, body: unknown): Promise<void> {
     await this.get(caller, siteId, peerId);

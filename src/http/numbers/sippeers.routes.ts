@@ -1,8 +1,7 @@
 // /accounts/{accountId}/sites/{siteId}/sippeers: SIP peers (locations), their messaging features
 // (SMS, MMS), the messaging application they are linked to, and their numbers.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { nationalNumber, toNational, type PeerDoc } from '../../core/numbers/context.js';
-import { CODES, numbersErrors } from '../../core/numbers/numbers-error.js';
+import { toNational, type PeerDoc } from '../../core/numbers/context.js';
 import type { StoredResource } from '../../core/numbers/numbers-port.js';
 import type { Feature } from '../../core/numbers/peers.js';
 import type { NumbersRouteDeps } from './numbers-api.js';
@@ -94,12 +93,12 @@ export function sipPeerRoutes(app: FastifyInstance, deps: NumbersRouteDeps): voi
     return sendXml(reply, 'SipPeerTelephoneNumbersResponse', { SipPeerTelephoneNumbers: { SipPeerTelephoneNumber: numbers.map((n) => ({ FullNumber: n })) } });
   });
   app.get(`${base}/tns/:tn`, async (request, reply) => {
-    const [caller, siteId, peerId] = ids(request);
-    await peers.get(caller, siteId, peerId);
-    const tn = nationalNumber(params(request).tn as string);
-    const held = (await peers.numbers(caller, peerId)).map(toNational);
-    if (tn === undefined || !held.includes(tn)) throw numbersErrors.notFound(CODES.numberNotFound, `Telephone number ${params(request).tn as string} is not on SipPeer ${peerId}`);
-    return sendXml(reply, 'SipPeerTelephoneNumberResponse', { SipPeerTelephoneNumber: { FullNumber: tn } });
+    const hold = await peers.number(...ids(request), params(request).tn as string);
+    return sendXml(reply, 'SipPeerTelephoneNumberResponse', { SipPeerTelephoneNumber: { FullNumber: toNational(hold.id), ...upper(hold.doc.settings ?? {}) } });
+  });
+  app.put(`${base}/tns/:tn`, async (request, reply) => {
+    await peers.updateNumber(...ids(request), params(request).tn as string, request.body);
+    return reply.code(200).send();
   });
   app.post(`${base}/movetns`, async (request, reply) => {
     await peers.moveNumbers(...ids(request), request.body);
