@@ -100,6 +100,8 @@ for (const backend of BACKENDS) {
         { name: 'MMS not enabled', method: 'GET', path: `${peer}/products/messaging/features/mms`, status: 404, code: 13003 },
         { name: 'change MMS not enabled', method: 'PUT', path: `${peer}/products/messaging/features/mms`, body: '<MmsFeature/>', status: 404, code: 13003 },
         { name: 'link unknown application', method: 'PUT', path: `${peer}/products/messaging/applicationSettings`, body: '<ApplicationsSettings><HttpMessagingV2AppId>nope</HttpMessagingV2AppId></ApplicationsSettings>', status: 404, code: 14001 },
+        { name: "link another account's application", method: 'PUT', path: `${peer}/products/messaging/applicationSettings`, body: `<ApplicationsSettings><HttpMessagingV2AppId>${ACCOUNT_B.applicationId}</HttpMessagingV2AppId></ApplicationsSettings>`, status: 404, code: 14001 },
+        { name: "another account's application", method: 'GET', path: `/applications/${ACCOUNT_B.applicationId}`, status: 404, code: 14001 },
         { name: 'link without an id', method: 'PUT', path: `${peer}/products/messaging/applicationSettings`, body: '<ApplicationsSettings><Other>1</Other></ApplicationsSettings>', status: 400, code: 1001 },
         { name: 'move a number not held', method: 'POST', path: `${peer}/movetns`, body: '<SipPeerTelephoneNumbers><FullNumber>9195550000</FullNumber></SipPeerTelephoneNumbers>', status: 404, code: 16001 },
         { name: 'move nothing', method: 'POST', path: `${peer}/movetns`, body: '<SipPeerTelephoneNumbers/>', status: 400, code: 1001 },
