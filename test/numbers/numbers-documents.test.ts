@@ -120,6 +120,8 @@ for (const backend of BACKENDS) {
         { name: 'search quantity 0', method: 'GET', path: '/availableNumbers?areaCode=919&quantity=0', status: 400, code: 4000 },
         { name: 'search unsupported criterion', method: 'GET', path: '/availableNumbers?rateCenter=RALEIGH', status: 400, code: 4000 },
         { name: 'search bad wildcard', method: 'GET', path: '/availableNumbers?tollFreeWildCardPattern=9**', status: 400, code: 4000 },
+        { name: 'exchanges without criteria', method: 'GET', path: '/availableNpaNxx', status: 400, code: 4000 },
+        { name: 'exchanges of a bad state', method: 'GET', path: '/availableNpaNxx?state=North', status: 400, code: 4000 },
         { name: 'order without Name', method: 'POST', path: '/orders', body: `<Order><SiteId>${ids.site}</SiteId><AreaCodeSearchAndOrderType><AreaCode>919</AreaCode></AreaCodeSearchAndOrderType></Order>`, status: 400, code: 1001 },
         { name: 'order without SiteId', method: 'POST', path: '/orders', body: '<Order><Name>o</Name><AreaCodeSearchAndOrderType><AreaCode>919</AreaCode></AreaCodeSearchAndOrderType></Order>', status: 400, code: 1001 },
         { name: 'order into unknown site', method: 'POST', path: '/orders', body: '<Order><Name>o</Name><SiteId>999999</SiteId><AreaCodeSearchAndOrderType><AreaCode>919</AreaCode></AreaCodeSearchAndOrderType></Order>', status: 404, code: 12001 },
@@ -179,6 +181,9 @@ for (const backend of BACKENDS) {
         [account(`/applications/${ids.app}`), (d) => (d.application as Obj).applicationId],
         [account(`/applications/${ids.app}/associatedsippeers`), (d) => ((d.associatedSipPeers as Obj).associatedSipPeer as Obj).peerId],
         [account('/availableNumbers?zip=27601&quantity=2&enableTNDetail=true'), (d) => ((d.telephoneNumberDetailList as Obj).telephoneNumberDetail as Obj[])[0]?.lata],
+        [account('/availableNpaNxx?areaCode=919'), (d) => first((d.availableNpaNxxList as Obj).availableNpaNxx).nxx],
+        ['/cities?state=NC', (d) => first((d.cities as Obj).city).name],
+        ['/rateCenters?state=nc', (d) => first((d.rateCenters as Obj).rateCenter).abbreviation],
         [account('/orders'), (d) => (d.listOrderIdUserIdDate as Obj).totalCount],
         [account(`/orders/${ids.order}`), (d) => [(d.order as Obj).id, d.orderStatus]],
         [account(`/orders/${ids.order}/history`), (d) => first(d.orderHistory).status],
@@ -224,6 +229,8 @@ for (const backend of BACKENDS) {
       assert.equal((await request('GET', `/tns/${ids.tn}`, undefined, other)).status, 404);
       assert.equal((await request('GET', `/tns/${ids.tn}`, undefined, basic(ACCOUNT_A.username, 'wrong'))).status, 401);
       assert.equal((await request('GET', `/tns/${ids.tn}`, undefined, basic('nobody', 'x'))).status, 401);
+      assert.equal((await request('GET', '/cities')).status, 400);
+      assert.equal((await request('GET', '/rateCenters?state=NC', undefined, '')).status, 401);
       const list = await parse(await (await request('GET', '/tns', undefined, other)).text());
       assert.equal((list.telephoneNumbersResponse as Obj).telephoneNumberCount, 0);
     });

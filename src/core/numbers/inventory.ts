@@ -78,6 +78,7 @@ export const vanityDigits = (word: string): string => [...word.toLowerCase()].ma
 export class Inventory {
   private readonly numbers: InventoryNumber[];
   private readonly byNumber = new Map<string, InventoryNumber>();
+  private readonly placesCovered: AreaCodeInfo[];
 
   constructor(config: InventoryConfig = DEFAULT_INVENTORY) {
     const local = config.areaCodes.flatMap((npa) =>
@@ -88,6 +89,12 @@ export class Inventory {
     );
     this.numbers = [...local, ...tollFree].sort((a, b) => (a.number < b.number ? -1 : 1));
     for (const entry of this.numbers) this.byNumber.set(entry.number, entry);
+    this.placesCovered = [...new Set(config.areaCodes)].map((npa) => AREA_CODES[npa]).filter((p): p is AreaCodeInfo => p !== undefined);
+  }
+
+  /** The places of the configured area codes. */
+  places(): readonly AreaCodeInfo[] {
+    return this.placesCovered;
   }
 
   /** The inventory's entry of a ten-digit number. */

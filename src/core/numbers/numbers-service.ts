@@ -7,6 +7,7 @@ import { Orders } from './orders.js';
 import { Peers } from './peers.js';
 import { Sites } from './sites.js';
 import { AccountNumbers } from './tns.js';
+import { NumberSearch } from './search.js';
 
 export class NumbersService {
   readonly sites: Sites;
@@ -14,6 +15,7 @@ export class NumbersService {
   readonly applications: NumbersApplications;
   readonly orders: Orders;
   readonly numbers: AccountNumbers;
+  readonly search: NumberSearch;
 
   constructor(readonly deps: NumbersDeps, admin: DirectoryAdmin) {
     this.sites = new Sites(deps);
@@ -21,5 +23,6 @@ export class NumbersService {
     this.applications = new NumbersApplications(deps, admin, this.peers);
     this.orders = new Orders(deps, this.sites, this.peers);
     this.numbers = new AccountNumbers(deps);
+    this.search = new NumberSearch(deps);
   }
 }

@@ -7,11 +7,11 @@
 import { randomUUID } from 'node:crypto';
 import { bool, child, integer, root, text, texts, type Doc } from './document.js';
 import { nationalNumber, syncNumbers, toE164, type Caller, type HoldDoc, type NumbersDeps } from './context.js';
-import type { InventoryNumber, SearchQuery } from './inventory.js';
+import type { SearchQuery } from './inventory.js';
 import { CODES, numbersErrors } from './numbers-error.js';
 import type { StoredResource } from './numbers-port.js';
 import { addNote, type Note } from './notes.js';
-import { freeNumbers } from './available.js';
+import { freeNumbers } from './search.js';
 import type { Peers } from './peers.js';
 import type { Sites } from './sites.js';
 
@@ -203,11 +203,6 @@ export class Orders {
     await this.deps.store.update(worked);
     await syncNumbers(this.deps, caller, claimed.map(toE164));
     return worked;
-  }
-
-  /** A search of the inventory: the free numbers matching it, at most its quantity. */
-  async available(query: SearchQuery): Promise<InventoryNumber[]> {
-    return (await freeNumbers(this.deps, query)).slice(0, query.quantity);
   }
 
   async get(caller: Caller, id: string): Promise<StoredResource<OrderDoc>> {

@@ -18,7 +18,7 @@ import { callerOf, sendXmlError } from './numbers-reply.js';
 import { orderRoutes } from './orders.routes.js';
 import { sipPeerRoutes } from './sippeers.routes.js';
 import { siteRoutes } from './sites.routes.js';
-import { accountNumberRoutes, tnRoutes } from './tns.routes.js';
+import { accountNumberRoutes, placeRoutes, tnRoutes } from './tns.routes.js';
 import { parseXml, XML_BODY_LIMIT } from './xml.js';
 
 export interface NumbersRouteDeps {
@@ -116,6 +116,7 @@ export async function numbersApi(app: FastifyInstance, deps: NumbersApiDeps): Pr
     async (scope) => {
       scope.addHook('onRequest', accountlessAuth(deps));
       tnRoutes(scope, deps, callerOf);
+      placeRoutes(scope, deps);
     },
     { prefix: '' },
   );

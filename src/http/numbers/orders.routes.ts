@@ -107,7 +107,7 @@ export function orderRoutes(app: FastifyInstance, deps: NumbersRouteDeps): void 
 
   app.get('/availableNumbers', async (request, reply) => {
     const { query, detail } = searchQuery(request.query);
-    const free = await orders.available(query);
+    const free = await deps.numbers.search.available(query);
     if (free.length === 0) return sendXml(reply, 'SearchResult', { ResultCount: 0 });
     const list: XmlNode = detail
       ? {
@@ -117,6 +117,19 @@ export function orderRoutes(app: FastifyInstance, deps: NumbersRouteDeps): void 
         }
       : { TelephoneNumberList: { TelephoneNumber: free.map((e) => e.number) } };
     return sendXml(reply, 'SearchResult', { ResultCount: free.length, ...list });
+  });
+
+  app.get('/availableNpaNxx', async (request, reply) => {
+    const q = (request.query ?? {}) as Record<string, unknown>;
+    for (const [key, value] of Object.entries(q)) {
+      if (key !== 'areaCode' && key !== 'state') throw searchError(`${key} is not a search Pigeon supports; use areaCode or state`);
+      if (typeof value !== 'string' || value.length > 64) throw searchError(`${key} must be given once, at most 64 characters`);
+    }
+    if (q.areaCode === undefined && q.state === undefined) throw searchError('areaCode or state is required');
+    const exchanges = await deps.numbers.search.exchanges({ areaCode: q.areaCode as string | undefined, state: q.state as string | undefined });
+    return sendXml(reply, 'SearchResultForAvailableNpaNxx', {
+      AvailableNpaNxxList: { AvailableNpaNxx: exchanges.map((e) => ({ City: e.place.city, State: e.place.state, Npa: e.npa, Nxx: e.nxx, Quantity: e.quantity })) },
+    });
   });
 
   app.post('/orders', async (request, reply) => {

@@ -159,3 +159,19 @@ export function tnRoutes(app: FastifyInstance, deps: NumbersRouteDeps, caller: (
     return sendXml(reply, 'TelephoneNumberResponse', { TelephoneNumberDetails: { State: d.place.state, RateCenter: d.place.rateCenter } });
   });
 }
+
+/** The account-less catalogue of the inventory's places: /cities and /rateCenters of a state. */
+export function placeRoutes(app: FastifyInstance, deps: NumbersRouteDeps): void {
+  const state = (request: FastifyRequest) => {
+    const value = (request.query as Record<string, unknown>).state;
+    return typeof value === 'string' ? value : undefined;
+  };
+  app.get('/cities', async (request, reply) => {
+    const places = deps.numbers.search.places(state(request));
+    return sendXml(reply, 'CityResponse', { ResultCount: places.length, Cities: { City: places.map((p) => ({ RcAbbreviation: p.rateCenter, Name: p.city })) } });
+  });
+  app.get('/rateCenters', async (request, reply) => {
+    const places = deps.numbers.search.places(state(request));
+    return sendXml(reply, 'RateCenterResponse', { ResultCount: places.length, RateCenters: { RateCenter: places.map((p) => ({ Abbreviation: p.rateCenter, Name: p.rateCenter })) } });
+  });
+}
