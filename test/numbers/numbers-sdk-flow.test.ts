@@ -111,6 +111,8 @@ for (const backend of BACKENDS) {
       const released = await call<Obj>(bw.Disconnect, 'create', client, 'release', [tn]);
       assert.equal(released.orderStatus, 'RECEIVED');
       await assert.rejects(send(app.applicationId, from), (err: { response?: { status?: number } }) => err.response?.status === 400);
+      // Nor does it receive: an inbound message to it has no application to go to.
+      await assert.rejects(pigeon.admin('POST', '/inbound', { from: RECIPIENT, to: from, text: 'anyone?' }), /: 400 /);
       assert.equal(((await call<Obj>(bw.InServiceNumber, 'totals', client)).count), 0);
     });
 
