@@ -127,6 +127,10 @@ for (const backend of BACKENDS) {
       const peers = await call<Obj[]>(bw.SipPeer, 'list', client, site.id);
       assert.deepEqual(peers.map((p) => p.peerName).sort(), ['one', 'two renamed']);
       assert.equal(peers.find((p) => p.peerName === 'one')?.isDefaultPeer, true);
+      await call(two, 'update', { isDefaultPeer: true });
+      const defaults = (await call<Obj[]>(bw.SipPeer, 'list', client, site.id)).filter((p) => p.isDefaultPeer).map((p) => p.peerName);
+      assert.deepEqual(defaults, ['two renamed']);
+      await call(one, 'update', { isDefaultPeer: true });
       for (const peer of [one, two]) await call(peer, 'createSmsSettings', { sipPeerSmsFeatureSettings: { protocol: 'HTTP' } });
       const edited = await call<Obj>(one, 'editSmsSettings', { sipPeerSmsFeatureSettings: { protocol: 'HTTP', tollFree: false } });
       assert.equal((edited.sipPeerSmsFeatureSettings as Obj).tollFree, false);

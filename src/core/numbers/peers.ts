@@ -29,7 +29,7 @@ export class Peers {
       mms: undefined,
       applicationId: undefined,
     };
-    if (makeDefault) for (const other of existing.filter((p) => p.doc.isDefaultPeer)) await this.save(other, { ...other.doc, isDefaultPeer: false });
+    if (makeDefault) await this.clearDefault(caller, siteId);
     const now = this.deps.now();
     const stored = { kind: 'peer' as const, id: String(await this.deps.store.nextId()), accountId: caller.accountId, parentId: siteId, doc: peer, createdAt: now, updatedAt: now };
     await this.deps.store.insert(stored);
@@ -53,12 +53,21 @@ export class Peers {
   async update(caller: Caller, siteId: string, peerId: string, body: unknown): Promise<void> {
     const peer = await this.get(caller, siteId, peerId);
     const doc: Doc = root(body, 'sipPeer');
-    await this.save(peer, {
+    const changed: PeerDoc = {
       ...peer.doc,
       peerName: text(doc, 'peerName', { max: 50 }) ?? peer.doc.peerName,
       description: text(doc, 'description') ?? peer.doc.description,
       isDefaultPeer: bool(doc, 'isDefaultPeer') ?? peer.doc.isDefaultPeer,
-    });
+    };
+    // A site has one default location: the new default takes the flag from the old.
+    if (changed.isDefaultPeer && !peer.doc.isDefaultPeer) await this.clearDefault(caller, siteId);
+    await this.save(peer, changed);
+  }
+
+  private async clearDefault(caller: Caller, siteId: string): Promise<void> {
+    for (const other of await this.deps.store.list<PeerDoc>('peer', caller.accountId, siteId)) {
+      if (other.doc.isDefaultPeer) await this.save(other, { ...other.doc, isDefaultPeer: false });
+    }
   }
 
   async delete(caller: Caller, siteId: string, peerId: string): Promise<void> {
