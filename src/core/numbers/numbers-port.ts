@@ -19,6 +19,8 @@ export interface StoredResource<T = unknown> {
 export interface NumbersStore {
   /** Adds the resource; false (and nothing written) when its kind and id are taken, by any account. */
   insert(resource: StoredResource): Promise<boolean>;
+  /** Adds those of the resources whose kind and id are free, in one transaction; returns the ids added. */
+  insertAll(resources: readonly StoredResource[]): Promise<Set<string>>;
   /** Replaces the document (and parent) of the account's resource; false when there is none. */
   update(resource: StoredResource): Promise<boolean>;
   get<T>(kind: ResourceKind, accountId: string, id: string): Promise<StoredResource<T> | undefined>;

@@ -161,29 +161,42 @@ export class Orders {
   private async work(caller: Caller, order: StoredResource<OrderDoc>, wanted: Wanted): Promise<StoredResource<OrderDoc>> {
     const errors: OrderError[] = [];
     const claimed: string[] = [];
-    const claim = async (tn: string): Promise<boolean> => {
-      const e164 = toE164(tn);
+    /** Claims the numbers (ten digits) by inserting their holds in one transaction; returns those won. */
+    const claim = async (tns: readonly string[]): Promise<Set<string>> => {
       const now = this.deps.now();
-      // A number live in the directory (provisioned the old way) is taken as much as one held by an order.
-      if ((await this.deps.store.taken([e164])).size > 0) return false;
-      const hold: HoldDoc = { siteId: order.doc.siteId, peerId: order.doc.peerId, orderId: order.id, orderType: 'NEW_NUMBER_ORDER', orderedAt: now };
-      const won = await this.deps.store.insert({ kind: 'hold', id: e164, accountId: caller.accountId, parentId: order.doc.peerId, doc: hold, createdAt: now, updatedAt: now });
-      if (won) claimed.push(tn);
-      return won;
+      const holds = tns.map((tn) => ({
+        kind: 'hold' as const,
+        id: toE164(tn),
+        accountId: caller.accountId,
+        parentId: order.doc.peerId,
+        doc: { siteId: order.doc.siteId, peerId: order.doc.peerId, orderId: order.id, orderType: 'NEW_NUMBER_ORDER', orderedAt: now } satisfies HoldDoc,
+        createdAt: now,
+        updatedAt: now,
+      }));
+      const won = await this.deps.store.insertAll(holds);
+      const mine = tns.filter((tn) => won.has(toE164(tn)));
+      claimed.push(...mine);
+      return new Set(mine);
     };
     if (wanted.numbers) {
-      const seen = new Set<string>();
+      const candidates = new Set<string>();
       for (const raw of wanted.numbers) {
         const tn = nationalNumber(raw);
-        if (tn !== undefined && seen.has(tn)) continue;
-        if (tn !== undefined) seen.add(tn);
-        if (tn === undefined || !this.deps.inventory.find(tn) || !(await claim(tn))) errors.push(unavailable(raw));
+        if (tn !== undefined && candidates.has(tn)) continue; // the same number listed twice
+        if (tn === undefined || !this.deps.inventory.find(tn)) errors.push(unavailable(raw));
+        else candidates.add(tn);
       }
+      // A number live in the directory (provisioned the old way) is taken as much as one held by an order.
+      const taken = await this.deps.store.taken([...candidates].map(toE164));
+      const won = await claim([...candidates].filter((tn) => !taken.has(toE164(tn))));
+      for (const tn of candidates) if (!won.has(tn)) errors.push(unavailable(tn));
     } else if (wanted.search) {
       // Past the numbers another order claims meanwhile, to the next free ones: a search order is short only when the inventory is.
-      for (const entry of await freeNumbers(this.deps, wanted.search)) {
-        if (claimed.length === wanted.search.quantity) break;
-        await claim(entry.number);
+      const free = (await freeNumbers(this.deps, wanted.search)).map((e) => e.number);
+      for (let at = 0; claimed.length < wanted.search.quantity && at < free.length; ) {
+        const batch = free.slice(at, at + wanted.search.quantity - claimed.length);
+        at += batch.length;
+        await claim(batch);
       }
       if (claimed.length < wanted.search.quantity) {
         errors.push({ number: undefined, code: CODES.notEnoughNumbers, description: `${wanted.search.quantity} numbers requested, ${claimed.length} available` });

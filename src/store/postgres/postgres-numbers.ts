@@ -3,7 +3,7 @@
 import type { Pool, QueryResultRow } from 'pg';
 import type { NumbersStore, ResourceKind, StoredResource } from '../../core/numbers/numbers-port.js';
 import { toDollar } from '../sql/opt-out-rows.js';
-import { chunks, insertValues, NUMBERS_SQL, TAKEN_CHUNK, takenQuery, toResource, updateValues, type ResourceSqlRow } from '../sql/numbers-rows.js';
+import { chunks, insertManyQuery, insertValues, NUMBERS_SQL, TAKEN_CHUNK, takenQuery, toResource, updateValues, type ResourceSqlRow } from '../sql/numbers-rows.js';
 import { storeError } from './errors.js';
 
 const SQL = Object.fromEntries(Object.entries(NUMBERS_SQL).map(([k, v]) => [k, toDollar(v)])) as typeof NUMBERS_SQL;
@@ -13,6 +13,16 @@ export class PostgresNumbers implements NumbersStore {
 
   async insert(resource: StoredResource): Promise<boolean> {
     return (await this.run(SQL.insert, insertValues(resource))).rowCount === 1;
+  }
+
+  /** One statement: the rows whose key is free go in, the others are skipped, and RETURNING names the added. */
+  async insertAll(resources: readonly StoredResource[]): Promise<Set<string>> {
+    const added = new Set<string>();
+    for (const part of chunks(resources, TAKEN_CHUNK)) {
+      const { rows } = await this.run<{ id: string }>(toDollar(insertManyQuery(part.length)), part.flatMap(insertValues));
+      for (const row of rows) added.add(row.id);
+    }
+    return added;
   }
 
   async update(resource: StoredResource): Promise<boolean> {

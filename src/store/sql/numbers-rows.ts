@@ -14,6 +14,12 @@ export const NUMBERS_SQL = {
   nextId: 'UPDATE nb_sequence SET value = value + 1 WHERE id = 1 RETURNING value',
 } as const;
 
+/** Many rows in one INSERT (PostgreSQL); those whose key is taken are skipped. */
+export function insertManyQuery(count: number): string {
+  const row = `(${Array.from({ length: 7 }, () => '?').join(', ')})`;
+  return `INSERT INTO nb_resources (${COLUMNS}) VALUES ${Array.from({ length: count }, () => row).join(', ')} ON CONFLICT (kind, id) DO NOTHING RETURNING id`;
+}
+
 /** Numbers asked about at once in `taken` (well under both engines' parameter limits). */
 export const TAKEN_CHUNK = 400;
 

@@ -15,6 +15,13 @@ export class SqliteNumbers implements NumbersStore {
     return this.writes.run(() => this.db.prepare(NUMBERS_SQL.insert).run(...insertValues(resource)).changes === 1);
   }
 
+  insertAll(resources: readonly StoredResource[]): Promise<Set<string>> {
+    return this.writes.run(() => {
+      const insert = this.db.prepare(NUMBERS_SQL.insert);
+      return new Set(resources.filter((r) => insert.run(...insertValues(r)).changes === 1).map((r) => r.id));
+    });
+  }
+
   update(resource: StoredResource): Promise<boolean> {
     return this.writes.run(() => this.db.prepare(NUMBERS_SQL.update).run(...updateValues(resource)).changes === 1);
   }
