@@ -114,8 +114,11 @@ export class Peers {
 
   // ---- the messaging application
 
+  /** The linked application; one deleted since (through the admin API) is no longer shown. */
   async application(caller: Caller, siteId: string, peerId: string): Promise<string | undefined> {
-    return (await this.get(caller, siteId, peerId)).doc.applicationId;
+    const id = (await this.get(caller, siteId, peerId)).doc.applicationId;
+    const app = id === undefined ? undefined : await this.deps.directory.get('application', id);
+    return app && !app.deleted ? id : undefined;
   }
 
   /** Links (`HttpMessagingV2AppId`) or unlinks (`REMOVE`) the location's messaging application. */
