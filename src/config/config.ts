@@ -1,5 +1,6 @@
 // Configuration is resolved once at start-up — defaults < config file < environment < flags —
 // validated, frozen and passed in. Nothing else in Pigeon reads process.env.
+import { DEFAULT_INVENTORY, type InventoryConfig } from '../core/numbers/inventory.js';
 import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
@@ -90,6 +91,8 @@ export interface Config {
   readonly simulator: unknown;
   /** Scripted phones' rules, created or replaced at start by id (README: Testing two-way flows). */
   readonly phones?: readonly unknown[];
+  /** The Numbers API's simulated inventory (README: Provisioning with the Numbers API). */
+  readonly numbers: { readonly inventory: InventoryConfig };
   /** Empty: the built-in simulator carries everything (routes are then empty too). */
   readonly carriers: readonly CarrierConfig[];
   readonly routes: readonly RouteConfig[];
@@ -386,6 +389,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, flags: ConfigFlags = {}): Con
     callbacks: callbacksConfig(file),
     simulator: file.simulator,
     phones: file.phones ?? [],
+    numbers: { inventory: { ...DEFAULT_INVENTORY, ...file.numbers?.inventory } },
     carriers: file.carriers ?? [],
     routes: file.routes ?? [],
     accounts: configPath ? file.accounts : demoAccounts(),

@@ -1,4 +1,5 @@
 // The shape of pigeon.yaml. Unknown keys are rejected so that a typo fails at boot instead of being ignored.
+import { AREA_CODES } from '../core/numbers/area-codes.js';
 import { isIP } from 'node:net';
 import { z } from 'zod';
 import { isE164 } from '../core/phone/phone-number.js';
@@ -256,6 +257,22 @@ export const configFileSchema = z
     optOut: optOutSchema.optional(),
     /** Pigeon as an SMSC for applications (ESMEs); off when absent. */
     smppServer: smppServerSchema.optional(),
+    /** The Numbers API's simulated inventory of available numbers (core/numbers/inventory.ts). */
+    numbers: z
+      .strictObject({
+        inventory: z
+          .strictObject({
+            areaCodes: z
+              .array(z.string().refine((code) => code in AREA_CODES, { message: `must be one of the area codes Pigeon knows: ${Object.keys(AREA_CODES).join(', ')}` }))
+              .min(1)
+              .optional(),
+            perAreaCode: z.number().int().min(1).max(10_000).optional(),
+            tollFreePerPrefix: z.number().int().min(0).max(10_000).optional(),
+            seed: z.number().int().min(0).max(2 ** 31).optional(),
+          })
+          .optional(),
+      })
+      .optional(),
     accounts: z.array(accountSchema).default([]),
     /** How `accounts` is applied to the directory in the database at start (README: Managing tenants). */
     tenants: z.strictObject({ prune: z.boolean().optional() }).optional(),

@@ -1,6 +1,7 @@
 // The interfaces the core needs from the outside world. Storage engines implement `Store`;
 // the core never imports an implementation.
 import type { PhoneScriptStore } from './sandbox/phone-script-port.js';
+import type { NumbersStore } from './numbers/numbers-port.js';
 import type { BucketLimit } from './delivery/token-bucket.js';
 import type { Circuit, CircuitChange, CircuitPolicy, EndpointOutcome } from './endpoints/circuit.js';
 import type { Message, MessageRecord, MessageStatus, MessageType } from './messages/message.js';
@@ -604,6 +605,8 @@ export interface Store {
   optOuts: OptOutStore;
   /** Scripted phones' rules and conversations (core/sandbox/scripted-phones.ts). */
   phones: PhoneScriptStore;
+  /** The Numbers API's sites, locations, orders and number holds (core/numbers). */
+  numbers: NumbersStore;
   /** Accounts, API users, applications, numbers and SMPP users, with their audit trail (core/accounts). */
   directory: DirectoryStore;
   /**

@@ -22,6 +22,8 @@ import { adminOpenApi, bandwidthOpenApi } from './openapi/openapi.routes.js';
 import { consoleRoutes } from './console/console.routes.js';
 import { endEventStreams } from './console/event-stream.js';
 import type { ChangeSignal } from '../shared/change-signal.js';
+import type { NumbersService } from '../core/numbers/numbers-service.js';
+import { numbersApi } from './numbers/numbers-api.js';
 
 export interface AppDeps extends ApiDeps {
   logger: FastifyBaseLogger;
@@ -35,6 +37,8 @@ export interface AppDeps extends ApiDeps {
   optOut?: OptOutService;
   /** Managing accounts, users, applications, numbers and SMPP users (admin API, console); absent, not served. */
   directoryAdmin?: DirectoryAdmin;
+  /** The Numbers (Dashboard) API under /api/accounts and /api/tns; absent, it is not mounted. */
+  numbers?: NumbersService;
   /** The web console (GET /, /console/…); absent, it is not mounted. */
   console?: { changes: ChangeSignal };
 }
@@ -98,6 +102,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     catalogs.push(catalog);
     await app.register(async (scope) => bandwidthApi(scope, { ...deps, tokens, signIns }, listLimiter, catalog), { prefix });
     bandwidthOpenApi(app, catalog);
+  }
+  if (deps.numbers) {
+    const numbersDeps = { numbers: deps.numbers, publicUrl: deps.config.publicUrl, authenticator: deps.authenticator, directory: deps.directory, signIns };
+    await app.register(async (scope) => numbersApi(scope, numbersDeps), { prefix: '/api' });
   }
   const admin = deps.admin;
   if (admin) {

@@ -5,8 +5,8 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Account, AccountDirectory } from '../core/accounts/directory.js';
 import { parseBasicAuth, type Authenticator } from '../core/accounts/authenticator.js';
 import type { FailedAttempts } from '../core/accounts/failed-attempts.js';
-import { errors } from '../core/errors.js';
-import { sendError } from './errors.js';
+import { errors, type ApiError } from '../core/errors.js';
+import { sendError as sendJsonError } from './errors.js';
 import { checkApiUser } from './api-user-check.js';
 import type { AccessTokens, TokenClaims } from './oauth2/access-tokens.js';
 
@@ -16,13 +16,23 @@ declare module 'fastify' {
   }
 }
 
+/** Writes an authentication failure in the surface's own error shape (the v2 API's JSON by default). */
+export type AuthFailure = (reply: FastifyReply, err: ApiError) => unknown;
+
 /**
  * An OAuth2 access token (oauth2/access-tokens.ts) for the account in the path: valid, unexpired,
  * issued for this account, its user still in the account (looked up in the directory at each use)
  * with the password it had when the token was issued, and with the messaging role (else 403, as for
  * Basic Auth).
  */
-async function bearerAccount(request: FastifyRequest, reply: FastifyReply, token: string, tokens: AccessTokens | undefined, directory: AccountDirectory): Promise<void> {
+async function bearerAccount(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  token: string,
+  tokens: AccessTokens | undefined,
+  directory: AccountDirectory,
+  sendError: AuthFailure,
+): Promise<void> {
   const { accountId } = request.params as { accountId?: string };
   const claims = tokens?.verify(token);
   const account = accountId === undefined ? undefined : directory.account(accountId);
@@ -39,10 +49,10 @@ async function bearerAccount(request: FastifyRequest, reply: FastifyReply, token
   request.account = account;
 }
 
-export function basicAuth(authenticator: Authenticator, directory: AccountDirectory, signIns: FailedAttempts, tokens?: AccessTokens) {
+export function basicAuth(authenticator: Authenticator, directory: AccountDirectory, signIns: FailedAttempts, tokens?: AccessTokens, sendError: AuthFailure = sendJsonError) {
   return async function authenticate(request: FastifyRequest, reply: FastifyReply): Promise<void> {
     const bearer = /^Bearer\s+(\S+)\s*$/i.exec(request.headers.authorization ?? '');
-    if (bearer?.[1]) return bearerAccount(request, reply, bearer[1], tokens, directory);
+    if (bearer?.[1]) return bearerAccount(request, reply, bearer[1], tokens, directory, sendError);
     const { accountId } = request.params as { accountId?: string };
     const credentials = parseBasicAuth(request.headers.authorization);
     if (!credentials || accountId === undefined) {

@@ -9,7 +9,7 @@ const STORE_BUSY_RETRY_SECONDS = 1;
 /** A database restart or failover takes a few seconds; asking sooner would mostly fail again. */
 const STORE_UNAVAILABLE_RETRY_SECONDS = 5;
 
-function fromFramework(err: FastifyError, request: FastifyRequest): ApiError | undefined {
+export function fromFramework(err: FastifyError, request: FastifyRequest): ApiError | undefined {
   switch (err.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
       return errors.payloadTooLarge(request.routeOptions.bodyLimit ?? 0);

@@ -10,6 +10,8 @@ import type { Config } from '../config/config.js';
 import { Authenticator } from '../core/accounts/authenticator.js';
 import { FailedAttempts } from '../core/accounts/failed-attempts.js';
 import { DirectoryAdmin } from '../core/accounts/directory-admin.js';
+import { Inventory } from '../core/numbers/inventory.js';
+import { NumbersService } from '../core/numbers/numbers-service.js';
 import type { AccountDirectory } from '../core/accounts/directory.js';
 import { CallbackWorker } from '../core/callbacks/callback-worker.js';
 import { DeliveryWorker } from '../core/delivery/delivery-worker.js';
@@ -263,6 +265,8 @@ export async function startServer(config: Config, logger: FastifyBaseLogger, opt
   const probes = servesHttp || inWorkerThread ? undefined : buildProbeApp({ logger, health: healthDeps, metrics: metricsDeps });
   // Failed sign-ins of every surface of this process (HTTP and SMPP binds) fill the same buckets.
   const signIns = new FailedAttempts(config.limits.failedSignIns, now);
+  const refreshDirectory = () => core.sync?.refresh() ?? Promise.resolve();
+  const directoryAdmin = new DirectoryAdmin({ store: store.directory, refresh: refreshDirectory, now });
   const app = servesHttp ? await buildApp({
     signIns,
     config,
@@ -276,7 +280,11 @@ export async function startServer(config: Config, logger: FastifyBaseLogger, opt
     metrics: metricsDeps,
     onAccepted: () => delivery.wake(),
     optOut,
-    directoryAdmin: new DirectoryAdmin({ store: store.directory, refresh: () => core.sync?.refresh() ?? Promise.resolve(), now }),
+    directoryAdmin,
+    numbers: new NumbersService(
+      { store: store.numbers, directory: store.directory, refresh: refreshDirectory, inventory: new Inventory(config.numbers.inventory), now },
+      directoryAdmin,
+    ),
     console: { changes },
     admin: adminToken === undefined ? undefined : {
       token: adminToken,

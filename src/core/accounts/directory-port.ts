@@ -55,6 +55,8 @@ export interface NumberRow extends Stamped {
   readonly applicationId: string;
   readonly numberType: string;
   readonly ratePerSecond: number | undefined;
+  /** False: the number's location (Numbers API) has SMS but not MMS, so it sends SMS only. Absent: true. */
+  readonly mms?: boolean;
 }
 
 export interface SmppUserRow extends Stamped {
@@ -87,6 +89,8 @@ export interface DirectoryChanges extends DirectoryRows {
 export interface DirectoryLoad extends DirectoryChanges {
   numbersByApplication: Array<readonly [applicationId: string, numbers: readonly string[]]>;
   numberRates: Array<readonly [number: string, ratePerSecond: number]>;
+  /** Live numbers that may not send MMS (few: Numbers API locations without MMS). */
+  smsOnly: string[];
 }
 
 export type EntryKind = 'account' | 'user' | 'application' | 'number' | 'smppUser';

@@ -35,6 +35,8 @@ export interface Application {
   readonly numbers: ReadonlySet<string>;
   /** Replace look-alikes of GSM-7 characters in outbound SMS text (core/encoding/smart-encoding.ts). */
   readonly smartEncoding?: boolean;
+  /** Numbers of the application that may send SMS only (their Numbers API location has no MMS). */
+  readonly smsOnly?: ReadonlySet<string>;
 }
 
 /** An application's credentials for binding to Pigeon over SMPP (src/smpp-server). */
@@ -56,8 +58,9 @@ export interface Account {
 }
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
-interface LiveApplication extends Mutable<Omit<Application, 'numbers'>> {
+interface LiveApplication extends Mutable<Omit<Application, 'numbers' | 'smsOnly'>> {
   numbers: Set<string>;
+  smsOnly: Set<string>;
 }
 interface LiveAccount {
   readonly id: string;
@@ -105,6 +108,7 @@ export class AccountDirectory {
         for (const number of numbers) directory.numberOwners.set(number, app);
       }
       for (const [number, rate] of rows.numberRates) if (directory.numberOwners.has(number)) directory.setRate(number, rate);
+      for (const number of rows.smsOnly) directory.numberOwners.get(number)?.smsOnly.add(number);
     }
     return directory;
   }
@@ -218,7 +222,7 @@ export class AccountDirectory {
       return;
     }
     if (existing) this.removeApplication(existing);
-    const app: LiveApplication = { id: row.id, accountId: row.accountId, numbers: new Set(), ...fields };
+    const app: LiveApplication = { id: row.id, accountId: row.accountId, numbers: new Set(), smsOnly: new Set(), ...fields };
     this.applications.set(app.id, app);
     account.applications.set(app.id, app);
   }
@@ -249,6 +253,7 @@ export class AccountDirectory {
     const previous = this.numberOwners.get(row.number);
     if (previous) {
       previous.numbers.delete(row.number);
+      previous.smsOnly.delete(row.number);
       this.numberOwners.delete(row.number);
     }
     if ((this.numberRates.get(row.number) ?? 0) > 0) this.ratesSet--;
@@ -260,6 +265,7 @@ export class AccountDirectory {
     const app = this.applications.get(row.applicationId);
     if (!app) return;
     app.numbers.add(row.number);
+    if (row.mms === false) app.smsOnly.add(row.number);
     this.numberOwners.set(row.number, app);
     if (row.ratePerSecond !== undefined) this.setRate(row.number, row.ratePerSecond);
   }

@@ -91,6 +91,7 @@ export async function configRows(
             applicationId: app.id,
             numberType: numberKind(number),
             ratePerSecond: rates[number],
+            mms: true,
             ...stamps(time),
           });
         }

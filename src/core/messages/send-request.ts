@@ -172,6 +172,12 @@ export function validateSendRequest(
     }
   }
 
+  // A number whose Numbers API location has SMS but not MMS: Bandwidth refuses an MMS from it as
+  // 4403 rejected-forbidden-from-number; Pigeon knows at once and answers synchronously.
+  if (application && typeof from === 'string' && application.smsOnly?.has(from) && (hasMedia || to.length > 1)) {
+    fail('from', `'${from}' is not enabled for MMS: its location has no MMS feature (4403 rejected-forbidden-from-number)`);
+  }
+
   if (errors.length > 0) return { value: undefined, fieldErrors: errors, wellFormedMedia };
   return {
     fieldErrors: errors,

@@ -27,6 +27,7 @@ import {
   KINDS,
   listQuery,
   LIVE_NUMBERS,
+  SMS_ONLY_NUMBERS,
   liveNumber,
   liveNumberLists,
   NEXT_VERSION,
@@ -129,8 +130,9 @@ export class PostgresDirectory implements DirectoryStore {
           for (const row of await arrays(LIVE_NUMBERS)) changes.numbers.push(liveNumber(row));
           return changes;
         }
-        const load: DirectoryLoad = { ...changes, numbersByApplication: [], numberRates: [] };
+        const load: DirectoryLoad = { ...changes, numbersByApplication: [], numberRates: [], smsOnly: [] };
         for (const row of await arrays(liveNumberLists('string_agg', 'rate_per_second::text'))) addNumberList(load, row);
+        for (const row of await arrays(SMS_ONLY_NUMBERS)) load.smsOnly.push(row[0] as string);
         return load;
       },
       'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY',

@@ -8,6 +8,7 @@
 // replication configured, acknowledged by a standby). A server set to synchronous_commit=off
 // trades that for speed, as `sqlite:…?synchronous=normal` does.
 import { PostgresPhoneScripts } from './postgres-phone-scripts.js';
+import { PostgresNumbers } from './postgres-numbers.js';
 import pg, { type Pool, type PoolConfig } from 'pg';
 import type { Store } from '../../core/ports.js';
 import { storeError } from './errors.js';
@@ -72,6 +73,7 @@ export class PostgresStore implements Store {
   readonly inboundParts: PostgresInboundParts;
   readonly esmeOutbox: PostgresEsmeOutbox;
   readonly phones: PostgresPhoneScripts;
+  readonly numbers: PostgresNumbers;
   readonly optOuts: PostgresOptOuts;
   readonly directory: PostgresDirectory;
   /** The workers' writes, batched into shared transactions (group-commit.ts). */
@@ -140,6 +142,7 @@ export class PostgresStore implements Store {
     this.esmeOutbox = new PostgresEsmeOutbox(this.pool);
     this.optOuts = new PostgresOptOuts(this.pool);
     this.phones = new PostgresPhoneScripts(this.pool);
+    this.numbers = new PostgresNumbers(this.pool);
     this.directory = new PostgresDirectory(this.pool);
   }
 

@@ -12,7 +12,8 @@ import type {
   NumberRow,
 } from '../../core/accounts/directory-port.js';
 
-type Codec = 'text' | 'optText' | 'number' | 'optNumber' | 'bool' | 'json';
+// 'boolTrue': a flag absent from older rows, true unless set false.
+type Codec = 'text' | 'optText' | 'number' | 'optNumber' | 'bool' | 'boolTrue' | 'json';
 
 interface Table {
   readonly name: string;
@@ -79,6 +80,7 @@ export const TABLES: Readonly<Record<EntryKind, Table>> = {
       application_id: ['applicationId', 'text'],
       number_type: ['numberType', 'text'],
       rate_per_second: ['ratePerSecond', 'optNumber'],
+      mms: ['mms', 'boolTrue'],
       ...STAMPS,
     },
     accountColumn: 'account_id',
@@ -115,7 +117,7 @@ export function fromSql(kind: EntryKind, row: SqlRow): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [column, [field, codec]] of COLUMNS[kind]) {
     const value = row[column];
-    if (codec === 'bool') out[field] = value === 1 || value === true;
+    if (codec === 'bool' || codec === 'boolTrue') out[field] = value === 1 || value === true;
     else if (codec === 'json') out[field] = value === null || value === undefined ? undefined : JSON.parse(String(value));
     else if (codec === 'number') out[field] = Number(value);
     else if (codec === 'optNumber') out[field] = value === null || value === undefined ? undefined : Number(value);
@@ -128,6 +130,7 @@ function toSql(kind: EntryKind, row: Record<string, unknown>): unknown[] {
   return Object.values(TABLES[kind].columns).map(([field, codec]) => {
     const value = row[field];
     if (codec === 'bool') return value ? 1 : 0;
+    if (codec === 'boolTrue') return value === false ? 0 : 1;
     if (codec === 'json') return value === undefined ? null : JSON.stringify(value);
     return value ?? null;
   });
@@ -173,7 +176,10 @@ export function rowsQuery(kind: EntryKind, mode: 'live' | 'since'): string {
  * through the generic mapping took seconds. Their stamps are not read (the directory does not use
  * them) and come back as 0.
  */
-export const LIVE_NUMBERS = 'SELECT number, account_id, application_id, number_type, rate_per_second FROM dir_numbers WHERE deleted = 0';
+export const LIVE_NUMBERS = 'SELECT number, account_id, application_id, number_type, rate_per_second, mms FROM dir_numbers WHERE deleted = 0';
+
+/** Start-up's live numbers that may not send MMS (Numbers API locations without MMS; few). */
+export const SMS_ONLY_NUMBERS = 'SELECT number FROM dir_numbers WHERE deleted = 0 AND mms = 0';
 
 /**
  * Start-up's numbers in one pass: per application, its live numbers as one string (numbers never
@@ -201,6 +207,7 @@ export function liveNumber(r: unknown[]): NumberRow {
     applicationId: r[2] as string,
     numberType: r[3] as string,
     ratePerSecond: r[4] === null ? undefined : Number(r[4]),
+    mms: r[5] !== 0 && r[5] !== false,
     deleted: false,
     source: 'api',
     version: 0,

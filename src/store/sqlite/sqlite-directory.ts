@@ -25,6 +25,7 @@ import {
   KINDS,
   listQuery,
   LIVE_NUMBERS,
+  SMS_ONLY_NUMBERS,
   liveNumber,
   liveNumberLists,
   NEXT_VERSION,
@@ -53,8 +54,9 @@ export class SqliteDirectory implements DirectoryStore {
 
   async load(): Promise<DirectoryLoad> {
     return this.live((changes) => {
-      const load: DirectoryLoad = { ...changes, numbersByApplication: [], numberRates: [] };
+      const load: DirectoryLoad = { ...changes, numbersByApplication: [], numberRates: [], smsOnly: [] };
       for (const row of this.prepare(liveNumberLists('group_concat', 'rate_per_second')).raw(true).iterate()) addNumberList(load, row as unknown[]);
+      for (const row of this.prepare(SMS_ONLY_NUMBERS).raw(true).iterate()) load.smsOnly.push((row as unknown[])[0] as string);
       return load;
     });
   }

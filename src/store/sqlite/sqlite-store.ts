@@ -10,6 +10,7 @@
 // commits may be lost on power loss (never on a process crash). `?busy_timeout=MS` (default 5000) is
 // how long a write waits for another process's lock (e.g. `pigeon send`); past it the API answers 503.
 import { SqlitePhoneScripts } from './sqlite-phone-scripts.js';
+import { SqliteNumbers } from './sqlite-numbers.js';
 import Database from 'better-sqlite3';
 import { closeSync, fdatasync, mkdirSync, openSync } from 'node:fs';
 import { statfs } from 'node:fs/promises';
@@ -78,6 +79,7 @@ export class SqliteStore implements Store {
   readonly inboundParts: SqliteInboundParts;
   readonly esmeOutbox: SqliteEsmeOutbox;
   readonly phones: SqlitePhoneScripts;
+  readonly numbers: SqliteNumbers;
   readonly optOuts: SqliteOptOuts;
   readonly directory: SqliteDirectory;
   private readonly writes: GroupCommitter;
@@ -119,6 +121,7 @@ export class SqliteStore implements Store {
     this.esmeOutbox = new SqliteEsmeOutbox(this.db, this.writes);
     this.optOuts = new SqliteOptOuts(this.db, this.writes);
     this.phones = new SqlitePhoneScripts(this.db, this.writes);
+    this.numbers = new SqliteNumbers(this.db, this.writes);
     this.directory = new SqliteDirectory(this.db, this.writes, () => post('directory'));
     // Statistics for the query planner, as SQLite recommends for long-lived connections: analyse at
     // open what has none or is out of date, again every few hours, and at close. Without them SQLite
