@@ -1,9 +1,10 @@
 // Picks and builds the carrier adapter. Without `carriers` in the config, the built-in simulator
 // carries everything, as it always has; with them, a RoutingCarrier holds each configured carrier
-// (SMPP, or the simulator) and the routes choose among them.
+// (SMPP, an upstream Bandwidth-API provider, or the simulator) and the routes choose among them.
 import type { Config } from '../config/config.js';
 import type { CarrierAdapter, CarrierState } from '../core/delivery/carrier.js';
 import type { Store } from '../core/ports.js';
+import { BandwidthCarrier } from './bandwidth/bandwidth-carrier.js';
 import { RoutingCarrier, type RoutedCarrier } from './routing-carrier.js';
 import { parseSimulatorConfig, SimulatorRuleError } from './simulator/rules.js';
 import { SimulatorCarrier } from './simulator/simulator-carrier.js';
@@ -52,6 +53,9 @@ export function openCarrier(
       const adapter = simulator();
       sim = adapter;
       carriers.set(entry.name, { adapter, status: () => ({ name: entry.name, type: 'simulator', state: adapter.state() }) });
+    } else if (entry.type === 'bandwidth') {
+      const adapter = new BandwidthCarrier(entry, { media: store.media, now, log });
+      carriers.set(entry.name, { adapter, status: () => adapter.status() });
     } else {
       const adapter = new SmppCarrier(entry, { parts: store.inboundParts, now, log });
       carriers.set(entry.name, { adapter, status: () => ({ ...adapter.status() }) });

@@ -22,6 +22,8 @@ import { adminOpenApi, bandwidthOpenApi } from './openapi/openapi.routes.js';
 import { consoleRoutes } from './console/console.routes.js';
 import { endEventStreams } from './console/event-stream.js';
 import type { ChangeSignal } from '../shared/change-signal.js';
+import type { UpstreamEvents } from '../carriers/bandwidth/upstream-events.js';
+import { carrierCallbackRoutes } from './carriers/carrier-callbacks.routes.js';
 
 export interface AppDeps extends ApiDeps {
   logger: FastifyBaseLogger;
@@ -37,6 +39,8 @@ export interface AppDeps extends ApiDeps {
   directoryAdmin?: DirectoryAdmin;
   /** The web console (GET /, /console/…); absent, it is not mounted. */
   console?: { changes: ChangeSignal };
+  /** The event endpoints of upstream carriers, by carrier name (POST /carriers/{name}/callbacks). */
+  carrierCallbacks?: ReadonlyMap<string, UpstreamEvents>;
 }
 
 declare module 'fastify' {
@@ -118,6 +122,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     await app.register(async (scope) => sandboxApi(scope, sandboxDeps, admin.token, catalog), { prefix: '/admin/v1' });
     adminOpenApi(app, catalog);
   }
+  if (deps.carrierCallbacks && deps.carrierCallbacks.size > 0) carrierCallbackRoutes(app, deps.carrierCallbacks);
   app.decorate('openApiCatalogs', catalogs);
   if (deps.console) {
     const changes = deps.console.changes;

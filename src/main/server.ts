@@ -38,6 +38,7 @@ import { EsmeOutboxWorker } from '../smpp-server/esme-outbox.js';
 import { SmppListener } from '../smpp-server/smpp-listener.js';
 import { ChangeSignal } from '../shared/change-signal.js';
 import { observeChanges } from './observe-changes.js';
+import { upstreamCallbackHandlers, type CarrierEventPaths } from './upstream-callbacks.js';
 
 export interface RunningServer {
   /** Absent in a worker-only process. */
@@ -207,7 +208,8 @@ export async function startServer(config: Config, logger: FastifyBaseLogger, opt
   const servesHttp = config.role !== 'worker';
   // Links to inbound media need the address clients use; it is known once the server listens.
   let publicBase = config.publicUrl ?? `http://${config.host}:${config.port}`;
-  if (runsWorkers) await carrier.start({
+  // What carriers report, from their own connections or (upstream carriers) through HTTP callbacks.
+  const carrierEvents: CarrierEventPaths = {
     receipt: async (receipt) => {
       // One that overtook the recording of its own submit in this process waits for it rather than being parked.
       await delivery.recorded(receiptIds(receipt));
@@ -220,6 +222,14 @@ export async function startServer(config: Config, logger: FastifyBaseLogger, opt
         logger.warn({ carrier: carrier.name, to: message.to }, 'inbound message for numbers no application owns: dropped');
         metrics.inboundDropped.inc({ carrier: carrier.name });
       } else callbacks.wake();
+      return copies.length;
+    },
+  };
+  const upstreamCallbacks = upstreamCallbackHandlers(config.carriers, { store: store.delivery, paths: carrierEvents, now });
+  if (runsWorkers) await carrier.start({
+    receipt: carrierEvents.receipt,
+    inbound: async (message) => {
+      await carrierEvents.inbound(message);
     },
     stateChanged: (state) => logger.info({ carrier: carrier.name, state }, 'carrier state changed'),
   });
@@ -278,6 +288,7 @@ export async function startServer(config: Config, logger: FastifyBaseLogger, opt
     optOut,
     directoryAdmin: new DirectoryAdmin({ store: store.directory, refresh: () => core.sync?.refresh() ?? Promise.resolve(), now }),
     console: { changes },
+    carrierCallbacks: upstreamCallbacks,
     admin: adminToken === undefined ? undefined : {
       token: adminToken,
       simulator,
