@@ -120,6 +120,7 @@ export async function startServer(config: Config, logger: FastifyBaseLogger, opt
       queues: inWorkerThread ? undefined : stats?.queues,
       pool: inWorkerThread ? undefined : stats?.pool,
       carrier: workerThread ? undefined : () => ({ name: carrier.name, state: carrier.state() }),
+      upstreams: workerThread ? undefined : () => upstreamFigures(),
       outage: inWorkerThread ? undefined : () => health.current(),
     },
     { processMetrics: !inWorkerThread },
@@ -166,7 +167,7 @@ export async function startServer(config: Config, logger: FastifyBaseLogger, opt
     onReplyRefused: (err, reply) => logger.warn({ ...reply, error: err.message }, 'keyword reply not sent'),
   });
   const carrierLog = logger.child({ component: 'carrier' });
-  const { carrier: bareCarrier, simulator, status: carrierStatus } = openCarrier(config, store, now, onError, {
+  const { carrier: bareCarrier, simulator, status: carrierStatus, upstreams: upstreamFigures } = openCarrier(config, store, now, onError, {
     info: (detail, message) => carrierLog.info(detail, message),
     warn: (detail, message) => carrierLog.warn(detail, message),
     debug: (detail, message) => carrierLog.debug(detail, message),

@@ -13,6 +13,7 @@ import { randomUUID } from 'node:crypto';
 import { CarrierError, type CarrierAdapter, type CarrierEvents, type CarrierState, type CarrierSubmission } from '../../core/delivery/carrier.js';
 import { mediaRef } from '../../core/media/media-path.js';
 import type { MediaStore } from '../../core/ports.js';
+import type { UpstreamFigures } from '../../metrics/metrics.js';
 import type { CarrierLog } from '../smpp/smpp-carrier.js';
 import { UpstreamClient, UpstreamUnavailable } from './client.js';
 import type { BandwidthCarrierConfig } from './config.js';
@@ -107,6 +108,19 @@ export class BandwidthCarrier implements CarrierAdapter {
       ...(latency && { latencyMs: latency }),
       ...(this.client.lastError !== undefined && { lastError: this.client.lastError }),
       counters: { ...this.counters, ...this.client.counters, tokensFetched: this.client.auth.tokensFetched },
+    };
+  }
+
+  /** What /metrics shows of it. */
+  figures(): UpstreamFigures {
+    const latencyMs = this.client.latency();
+    return {
+      name: this.name,
+      up: this.state() === 'connected',
+      inFlight: this.client.inFlight,
+      requests: this.client.counters.requests,
+      errors: this.client.counters.errors,
+      ...(latencyMs && { latencyMs }),
     };
   }
 

@@ -10,7 +10,7 @@ import { smsBody } from '../../helpers/http.js';
 import { BACKENDS, type TestPigeon } from '../../helpers/pigeon.js';
 import { send, startHarness, type Harness } from '../../delivery/e2e-support.js';
 import { until } from '../smpp/smpp-support.js';
-import { PrismUpstream } from './prism-upstream.js';
+import { PrismUpstream } from './upstream-proxies.js';
 import { upstreamCarrier } from './upstream-support.js';
 
 const PICTURE = Buffer.concat([Buffer.from('89504e470d0a1a0a', 'hex'), Buffer.from('picture for prism')]);
