@@ -298,6 +298,8 @@ export async function startServer(config: Config, logger: FastifyBaseLogger, opt
       status: async () => ({
         ...(workerThread ? { ...(await workerThread.status()), callbacks: callbacks.counters } : workerStatus()),
         ...(smpp && { smppServer: { port: smpp.port, sessions: smpp.listener.status(), outboxBacklog: smpp.outbox.backlog } }),
+        // What upstream carriers reported to this process's /carriers/{name}/callbacks (taken and refused).
+        ...(upstreamCallbacks.size > 0 && { upstreamEvents: Object.fromEntries([...upstreamCallbacks].map(([name, handler]) => [name, { ...handler.counters }])) }),
       }),
     },
   }) : undefined;

@@ -122,6 +122,8 @@ for (const backend of BACKENDS) {
       assert.equal(status?.state, 'up');
       assert.equal(status?.inFlight, 0);
       assert.ok((status?.counters?.submitted ?? 0) >= 5, JSON.stringify(status));
+      const { upstreamEvents } = await h.pigeon.admin<{ upstreamEvents: Record<string, { receipts: number; refused: number }> }>('GET', '/status');
+      assert.ok((upstreamEvents.up?.receipts ?? 0) >= 5, JSON.stringify(upstreamEvents));
       const metrics = await (await h.pigeon.fetch('/metrics', { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })).text();
       assert.match(metrics, /pigeon_upstream_requests_total\{carrier="up"\} \d+/);
       assert.match(metrics, /pigeon_upstream_up\{carrier="up"\} 1/);

@@ -8,8 +8,8 @@ import { after, before, describe, it } from 'node:test';
 import { ACCOUNT_A, AUTH_A, RECIPIENT, RECIPIENT_2, basic } from '../../helpers/fixtures.js';
 import { freePort } from '../../helpers/free-port.js';
 import { smsBody } from '../../helpers/http.js';
-import { ADMIN_TOKEN, BACKENDS, type TestPigeon } from '../../helpers/pigeon.js';
-import { send, startHarness, type Harness } from '../../delivery/e2e-support.js';
+import { ADMIN_TOKEN, type TestPigeon } from '../../helpers/pigeon.js';
+import { DEPLOYMENTS, send, startHarness, type Harness } from '../../delivery/e2e-support.js';
 import { FAILS_UPSTREAM, FAILS_UPSTREAM_CODE, UP, UP_AUTH, startUpstream, upstreamCarrier, upstreamMessagesTo } from './upstream-support.js';
 
 const TEAM = [RECIPIENT, RECIPIENT_2, '+19195550181', '+19195550182', '+19195550183', FAILS_UPSTREAM];
@@ -17,8 +17,8 @@ const NOT_TEAM = '+19195550150';
 const PICTURE = Buffer.concat([Buffer.from('89504e470d0a1a0a', 'hex'), Buffer.from('a tiny picture, byte for byte')]);
 const PHONE = '+19195550160';
 
-for (const backend of BACKENDS) {
-  describe(`bandwidth carrier through an upstream Pigeon (${backend})`, () => {
+for (const { name, backend, workerThread } of DEPLOYMENTS) {
+  describe(`bandwidth carrier through an upstream Pigeon (${name})`, () => {
     let up: TestPigeon;
     let h: Harness;
     before(async () => {
@@ -26,6 +26,7 @@ for (const backend of BACKENDS) {
       up = await startUpstream(backend, `http://127.0.0.1:${localPort}/carriers/up/callbacks`, [UP.mappedNumber, ACCOUNT_A.secondNumber]);
       h = await startHarness({
         backend,
+        workerThread,
         configure: (config) => ({ ...config, port: localPort }),
         extra: [
           'carriers:',
