@@ -42,7 +42,7 @@ describe('bandwidth carrier requests validated by Prism against bandwidth.yml', 
       before(async () => {
         h = await startHarness({
           backend,
-          extra: ['carriers:', upstreamCarrier('bw', prism.url, { timeoutSeconds: 1 }), 'routes:', '  - { carrier: bw }', ''].join('\n'),
+          extra: ['carriers:', upstreamCarrier('bw', prism.url, { timeoutSeconds: 2 }), 'routes:', '  - { carrier: bw }', ''].join('\n'),
         });
       });
       after(async () => {
