@@ -41,6 +41,8 @@ const batchSchema = z.array(eventSchema).min(1).max(100);
 type UpstreamEvent = z.output<typeof eventSchema>;
 
 const STATUS_EVENTS = new Set(['message-sending', 'message-delivered', 'message-failed']);
+/** Inbound events taken, remembered so that the upstream offering one again (its answer was lost) stores nothing twice. */
+const RECENT_INBOUND_LIMIT = 10_000;
 const MAX_MEDIA_BYTES = 5 * 1024 * 1024;
 
 export class UpstreamEvents {
@@ -50,6 +52,7 @@ export class UpstreamEvents {
   private readonly client: UpstreamClient;
   /** Upstream number → local number. */
   private readonly local = new Map<string, string>();
+  private readonly recentInbound = new Set<string>();
 
   constructor(
     readonly config: BandwidthCarrierConfig,
@@ -87,7 +90,11 @@ export class UpstreamEvents {
     for (const event of parsed.data) {
       this.counters.events++;
       if (event.type === 'message-received') {
+        const key = `${event.message.id}|${event.to}`;
+        if (this.recentInbound.has(key)) continue;
         if ((await this.sink.inbound(await this.inbound(event))) === 0) return this.refuse(404, `no application owns ${event.to}`);
+        this.recentInbound.add(key);
+        if (this.recentInbound.size > RECENT_INBOUND_LIMIT) this.recentInbound.delete(this.recentInbound.values().next().value ?? '');
         this.counters.inbound++;
       } else if (event.type !== 'message-sending') {
         // message-sending says the upstream took it: the recipient is SENT already.

@@ -127,6 +127,29 @@ for (const { name, backend, workerThread } of DEPLOYMENTS) {
       for (const event of received()) assert.deepEqual([...(event.message.to as string[])].sort(), [ACCOUNT_A.number, ACCOUNT_A.secondNumber].sort());
     });
 
+    it('stores an inbound event the upstream offers twice (its answer was lost) once', async () => {
+      const phone = '+19195550161';
+      const body = JSON.stringify([
+        {
+          type: 'message-received',
+          time: new Date().toISOString(),
+          to: UP.mappedNumber,
+          description: 'Incoming message received',
+          message: { id: 'upstream-inbound-1', owner: UP.mappedNumber, from: phone, to: [UP.mappedNumber], text: 'said twice', applicationId: UP.applicationId },
+        },
+      ]);
+      const post = () =>
+        h.pigeon.fetch('/carriers/up/callbacks', {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: basic(UP.callbackUsername, UP.callbackPassword) },
+          body,
+        });
+      assert.equal((await post()).status, 200);
+      assert.equal((await post()).status, 200);
+      const res = await h.pigeon.fetch(`/api/v2/users/${ACCOUNT_A.id}/messages?sourceTn=${encodeURIComponent(phone)}&messageDirection=INBOUND`, { headers: { authorization: AUTH_A } });
+      assert.equal(((await res.json()) as { totalCount: number }).totalCount, 1);
+    });
+
     it('splits a group by the staging allowlist: the team phone upstream, the other recipient on the simulator', async () => {
       const created = await send(h.pigeon, smsBody({ to: [RECIPIENT, NOT_TEAM], text: 'staging split' }));
       const events = await callbacksOf(created.id);
