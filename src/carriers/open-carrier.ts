@@ -58,7 +58,7 @@ export function openCarrier(
       sim = adapter;
       carriers.set(entry.name, { adapter, status: () => ({ name: entry.name, type: 'simulator', state: adapter.state() }) });
     } else if (entry.type === 'bandwidth') {
-      const adapter = new BandwidthCarrier(entry, { media: store.media, now, log });
+      const adapter = new BandwidthCarrier(entry, { media: store.media, refs: (id) => store.delivery.carrierRefsOf(id), now, log });
       upstreams.push(adapter);
       carriers.set(entry.name, { adapter, status: () => adapter.status() });
     } else {

@@ -12,7 +12,7 @@
 import { randomUUID } from 'node:crypto';
 import { CarrierError, type CarrierAdapter, type CarrierEvents, type CarrierState, type CarrierSubmission } from '../../core/delivery/carrier.js';
 import { mediaRef } from '../../core/media/media-path.js';
-import type { MediaStore } from '../../core/ports.js';
+import type { DeliveryStore, MediaStore } from '../../core/ports.js';
 import type { UpstreamFigures } from '../../metrics/metrics.js';
 import type { CarrierLog } from '../smpp/smpp-carrier.js';
 import { UpstreamClient, UpstreamUnavailable } from './client.js';
@@ -22,6 +22,8 @@ import { pigeonTag } from './tag.js';
 
 export interface BandwidthCarrierDeps {
   media: Pick<MediaStore, 'getMedia'>;
+  /** The carrier ids recorded for a message's recipients (DeliveryStore.carrierRefsOf), as the router stored them (`{name}:{id}`). */
+  refs?: DeliveryStore['carrierRefsOf'];
   now: () => number;
   log: CarrierLog;
 }
@@ -46,7 +48,7 @@ interface Send {
 export class BandwidthCarrier implements CarrierAdapter {
   readonly name: string;
   readonly client: UpstreamClient;
-  readonly counters = { submitted: 0, refused: 0, deferred: 0, foundUpstream: 0, mediaUploaded: 0 };
+  readonly counters = { submitted: 0, refused: 0, deferred: 0, foundUpstream: 0, groupsReused: 0, mediaUploaded: 0 };
   private readonly sends = new Map<string, Send>();
   /** Sends that may have reached the upstream unanswered, with the time of their first try. */
   private readonly uncertain = new Map<string, number>();
@@ -127,6 +129,10 @@ export class BandwidthCarrier implements CarrierAdapter {
   private async send(submission: CarrierSubmission, key: string, to: readonly string[]): Promise<string> {
     const { accountId, applicationId, numbers } = this.config;
     const from = numbers[submission.from] ?? submission.from;
+    if (to.length > 1) {
+      const sent = await this.groupSentBefore(submission.messageId, to);
+      if (sent !== undefined) return sent;
+    }
     const firstTry = this.uncertain.get(key);
     if (firstTry !== undefined || submission.attempt > 1) {
       const found = await this.guard(() => this.findUpstream(from, to, firstTry ?? submission.acceptedAt ?? this.deps.now()));
@@ -172,6 +178,27 @@ export class BandwidthCarrier implements CarrierAdapter {
     this.uncertain.delete(key);
     this.remember(id);
     return id;
+  }
+
+  /**
+   * The upstream id of a group another process, or this one before a restart, already sent: recorded
+   * for one of the same recipients, by this carrier (the router stores ids as `{name}:{id}`).
+   */
+  private async groupSentBefore(messageId: string, to: readonly string[]): Promise<string | undefined> {
+    if (!this.deps.refs) return undefined;
+    const prefix = `${this.name}:`;
+    let refs: Awaited<ReturnType<DeliveryStore['carrierRefsOf']>>;
+    try {
+      refs = await this.deps.refs(messageId);
+    } catch (err) {
+      // Without the store's answer the group is sent; the delivery worker meets the outage itself.
+      this.deps.log.warn({ carrier: this.name, error: (err as Error).message }, 'could not read the carrier ids of a group: sending it');
+      return undefined;
+    }
+    const ref = refs.find((r) => r.carrierMessageId.startsWith(prefix) && to.includes(r.destinationTn));
+    if (ref === undefined) return undefined;
+    this.counters.groupsReused++;
+    return ref.carrierMessageId.slice(prefix.length);
   }
 
   /**
