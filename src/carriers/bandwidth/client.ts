@@ -135,6 +135,11 @@ export class UpstreamClient {
       return { status: res.status, headers: res.headers, body: data };
     } catch (err) {
       if (err instanceof UpstreamUnavailable) throw err;
+      // Asking again gets the same bytes: answered as the 413 it amounts to, for the caller to treat as final.
+      if (err instanceof TooLargeError) {
+        this.noteError(`${req.method} ${url.pathname}: ${err.message}`);
+        return { status: 413, headers: new Headers(), body: Buffer.alloc(0) };
+      }
       const timedOut = (err as Error).name === 'TimeoutError' || (err as Error).name === 'AbortError';
       if (timedOut) this.counters.timeouts++;
       const reason = timedOut ? `no answer within ${this.config.timeoutSeconds}s` : describeFetchError(err);
@@ -156,18 +161,21 @@ export class UpstreamClient {
   }
 }
 
+class TooLargeError extends Error {}
+
 async function readLimited(res: Response, maxBytes: number): Promise<Buffer> {
   const declared = Number(res.headers.get('content-length') ?? '0');
   if (declared > maxBytes) {
     await res.body?.cancel();
-    throw new Error(`response of ${declared} bytes is over the ${maxBytes}-byte limit`);
+    throw new TooLargeError(`response of ${declared} bytes is over the ${maxBytes}-byte limit`);
   }
   const chunks: Buffer[] = [];
   let size = 0;
   if (res.body) {
     for await (const chunk of res.body) {
       size += (chunk as Uint8Array).length;
-      if (size > maxBytes) throw new Error(`response is over the ${maxBytes}-byte limit`);
+      // Leaving the loop cancels the rest of the body.
+      if (size > maxBytes) throw new TooLargeError(`response is over the ${maxBytes}-byte limit`);
       chunks.push(Buffer.from(chunk as Uint8Array));
     }
   }

@@ -135,8 +135,10 @@ export class UpstreamEvents {
   /** Media the upstream hosts is copied into Pigeon's store (the application gets Pigeon URLs); other URLs pass as they are. */
   private async attachment(url: string): Promise<InboundAttachment> {
     if (!this.client.isUpstreamUrl(url)) return { url };
+    // 429/5xx/timeouts throw UpstreamUnavailable: the event is refused with a 503 and the upstream offers it again.
     const res = await this.client.request({ method: 'GET', path: url, maxBytes: MAX_MEDIA_BYTES });
-    if (res.status >= 300) throw new Error(`media ${url}: upstream answered ${res.status}`);
+    // Gone or refused for good: the message is still taken, with the upstream's URL for what could not be copied.
+    if (res.status >= 300) return { url };
     const fileName = decodeURIComponent(new URL(url).pathname.split('/').pop() ?? '');
     return { data: res.body, fileName, contentType: res.headers.get('content-type') ?? 'application/octet-stream' };
   }

@@ -3,6 +3,7 @@
 // the same 401 as wrong credentials, so nothing tells which carriers exist. Events that name no
 // message Pigeon sent, or are not message events, are refused (4xx) and change nothing.
 import type { FastifyInstance } from 'fastify';
+import { UpstreamUnavailable } from '../../carriers/bandwidth/client.js';
 import type { UpstreamEvents } from '../../carriers/bandwidth/upstream-events.js';
 import { ApiError } from '../../core/errors.js';
 import { sendError } from '../errors.js';
@@ -22,7 +23,14 @@ export function carrierCallbackRoutes(app: FastifyInstance, handlers: ReadonlyMa
     async (request, reply) => {
       const handler = handlers.get(request.params.name);
       if (!handler) return sendError(reply, new ApiError(401, 'unauthorized', 'Authentication failed'));
-      const outcome = await handler.handle(request.body);
+      let outcome: Awaited<ReturnType<UpstreamEvents['handle']>>;
+      try {
+        outcome = await handler.handle(request.body);
+      } catch (err) {
+        if (!(err instanceof UpstreamUnavailable)) throw err;
+        // Its media could not be fetched now: nothing was stored, and the upstream offers the event again.
+        return sendError(reply, new ApiError(503, 'service-unavailable', `upstream media not available now: ${err.message}`, undefined, { 'retry-after': '5' }));
+      }
       if (outcome.status !== 200) {
         request.log.warn({ carrier: request.params.name, status: outcome.status, reason: outcome.error }, 'upstream event refused');
         return sendError(reply, new ApiError(outcome.status, outcome.status === 404 ? 'not-found' : 'bad-request', outcome.error));

@@ -97,6 +97,11 @@ describe('upstream client', () => {
     });
   }
 
+  it('answers a response over its byte limit as a 413, not as "not now" (asking again gets the same bytes)', async () => {
+    const res = await client().request({ method: 'GET', path: '/media/big', maxBytes: 5 });
+    assert.equal(res.status, 413);
+  });
+
   it('takes a refused connection as "not now", and returns a 4xx for the caller to map', async () => {
     const closed = await freePort();
     await assert.rejects(
