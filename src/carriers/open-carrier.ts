@@ -63,7 +63,7 @@ export function openCarrier(
       carriers.set(entry.name, { adapter, status: () => adapter.status() });
     } else {
       const adapter = new SmppCarrier(entry, { parts: store.inboundParts, now, log });
-      carriers.set(entry.name, { adapter, status: () => ({ ...adapter.status() }) });
+      carriers.set(entry.name, { adapter, carriesMedia: false, status: () => ({ ...adapter.status() }) });
     }
   }
   const routing = new RoutingCarrier(carriers, config.routes, (name, state) => log.onState?.(name, state));

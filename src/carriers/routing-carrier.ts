@@ -16,6 +16,8 @@ import type { MessageKind, RouteConfig } from './carrier-config.js';
 
 export interface RoutedCarrier {
   adapter: CarrierAdapter;
+  /** False for a carrier that cannot take media (SMPP): never a fallback for a message with media. */
+  carriesMedia?: boolean;
   /** What GET /admin/v1/status shows of it. */
   status(): Record<string, unknown>;
 }
@@ -59,7 +61,14 @@ export class RoutingCarrier implements CarrierAdapter {
       throw new CarrierError(`no route matches ${submission.destination} from ${submission.from}`, false, NO_ROUTE_CODE);
     }
     const names = [route.carrier, ...route.fallback];
-    const chosen = names.find((name) => this.carriers.get(name)?.adapter.state() === 'connected') ?? route.carrier;
+    // A fallback that cannot carry the message (media over SMPP) would fail it for good: while the
+    // route's carrier is down such a message waits for it instead.
+    const hasMedia = (submission.media?.length ?? 0) > 0;
+    const usable = (name: string) => {
+      const candidate = this.carriers.get(name);
+      return candidate?.adapter.state() === 'connected' && (!hasMedia || candidate.carriesMedia !== false || name === route.carrier);
+    };
+    const chosen = names.find(usable) ?? route.carrier;
     const carrier = this.carriers.get(chosen);
     if (carrier === undefined) throw new CarrierError(`route names unknown carrier '${chosen}'`, false, NO_ROUTE_CODE);
     const routedRecipients = submission.recipients.filter((to) => this.routeOf(submission, to) === route);
