@@ -32,10 +32,10 @@ describe('a group message sent upstream once', () => {
     await new Promise((resolve) => server.close(resolve));
   });
 
-  const config = bandwidthCarrierSchema.parse({
+  const config = () => bandwidthCarrierSchema.parse({
     name: 'bw',
     type: 'bandwidth',
-    baseUrl: base || 'http://127.0.0.1:9',
+    baseUrl: base,
     accountId: '1',
     applicationId: 'a',
     username: 'u',
@@ -58,7 +58,7 @@ describe('a group message sent upstream once', () => {
     accountId: '9900000',
   });
   const carrier = (refs: Array<{ carrier: string; carrierMessageId: string; destinationTn: string }>) =>
-    new BandwidthCarrier({ ...config, baseUrl: base }, { media: { getMedia: async () => undefined }, refs: async () => refs, now: Date.now, log });
+    new BandwidthCarrier(config(), { media: { getMedia: async () => undefined }, refs: async () => refs, now: Date.now, log });
 
   it('sends the recipients handed over together as one POST to all of them', async () => {
     const bw = carrier([]);
