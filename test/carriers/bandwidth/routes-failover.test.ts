@@ -102,7 +102,9 @@ for (const backend of BACKENDS) {
         assert.ok(Date.now() - startedWaiting < 20_000, 'every recipient was tried while the upstream was down');
         await pause();
       }
-      assert.equal((await carriers()).find((c) => c.name === 'up')?.state, 'down');
+      const whileDown = (await carriers()).find((c) => c.name === 'up') as CarrierStatus & { lastError?: string };
+      assert.match(String(whileDown.lastError), /ECONNREFUSED/);
+      assert.ok((whileDown.counters?.deferred ?? 0) >= 3, JSON.stringify(whileDown.counters));
       await proxy.up();
       for (const [i, c] of created.entries()) assert.deepEqual(await delivered(c.id), [to[i]]);
       for (const n of to) assert.equal((await upstreamMessagesTo(up, n)).length, 1, `one upstream message to ${n}`);
