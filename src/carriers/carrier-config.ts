@@ -2,6 +2,7 @@
 // through the built-in simulator as before. Every SMPP setting but the address and credentials has a
 // default here, so five keys are enough to bind to an SMSC; README "Connecting to a carrier" lists them.
 import { z } from 'zod';
+import { bandwidthCarrierSchema } from './bandwidth/config.js';
 
 const tonNpi = z.strictObject({ ton: z.int().min(0).max(6), npi: z.int().min(0).max(18) });
 const seconds = (fallback: number, min = 0.05) => z.number().min(min).default(fallback);
@@ -52,14 +53,25 @@ export const simulatorCarrierSchema = z.strictObject({
   type: z.literal('simulator'),
 });
 
-export const carrierSchema = z.discriminatedUnion('type', [smppCarrierSchema, simulatorCarrierSchema], {
-  error: (issue) => (issue.code === 'invalid_union' ? "must have type 'smpp' or 'simulator'" : undefined),
+export const carrierSchema = z.discriminatedUnion('type', [smppCarrierSchema, simulatorCarrierSchema, bandwidthCarrierSchema], {
+  error: (issue) => (issue.code === 'invalid_union' ? "must have type 'smpp', 'bandwidth' or 'simulator'" : undefined),
 });
+
+/** What a route can match a message by: an SMS to one recipient, an MMS to one, or any message to several. */
+export const MESSAGE_KINDS = ['sms', 'mms', 'group'] as const;
+export type MessageKind = (typeof MESSAGE_KINDS)[number];
 
 export const routeSchema = z.strictObject({
   carrier: z.string().min(1),
   /** Destination prefix, e.g. "+44"; any destination when absent. */
   to: z.string().min(1).optional(),
+  /** An explicit allowlist of destinations (exact E.164 numbers), e.g. the team's phones on a staging server. */
+  numbers: z.array(z.string().regex(/^\+[1-9]\d{1,14}$/, { message: 'must be an E.164 number such as +19195551212' })).min(1).optional(),
+  /** The kinds of message it carries; every kind when absent. A group is any message to several recipients. */
+  kind: z
+    .union([z.enum(MESSAGE_KINDS), z.array(z.enum(MESSAGE_KINDS)).min(1)])
+    .optional()
+    .transform((v) => (v === undefined ? undefined : Array.isArray(v) ? v : [v])),
   /** Sending-number prefix (an exact number is its own prefix); any sender when absent. */
   from: z.string().min(1).optional(),
   account: z.string().min(1).optional(),
@@ -67,6 +79,7 @@ export const routeSchema = z.strictObject({
   fallback: z.array(z.string().min(1)).default([]),
 });
 
+export type { BandwidthCarrierConfig } from './bandwidth/config.js';
 export type SmppCarrierConfig = z.output<typeof smppCarrierSchema>;
 export type CarrierConfig = z.output<typeof carrierSchema>;
 export type RouteConfig = z.output<typeof routeSchema>;

@@ -1,9 +1,11 @@
 // Picks and builds the carrier adapter. Without `carriers` in the config, the built-in simulator
 // carries everything, as it always has; with them, a RoutingCarrier holds each configured carrier
-// (SMPP, or the simulator) and the routes choose among them.
+// (SMPP, an upstream Bandwidth-API provider, or the simulator) and the routes choose among them.
 import type { Config } from '../config/config.js';
 import type { CarrierAdapter, CarrierState } from '../core/delivery/carrier.js';
 import type { Store } from '../core/ports.js';
+import type { UpstreamFigures } from '../metrics/metrics.js';
+import { BandwidthCarrier } from './bandwidth/bandwidth-carrier.js';
 import { RoutingCarrier, type RoutedCarrier } from './routing-carrier.js';
 import { parseSimulatorConfig, SimulatorRuleError } from './simulator/rules.js';
 import { SimulatorCarrier } from './simulator/simulator-carrier.js';
@@ -14,6 +16,8 @@ export interface OpenedCarrier {
   simulator: SimulatorCarrier | undefined;
   /** Each carrier's state for GET /admin/v1/status. */
   status(): Array<Record<string, unknown>>;
+  /** The upstream carriers' figures for /metrics. */
+  upstreams(): UpstreamFigures[];
 }
 
 export function openCarrier(
@@ -44,22 +48,27 @@ export function openCarrier(
   };
   if (config.carriers.length === 0) {
     const carrier = simulator();
-    return { carrier, simulator: carrier, status: () => [{ name: carrier.name, type: 'simulator', state: carrier.state() }] };
+    return { carrier, simulator: carrier, status: () => [{ name: carrier.name, type: 'simulator', state: carrier.state() }], upstreams: () => [] };
   }
   let sim: SimulatorCarrier | undefined;
   const carriers = new Map<string, RoutedCarrier>();
+  const upstreams: BandwidthCarrier[] = [];
   for (const entry of config.carriers) {
     if (entry.type === 'simulator') {
       const adapter = simulator();
       sim = adapter;
       carriers.set(entry.name, { adapter, status: () => ({ name: entry.name, type: 'simulator', state: adapter.state() }) });
+    } else if (entry.type === 'bandwidth') {
+      const adapter = new BandwidthCarrier(entry, { media: store.media, refs: (id) => store.delivery.carrierRefsOf(id), now, log });
+      upstreams.push(adapter);
+      carriers.set(entry.name, { adapter, status: () => adapter.status() });
     } else {
       const adapter = new SmppCarrier(entry, { parts: store.inboundParts, now, log });
-      carriers.set(entry.name, { adapter, status: () => ({ ...adapter.status() }) });
+      carriers.set(entry.name, { adapter, carriesMedia: false, status: () => ({ ...adapter.status() }) });
     }
   }
   const routing = new RoutingCarrier(carriers, config.routes, (name, state) => log.onState?.(name, state));
-  return { carrier: routing, simulator: sim, status: () => routing.status() };
+  return { carrier: routing, simulator: sim, status: () => routing.status(), upstreams: () => upstreams.map((u) => u.figures()) };
 }
 
 const silentLog: CarrierLog = { info: () => undefined, warn: () => undefined, debug: () => undefined };

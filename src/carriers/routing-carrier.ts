@@ -1,6 +1,8 @@
 // Several carriers behind the one adapter the delivery worker talks to. The ordered `routes` pick
-// the carrier of each recipient (first match on destination prefix, sending-number prefix and/or
-// account), falling back in order while the chosen one is not connected. Carrier ids are kept as
+// the carrier of each recipient (first match on the message's kind, destination prefix or
+// allowlist, sending-number prefix and/or account), falling back in order while the chosen one is
+// not connected. A group whose recipients match different routes is split: each carrier is told
+// which recipients it carries (an upstream carrier sends the group to those). Carrier ids are kept as
 // `carrier:id`, so that receipts of two SMSCs that number alike never meet in the store.
 import {
   CarrierError,
@@ -10,10 +12,12 @@ import {
   type CarrierSubmission,
   type DeliveryReceipt,
 } from '../core/delivery/carrier.js';
-import type { RouteConfig } from './carrier-config.js';
+import type { MessageKind, RouteConfig } from './carrier-config.js';
 
 export interface RoutedCarrier {
   adapter: CarrierAdapter;
+  /** False for a carrier that cannot take media (SMPP): never a fallback for a message with media. */
+  carriesMedia?: boolean;
   /** What GET /admin/v1/status shows of it. */
   status(): Record<string, unknown>;
 }
@@ -52,15 +56,25 @@ export class RoutingCarrier implements CarrierAdapter {
   }
 
   async submit(submission: CarrierSubmission): Promise<{ carrierMessageIds: readonly string[] }> {
-    const route = this.routes.find((r) => matches(r, submission));
+    const route = this.routeOf(submission, submission.destination);
     if (route === undefined) {
       throw new CarrierError(`no route matches ${submission.destination} from ${submission.from}`, false, NO_ROUTE_CODE);
     }
     const names = [route.carrier, ...route.fallback];
-    const chosen = names.find((name) => this.carriers.get(name)?.adapter.state() === 'connected') ?? route.carrier;
+    // A fallback that cannot carry the message (media over SMPP) would fail it for good: while the
+    // route's carrier is down such a message waits for it instead.
+    const hasMedia = (submission.media?.length ?? 0) > 0;
+    const usable = (name: string) => {
+      const candidate = this.carriers.get(name);
+      return candidate?.adapter.state() === 'connected' && (!hasMedia || candidate.carriesMedia !== false || name === route.carrier);
+    };
+    const chosen = names.find(usable) ?? route.carrier;
     const carrier = this.carriers.get(chosen);
     if (carrier === undefined) throw new CarrierError(`route names unknown carrier '${chosen}'`, false, NO_ROUTE_CODE);
-    const { carrierMessageIds } = await carrier.adapter.submit(submission);
+    const routedRecipients = submission.recipients.filter((to) => this.routeOf(submission, to) === route);
+    const { carrierMessageIds } = await carrier.adapter.submit(
+      routedRecipients.length === submission.recipients.length ? submission : { ...submission, routedRecipients },
+    );
     return { carrierMessageIds: carrierMessageIds.map((id) => `${chosen}:${id}`) };
   }
 
@@ -77,21 +91,31 @@ export class RoutingCarrier implements CarrierAdapter {
     return [...this.carriers.values()].map((c) => c.status());
   }
 
+  private routeOf(submission: CarrierSubmission, destination: string): RouteConfig | undefined {
+    return this.routes.find((r) => matches(r, submission, destination));
+  }
+
   private aggregate(): CarrierState {
     const states = [...this.carriers.values()].map(({ adapter }) => adapter.state());
     return states.includes('connected') ? 'connected' : states.includes('connecting') ? 'connecting' : 'disconnected';
   }
 }
 
-function matches(route: RouteConfig, submission: CarrierSubmission): boolean {
+export function messageKind(submission: Pick<CarrierSubmission, 'recipients' | 'type'>): MessageKind {
+  return submission.recipients.length > 1 ? 'group' : submission.type;
+}
+
+function matches(route: RouteConfig, submission: CarrierSubmission, destination: string): boolean {
   return (
-    (route.to === undefined || submission.destination.startsWith(route.to)) &&
+    (route.kind === undefined || route.kind.includes(messageKind(submission))) &&
+    (route.to === undefined || destination.startsWith(route.to)) &&
+    (route.numbers === undefined || route.numbers.includes(destination)) &&
     (route.from === undefined || submission.from.startsWith(route.from)) &&
     (route.account === undefined || submission.accountId === route.account)
   );
 }
 
-function prefixed(carrier: string, receipt: DeliveryReceipt): DeliveryReceipt {
+export function prefixed(carrier: string, receipt: DeliveryReceipt): DeliveryReceipt {
   return {
     ...receipt,
     carrierMessageId: `${carrier}:${receipt.carrierMessageId}`,

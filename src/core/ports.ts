@@ -429,6 +429,11 @@ export interface DeliveryStore {
   acceptInbound(copies: ReadonlyArray<{ message: Message; record: MessageRecord; callback?: CallbackToSend }>): Promise<void>;
   getMessage(messageId: string): Promise<Message | undefined>;
   /**
+   * The carrier ids recorded for the recipients of a message: an upstream carrier that sends a group
+   * once finds there the id another process (or its own earlier life) got for the group's first recipients.
+   */
+  carrierRefsOf(messageId: string): Promise<Array<{ carrier: string; carrierMessageId: string; destinationTn: string }>>;
+  /**
    * Status changes after acceptance, in order. Acceptance itself (RECEIVED, then QUEUED for outbound
    * messages) is not stored as events: it is the message's own time, and saving two rows per
    * recipient on the hot path bought nothing.

@@ -24,6 +24,8 @@ import { endEventStreams } from './console/event-stream.js';
 import type { ChangeSignal } from '../shared/change-signal.js';
 import type { NumbersService } from '../core/numbers/numbers-service.js';
 import { numbersApi } from './numbers/numbers-api.js';
+import type { UpstreamEvents } from '../carriers/bandwidth/upstream-events.js';
+import { carrierCallbackRoutes } from './carriers/carrier-callbacks.routes.js';
 
 export interface AppDeps extends ApiDeps {
   logger: FastifyBaseLogger;
@@ -41,6 +43,8 @@ export interface AppDeps extends ApiDeps {
   numbers?: NumbersService;
   /** The web console (GET /, /console/…); absent, it is not mounted. */
   console?: { changes: ChangeSignal };
+  /** The event endpoints of upstream carriers, by carrier name (POST /carriers/{name}/callbacks). */
+  carrierCallbacks?: ReadonlyMap<string, UpstreamEvents>;
 }
 
 declare module 'fastify' {
@@ -126,6 +130,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     await app.register(async (scope) => sandboxApi(scope, sandboxDeps, admin.token, catalog), { prefix: '/admin/v1' });
     adminOpenApi(app, catalog);
   }
+  if (deps.carrierCallbacks && deps.carrierCallbacks.size > 0) carrierCallbackRoutes(app, deps.carrierCallbacks);
   app.decorate('openApiCatalogs', catalogs);
   if (deps.console) {
     const changes = deps.console.changes;

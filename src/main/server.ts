@@ -40,6 +40,7 @@ import { EsmeOutboxWorker } from '../smpp-server/esme-outbox.js';
 import { SmppListener } from '../smpp-server/smpp-listener.js';
 import { ChangeSignal } from '../shared/change-signal.js';
 import { observeChanges } from './observe-changes.js';
+import { upstreamCallbackHandlers, type CarrierEventPaths } from './upstream-callbacks.js';
 
 export interface RunningServer {
   /** Absent in a worker-only process. */
@@ -121,6 +122,7 @@ export async function startServer(config: Config, logger: FastifyBaseLogger, opt
       queues: inWorkerThread ? undefined : stats?.queues,
       pool: inWorkerThread ? undefined : stats?.pool,
       carrier: workerThread ? undefined : () => ({ name: carrier.name, state: carrier.state() }),
+      upstreams: workerThread ? undefined : () => upstreamFigures(),
       outage: inWorkerThread ? undefined : () => health.current(),
     },
     { processMetrics: !inWorkerThread },
@@ -167,7 +169,7 @@ export async function startServer(config: Config, logger: FastifyBaseLogger, opt
     onReplyRefused: (err, reply) => logger.warn({ ...reply, error: err.message }, 'keyword reply not sent'),
   });
   const carrierLog = logger.child({ component: 'carrier' });
-  const { carrier: bareCarrier, simulator, status: carrierStatus } = openCarrier(config, store, now, onError, {
+  const { carrier: bareCarrier, simulator, status: carrierStatus, upstreams: upstreamFigures } = openCarrier(config, store, now, onError, {
     info: (detail, message) => carrierLog.info(detail, message),
     warn: (detail, message) => carrierLog.warn(detail, message),
     debug: (detail, message) => carrierLog.debug(detail, message),
@@ -209,7 +211,8 @@ export async function startServer(config: Config, logger: FastifyBaseLogger, opt
   const servesHttp = config.role !== 'worker';
   // Links to inbound media need the address clients use; it is known once the server listens.
   let publicBase = config.publicUrl ?? `http://${config.host}:${config.port}`;
-  if (runsWorkers) await carrier.start({
+  // What carriers report, from their own connections or (upstream carriers) through HTTP callbacks.
+  const carrierEvents: CarrierEventPaths = {
     receipt: async (receipt) => {
       // One that overtook the recording of its own submit in this process waits for it rather than being parked.
       await delivery.recorded(receiptIds(receipt));
@@ -222,6 +225,14 @@ export async function startServer(config: Config, logger: FastifyBaseLogger, opt
         logger.warn({ carrier: carrier.name, to: message.to }, 'inbound message for numbers no application owns: dropped');
         metrics.inboundDropped.inc({ carrier: carrier.name });
       } else callbacks.wake();
+      return copies.length;
+    },
+  };
+  const upstreamCallbacks = upstreamCallbackHandlers(config.carriers, { store: store.delivery, paths: carrierEvents, now });
+  if (runsWorkers) await carrier.start({
+    receipt: carrierEvents.receipt,
+    inbound: async (message) => {
+      await carrierEvents.inbound(message);
     },
     stateChanged: (state) => logger.info({ carrier: carrier.name, state }, 'carrier state changed'),
   });
@@ -286,6 +297,7 @@ export async function startServer(config: Config, logger: FastifyBaseLogger, opt
       directoryAdmin,
     ),
     console: { changes },
+    carrierCallbacks: upstreamCallbacks,
     admin: adminToken === undefined ? undefined : {
       token: adminToken,
       simulator,
@@ -294,6 +306,8 @@ export async function startServer(config: Config, logger: FastifyBaseLogger, opt
       status: async () => ({
         ...(workerThread ? { ...(await workerThread.status()), callbacks: callbacks.counters } : workerStatus()),
         ...(smpp && { smppServer: { port: smpp.port, sessions: smpp.listener.status(), outboxBacklog: smpp.outbox.backlog } }),
+        // What upstream carriers reported to this process's /carriers/{name}/callbacks (taken and refused).
+        ...(upstreamCallbacks.size > 0 && { upstreamEvents: Object.fromEntries([...upstreamCallbacks].map(([name, handler]) => [name, { ...handler.counters }])) }),
       }),
     },
   }) : undefined;

@@ -21,12 +21,25 @@ export interface QueueFigures {
   oldestOutboxAt: number | undefined;
 }
 
+/** One upstream carrier's figures (carriers/bandwidth/bandwidth-carrier.ts). */
+export interface UpstreamFigures {
+  name: string;
+  up: boolean;
+  inFlight: number;
+  requests: number;
+  errors: number;
+  /** Recent request latency, milliseconds; absent before the first answer. */
+  latencyMs?: { p50: number; p95: number };
+}
+
 export interface MetricsSources {
   now: () => number;
   /** Queue-wide figures; read at most once per scrape. */
   queues?: () => Promise<QueueFigures>;
   /** The carrier in use and its session state. */
   carrier?: () => { name: string; state: string };
+  /** Upstream messaging providers used as carriers (carriers/bandwidth), where this process runs them. */
+  upstreams?: () => readonly UpstreamFigures[];
   /** A database outage in progress (main/store-health.ts). */
   outage?: () => string | undefined;
   /** Pooled connections (PostgreSQL). */
@@ -202,6 +215,7 @@ export class PigeonMetrics {
         },
       });
     }
+    if (sources.upstreams) upstreamMetrics(this.registry, sources.upstreams);
     if (sources.outage) {
       const outage = sources.outage;
       new Gauge({
@@ -267,4 +281,39 @@ function cachedPerScrape(read: (() => Promise<QueueFigures>) | undefined): () =>
     if (!last || at - last.at > 1000) last = { at, figures: read().catch(() => undefined) };
     return last.figures;
   };
+}
+
+/** Per upstream carrier: up or down, requests in flight, requests and errors so far, recent latency. */
+function upstreamMetrics(registry: Registry, upstreams: () => readonly UpstreamFigures[]): void {
+  const gauge = (name: string, help: string, value: (u: UpstreamFigures) => number | undefined) =>
+    new Gauge({
+      name,
+      help,
+      labelNames: ['carrier'] as const,
+      registers: [registry],
+      collect() {
+        this.reset();
+        for (const u of upstreams()) {
+          const v = value(u);
+          if (v !== undefined) this.set({ carrier: u.name }, v);
+        }
+      },
+    });
+  const counter = (name: string, help: string, value: (u: UpstreamFigures) => number) =>
+    new Counter({
+      name,
+      help,
+      labelNames: ['carrier'] as const,
+      registers: [registry],
+      collect() {
+        this.reset();
+        for (const u of upstreams()) this.inc({ carrier: u.name }, value(u));
+      },
+    });
+  gauge('pigeon_upstream_up', 'Whether routes use the upstream carrier (1) or treat it as down after errors (0)', (u) => (u.up ? 1 : 0));
+  gauge('pigeon_upstream_in_flight', 'Requests to the upstream carrier waiting for an answer', (u) => u.inFlight);
+  counter('pigeon_upstream_requests_total', 'Requests made to the upstream carrier by this process', (u) => u.requests);
+  counter('pigeon_upstream_errors_total', 'Upstream requests that failed: timeouts, connection errors, 429 and 5xx', (u) => u.errors);
+  gauge('pigeon_upstream_latency_p50_seconds', 'Median latency of recent upstream requests', (u) => (u.latencyMs ? u.latencyMs.p50 / 1000 : undefined));
+  gauge('pigeon_upstream_latency_p95_seconds', '95th percentile latency of recent upstream requests', (u) => (u.latencyMs ? u.latencyMs.p95 / 1000 : undefined));
 }

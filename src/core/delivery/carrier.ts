@@ -24,6 +24,13 @@ export interface CarrierSubmission {
   priority?: 'default' | 'high';
   /** Epoch ms after which the message is useless (the SMPP validity period). */
   expiresAt?: number | undefined;
+  /** When Pigeon accepted the message (epoch ms): upstream carriers look for an earlier copy of it from then on. */
+  acceptedAt?: number;
+  /**
+   * The recipients the router hands to this same carrier (a group whose recipients routes split over
+   * several carriers); absent, all of `recipients`. An upstream carrier sends the group to these.
+   */
+  routedRecipients?: readonly string[];
 }
 
 /**
@@ -81,6 +88,11 @@ export interface InboundAttachment {
 export interface CarrierInbound {
   from: string;
   to: readonly string[];
+  /**
+   * The numbers to make copies for; absent, every addressed number Pigeon owns. An upstream that
+   * reports a group message once per number it delivered it to names that one number each time.
+   */
+  owners?: readonly string[];
   text: string | undefined;
   media: readonly InboundAttachment[];
   time: number;

@@ -168,6 +168,7 @@ export class DeliveryWorker {
         accountId: message.accountId,
         priority: message.priority,
         expiresAt: message.expiresAt,
+        acceptedAt: message.time,
       });
       const recording = store.recordSubmitted(job, this.options.workerId, carrier.name, carrierMessageIds, now());
       for (const id of carrierMessageIds) this.recording.set(id, recording);

@@ -37,7 +37,7 @@ function safeFileName(name: string | undefined, index: number): string {
  * offer the message again, since it would never be taken).
  */
 export async function receiveInbound(deps: InboundDeps, inbound: CarrierInbound): Promise<Message[]> {
-  const owned = [...new Set(inbound.to)].flatMap((number) => {
+  const owned = [...new Set(inbound.owners ?? inbound.to)].flatMap((number) => {
     const application = deps.directory.ownerOfNumber(number);
     return application ? [{ number, application }] : [];
   });

@@ -165,6 +165,7 @@ const AWAITING_RECEIPT = named(`SELECT ${qualified(MESSAGE_COLUMNS, 'm')}, a.des
   FROM (SELECT message_id, destination_tn, min(submitted_at) AS at FROM carrier_refs
     WHERE settled = 0 AND submitted_at < $1 GROUP BY message_id, destination_tn ORDER BY at LIMIT $2) a
   JOIN messages m ON m.id = a.message_id ORDER BY a.at`);
+const REFS_OF_MESSAGE = named('SELECT carrier, carrier_message_id, destination_tn FROM carrier_refs WHERE message_id = $1');
 const GET_MESSAGE = named(`SELECT ${qualified(MESSAGE_COLUMNS, 'm')} FROM messages m WHERE m.id = $1`);
 const LIST_EVENTS = named(
   'SELECT destination_tn, status, time, error_code, detail FROM message_events WHERE message_id = $1 ORDER BY id',
@@ -551,6 +552,11 @@ export class PostgresDelivery implements DeliveryStore {
     const { rows } = await run<MessageRow>(this.pool, GET_MESSAGE, [messageId]);
     const row = rows[0];
     return row && messageFromRow(row);
+  }
+
+  async carrierRefsOf(messageId: string): Promise<Array<{ carrier: string; carrierMessageId: string; destinationTn: string }>> {
+    const { rows } = await run<{ carrier: string; carrier_message_id: string; destination_tn: string }>(this.pool, REFS_OF_MESSAGE, [messageId]);
+    return rows.map((r) => ({ carrier: r.carrier, carrierMessageId: r.carrier_message_id, destinationTn: r.destination_tn }));
   }
 
   async queueEntries(messageId: string, now: number): Promise<QueueEntry[]> {

@@ -84,6 +84,7 @@ export const DELIVERY_SQL = {
       submitted_at, part_index, part_count) VALUES (?, ?, ?, ?, ?, ?, ?)`,
   parkedFor: `SELECT 1 FROM parked_receipts ${sqlitePin('parked_receipts')} WHERE carrier = ? AND carrier_message_id = ?`,
   settleRefs: `UPDATE ${REFS_OF_RECIPIENT} SET settled = 1 WHERE message_id = ? AND destination_tn = ?`,
+  refsOfMessage: `SELECT carrier, carrier_message_id, destination_tn FROM ${REFS_OF_RECIPIENT} WHERE message_id = ?`,
   retry: `UPDATE ${QUEUE_ENTRY} SET run_at = ?, last_error = ?, locked_by = NULL, locked_until = NULL
     WHERE message_id = ? AND destination_tn = ? AND locked_by = ?`,
   // A deferral: the claim's attempt is given back (the carrier never offered the recipient).
@@ -358,6 +359,11 @@ export class SqliteDelivery implements DeliveryStore {
   async getMessage(messageId: string): Promise<Message | undefined> {
     const row = this.s.message.get(messageId) as MessageRow | undefined;
     return row && messageFromRow(row);
+  }
+
+  async carrierRefsOf(messageId: string): Promise<Array<{ carrier: string; carrierMessageId: string; destinationTn: string }>> {
+    const rows = this.s.refsOfMessage.all(messageId) as Array<{ carrier: string; carrier_message_id: string; destination_tn: string }>;
+    return rows.map((r) => ({ carrier: r.carrier, carrierMessageId: r.carrier_message_id, destinationTn: r.destination_tn }));
   }
 
   async queueEntries(messageId: string, now: number): Promise<QueueEntry[]> {

@@ -4,10 +4,21 @@ import { api } from '../api.js';
 import { h, replace, status, table, time } from '../dom.js';
 import { state } from '../state.js';
 
+interface CarrierStatus {
+  name: string;
+  type?: string;
+  state: string;
+  inFlight?: number;
+  /** Upstream carriers: recent request latency. */
+  latencyMs?: { p50: number; p95: number };
+  lastError?: string;
+  counters?: Record<string, number>;
+}
+
 interface Status {
   server?: {
     carrier: { name: string; state: string };
-    carriers?: Array<{ name: string; state: string }>;
+    carriers?: Array<CarrierStatus>;
     delivery: Record<string, number>;
     callbacks: Record<string, number>;
   };
@@ -38,7 +49,19 @@ export async function statusPage(main: HTMLElement): Promise<void> {
       h('h1', {}, 'Status'),
       s.server && [
         h('h2', {}, 'Carriers'),
-        table('Carriers and their state', ['Carrier', 'State'], carriers.map((c) => [c.name, status(c.state)])),
+        table(
+          'Carriers and their state',
+          ['Carrier', 'Type', 'State', 'In flight', 'Latency p50 / p95', 'Errors', 'Last error'],
+          carriers.map((c: CarrierStatus) => [
+            c.name,
+            c.type ?? '',
+            status(c.state),
+            c.inFlight ?? '—',
+            c.latencyMs ? `${Math.round(c.latencyMs.p50)} ms / ${Math.round(c.latencyMs.p95)} ms` : '—',
+            c.counters?.errors ?? '—',
+            c.lastError ?? '',
+          ]),
+        ),
         h('h2', {}, 'Workers'),
         table('Counters since start', ['Counter', 'Value'], [
           ...Object.entries(s.server.delivery).map(([k, v]) => [`delivery ${k}`, v]),

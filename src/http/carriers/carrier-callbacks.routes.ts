@@ -1,0 +1,41 @@
+// POST /carriers/{name}/callbacks: where an upstream carrier (carriers/bandwidth) sends its event
+// callbacks. Basic credentials are checked before the body is read; an unknown carrier name gets
+// the same 401 as wrong credentials, so nothing tells which carriers exist. Events that name no
+// message Pigeon sent, or are not message events, are refused (4xx) and change nothing.
+import type { FastifyInstance } from 'fastify';
+import { UpstreamUnavailable } from '../../carriers/bandwidth/client.js';
+import type { UpstreamEvents } from '../../carriers/bandwidth/upstream-events.js';
+import { ApiError } from '../../core/errors.js';
+import { sendError } from '../errors.js';
+
+export function carrierCallbackRoutes(app: FastifyInstance, handlers: ReadonlyMap<string, UpstreamEvents>): void {
+  app.post<{ Params: { name: string } }>(
+    '/carriers/:name/callbacks',
+    {
+      onRequest: async (request, reply) => {
+        const handler = handlers.get(request.params.name);
+        if (!handler?.authorized(request.headers.authorization)) {
+          handler?.refusedCredentials();
+          await sendError(reply.header('www-authenticate', 'Basic realm="pigeon carrier callbacks"'), new ApiError(401, 'unauthorized', 'Authentication failed'));
+        }
+      },
+    },
+    async (request, reply) => {
+      const handler = handlers.get(request.params.name);
+      if (!handler) return sendError(reply, new ApiError(401, 'unauthorized', 'Authentication failed'));
+      let outcome: Awaited<ReturnType<UpstreamEvents['handle']>>;
+      try {
+        outcome = await handler.handle(request.body);
+      } catch (err) {
+        if (!(err instanceof UpstreamUnavailable)) throw err;
+        // Its media could not be fetched now: nothing was stored, and the upstream offers the event again.
+        return sendError(reply, new ApiError(503, 'service-unavailable', `upstream media not available now: ${err.message}`, undefined, { 'retry-after': '5' }));
+      }
+      if (outcome.status !== 200) {
+        request.log.warn({ carrier: request.params.name, status: outcome.status, reason: outcome.error }, 'upstream event refused');
+        return sendError(reply, new ApiError(outcome.status, outcome.status === 404 ? 'not-found' : 'bad-request', outcome.error));
+      }
+      return reply.code(200).send({});
+    },
+  );
+}
