@@ -11,7 +11,7 @@ import {
   type CarrierSubmission,
   type DeliveryReceipt,
 } from '../../src/core/delivery/carrier.js';
-import { mulberry32 } from '../../src/carriers/simulator/random.js';
+import { mulberry32 } from '../../src/shared/seeded-random.js';
 import {
   parseRules,
   parseSimulatorConfig,

@@ -15,7 +15,7 @@ import {
   type CarrierState,
   type CarrierSubmission,
 } from '../../core/delivery/carrier.js';
-import { mulberry32 } from './random.js';
+import { mulberry32 } from '../../shared/seeded-random.js';
 import {
   DEFAULT_SIMULATOR_DEFAULTS,
   compileRules,

@@ -5,6 +5,7 @@
 // ordered stays in the inventory; searches leave out what the store reports taken.
 import { AREA_CODES, TOLL_FREE_PREFIXES, type AreaCodeInfo } from './area-codes.js';
 import { NumbersError, CODES } from './numbers-error.js';
+import { mulberry32 } from '../../shared/seeded-random.js';
 
 export interface InventoryConfig {
   readonly areaCodes: readonly string[];
@@ -36,22 +37,10 @@ export interface SearchQuery {
   quantity: number;
 }
 
-/** mulberry32: small, fast and the same everywhere. */
-function generator(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const seedOf = (seed: number, prefix: string) => (Math.imul(seed, 1000003) ^ Number(prefix)) >>> 0;
 
 function draw(prefix: string, count: number, seed: number, exchange: (random: () => number) => string): string[] {
-  const random = generator(seedOf(seed, prefix));
+  const random = mulberry32(seedOf(seed, prefix));
   const out = new Set<string>();
   // Bounded: a prefix has far more numbers than any configured count (10 000 at most).
   while (out.size < count) {

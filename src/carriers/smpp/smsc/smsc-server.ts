@@ -6,7 +6,7 @@
 // tests play an SMSC that goes away and comes back with its store intact.
 import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
-import { mulberry32 } from '../../simulator/random.js';
+import { mulberry32 } from '../../../shared/seeded-random.js';
 import { compileRules, firstMatch, type CompiledRule, type SimulatorConfig, type SimulatorOutcome } from '../../simulator/rules.js';
 import { testNumberOutcome } from '../../simulator/test-numbers.js';
 import { ESM_UDHI, outboundParts, readUdh, type LongMessageMethod } from '../concatenation.js';
