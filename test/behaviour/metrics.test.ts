@@ -212,8 +212,9 @@ for (const backend of BACKENDS) {
       const first = await scrapeOpen(h.pigeon);
       const transient = await send(h.pigeon, smsBody({ to: [TEST_NUMBER.transientTwice] }));
       const permanent = await send(h.pigeon, smsBody({ to: [TEST_NUMBER.reject4404] }));
-      await h.pigeon.waitForMessage(transient.id);
-      await h.pigeon.waitForMessage(permanent.id);
+      // Until their callbacks are settled too: the next test refuses callbacks and counts every refusal.
+      await h.pigeon.waitForMessage(transient.id, 'callbacks');
+      await h.pigeon.waitForMessage(permanent.id, 'callbacks');
       const second = await scrapeOpen(h.pigeon);
       const moved = (outcome: string) =>
         second.value('pigeon_carrier_submits_total', { carrier: 'simulator', outcome }) - first.value('pigeon_carrier_submits_total', { carrier: 'simulator', outcome });
