@@ -20,9 +20,10 @@ interface Row {
 /** `| \`name\` | type | \`label\` (\`value\`, …), \`label\` | meaning |` rows of the README. */
 function documentedMetrics(): Map<string, Row> {
   const rows = new Map<string, Row>();
-  for (const match of README.matchAll(/^\| `([a-z_*]+)`(?:, `[a-z_*]+`)? \|\s*(\w*)\s*\|([^|]*)\|/gm)) {
-    const labels = [...(match[3] ?? '').replace(/\([^)]*\)/g, '').matchAll(/`([a-z_]+)`/g)].map((m) => m[1] ?? '');
-    rows.set(match[1] ?? '', { type: match[2] ?? '', labels: labels.sort() });
+  // A row may name two metrics of the same type and labels: `a`, `b`.
+  for (const match of README.matchAll(/^\| `([a-z0-9_*]+)`(?:, `([a-z0-9_*]+)`)? \|\s*(\w*)\s*\|([^|]*)\|/gm)) {
+    const labels = [...(match[4] ?? '').replace(/\([^)]*\)/g, '').matchAll(/`([a-z_]+)`/g)].map((m) => m[1] ?? '');
+    for (const name of [match[1], match[2]]) if (name) rows.set(name, { type: match[3] ?? '', labels: [...labels].sort() });
   }
   return rows;
 }
@@ -35,6 +36,7 @@ async function exportedMetrics(): Promise<Map<string, Row>> {
     carrier: () => ({ name: 'simulator', state: 'connected' }),
     outage: () => undefined,
     pool: () => ({ total: 0, idle: 0, waiting: 0 }),
+    upstreams: () => [],
   });
   const types = new Map((await metrics.registry.getMetricsAsJSON()).map((m) => [m.name, String(m.type)]));
   return new Map(
