@@ -17,8 +17,11 @@ describe('upstream client', () => {
   type Answer = { status: number; headers?: Record<string, string> } | 'hang';
   let answer: Answer = { status: 202 };
   const seen: Array<string | undefined> = [];
+  /** When each message request reached the server (real clock). */
+  const arrivals: number[] = [];
   before(async () => {
     server = createServer((req, res) => {
+      if (req.url !== '/token') arrivals.push(performance.now());
       if (req.url === '/token') {
         assert.equal(req.headers.authorization, `Basic ${Buffer.from('cid:secret').toString('base64')}`);
         const token = `t${tokens.length + 1}`;
@@ -96,6 +99,22 @@ describe('upstream client', () => {
       answer = { status: 202 };
     });
   }
+
+  it('spaces its requests by requestsPerSecond: five at once to a 4/s carrier take at least a second', async () => {
+    // The carrier's clock stands still here, so each request is paced a quarter second after the one
+    // before it by the timer the limit sets; a slower machine only adds.
+    const c = client({ requestsPerSecond: 4 });
+    const from = arrivals.length;
+    await Promise.all(Array.from({ length: 5 }, () => post(c)));
+    const times = arrivals.slice(from);
+    assert.equal(times.length, 5);
+    const spread = (times.at(-1) ?? 0) - (times[0] ?? 0);
+    assert.ok(spread >= 990, `five requests at 4/s arrived within ${spread.toFixed(0)} ms`);
+    // Without the limit the same five go at once.
+    const free = arrivals.length;
+    await Promise.all(Array.from({ length: 5 }, () => post(client())));
+    assert.equal(arrivals.length - free, 5);
+  });
 
   it('answers a response over its byte limit as a 413, not as "not now" (asking again gets the same bytes)', async () => {
     const res = await client().request({ method: 'GET', path: '/media/big', maxBytes: 5 });
