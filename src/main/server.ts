@@ -18,8 +18,8 @@ import { applyParkedReceipts, applyReceipt, expireOverdueReceipts, receiptIds } 
 import { receiveInbound } from '../core/inbound/receive-inbound.js';
 import { PhoneAdmin } from '../core/sandbox/phone-admin.js';
 import { ScriptedPhones } from '../core/sandbox/scripted-phones.js';
+import { liveOptOutPolicy } from '../core/opt-out/live-policy.js';
 import { OptOutService } from '../core/opt-out/opt-out-service.js';
-import { optOutPolicy } from '../config/opt-out-config.js';
 import { startMediaRetention } from '../core/media/media-retention.js';
 import type { Store } from '../core/ports.js';
 import { StoreBusyError, StoreUnavailableError } from '../core/errors.js';
@@ -69,6 +69,8 @@ export interface WorkerStatus {
   carriers: unknown;
   delivery: object;
   callbacks: object;
+  /** The version of the newest directory change this thread's copy has applied (directory-sync.ts). */
+  directoryVersion: number;
 }
 
 /** How a process whose delivery runs in a worker thread reaches that thread (main/worker-thread.ts). */
@@ -158,7 +160,7 @@ export async function startServer(config: Config, logger: FastifyBaseLogger, opt
   const optOut = new OptOutService({
     store,
     directory,
-    policy: optOutPolicy(config.optOut),
+    policy: liveOptOutPolicy(config.optOut.global, directory),
     now,
     throughput,
     onReplyQueued: () => delivery.wake(),
@@ -248,6 +250,7 @@ export async function startServer(config: Config, logger: FastifyBaseLogger, opt
     carriers: carrierStatus(),
     delivery: delivery.counters,
     callbacks: callbacks.counters,
+    directoryVersion: directory.version,
   });
   const adminToken = config.adminToken ?? (config.demo ? DEMO_ADMIN_TOKEN : undefined);
   if (!adminToken) logger.warn('admin API disabled: set admin.token in the config file or PIGEON_ADMIN_TOKEN');
@@ -276,7 +279,7 @@ export async function startServer(config: Config, logger: FastifyBaseLogger, opt
     metrics: metricsDeps,
     onAccepted: () => delivery.wake(),
     optOut,
-    directoryAdmin: new DirectoryAdmin({ store: store.directory, refresh: () => core.sync?.refresh() ?? Promise.resolve(), now }),
+    directoryAdmin: new DirectoryAdmin({ store: store.directory, refresh: () => core.sync?.refresh() ?? Promise.resolve(), now, optOutDefaults: config.optOut.global }),
     console: { changes },
     admin: adminToken === undefined ? undefined : {
       token: adminToken,

@@ -42,7 +42,7 @@ export interface ApplicationRow extends Stamped {
   readonly callbackPassword: string | undefined;
   /** Where message-received callbacks go when set; else callbackUrl. */
   readonly inboundCallbackUrl: string | undefined;
-  /** The application's opt-out settings as the config file writes them (config/opt-out-config.ts). */
+  /** The application's own opt-out settings as the config file writes them (core/opt-out/settings.ts). */
   readonly optOut: unknown;
   /** Replace look-alikes of GSM-7 characters in outbound SMS text before counting and sending. */
   readonly smartEncoding: boolean;

@@ -35,6 +35,11 @@ export interface Application {
   readonly numbers: ReadonlySet<string>;
   /** Replace look-alikes of GSM-7 characters in outbound SMS text (core/encoding/smart-encoding.ts). */
   readonly smartEncoding?: boolean;
+  /**
+   * The application's own opt-out settings as stored (core/opt-out/settings.ts), undefined when it
+   * has none; a new object with every change, so what was resolved from it can be kept beside it.
+   */
+  readonly optOut?: unknown;
 }
 
 /** An application's credentials for binding to Pigeon over SMPP (src/smpp-server). */
@@ -212,6 +217,7 @@ export class AccountDirectory {
         row.callbackUsername && row.callbackPassword ? { username: row.callbackUsername, password: row.callbackPassword } : undefined,
       inboundCallbackUrl: row.inboundCallbackUrl,
       smartEncoding: row.smartEncoding,
+      optOut: row.optOut ?? undefined,
     };
     if (existing && existing.accountId === row.accountId) {
       Object.assign(existing, fields);
