@@ -27,7 +27,7 @@
 //   list route; p50/p99 per query and size, and p99 at the largest size over the smallest (bench/lib/list.ts).
 //
 // Environment:
-//   BENCH_SCENARIOS=acceptance,e2e,e2e-startup,smpp,isolation   which scenarios to run (all by default)
+//   BENCH_SCENARIOS=acceptance,e2e,e2e-startup,smpp,isolation,list,directory   which scenarios to run (all by default)
 //   BENCH_ENGINES=sqlite,postgres    which engines; by default PostgreSQL only where it answers
 //   BENCH_SECONDS=10            measured run per acceptance target
 //   BENCH_WARMUP_SECONDS=2      warm-up per target (JIT, authenticator cache, page caches)
@@ -47,6 +47,9 @@
 //   BENCH_LIST_SIZES=10000,100000,1000000   stored records in each list run
 //   BENCH_LIST_REPEATS=15       timed requests per list query (after two warm-ups; 5 when one takes over 500 ms)
 //   BENCH_LIST_DEEP_PAGES=50    the deep page the list scenario reaches through tokens
+//   BENCH_DIRECTORY_ACCOUNTS=10000   accounts of the large directory (each with a user and an application)
+//   BENCH_DIRECTORY_NUMBERS=1000000  numbers of the large directory
+//   BENCH_DIRECTORY_STARTS=2         starts of each directory's API process (the start-up figure is their median)
 //   BENCH_SKIP_BUILD=1          use dist/ as it is instead of running `npm run build`
 //   PIGEON_TEST_POSTGRES_URL    the PostgreSQL server (default postgres://postgres@127.0.0.1:5432/postgres);
 //                               each scenario gets a fresh database on it, dropped afterwards
@@ -65,6 +68,7 @@ import { killAllChildren } from './lib/child.js';
 import { postgresReachable, POSTGRES_ADMIN_URL, type Engine } from './lib/databases.js';
 import { FLAT_TOLERANCE, runEndToEnd, type E2eOptions, type E2eResult } from './lib/e2e.js';
 import { numberFromEnv } from './lib/fixture.js';
+import { printDirectory, runDirectory } from './lib/directory.js';
 import { printList, runList } from './lib/list.js';
 import { printSmpp, runSmppEndToEnd, type SmppRun } from './lib/smpp.js';
 import { fixed, formatTable } from './lib/table.js';
@@ -81,7 +85,7 @@ function listFromEnv<T extends string>(name: string, allowed: readonly T[]): T[]
   return values as T[];
 }
 
-const ALL_SCENARIOS = ['acceptance', 'e2e', 'e2e-startup', 'smpp', 'isolation', 'list'] as const;
+const ALL_SCENARIOS = ['acceptance', 'e2e', 'e2e-startup', 'smpp', 'isolation', 'list', 'directory'] as const;
 const SCENARIOS = new Set(listFromEnv('BENCH_SCENARIOS', ALL_SCENARIOS) ?? ALL_SCENARIOS);
 const ENGINES_ASKED = listFromEnv('BENCH_ENGINES', ['sqlite', 'postgres'] as const);
 const SECONDS = numberFromEnv('BENCH_SECONDS', 10);
@@ -109,6 +113,9 @@ const LIST_SIZES = (process.env.BENCH_LIST_SIZES ?? '10000,100000,1000000').spli
 });
 const LIST_REPEATS = Math.round(numberFromEnv('BENCH_LIST_REPEATS', 15));
 const LIST_DEEP_PAGES = Math.round(numberFromEnv('BENCH_LIST_DEEP_PAGES', 50));
+const DIRECTORY_ACCOUNTS = Math.round(numberFromEnv('BENCH_DIRECTORY_ACCOUNTS', 10_000));
+const DIRECTORY_NUMBERS = Math.round(numberFromEnv('BENCH_DIRECTORY_NUMBERS', 1_000_000));
+const DIRECTORY_STARTS = Math.round(numberFromEnv('BENCH_DIRECTORY_STARTS', 2));
 
 const TARGET_E2E_RATIO = 0.7;
 /** Beside a hanging endpoint: at least this share of the throughput alone, at most this multiple of its callback p99. */
@@ -354,10 +361,24 @@ async function main(): Promise<number> {
   const list = SCENARIOS.has('list')
     ? await runList({ ...common, sizes: LIST_SIZES, repeats: LIST_REPEATS, deepPages: LIST_DEEP_PAGES })
     : [];
+  const directory = SCENARIOS.has('directory')
+    ? await runDirectory({
+        ...common,
+        accounts: DIRECTORY_ACCOUNTS,
+        numbers: DIRECTORY_NUMBERS,
+        starts: DIRECTORY_STARTS,
+        seconds: SECONDS,
+        warmupSeconds: WARMUP_SECONDS,
+        connections: CONNECTIONS,
+        rounds: ROUNDS,
+      })
+    : [];
   if (acceptance || e2es.length > 0) printSummary(acceptance, e2es);
   printSmpp(smpp);
   printIsolation(isolation);
   printList(list, LIST_SIZES);
+  printDirectory(directory);
+  console.log(`\nmachine after the bench: ${machineLoad().text}`);
 
   if (failures.length > 0) {
     console.error(`\nbench FAILED:\n${failures.map((f) => `  - ${f}`).join('\n')}`);
