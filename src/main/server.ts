@@ -376,6 +376,7 @@ export async function startServer(config: Config, logger: FastifyBaseLogger, opt
     await close();
     throw err;
   }
+  core.sync?.indexInBackground();
   const address = app?.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   const url = app ? `http://${listenHost(config.host)}:${port}` : '';

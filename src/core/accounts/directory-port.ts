@@ -82,11 +82,11 @@ export interface DirectoryChanges extends DirectoryRows {
 /**
  * What a process needs of the directory at start: every live row, except that numbers (nearly all
  * of a large directory) come as plain strings per owning application instead of a row each, and
- * the few with a rate of their own as pairs; `numbers` is empty.
+ * the few with a rate of their own as (number, rate, application); `numbers` is empty.
  */
 export interface DirectoryLoad extends DirectoryChanges {
   numbersByApplication: Array<readonly [applicationId: string, numbers: readonly string[]]>;
-  numberRates: Array<readonly [number: string, ratePerSecond: number]>;
+  numberRates: Array<readonly [number: string, ratePerSecond: number, applicationId: string]>;
 }
 
 export type EntryKind = 'account' | 'user' | 'application' | 'number' | 'smppUser';

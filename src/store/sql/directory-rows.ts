@@ -190,7 +190,7 @@ export function addNumberList(load: DirectoryLoad, r: unknown[]): void {
   if (r[2] === null) return;
   for (const pair of (r[2] as string).split(',')) {
     const at = pair.indexOf('=');
-    load.numberRates.push([pair.slice(0, at), Number(pair.slice(at + 1))]);
+    load.numberRates.push([pair.slice(0, at), Number(pair.slice(at + 1)), r[0] as string]);
   }
 }
 
