@@ -6,6 +6,7 @@
 // settings fill what it leaves out, and a change through the API applies from the next message.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { DEFAULT_REPLIES } from '../../src/core/opt-out/keywords.js';
 import { CallbackReceiver } from '../helpers/callback-receiver.js';
 import { ACCOUNT_A } from '../helpers/fixtures.js';
 import { ADMIN_TOKEN, BACKENDS, startPigeon, type Backend, type TestPigeon } from '../helpers/pigeon.js';
@@ -20,6 +21,8 @@ const SPANISH = {
   scope: 'application',
   defaultLanguage: 'es',
   keywords: { optOut: ['ALTO', 'BAJA'], optIn: ['VOLVER'], help: ['AYUDA'] },
+  // Answered in French: no French reply of its own, so the built-in one.
+  keywordLanguages: { BAJA: 'fr' },
   replies: { es: { optOut: 'Baja confirmada.', optIn: 'Alta confirmada.' } },
 };
 
@@ -162,7 +165,7 @@ for (const { name, backend, shape } of DEPLOYMENTS) {
     it('a change through the admin API applies from the next message: enabled, keywords, replies, scope, and removal', async () => {
       const blocked = newRemote();
       await inbound(blocked, 'BAJA');
-      await expectReply(blocked, 'opt-out', 'Baja confirmada.');
+      await expectReply(blocked, 'opt-out', DEFAULT_REPLIES.fr!.optOut);
       assert.equal(await outcome(blocked, N1), 'FAILED 4775');
 
       // Off: sends are not checked against the list and keywords are only passed on.
