@@ -55,6 +55,8 @@ export interface DirectoryFigure {
   /** Medians over the rounds. */
   requestsPerSecond: number;
   p99Ms: number;
+  /** The process's CPU time per accepted message, µs, median over the rounds: steadier than the rate on a shared machine. */
+  cpuUsPerMessage: number | undefined;
   rounds: LoadResult[];
 }
 
@@ -134,7 +136,7 @@ export async function runDirectory(options: DirectoryOptions): Promise<Directory
         const name = large ? 'large' : 'small';
         const db = await createBenchDatabase(engine, options.tempDir, `directory-${name}`, options.sqliteQuery);
         const label = large ? `${engine}, ${options.accounts + 1} accounts, ${options.numbers + 1} numbers` : `${engine}, 1 account, 1 number`;
-        sides.push({ db, server: undefined, figure: { label, loadMs: 0, startMs: [], rssMb: undefined, requestsPerSecond: 0, p99Ms: 0, rounds: [] } });
+        sides.push({ db, server: undefined, figure: { label, loadMs: 0, startMs: [], rssMb: undefined, requestsPerSecond: 0, p99Ms: 0, cpuUsPerMessage: undefined, rounds: [] } });
         if (large) {
           const started = performance.now();
           await fillDirectory(db, options.accounts, options.numbers);
@@ -199,7 +201,13 @@ async function measure(engine: Engine, sides: Side[], configPath: string, option
   for (const { figure } of sides) {
     figure.requestsPerSecond = median(figure.rounds.map((r) => r.requestsPerSecond));
     figure.p99Ms = median(figure.rounds.map((r) => r.p99Ms));
+    const cpu = figure.rounds.map(cpuUsPerMessage);
+    figure.cpuUsPerMessage = cpu.some((c) => c === undefined) ? undefined : median(cpu as number[]);
   }
+}
+
+function cpuUsPerMessage(r: LoadResult): number | undefined {
+  return r.serverCpuPercent === undefined || r.windowResponses === 0 ? undefined : (r.serverCpuPercent * r.windowMs * 10) / r.windowResponses;
 }
 
 const verdict = (met: boolean) => (met ? 'met' : 'MISSED');
@@ -214,9 +222,10 @@ export function printDirectory(runs: readonly DirectoryRun[]): void {
       fixed(f.rssMb, 0),
       f.rounds.map((r) => fixed(r.requestsPerSecond, 0)).join(', '),
       fixed(f.p99Ms, 1),
+      fixed(f.cpuUsPerMessage, 0),
     ]),
   );
-  console.log(`\n== directory\n${formatTable(['directory', 'read ms', 'start-up ms', 'RSS MB', 'req/s per round', 'p99 ms'], rows)}`);
+  console.log(`\n== directory\n${formatTable(['directory', 'read ms', 'start-up ms', 'RSS MB', 'req/s per round', 'p99 ms', 'CPU µs/msg'], rows)}`);
   for (const { engine, small, large } of runs) {
     const startMs = median(large.startMs);
     // The median of the rounds' ratios: each round measured both directories a few seconds apart.
@@ -228,6 +237,10 @@ export function printDirectory(runs: readonly DirectoryRun[]): void {
         `${fixed(100 * share, 1)}% (median of the rounds' ratios ${shares.map((r) => `${fixed(100 * r, 0)}%`).join(', ')}), ` +
         `target >= ${TARGET_ACCEPTANCE_SHARE * 100}%: ${verdict(share >= TARGET_ACCEPTANCE_SHARE)}`,
     );
+    // What the rate's ratio estimates, without the other load on the machine: the CPU each 202 costs.
+    if (large.cpuUsPerMessage !== undefined && small.cpuUsPerMessage !== undefined) {
+      console.log(`  CPU per accepted message with the large directory: ${fixed((100 * large.cpuUsPerMessage) / small.cpuUsPerMessage, 1)}% of one account's`);
+    }
   }
 }
 
