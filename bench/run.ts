@@ -32,7 +32,7 @@
 //   the bench (bench/lib/export.ts).
 //
 // Environment:
-//   BENCH_SCENARIOS=acceptance,e2e,e2e-startup,smpp,isolation,list,export   which scenarios to run (all by default)
+//   BENCH_SCENARIOS=acceptance,e2e,e2e-startup,smpp,isolation,list,export,directory   which scenarios to run (all by default)
 //   BENCH_ENGINES=sqlite,postgres    which engines; by default PostgreSQL only where it answers
 //   BENCH_SECONDS=10            measured run per acceptance target
 //   BENCH_WARMUP_SECONDS=2      warm-up per target (JIT, authenticator cache, page caches)
@@ -53,6 +53,10 @@
 //   BENCH_LIST_REPEATS=15       timed requests per list query (after two warm-ups; 5 when one takes over 500 ms)
 //   BENCH_LIST_DEEP_PAGES=50    the deep page the list scenario reaches through tokens
 //   BENCH_EXPORT_MESSAGES=1000000   messages in the export scenario's store, per engine
+//   BENCH_DIRECTORY_ACCOUNTS=10000   accounts of the large directory (each with a user and an application)
+//   BENCH_DIRECTORY_NUMBERS=1000000  numbers of the large directory
+//   BENCH_DIRECTORY_STARTS=2         starts of each directory's API process (the start-up figure is their median)
+//   BENCH_DIRECTORY_ROUNDS=3         measured runs per directory, in turn (a 5% target needs more than one on a shared machine)
 //   BENCH_SKIP_BUILD=1          use dist/ as it is instead of running `npm run build`
 //   PIGEON_TEST_POSTGRES_URL    the PostgreSQL server (default postgres://postgres@127.0.0.1:5432/postgres);
 //                               each scenario gets a fresh database on it, dropped afterwards
@@ -72,6 +76,7 @@ import { postgresReachable, POSTGRES_ADMIN_URL, type Engine } from './lib/databa
 import { FLAT_TOLERANCE, runEndToEnd, type E2eOptions, type E2eResult } from './lib/e2e.js';
 import { numberFromEnv } from './lib/fixture.js';
 import { printExport, runExport } from './lib/export.js';
+import { printDirectory, runDirectory } from './lib/directory.js';
 import { printList, runList } from './lib/list.js';
 import { printSmpp, runSmppEndToEnd, type SmppRun } from './lib/smpp.js';
 import { fixed, formatTable } from './lib/table.js';
@@ -88,7 +93,7 @@ function listFromEnv<T extends string>(name: string, allowed: readonly T[]): T[]
   return values as T[];
 }
 
-const ALL_SCENARIOS = ['acceptance', 'e2e', 'e2e-startup', 'smpp', 'isolation', 'list', 'export'] as const;
+const ALL_SCENARIOS = ['acceptance', 'e2e', 'e2e-startup', 'smpp', 'isolation', 'list', 'export', 'directory'] as const;
 const SCENARIOS = new Set(listFromEnv('BENCH_SCENARIOS', ALL_SCENARIOS) ?? ALL_SCENARIOS);
 const ENGINES_ASKED = listFromEnv('BENCH_ENGINES', ['sqlite', 'postgres'] as const);
 const SECONDS = numberFromEnv('BENCH_SECONDS', 10);
@@ -117,6 +122,10 @@ const LIST_SIZES = (process.env.BENCH_LIST_SIZES ?? '10000,100000,1000000').spli
 const LIST_REPEATS = Math.round(numberFromEnv('BENCH_LIST_REPEATS', 15));
 const LIST_DEEP_PAGES = Math.round(numberFromEnv('BENCH_LIST_DEEP_PAGES', 50));
 const EXPORT_MESSAGES = Math.round(numberFromEnv('BENCH_EXPORT_MESSAGES', 1_000_000));
+const DIRECTORY_ACCOUNTS = Math.round(numberFromEnv('BENCH_DIRECTORY_ACCOUNTS', 10_000));
+const DIRECTORY_NUMBERS = Math.round(numberFromEnv('BENCH_DIRECTORY_NUMBERS', 1_000_000));
+const DIRECTORY_STARTS = Math.round(numberFromEnv('BENCH_DIRECTORY_STARTS', 2));
+const DIRECTORY_ROUNDS = Math.round(numberFromEnv('BENCH_DIRECTORY_ROUNDS', Math.max(ROUNDS, 3)));
 
 const TARGET_E2E_RATIO = 0.7;
 /** Beside a hanging endpoint: at least this share of the throughput alone, at most this multiple of its callback p99. */
@@ -363,11 +372,25 @@ async function main(): Promise<number> {
     ? await runList({ ...common, sizes: LIST_SIZES, repeats: LIST_REPEATS, deepPages: LIST_DEEP_PAGES })
     : [];
   const exports = SCENARIOS.has('export') ? await runExport({ ...common, messages: EXPORT_MESSAGES }) : [];
+  const directory = SCENARIOS.has('directory')
+    ? await runDirectory({
+        ...common,
+        accounts: DIRECTORY_ACCOUNTS,
+        numbers: DIRECTORY_NUMBERS,
+        starts: DIRECTORY_STARTS,
+        seconds: SECONDS,
+        warmupSeconds: WARMUP_SECONDS,
+        connections: CONNECTIONS,
+        rounds: DIRECTORY_ROUNDS,
+      })
+    : [];
   if (acceptance || e2es.length > 0) printSummary(acceptance, e2es);
   printSmpp(smpp);
   printIsolation(isolation);
   printList(list, LIST_SIZES);
   printExport(exports);
+  printDirectory(directory);
+  console.log(`\nmachine after the bench: ${machineLoad().text}`);
 
   if (failures.length > 0) {
     console.error(`\nbench FAILED:\n${failures.map((f) => `  - ${f}`).join('\n')}`);

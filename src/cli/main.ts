@@ -65,8 +65,9 @@ http://127.0.0.1:8080; --admin-token, env PIGEON_ADMIN_TOKEN):
   applications list [--account ID] | show ID | remove ID
   applications add      --account ID --name N [--id ID] [--callback-url U]
                         [--callback-username U --callback-password P] [--inbound-callback-url U]
+                        [--opt-out JSON]   (the application's opt-out settings, README: opt-out keywords)
   applications set ID   [--name N] [--callback-url U|none] [--callback-username U|none]
-                        [--callback-password P|none] [--inbound-callback-url U|none]
+                        [--callback-password P|none] [--inbound-callback-url U|none] [--opt-out JSON|none]
   numbers list          [--account ID] [--application ID] [--prefix +1919]
   numbers show N|remove N   (remove releases the number)
   numbers add N --application ID [--rate R]; numbers set N [--application ID] [--rate R|none]
@@ -156,6 +157,7 @@ const OPTIONS = {
   'callback-username': { type: 'string' },
   'callback-password': { type: 'string' },
   'inbound-callback-url': { type: 'string' },
+  'opt-out': { type: 'string' },
   prefix: { type: 'string' },
   rate: { type: 'string' },
   after: { type: 'string' },
@@ -368,6 +370,7 @@ export async function runCli(
             callbackUsername: values['callback-username'],
             callbackPassword: values['callback-password'],
             inboundCallbackUrl: values['inbound-callback-url'],
+            optOut: values['opt-out'],
             prefix: values.prefix,
             rate: values.rate,
             systemId: values['system-id'],

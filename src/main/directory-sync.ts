@@ -6,17 +6,26 @@ import { AccountDirectory } from '../core/accounts/directory.js';
 import type { Store } from '../core/ports.js';
 
 const POLL_MS = 1000;
+/** Numbers put into the map of owners per turn of the event loop: some tens of milliseconds. */
+const INDEX_SLICE = 50_000;
 
 export interface DirectorySync {
   directory: AccountDirectory;
   /** Applies whatever changed since the last look; concurrent calls share one read. */
   refresh(): Promise<void>;
+  /**
+   * Fills the map of number owners (inbound routing) in slices from now on, between other work:
+   * called once the process listens, so that sends, which do not need it, are served meanwhile.
+   * A lookup before the end fills the rest at once.
+   */
+  indexInBackground(): void;
   close(): Promise<void>;
 }
 
 export async function syncDirectory(store: Store, onError: (err: unknown) => void): Promise<DirectorySync> {
   const directory = AccountDirectory.fromRows(await store.directory.load());
   let running: Promise<void> | undefined;
+  let closed = false;
   let again = false;
   const look = async (): Promise<void> => {
     do {
@@ -40,7 +49,14 @@ export async function syncDirectory(store: Store, onError: (err: unknown) => voi
   return {
     directory,
     refresh,
+    indexInBackground: () => {
+      const slice = () => {
+        if (!closed && !directory.indexOwners(INDEX_SLICE)) setImmediate(slice);
+      };
+      setImmediate(slice);
+    },
     close: async () => {
+      closed = true;
       clearInterval(poll);
       await unlisten?.();
       await running?.catch(() => undefined);

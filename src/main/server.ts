@@ -20,8 +20,8 @@ import { applyParkedReceipts, applyReceipt, expireOverdueReceipts, receiptIds } 
 import { receiveInbound } from '../core/inbound/receive-inbound.js';
 import { PhoneAdmin } from '../core/sandbox/phone-admin.js';
 import { ScriptedPhones } from '../core/sandbox/scripted-phones.js';
+import { liveOptOutPolicy } from '../core/opt-out/live-policy.js';
 import { OptOutService } from '../core/opt-out/opt-out-service.js';
-import { optOutPolicy } from '../config/opt-out-config.js';
 import { startMediaRetention } from '../core/media/media-retention.js';
 import type { Store } from '../core/ports.js';
 import { StoreBusyError, StoreUnavailableError } from '../core/errors.js';
@@ -72,6 +72,8 @@ export interface WorkerStatus {
   carriers: unknown;
   delivery: object;
   callbacks: object;
+  /** The version of the newest directory change this thread's copy has applied (directory-sync.ts). */
+  directoryVersion: number;
 }
 
 /** How a process whose delivery runs in a worker thread reaches that thread (main/worker-thread.ts). */
@@ -162,7 +164,7 @@ export async function startServer(config: Config, logger: FastifyBaseLogger, opt
   const optOut = new OptOutService({
     store,
     directory,
-    policy: optOutPolicy(config.optOut),
+    policy: liveOptOutPolicy(config.optOut.global, directory),
     now,
     throughput,
     onReplyQueued: () => delivery.wake(),
@@ -261,6 +263,7 @@ export async function startServer(config: Config, logger: FastifyBaseLogger, opt
     carriers: carrierStatus(),
     delivery: delivery.counters,
     callbacks: callbacks.counters,
+    directoryVersion: directory.version,
   });
   const adminToken = config.adminToken ?? (config.demo ? DEMO_ADMIN_TOKEN : undefined);
   if (!adminToken) logger.warn('admin API disabled: set admin.token in the config file or PIGEON_ADMIN_TOKEN');
@@ -277,7 +280,7 @@ export async function startServer(config: Config, logger: FastifyBaseLogger, opt
   // Failed sign-ins of every surface of this process (HTTP and SMPP binds) fill the same buckets.
   const signIns = new FailedAttempts(config.limits.failedSignIns, now);
   const refreshDirectory = () => core.sync?.refresh() ?? Promise.resolve();
-  const directoryAdmin = new DirectoryAdmin({ store: store.directory, refresh: refreshDirectory, now });
+  const directoryAdmin = new DirectoryAdmin({ store: store.directory, refresh: refreshDirectory, now, optOutDefaults: config.optOut.global });
   const app = servesHttp ? await buildApp({
     signIns,
     config,
@@ -395,6 +398,7 @@ export async function startServer(config: Config, logger: FastifyBaseLogger, opt
     await close();
     throw err;
   }
+  core.sync?.indexInBackground();
   const address = app?.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   const url = app ? `http://${listenHost(config.host)}:${port}` : '';

@@ -116,6 +116,19 @@ describe('pigeon serve', () => {
   const children: Array<{ kill: (s: NodeJS.Signals) => boolean }> = [];
   after(() => children.forEach((c) => c.kill('SIGKILL')));
 
+  it('a SIGTERM sent the moment the start-up line is read drains and exits 0 (the handler is taken before that line)', async (t) => {
+    const database = await createTestDatabase('sqlite');
+    t.after(() => database.drop());
+    for (let i = 0; i < 3; i++) {
+      const started = await spawnPigeon(['serve', '--role', 'api'], { PORT: '0', DATABASE_URL: database.url, PIGEON_LOG_LEVEL: 'info' }, /"msg":"pigeon listening"/);
+      children.push(started.child);
+      const exited = new Promise<[number | null, NodeJS.Signals | null]>((resolve) => started.child.on('exit', (code, signal) => resolve([code, signal])));
+      started.child.kill('SIGTERM');
+      assert.deepEqual(await exited, [0, null], started.output());
+      assert.match(started.output(), /"msg":"stopped"/);
+    }
+  });
+
   for (const backend of BACKENDS) {
     it(`starts on the demo account and the curl command it prints gets a 202 (${backend})`, async (t) => {
       const database = await createTestDatabase(backend);

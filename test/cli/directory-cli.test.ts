@@ -43,6 +43,18 @@ for (const backend of BACKENDS) {
       assert.equal(shown.callbackUrl, 'http://127.0.0.1:9/cb');
       await cli(['applications', 'set', app.id, '--callback-url', 'none']);
       assert.equal((JSON.parse(await cli(['applications', 'show', app.id, '--json'])) as { callbackUrl?: string }).callbackUrl, undefined);
+      // Opt-out settings as JSON, checked by the server (a keyword in two classes is refused), and cleared with none.
+      const optOut = { scope: 'application', keywords: { optOut: ['ALTO'] } };
+      await cli(['applications', 'set', app.id, '--opt-out', JSON.stringify(optOut)]);
+      assert.deepEqual((JSON.parse(await cli(['applications', 'show', app.id, '--json'])) as { optOut?: unknown }).optOut, optOut);
+      const refused = await runPigeon(['applications', 'set', app.id, '--opt-out', '{"keywords": {"help": ["STOP"]}}'], { env });
+      assert.notEqual(refused.code, 0);
+      assert.match(refused.stderr, /optOut\.keywords\.help/);
+      const notJson = await runPigeon(['applications', 'set', app.id, '--opt-out', '{scope: application}'], { env });
+      assert.equal(notJson.code, 2);
+      assert.match(notJson.stderr, /--opt-out must be JSON/);
+      await cli(['applications', 'set', app.id, '--opt-out', 'none']);
+      assert.equal((JSON.parse(await cli(['applications', 'show', app.id, '--json'])) as { optOut?: unknown }).optOut, undefined);
 
       const table = await cli(['numbers', 'list', '--account', 'cli-acct']);
       assert.equal(table, `+19195556100\tcli-acct\t${app.id}\tlocal\t-\n`);

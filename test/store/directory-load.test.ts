@@ -40,7 +40,14 @@ for (const backend of BACKENDS) {
         const load = await store.directory.load();
         assert.ok(load.numbersByApplication.length > 0);
         assert.deepEqual(load.numbers, []);
-        assert.deepEqual([...load.numberRates].sort(), [['+19195559001', 3], ['+19195559002', 0], ['+19195559003', 5]]);
+        assert.deepEqual([...load.numberRates].sort(), [['+19195559001', 3, 'app-a'], ['+19195559002', 0, 'app-b'], ['+19195559003', 5, 'app-gone']]);
+        // The map of owners is filled an application at a time after the load, or at once by the first lookup.
+        const sliced = AccountDirectory.fromRows(load);
+        assert.equal(sliced.application('acc-a', 'app-a')?.numbers.has('+19195559001'), true, 'sending needs no index');
+        assert.equal(sliced.indexOwners(1), false, 'one application per slice: the other is left');
+        assert.equal(sliced.ownerOfNumber('+19195550001')?.id, 'app-b', 'a lookup indexes what is left first');
+        assert.equal(sliced.indexOwners(1), true);
+        const pending = AccountDirectory.fromRows(load);
         const fast = AccountDirectory.fromRows(load);
         const full = AccountDirectory.fromRows(await store.directory.snapshot());
         assert.equal(fast.version, full.version);
@@ -65,6 +72,12 @@ for (const backend of BACKENDS) {
         await store.directory.write([number('+19195550003', 'app-a')], [], 3);
         fast.apply(await store.directory.changesSince(fast.version));
         assert.equal(fast.ownerOfNumber('+19195550003')?.id, 'app-a');
+        // A number moved while the map of owners is still to be filled: the change indexes it first.
+        await store.directory.write([number('+19195550001', 'app-a')], [], 4);
+        pending.apply(await store.directory.changesSince(pending.version));
+        assert.equal(pending.ownerOfNumber('+19195550001')?.id, 'app-a');
+        assert.equal(pending.application('acc-b', 'app-b')?.numbers.has('+19195550001'), false);
+        assert.equal(pending.ownerOfNumber('+19195550003')?.id, 'app-a');
         assert.equal(fast.application('acc-b', 'app-b')?.numbers.has('+19195550003'), false);
         assert.equal(fast.application('acc-a', 'app-a')?.numbers.has('+19195550003'), true);
       } finally {

@@ -4,9 +4,9 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { csvHeader, csvLine, importRows, parseCsv } from '../../src/core/opt-out/csv.js';
 import { classify, normalizeKeyword, replyText, DEFAULT_REPLIES } from '../../src/core/opt-out/keywords.js';
-import { optOutPolicy, resolveOptOutConfig } from '../../src/config/opt-out-config.js';
+import { resolveOptOutConfig } from '../../src/config/opt-out-config.js';
 
-const settings = optOutPolicy(resolveOptOutConfig(undefined, [])).settingsFor('a', 'app');
+const settings = resolveOptOutConfig(undefined, []).global;
 
 describe('opt-out keywords', () => {
   const table: Array<[string, string | undefined]> = [

@@ -18,6 +18,8 @@ export interface DirectoryFlags {
   callbackUsername?: string | undefined;
   callbackPassword?: string | undefined;
   inboundCallbackUrl?: string | undefined;
+  /** An application's opt-out settings as JSON, or `none`. */
+  optOut?: string | undefined;
   prefix?: string | undefined;
   rate?: string | undefined;
   systemId?: string | undefined;
@@ -64,6 +66,16 @@ function defined(body: Record<string, unknown>): Record<string, unknown> {
   return Object.fromEntries(Object.entries(body).filter(([, v]) => v !== undefined).map(([k, v]) => [k, v === 'none' ? null : v]));
 }
 
+/** A JSON object flag: parsed here so that a typo is named before anything is sent; "none" clears. */
+function jsonObject(value: string | undefined, flag: string): unknown {
+  if (value === undefined || value === 'none') return value;
+  try {
+    return JSON.parse(value) as unknown;
+  } catch (err) {
+    throw new CliError(`--${flag} must be JSON (or none): ${(err as Error).message}`, 2);
+  }
+}
+
 const password = (f: DirectoryFlags) => ({ password: f.password, passwordHash: f.passwordHash });
 
 const NOUNS: Record<string, Noun> = {
@@ -97,6 +109,7 @@ const NOUNS: Record<string, Noun> = {
         callbackUsername: f.callbackUsername,
         callbackPassword: f.callbackPassword,
         inboundCallbackUrl: f.inboundCallbackUrl,
+        optOut: jsonObject(f.optOut, 'opt-out'),
       }),
   },
   numbers: {

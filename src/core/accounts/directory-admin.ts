@@ -6,6 +6,8 @@
 import { randomInt, randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { errors, type FieldError } from '../errors.js';
+import type { OptOutSettings } from '../opt-out/keywords.js';
+import { BUILT_IN_SETTINGS, keywordConflict, mergeOptOut, optOutSchema, type OptOutFileConfig } from '../opt-out/settings.js';
 import { numberKind, isE164 } from '../phone/phone-number.js';
 import { auditView, MASK } from './audit-view.js';
 import type {
@@ -29,6 +31,11 @@ export interface DirectoryAdminDeps {
   /** Brings this thread's directory up to date; awaited after each write. */
   refresh: () => Promise<void>;
   now: () => number;
+  /**
+   * The global opt-out settings an application's own go over (the config file's), to refuse
+   * settings that would put a keyword in two classes; the built-in defaults when absent.
+   */
+  optOutDefaults?: OptOutSettings;
 }
 
 /** Who makes a change, for the audit trail: `admin-token`, `config-file` or `user:<account>/<name>`. */
@@ -81,7 +88,7 @@ const applicationFields = {
   callbackUsername: z.string().min(1).max(1024).nullable().optional(),
   callbackPassword: z.string().min(1).max(1024).nullable().optional(),
   inboundCallbackUrl: httpUrl.nullable().optional(),
-  optOut: z.record(z.string(), z.unknown()).nullable().optional(),
+  optOut: optOutSchema.nullable().optional(),
   smartEncoding: z.boolean().optional(),
 };
 const applicationInput = z.strictObject({ id: z.string().min(1).max(128).optional(), accountId, ...applicationFields });
@@ -275,7 +282,7 @@ export class DirectoryAdmin {
       callbackUsername: input.callbackUsername ?? undefined,
       callbackPassword: input.callbackPassword ?? undefined,
       inboundCallbackUrl: input.inboundCallbackUrl ?? undefined,
-      optOut: input.optOut ?? undefined,
+      optOut: this.checkOptOut(input.optOut) ?? undefined,
       smartEncoding: input.smartEncoding ?? false,
       deleted: false,
       source: 'api' as const,
@@ -298,7 +305,7 @@ export class DirectoryAdmin {
       callbackUsername: patched(input.callbackUsername, current.callbackUsername),
       callbackPassword: patched(input.callbackPassword, current.callbackPassword),
       inboundCallbackUrl: patched(input.inboundCallbackUrl, current.inboundCallbackUrl),
-      optOut: patched(input.optOut, current.optOut),
+      optOut: patched(this.checkOptOut(input.optOut), current.optOut),
       smartEncoding: input.smartEncoding ?? current.smartEncoding,
       source: 'api' as const,
     };
@@ -551,6 +558,14 @@ export class DirectoryAdmin {
     if ((row.callbackUsername === undefined) !== (row.callbackPassword === undefined)) {
       throw errors.validation([{ fieldName: row.callbackUsername === undefined ? 'callbackUsername' : 'callbackPassword', description: 'callbackUsername and callbackPassword go together' }]);
     }
+  }
+
+  /** Settings that, over the global ones, would put a keyword in two classes are refused, as the config file refuses them. */
+  private checkOptOut<T extends OptOutFileConfig | null | undefined>(optOut: T): T {
+    if (!optOut) return optOut;
+    const conflict = keywordConflict(mergeOptOut(this.deps.optOutDefaults ?? BUILT_IN_SETTINGS, optOut));
+    if (conflict) throw errors.validation([{ fieldName: `optOut.${conflict.path}`, description: conflict.message }]);
+    return optOut;
   }
 
   private async freshAccountId(): Promise<string> {

@@ -42,7 +42,7 @@ export interface ApplicationRow extends Stamped {
   readonly callbackPassword: string | undefined;
   /** Where message-received callbacks go when set; else callbackUrl. */
   readonly inboundCallbackUrl: string | undefined;
-  /** The application's opt-out settings as the config file writes them (config/opt-out-config.ts). */
+  /** The application's own opt-out settings as the config file writes them (core/opt-out/settings.ts). */
   readonly optOut: unknown;
   /** Replace look-alikes of GSM-7 characters in outbound SMS text before counting and sending. */
   readonly smartEncoding: boolean;
@@ -84,13 +84,13 @@ export interface DirectoryChanges extends DirectoryRows {
 /**
  * What a process needs of the directory at start: every live row, except that numbers (nearly all
  * of a large directory) come as plain strings per owning application instead of a row each, and
- * the few with a rate of their own as pairs; `numbers` is empty.
+ * the few with a rate of their own as (number, rate, application); `numbers` is empty.
  */
 export interface DirectoryLoad extends DirectoryChanges {
   numbersByApplication: Array<readonly [applicationId: string, numbers: readonly string[]]>;
-  numberRates: Array<readonly [number: string, ratePerSecond: number]>;
-  /** Live numbers that may not send MMS (few: Numbers API locations without MMS). */
-  smsOnly: string[];
+  numberRates: Array<readonly [number: string, ratePerSecond: number, applicationId: string]>;
+  /** Live numbers that may not send MMS (few: Numbers API locations without MMS), with their application. */
+  smsOnly: Array<readonly [number: string, applicationId: string]>;
 }
 
 export type EntryKind = 'account' | 'user' | 'application' | 'number' | 'smppUser';

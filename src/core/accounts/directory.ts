@@ -37,6 +37,11 @@ export interface Application {
   readonly smartEncoding?: boolean;
   /** Numbers of the application that may send SMS only (their Numbers API location has no MMS). */
   readonly smsOnly?: ReadonlySet<string>;
+  /**
+   * The application's own opt-out settings as stored (core/opt-out/settings.ts), undefined when it
+   * has none; a new object with every change, so what was resolved from it can be kept beside it.
+   */
+  readonly optOut?: unknown;
 }
 
 /** An application's credentials for binding to Pigeon over SMPP (src/smpp-server). */
@@ -78,7 +83,16 @@ export interface DirectoryEvent {
 export class AccountDirectory {
   private readonly accounts = new Map<string, LiveAccount>();
   private readonly applications = new Map<string, LiveApplication>();
+  /** Who owns each number; read and changed through owners(), which first indexes what a start-up load left to index. */
   private readonly numberOwners = new Map<string, LiveApplication>();
+  /**
+   * Applications of a start-up load whose numbers are not in numberOwners yet. Hashing a million
+   * numbers into one map is most of what loading them costs, and sends do not need it (an
+   * application's own set answers whether it may send from a number), so `fromRows` leaves it to
+   * indexOwners: in slices after start (directory-sync.ts), or all at once on the first lookup.
+   */
+  private unindexed: LiveApplication[] = [];
+  private indexedUpTo = 0;
   private readonly numberRates = new Map<string, number>();
   private readonly smppUsers = new Map<string, SmppUser>();
   private readonly listeners = new Set<(event: DirectoryEvent) => void>();
@@ -105,12 +119,39 @@ export class AccountDirectory {
         if (!app) continue;
         if (app.numbers.size === 0) app.numbers = new Set(numbers);
         else for (const number of numbers) app.numbers.add(number);
-        for (const number of numbers) directory.numberOwners.set(number, app);
+        directory.unindexed.push(app);
       }
-      for (const [number, rate] of rows.numberRates) if (directory.numberOwners.has(number)) directory.setRate(number, rate);
-      for (const number of rows.smsOnly) directory.numberOwners.get(number)?.smsOnly.add(number);
+      for (const [number, rate, applicationId] of rows.numberRates) {
+        if (directory.applications.get(applicationId)?.numbers.has(number)) directory.setRate(number, rate);
+      }
+      for (const [number, applicationId] of rows.smsOnly) {
+        const app = directory.applications.get(applicationId);
+        if (app?.numbers.has(number)) app.smsOnly.add(number);
+      }
     }
     return directory;
+  }
+
+  /**
+   * Puts the numbers of a start-up load into the map of owners, a whole application at a time,
+   * until about `budget` numbers are done; true once none are left.
+   */
+  indexOwners(budget = Infinity): boolean {
+    let done = 0;
+    while (this.indexedUpTo < this.unindexed.length && done < budget) {
+      const app = this.unindexed[this.indexedUpTo++] as LiveApplication;
+      for (const number of app.numbers) this.numberOwners.set(number, app);
+      done += app.numbers.size;
+    }
+    if (this.indexedUpTo < this.unindexed.length) return false;
+    this.unindexed = [];
+    this.indexedUpTo = 0;
+    return true;
+  }
+
+  private owners(): Map<string, LiveApplication> {
+    if (this.unindexed.length > 0) this.indexOwners();
+    return this.numberOwners;
   }
 
   /** Brings the copy up to date with rows read from the store; rows at or below `version` are old news. */
@@ -147,7 +188,7 @@ export class AccountDirectory {
 
   /** The application a number is assigned to, whichever account holds it. */
   ownerOfNumber(number: string): Application | undefined {
-    return this.numberOwners.get(number);
+    return this.owners().get(number);
   }
 
   /** The SMPP user of a system_id (unique across accounts, as a bind names no account). */
@@ -216,6 +257,7 @@ export class AccountDirectory {
         row.callbackUsername && row.callbackPassword ? { username: row.callbackUsername, password: row.callbackPassword } : undefined,
       inboundCallbackUrl: row.inboundCallbackUrl,
       smartEncoding: row.smartEncoding,
+      optOut: row.optOut ?? undefined,
     };
     if (existing && existing.accountId === row.accountId) {
       Object.assign(existing, fields);
@@ -228,7 +270,8 @@ export class AccountDirectory {
   }
 
   private removeApplication(app: LiveApplication): void {
-    for (const number of app.numbers) if (this.numberOwners.get(number) === app) this.numberOwners.delete(number);
+    const owners = this.owners();
+    for (const number of app.numbers) if (owners.get(number) === app) owners.delete(number);
     this.applications.delete(app.id);
     const account = this.accounts.get(app.accountId);
     if (account?.applications.get(app.id) === app) account.applications.delete(app.id);
@@ -250,11 +293,12 @@ export class AccountDirectory {
   }
 
   private applyNumber(row: NumberRow): void {
-    const previous = this.numberOwners.get(row.number);
+    const owners = this.owners();
+    const previous = owners.get(row.number);
     if (previous) {
       previous.numbers.delete(row.number);
       previous.smsOnly.delete(row.number);
-      this.numberOwners.delete(row.number);
+      owners.delete(row.number);
     }
     if ((this.numberRates.get(row.number) ?? 0) > 0) this.ratesSet--;
     this.numberRates.delete(row.number);
@@ -266,7 +310,7 @@ export class AccountDirectory {
     if (!app) return;
     app.numbers.add(row.number);
     if (row.mms === false) app.smsOnly.add(row.number);
-    this.numberOwners.set(row.number, app);
+    this.owners().set(row.number, app);
     if (row.ratePerSecond !== undefined) this.setRate(row.number, row.ratePerSecond);
   }
 

@@ -1,5 +1,6 @@
 // The directory's operations for the admin API's OpenAPI document, one per route of directory.routes.ts.
 import { z } from 'zod';
+import { optOutSchema } from '../../core/opt-out/settings.js';
 import { validationErrorSchema } from '../openapi/error-docs.js';
 import type { RouteDoc, ResponseDoc } from '../openapi/route-doc.js';
 import { errorResponses } from './admin.docs.js';
@@ -7,6 +8,10 @@ import { errorResponses } from './admin.docs.js';
 const iso = z.string().meta({ format: 'date-time' });
 const stamped = { source: z.enum(['config', 'api']), createdAt: iso, updatedAt: iso };
 const throughput = z.looseObject({ perSecond: z.number().optional(), maxQueueSize: z.number().int().optional(), numbers: z.record(z.string(), z.number()).optional() });
+
+const optOutDocs = optOutSchema.describe(
+  "The application's own opt-out settings over the global ones of the config file (README: opt-out keywords); applied from the next message. PATCH replaces the whole object, null removes it",
+);
 
 const account = z.strictObject({ id: z.string(), name: z.string().optional(), throughput: throughput.optional(), ...stamped }).meta({ title: 'Account' });
 const user = z
@@ -21,7 +26,7 @@ const application = z
     callbackUsername: z.string().optional(),
     callbackPassword: z.literal('***').optional().describe('Shown masked when set'),
     inboundCallbackUrl: z.string().optional(),
-    optOut: z.record(z.string(), z.unknown()).optional(),
+    optOut: optOutDocs.optional(),
     smartEncoding: z.boolean(),
     ...stamped,
   })
@@ -55,7 +60,7 @@ const appFields = {
   callbackUsername: z.string().nullable().optional(),
   callbackPassword: z.string().nullable().optional(),
   inboundCallbackUrl: z.string().nullable().optional(),
-  optOut: z.record(z.string(), z.unknown()).nullable().optional(),
+  optOut: optOutDocs.nullable().optional(),
   smartEncoding: z.boolean().optional().describe('Replace look-alikes of GSM-7 characters in outbound SMS (README: smart encoding)'),
 };
 const appInput = z.strictObject({ id: z.string().optional(), accountId: z.string(), ...appFields });

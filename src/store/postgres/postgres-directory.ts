@@ -132,7 +132,7 @@ export class PostgresDirectory implements DirectoryStore {
         }
         const load: DirectoryLoad = { ...changes, numbersByApplication: [], numberRates: [], smsOnly: [] };
         for (const row of await arrays(liveNumberLists('string_agg', 'rate_per_second::text'))) addNumberList(load, row);
-        for (const row of await arrays(SMS_ONLY_NUMBERS)) load.smsOnly.push(row[0] as string);
+        for (const row of await arrays(SMS_ONLY_NUMBERS)) load.smsOnly.push([row[0] as string, row[1] as string]);
         return load;
       },
       'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY',

@@ -179,7 +179,7 @@ export function rowsQuery(kind: EntryKind, mode: 'live' | 'since'): string {
 export const LIVE_NUMBERS = 'SELECT number, account_id, application_id, number_type, rate_per_second, mms FROM dir_numbers WHERE deleted = 0';
 
 /** Start-up's live numbers that may not send MMS (Numbers API locations without MMS; few). */
-export const SMS_ONLY_NUMBERS = 'SELECT number FROM dir_numbers WHERE deleted = 0 AND mms = 0';
+export const SMS_ONLY_NUMBERS = 'SELECT number, application_id FROM dir_numbers WHERE deleted = 0 AND mms = 0';
 
 /**
  * Start-up's numbers in one pass: per application, its live numbers as one string (numbers never
@@ -196,7 +196,7 @@ export function addNumberList(load: DirectoryLoad, r: unknown[]): void {
   if (r[2] === null) return;
   for (const pair of (r[2] as string).split(',')) {
     const at = pair.indexOf('=');
-    load.numberRates.push([pair.slice(0, at), Number(pair.slice(at + 1))]);
+    load.numberRates.push([pair.slice(0, at), Number(pair.slice(at + 1)), r[0] as string]);
   }
 }
 

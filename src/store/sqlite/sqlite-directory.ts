@@ -56,7 +56,7 @@ export class SqliteDirectory implements DirectoryStore {
     return this.live((changes) => {
       const load: DirectoryLoad = { ...changes, numbersByApplication: [], numberRates: [], smsOnly: [] };
       for (const row of this.prepare(liveNumberLists('group_concat', 'rate_per_second')).raw(true).iterate()) addNumberList(load, row as unknown[]);
-      for (const row of this.prepare(SMS_ONLY_NUMBERS).raw(true).iterate()) load.smsOnly.push((row as unknown[])[0] as string);
+      for (const row of this.prepare(SMS_ONLY_NUMBERS).raw(true).iterate()) load.smsOnly.push([(row as unknown[])[0] as string, (row as unknown[])[1] as string]);
       return load;
     });
   }
