@@ -105,5 +105,40 @@ for (const backend of BACKENDS) {
       const trail = (await pigeon.admin('GET', `/audit?kind=application&key=${ACCOUNT_B.applicationId}`)) as { items: Array<{ actor: string }> };
       assert.equal(trail.items[0]?.actor, `user:${ACCOUNT_B.id}/${ACCOUNT_B.username}`);
     });
+
+    it('lets the administrator set an application’s own opt-out settings, which the next inbound keyword follows', async () => {
+      const phone = '+19195558411';
+      await inOwnContext(async (page) => {
+        await page.goto(`${pigeon.url}/`);
+        await page.getByLabel('Admin token').fill(ADMIN_TOKEN);
+        await page.getByRole('button', { name: 'Sign in as administrator' }).click();
+        await page.getByRole('link', { name: 'Tenants' }).click();
+        const form = page.getByRole('form', { name: 'Application settings' });
+        await form.getByLabel('Application', { exact: true }).selectOption(ACCOUNT_A.applicationId);
+        const save = () => form.getByRole('button', { name: 'Save settings' }).click();
+        // Refused in the page (not JSON), then by the server, naming the field; nothing is stored.
+        await form.getByLabel('Opt-out settings').fill('{"keywords":');
+        await save();
+        await page.getByRole('alert').filter({ hasText: 'Opt-out settings: not valid JSON' }).waitFor(WAIT);
+        await form.getByLabel('Opt-out settings').fill('{"scope":"planet"}');
+        await save();
+        await page.getByRole('alert').filter({ hasText: 'optOut.scope' }).waitFor(WAIT);
+        assert.equal((await pigeon.admin<{ optOut?: unknown }>('GET', `/applications/${ACCOUNT_A.applicationId}`)).optOut, undefined);
+
+        await form.getByLabel('Opt-out settings').fill('{"keywords":{"optOut":["BAJA"]}}');
+        await form.getByLabel('Smart encoding').check();
+        await save();
+        await page.getByRole('status').filter({ hasText: 'Saved the settings of' }).waitFor(WAIT);
+        const violations = await seriousViolations(page);
+        assert.deepEqual(violations, [], describeViolations(violations));
+      });
+      const app = await pigeon.admin<{ optOut?: unknown; smartEncoding?: boolean }>('GET', `/applications/${ACCOUNT_A.applicationId}`);
+      assert.deepEqual(app.optOut, { keywords: { optOut: ['BAJA'] } });
+      assert.equal(app.smartEncoding, true);
+      // BAJA is now this application's opt-out keyword: the phone is on the list.
+      await pigeon.admin('POST', '/inbound', { from: phone, to: [ACCOUNT_A.number], text: 'BAJA' });
+      const events = await pigeon.admin<{ events: Array<{ action: string }> }>('GET', `/opt-outs/events?recipient=${encodeURIComponent(phone)}`);
+      assert.deepEqual(events.events.map((e) => e.action), ['opt-out']);
+    });
   });
 }

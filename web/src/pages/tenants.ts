@@ -6,7 +6,16 @@ import { api } from '../api.js';
 import { field, h, replace, select, table, time, type Child } from '../dom.js';
 import { state } from '../state.js';
 
-interface App { id: string; accountId: string; name: string; callbackUrl?: string; callbackUsername?: string }
+interface App {
+  id: string;
+  accountId: string;
+  name: string;
+  callbackUrl?: string;
+  callbackUsername?: string;
+  inboundCallbackUrl?: string;
+  smartEncoding?: boolean;
+  optOut?: unknown;
+}
 interface Num { number: string; accountId: string; applicationId: string }
 interface Smpp { systemId: string; accountId: string; applicationId: string; maxBinds: number; enabled: boolean }
 interface Audit { id: number; time: string; actor: string; action: string; kind: string; key: string; before?: unknown; after?: unknown }
@@ -26,6 +35,7 @@ export async function tenantsPage(main: HTMLElement): Promise<void> {
   const prefix = input('prefix', { inputmode: 'tel' });
   let apps: App[] = [];
   let fillCallback = () => {};
+  let fillSettings = () => {};
   let filled = false;
 
   const act = async (what: () => Promise<string>) => {
@@ -95,7 +105,10 @@ export async function tenantsPage(main: HTMLElement): Promise<void> {
     ])));
     replace(lists, sections);
     fillSelects();
-    if (!filled) fillCallback();
+    if (!filled) {
+      fillCallback();
+      fillSettings();
+    }
     filled = true;
   };
 
@@ -163,7 +176,45 @@ export async function tenantsPage(main: HTMLElement): Promise<void> {
     const smppPassword = h('input', { type: 'password', name: 'smppPassword', maxlength: 8, autocomplete: 'new-password' });
     const addSmpp = h('form', { 'aria-label': 'Add an SMPP user' }, h('h2', {}, 'Add an SMPP user'), field('System id', systemId), field('Application', smppApp), field('SMPP password', smppPassword, 'At most 8 characters'), h('button', { type: 'submit' }, 'Add SMPP user'));
     submit(addSmpp, async () => (await api('POST', `${D}/smpp-users`, { systemId: systemId.value.trim(), applicationId: smppApp.value, password: smppPassword.value }), `Added SMPP user ${systemId.value.trim()}.`));
-    return [addAccount, addApp, addNumber, setPassword, addSmpp];
+    return [addAccount, addApp, settingsForm(), addNumber, setPassword, addSmpp];
+  };
+
+  // An application's settings beyond its callback, for the administrator: where inbound messages'
+  // callbacks go, smart encoding, and its own opt-out settings (README: "Per application, live"),
+  // as JSON because they nest; the server checks them and names the field it refuses.
+  const settingsForm = () => {
+    const app = appSelect('settingsApplication');
+    const inbound = input('inboundCallbackUrl', { type: 'url' });
+    const smart = h('input', { type: 'checkbox', name: 'smartEncoding' });
+    const optOut = h('textarea', { name: 'optOut', rows: 6, spellcheck: 'false' });
+    const fill = () => {
+      const a = apps.find((x) => x.id === app.value);
+      inbound.value = a?.inboundCallbackUrl ?? '';
+      smart.checked = a?.smartEncoding ?? false;
+      optOut.value = a?.optOut === undefined || a.optOut === null ? '' : JSON.stringify(a.optOut, null, 2);
+    };
+    app.addEventListener('change', fill);
+    fillSettings = fill;
+    const form = h('form', { 'aria-label': 'Application settings' }, h('h2', {}, 'Application settings'), field('Application', app),
+      field('Inbound callback URL', inbound, 'Empty: inbound callbacks go to the callback URL'), field('Smart encoding', smart),
+      field('Opt-out settings', optOut, 'JSON, e.g. {"keywords":{"optOut":["BAJA"]}}; empty: the config file’s'), h('button', { type: 'submit' }, 'Save settings'));
+    submit(form, async () => {
+      let parsed: unknown = null;
+      if (optOut.value.trim()) {
+        try {
+          parsed = JSON.parse(optOut.value) as unknown;
+        } catch {
+          throw new Error('Opt-out settings: not valid JSON');
+        }
+      }
+      await api('PATCH', `${D}/applications/${encodeURIComponent(app.value)}`, {
+        inboundCallbackUrl: inbound.value.trim() || null,
+        smartEncoding: smart.checked,
+        optOut: parsed,
+      });
+      return `Saved the settings of ${appName(app.value)}.`;
+    });
+    return form;
   };
 
   const search = h('form', { class: 'filters', role: 'search', 'aria-label': 'Search numbers' }, field('Numbers starting with', prefix), h('button', { type: 'submit' }, 'Search'));
