@@ -130,7 +130,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     await app.register(async (scope) => sandboxApi(scope, sandboxDeps, admin.token, catalog), { prefix: '/admin/v1' });
     adminOpenApi(app, catalog);
   }
-  if (deps.carrierCallbacks && deps.carrierCallbacks.size > 0) carrierCallbackRoutes(app, deps.carrierCallbacks);
+  if (deps.carrierCallbacks && deps.carrierCallbacks.size > 0) carrierCallbackRoutes(app, deps.carrierCallbacks, signIns);
   app.decorate('openApiCatalogs', catalogs);
   if (deps.console) {
     const changes = deps.console.changes;

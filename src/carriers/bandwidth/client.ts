@@ -124,7 +124,9 @@ export class UpstreamClient {
     this.inFlight++;
     const started = this.now();
     try {
-      const res = await fetch(url, { method: req.method, headers, body, signal: AbortSignal.timeout(this.config.timeoutSeconds * 1000) });
+      // No redirects followed: the upstream's origin is the only host Pigeon sends its credentials to
+      // or fetches media from (a redirect could point it at an internal address).
+      const res = await fetch(url, { method: req.method, headers, body, redirect: 'manual', signal: AbortSignal.timeout(this.config.timeoutSeconds * 1000) });
       const data = await readLimited(res, req.maxBytes ?? DEFAULT_MAX_BYTES);
       this.noteLatency(this.now() - started);
       if (res.status === 429 || res.status >= 500) {

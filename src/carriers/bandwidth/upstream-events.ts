@@ -22,6 +22,11 @@ export interface UpstreamEventSink {
 
 export type EventOutcome = { status: 200 } | { status: 400 | 401 | 404; error: string };
 
+/** What one inbound event may bring: files past these pass on as the upstream's URLs, not copied. */
+const MAX_MEDIA_PER_MESSAGE = 20;
+const MAX_MEDIA_BYTES = 5 * 1024 * 1024;
+const MAX_MESSAGE_MEDIA_BYTES = 20 * 1024 * 1024;
+
 const eventSchema = z.object({
   type: z.string(),
   time: z.string().optional(),
@@ -33,7 +38,7 @@ const eventSchema = z.object({
     from: z.string().min(1),
     to: z.array(z.string().min(1)).min(1),
     text: z.string().optional(),
-    media: z.array(z.string()).optional(),
+    media: z.array(z.string()).max(MAX_MEDIA_PER_MESSAGE).optional(),
     tag: z.string().optional(),
   }),
 });
@@ -43,10 +48,9 @@ type UpstreamEvent = z.output<typeof eventSchema>;
 const STATUS_EVENTS = new Set(['message-sending', 'message-delivered', 'message-failed']);
 /** Inbound events taken, remembered so that the upstream offering one again (its answer was lost) stores nothing twice. */
 const RECENT_INBOUND_LIMIT = 10_000;
-const MAX_MEDIA_BYTES = 5 * 1024 * 1024;
 
 export class UpstreamEvents {
-  readonly counters = { events: 0, refused: 0, receipts: 0, inbound: 0 };
+  readonly counters = { events: 0, refused: 0, receipts: 0, inbound: 0, dropped: 0 };
   private readonly key = randomBytes(32);
   private readonly expected: Buffer;
   private readonly client: UpstreamClient;
@@ -92,7 +96,12 @@ export class UpstreamEvents {
       if (event.type === 'message-received') {
         const key = `${event.message.id}|${event.to}`;
         if (this.recentInbound.has(key)) continue;
-        if ((await this.sink.inbound(await this.inbound(event))) === 0) return this.refuse(404, `no application owns ${event.to}`);
+        // A number nobody owns here (released a moment ago): dropped, as Bandwidth drops such a message,
+        // and the rest of the batch is applied; asking the upstream to send it again would change nothing.
+        if ((await this.sink.inbound(await this.inbound(event))) === 0) {
+          this.counters.dropped++;
+          continue;
+        }
         this.recentInbound.add(key);
         if (this.recentInbound.size > RECENT_INBOUND_LIMIT) this.recentInbound.delete(this.recentInbound.values().next().value ?? '');
         this.counters.inbound++;
@@ -121,7 +130,12 @@ export class UpstreamEvents {
   private async inbound(event: UpstreamEvent): Promise<CarrierInbound> {
     const localOf = (n: string) => this.local.get(n) ?? n;
     const media: InboundAttachment[] = [];
-    for (const url of event.message.media ?? []) media.push(await this.attachment(url));
+    let bytes = 0;
+    for (const url of event.message.media ?? []) {
+      const attachment = await this.attachment(url, MAX_MESSAGE_MEDIA_BYTES - bytes);
+      bytes += attachment.data?.length ?? 0;
+      media.push(attachment);
+    }
     return {
       from: event.message.from,
       to: event.message.to.map(localOf),
@@ -133,13 +147,19 @@ export class UpstreamEvents {
   }
 
   /** Media the upstream hosts is copied into Pigeon's store (the application gets Pigeon URLs); other URLs pass as they are. */
-  private async attachment(url: string): Promise<InboundAttachment> {
-    if (!this.client.isUpstreamUrl(url)) return { url };
+  private async attachment(url: string, bytesLeft: number): Promise<InboundAttachment> {
+    if (!this.client.isUpstreamUrl(url) || bytesLeft <= 0) return { url };
     // 429/5xx/timeouts throw UpstreamUnavailable: the event is refused with a 503 and the upstream offers it again.
-    const res = await this.client.request({ method: 'GET', path: url, maxBytes: MAX_MEDIA_BYTES });
-    // Gone or refused for good: the message is still taken, with the upstream's URL for what could not be copied.
+    const res = await this.client.request({ method: 'GET', path: url, maxBytes: Math.min(MAX_MEDIA_BYTES, bytesLeft) });
+    // Gone, too big or refused for good: the message is still taken, with the upstream's URL for what could not be copied.
     if (res.status >= 300) return { url };
-    const fileName = decodeURIComponent(new URL(url).pathname.split('/').pop() ?? '');
+    const last = new URL(url).pathname.split('/').pop() ?? '';
+    let fileName = last;
+    try {
+      fileName = decodeURIComponent(last);
+    } catch {
+      // A stray '%': the name as it is (the media store makes it safe).
+    }
     return { data: res.body, fileName, contentType: res.headers.get('content-type') ?? 'application/octet-stream' };
   }
 

@@ -436,7 +436,8 @@ export class DirectoryAdmin {
         unchanged++;
         continue;
       }
-      const row = this.numberRow(number, app, rate);
+      // A rate change keeps what the number was: an SMS-only number of a Numbers API location stays SMS-only.
+      const row = { ...this.numberRow(number, app, rate), ...(current?.mms !== undefined && { mms: current.mms }) };
       writes.push({ kind: 'number', row });
       audit.push(this.record(actor, current ? 'update' : 'create', 'number', row, current));
       if (!current) created++;

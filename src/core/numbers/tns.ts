@@ -75,13 +75,24 @@ export class AccountNumbers {
     if (requested.length === 0) throw numbersErrors.missing('DisconnectTelephoneNumberOrderType.TelephoneNumberList.TelephoneNumber');
     if (requested.length > 5000) throw numbersErrors.invalid('at most 5000 numbers per disconnect');
     const disconnected: string[] = [];
+    const released: StoredResource[] = [];
     const errors: OrderError[] = [];
     for (const raw of requested) {
       const tn = nationalNumber(raw);
-      if (tn !== undefined && (await this.deps.store.remove('hold', caller.accountId, toE164(tn)))) disconnected.push(tn);
-      else errors.push({ number: raw, code: CODES.numberNotFound, description: `Telephone number ${raw} is not in service on this account` });
+      const hold = tn === undefined ? undefined : await this.deps.store.get('hold', caller.accountId, toE164(tn));
+      if (tn !== undefined && hold && (await this.deps.store.remove('hold', caller.accountId, toE164(tn)))) {
+        disconnected.push(tn);
+        released.push(hold);
+      } else errors.push({ number: raw, code: CODES.numberNotFound, description: `Telephone number ${raw} is not in service on this account` });
     }
-    await syncNumbers(this.deps, caller, disconnected.map(toE164));
+    try {
+      await syncNumbers(this.deps, caller, disconnected.map(toE164));
+    } catch (err) {
+      // The directory still has them live: the holds go back, so that the disconnect can be sent
+      // again (a number without a hold answers "not in service", and would stay live for good).
+      await this.deps.store.insertAll(released).catch(() => undefined);
+      throw err;
+    }
     const now = this.deps.now();
     const order: StoredResource<DisconnectDoc> = {
       kind: 'disconnect',

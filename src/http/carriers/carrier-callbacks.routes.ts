@@ -5,19 +5,31 @@
 import type { FastifyInstance } from 'fastify';
 import { UpstreamUnavailable } from '../../carriers/bandwidth/client.js';
 import type { UpstreamEvents } from '../../carriers/bandwidth/upstream-events.js';
-import { ApiError } from '../../core/errors.js';
+import type { FailedAttempts } from '../../core/accounts/failed-attempts.js';
+import { ApiError, errors } from '../../core/errors.js';
 import { sendError } from '../errors.js';
 
-export function carrierCallbackRoutes(app: FastifyInstance, handlers: ReadonlyMap<string, UpstreamEvents>): void {
+/** Failed credentials count toward the shared sign-in limits, as on every other surface: guessing them is slow. */
+export function carrierCallbackRoutes(app: FastifyInstance, handlers: ReadonlyMap<string, UpstreamEvents>, signIns: FailedAttempts): void {
   app.post<{ Params: { name: string } }>(
     '/carriers/:name/callbacks',
     {
       onRequest: async (request, reply) => {
         const handler = handlers.get(request.params.name);
+        const credential = `carrier:${request.params.name}`;
+        const wait = signIns.retryAfter(credential, request.ip);
+        if (wait > 0) {
+          handler?.refusedCredentials();
+          await sendError(reply, errors.rateLimited(wait));
+          return;
+        }
         if (!handler?.authorized(request.headers.authorization)) {
           handler?.refusedCredentials();
+          signIns.failed(credential, request.ip);
           await sendError(reply.header('www-authenticate', 'Basic realm="pigeon carrier callbacks"'), new ApiError(401, 'unauthorized', 'Authentication failed'));
+          return;
         }
+        signIns.succeeded(credential, request.ip);
       },
     },
     async (request, reply) => {
