@@ -74,7 +74,10 @@ function accountlessAuth(deps: NumbersApiDeps) {
       request.account = account;
       return;
     }
+    // Each password check made counts as a failure of its own (of that account's user, too): a
+    // username many accounts share costs the client's failure budget as many checks as it made.
     deps.signIns.failed(credential, request.ip);
+    for (const account of candidates) deps.signIns.failed(apiUserCredential(account.id, credentials.username), request.ip);
     await send(reply, errors.unauthorized());
   };
 }

@@ -25,16 +25,30 @@ const parser = new XMLParser({
 /** Entities Pigeon resolves itself, after parsing, so none can refer to another. */
 const PREDEFINED: Readonly<Record<string, string>> = { lt: '<', gt: '>', amp: '&', quot: '"', apos: "'" };
 
+/** XML 1.0's Char production: a reference to anything else (NUL, other C0 controls, surrogates) is not XML. */
+const isXmlChar = (c: number) => c === 0x9 || c === 0xa || c === 0xd || (c >= 0x20 && c <= 0xd7ff) || (c >= 0xe000 && c <= 0xfffd) || (c >= 0x10000 && c <= 0x10ffff);
+
+function character(code: number): string {
+  if (!isXmlChar(code)) throw numbersErrors.malformed(`character reference &#${code}; is not an XML character`);
+  return String.fromCodePoint(code);
+}
+
 function unescapeTexts(value: unknown): unknown {
   if (typeof value === 'string') {
+    // eslint-disable-next-line no-control-regex -- these are the characters refused
+    if (/[\u0000-\u0008\u000b\u000c\u000e-\u001f]/.test(value)) throw numbersErrors.malformed('control characters are not accepted in text');
     return value.replace(/&(lt|gt|amp|quot|apos|#\d{1,7}|#x[0-9a-fA-F]{1,6});/g, (_, name: string) => {
-      if (name.startsWith('#x')) return String.fromCodePoint(Math.min(parseInt(name.slice(2), 16), 0x10ffff));
-      if (name.startsWith('#')) return String.fromCodePoint(Math.min(Number(name.slice(1)), 0x10ffff));
+      if (name.startsWith('#x')) return character(parseInt(name.slice(2), 16));
+      if (name.startsWith('#')) return character(Number(name.slice(1)));
       return PREDEFINED[name] ?? '';
     });
   }
   if (Array.isArray(value)) return value.map(unescapeTexts);
-  if (typeof value === 'object' && value !== null) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, unescapeTexts(v)]));
+  if (typeof value === 'object' && value !== null) {
+    // Text beside child elements (`<A>junk<B/></A>`) is no field of any document here.
+    if ('#text' in value) throw numbersErrors.malformed('text beside child elements is not accepted');
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, unescapeTexts(v)]));
+  }
   return value;
 }
 
@@ -43,12 +57,14 @@ export function parseXml(text: string): unknown {
   if (/<!(DOCTYPE|ENTITY)/i.test(text)) throw numbersErrors.malformed('document type declarations and entities are not accepted');
   const valid = XMLValidator.validate(text);
   if (valid !== true) throw numbersErrors.malformed(`the request is not well-formed XML: ${valid.err.msg} (line ${valid.err.line})`);
+  let parsed: unknown;
   try {
-    return unescapeTexts(parser.parse(text));
+    parsed = parser.parse(text);
   } catch {
     // Deeply nested input exhausts the parser's stack: as malformed as anything else it refuses.
     throw numbersErrors.malformed('the request XML could not be read');
   }
+  return unescapeTexts(parsed);
 }
 
 export type XmlValue = string | number | boolean | undefined | null | XmlNode | readonly XmlValue[];
