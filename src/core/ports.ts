@@ -633,3 +633,19 @@ export interface Store {
   readiness?(): Promise<{ applied: number; known: number; freeBytes?: number }>;
   close(): Promise<void>;
 }
+
+/**
+ * What a carrier that reports over HTTP (an upstream provider's event callbacks, carriers/bandwidth)
+ * answers: 200 once applied; 400, 401 or 404 for a request refused with nothing changed; 503 when
+ * nothing was stored and the sender should offer it again.
+ */
+export type CarrierCallbackOutcome = { status: 200 } | { status: 400 | 401 | 404 | 503; error: string };
+
+/** Where one such carrier's callbacks are checked and applied (http/carriers/carrier-callbacks.routes.ts). */
+export interface CarrierCallbackEndpoint {
+  /** The request's Authorization header against the credentials the carrier was given, in constant time. */
+  authorized(authorization: string | undefined): boolean;
+  /** Counts a request refused for its credentials (the status page shows forged calls). */
+  refusedCredentials(): void;
+  handle(body: unknown): Promise<CarrierCallbackOutcome>;
+}

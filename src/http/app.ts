@@ -23,8 +23,8 @@ import { consoleRoutes } from './console/console.routes.js';
 import { endEventStreams } from './console/event-stream.js';
 import type { ChangeSignal } from '../shared/change-signal.js';
 import type { NumbersService } from '../core/numbers/numbers-service.js';
+import type { CarrierCallbackEndpoint } from '../core/ports.js';
 import { numbersApi } from './numbers/numbers-api.js';
-import type { UpstreamEvents } from '../carriers/bandwidth/upstream-events.js';
 import { carrierCallbackRoutes } from './carriers/carrier-callbacks.routes.js';
 
 export interface AppDeps extends ApiDeps {
@@ -44,7 +44,7 @@ export interface AppDeps extends ApiDeps {
   /** The web console (GET /, /console/…); absent, it is not mounted. */
   console?: { changes: ChangeSignal };
   /** The event endpoints of upstream carriers, by carrier name (POST /carriers/{name}/callbacks). */
-  carrierCallbacks?: ReadonlyMap<string, UpstreamEvents>;
+  carrierCallbacks?: ReadonlyMap<string, CarrierCallbackEndpoint>;
 }
 
 declare module 'fastify' {

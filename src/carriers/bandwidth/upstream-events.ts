@@ -7,7 +7,8 @@ import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
 import { parseBasicAuth } from '../../core/accounts/authenticator.js';
 import type { CarrierInbound, DeliveryReceipt, InboundAttachment } from '../../core/delivery/carrier.js';
-import { UpstreamClient } from './client.js';
+import type { CarrierCallbackEndpoint, CarrierCallbackOutcome } from '../../core/ports.js';
+import { UpstreamClient, UpstreamUnavailable } from './client.js';
 import type { BandwidthCarrierConfig } from './config.js';
 import { messageIdOfTag } from './tag.js';
 
@@ -20,7 +21,7 @@ export interface UpstreamEventSink {
   sent(messageId: string, destination: string): Promise<boolean>;
 }
 
-export type EventOutcome = { status: 200 } | { status: 400 | 401 | 404; error: string };
+type EventOutcome = CarrierCallbackOutcome;
 
 /** What one inbound event may bring: files past these pass on as the upstream's URLs, not copied. */
 const MAX_MEDIA_PER_MESSAGE = 20;
@@ -49,7 +50,7 @@ const STATUS_EVENTS = new Set(['message-sending', 'message-delivered', 'message-
 /** Inbound events taken, remembered so that the upstream offering one again (its answer was lost) stores nothing twice. */
 const RECENT_INBOUND_LIMIT = 10_000;
 
-export class UpstreamEvents {
+export class UpstreamEvents implements CarrierCallbackEndpoint {
   readonly counters = { events: 0, refused: 0, receipts: 0, inbound: 0, dropped: 0 };
   private readonly key = randomBytes(32);
   private readonly expected: Buffer;
@@ -80,6 +81,16 @@ export class UpstreamEvents {
   }
 
   async handle(body: unknown): Promise<EventOutcome> {
+    try {
+      return await this.apply(body);
+    } catch (err) {
+      if (!(err instanceof UpstreamUnavailable)) throw err;
+      // Its media could not be fetched now: nothing was stored, and the upstream offers the event again.
+      return { status: 503, error: `upstream media not available now: ${err.message}` };
+    }
+  }
+
+  private async apply(body: unknown): Promise<EventOutcome> {
     const parsed = batchSchema.safeParse(body);
     if (!parsed.success) return this.refuse(400, `not a batch of message events: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
     // Every event is checked before any is applied: a batch with one bad event changes nothing.

@@ -3,14 +3,13 @@
 // the same 401 as wrong credentials, so nothing tells which carriers exist. Events that name no
 // message Pigeon sent, or are not message events, are refused (4xx) and change nothing.
 import type { FastifyInstance } from 'fastify';
-import { UpstreamUnavailable } from '../../carriers/bandwidth/client.js';
-import type { UpstreamEvents } from '../../carriers/bandwidth/upstream-events.js';
 import type { FailedAttempts } from '../../core/accounts/failed-attempts.js';
 import { ApiError, errors } from '../../core/errors.js';
+import type { CarrierCallbackEndpoint } from '../../core/ports.js';
 import { sendError } from '../errors.js';
 
 /** Failed credentials count toward the shared sign-in limits, as on every other surface: guessing them is slow. */
-export function carrierCallbackRoutes(app: FastifyInstance, handlers: ReadonlyMap<string, UpstreamEvents>, signIns: FailedAttempts): void {
+export function carrierCallbackRoutes(app: FastifyInstance, handlers: ReadonlyMap<string, CarrierCallbackEndpoint>, signIns: FailedAttempts): void {
   app.post<{ Params: { name: string } }>(
     '/carriers/:name/callbacks',
     {
@@ -35,14 +34,8 @@ export function carrierCallbackRoutes(app: FastifyInstance, handlers: ReadonlyMa
     async (request, reply) => {
       const handler = handlers.get(request.params.name);
       if (!handler) return sendError(reply, new ApiError(401, 'unauthorized', 'Authentication failed'));
-      let outcome: Awaited<ReturnType<UpstreamEvents['handle']>>;
-      try {
-        outcome = await handler.handle(request.body);
-      } catch (err) {
-        if (!(err instanceof UpstreamUnavailable)) throw err;
-        // Its media could not be fetched now: nothing was stored, and the upstream offers the event again.
-        return sendError(reply, new ApiError(503, 'service-unavailable', `upstream media not available now: ${err.message}`, undefined, { 'retry-after': '5' }));
-      }
+      const outcome = await handler.handle(request.body);
+      if (outcome.status === 503) return sendError(reply, new ApiError(503, 'service-unavailable', outcome.error, undefined, { 'retry-after': '5' }));
       if (outcome.status !== 200) {
         request.log.warn({ carrier: request.params.name, status: outcome.status, reason: outcome.error }, 'upstream event refused');
         return sendError(reply, new ApiError(outcome.status, outcome.status === 404 ? 'not-found' : 'bad-request', outcome.error));
