@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { SmscServer } from '../../../src/carriers/smpp/smsc/smsc-server.js';
-import { ACCOUNT_A, RECIPIENT } from '../../helpers/fixtures.js';
+import { ACCOUNT_A, AUTH_A, RECIPIENT, basic } from '../../helpers/fixtures.js';
 import { freePort } from '../../helpers/free-port.js';
 import { smsBody } from '../../helpers/http.js';
 import { ADMIN_TOKEN, BACKENDS, type TestPigeon } from '../../helpers/pigeon.js';
@@ -109,6 +109,40 @@ for (const backend of BACKENDS) {
       for (const [i, c] of created.entries()) assert.deepEqual(await delivered(c.id), [to[i]]);
       for (const n of to) assert.equal((await upstreamMessagesTo(up, n)).length, 1, `one upstream message to ${n}`);
       assert.ok(!smsc.received.some((m) => m.text.startsWith('while down')), 'nothing went to the SMPP fallback');
+    });
+
+    it('answers 503 to a reply whose upstream media cannot be fetched now, storing nothing, and takes it once the upstream is back', async () => {
+      const from = '+19195550177';
+      const post = () =>
+        h.pigeon.fetch('/carriers/up/callbacks', {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: basic(UP.callbackUsername, UP.callbackPassword) },
+          body: JSON.stringify([
+            {
+              type: 'message-received',
+              time: new Date().toISOString(),
+              to: ACCOUNT_A.number,
+              message: { id: 'up-reply-503', from, to: [ACCOUNT_A.number], text: 'a picture', media: [`${proxy.url}/api/v2/users/${UP.accountId}/media/gone.png`] },
+            },
+          ]),
+        });
+      const stored = async () => {
+        const res = await h.pigeon.fetch(`/api/v2/users/${ACCOUNT_A.id}/messages?sourceTn=${encodeURIComponent(from)}`, { headers: { authorization: AUTH_A } });
+        return ((await res.json()) as { totalCount: number }).totalCount;
+      };
+      await proxy.down();
+      try {
+        const refused = await post();
+        assert.equal(refused.status, 503, await refused.clone().text());
+        assert.equal(refused.headers.get('retry-after'), '5');
+      } finally {
+        await proxy.up();
+      }
+      assert.equal(await stored(), 0, 'nothing stored while the media could not be fetched');
+      // Offered again with the upstream back: the file is gone for good there (404), so the message is
+      // taken with the upstream's URL for it.
+      assert.equal((await post()).status, 200);
+      assert.equal(await stored(), 1);
     });
 
     it('finds a send whose answer was lost upstream (the list search) instead of sending it again', async () => {
