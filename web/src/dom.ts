@@ -61,3 +61,28 @@ export function table(caption: string, head: string[], rows: Child[][]): HTMLTab
 export function status(text: string): HTMLElement {
   return h('span', { class: `status status-${text.toLowerCase()}` }, text);
 }
+
+/** A button whose label says what it acts on (several "Delete" buttons in one table). */
+export function actionButton(label: string, text: string, onclick: () => void): HTMLButtonElement {
+  return h('button', { type: 'button', 'aria-label': label, onclick }, text);
+}
+
+/**
+ * A page's action runner: `clear` empties the last outcome, then the action's own sentence goes to
+ * `done` and the page reloads, or its error goes to `alert`.
+ */
+export function actionRunner(alert: HTMLElement, done: HTMLElement, reload: () => Promise<void>, clear?: () => void) {
+  return async (what: () => Promise<string>): Promise<void> => {
+    if (clear) clear();
+    else {
+      alert.textContent = '';
+      done.textContent = '';
+    }
+    try {
+      done.textContent = await what();
+      await reload();
+    } catch (err) {
+      alert.textContent = (err as Error).message;
+    }
+  };
+}

@@ -1,7 +1,7 @@
 // Opt-outs: the account's part of the opt-out list — search by number, add and remove a block by
 // hand, export the list as CSV and import one (the admin API's operations, scoped to the account).
 import { api } from '../api.js';
-import { field, h, replace, table, time } from '../dom.js';
+import { actionRunner, field, h, replace, table, time } from '../dom.js';
 import { currentAccount, state } from '../state.js';
 
 interface Entry {
@@ -88,16 +88,7 @@ export async function optOutsPage(main: HTMLElement): Promise<void> {
     );
   };
 
-  const act = async (what: () => Promise<string>) => {
-    alert.textContent = '';
-    done.textContent = '';
-    try {
-      done.textContent = await what();
-      await load();
-    } catch (err) {
-      showError(err);
-    }
-  };
+  const act = actionRunner(alert, done, () => load());
   const remove = (e: Entry) =>
     act(async () => {
       await api('DELETE', `${base}/${e.scope}/${encodeURIComponent(e.scopeKey)}/${encodeURIComponent(e.recipient)}`);

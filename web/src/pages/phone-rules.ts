@@ -3,7 +3,7 @@
 // are the admin API's own routes (README: Testing two-way flows). The server validates; its
 // field errors are shown at the fields they name.
 import { api, ApiFailure } from '../api.js';
-import { field, h, replace, select, table, time } from '../dom.js';
+import { actionButton, actionRunner, field, h, replace, select, table, time } from '../dom.js';
 
 interface Rule {
   id: string;
@@ -214,16 +214,7 @@ export function scriptedPhones(): { element: HTMLElement; load: () => Promise<vo
     })();
   });
 
-  const act = async (what: () => Promise<string>) => {
-    clearErrors();
-    try {
-      done.textContent = await what();
-      await load();
-    } catch (err) {
-      alert.textContent = (err as Error).message;
-    }
-  };
-  const button = (label: string, text: string, onclick: () => void) => h('button', { type: 'button', 'aria-label': label, onclick }, text);
+  const act = actionRunner(alert, done, () => load(), clearErrors);
   const resetPath = (c?: Conversation) => `/phones/conversations${c ? `?${new URLSearchParams({ phone: c.phone, applicationNumber: c.applicationNumber })}` : ''}`;
 
   const load = async () => {
@@ -245,8 +236,8 @@ export function scriptedPhones(): { element: HTMLElement; load: () => Promise<vo
           describeAnswer(r.answer),
           r.maxMatches === undefined ? r.matches : `${r.matches} of ${r.maxMatches}`,
           h('div', { class: 'actions' },
-            button(`Edit rule ${r.id}`, 'Edit', () => edit(r)),
-            button(`Delete rule ${r.id}`, 'Delete', () => void act(async () => {
+            actionButton(`Edit rule ${r.id}`, 'Edit', () => edit(r)),
+            actionButton(`Delete rule ${r.id}`, 'Delete', () => void act(async () => {
               await api('DELETE', `/phones/rules/${encodeURIComponent(r.id)}`);
               if (editing === r.id) toAdd();
               return `Deleted rule ${r.id}.`;
@@ -258,9 +249,9 @@ export function scriptedPhones(): { element: HTMLElement; load: () => Promise<vo
         : [
           table('Each conversation’s step', ['Phone', 'Application number', 'Step', 'Moved', 'Action'], conversations.map((c) => [
             c.phone, c.applicationNumber, c.step, time(c.updatedAt),
-            button(`Reset ${c.phone} with ${c.applicationNumber}`, 'Reset', () => void act(async () => (await api('DELETE', resetPath(c)), `Reset ${c.phone} with ${c.applicationNumber} to step 0.`))),
+            actionButton(`Reset ${c.phone} with ${c.applicationNumber}`, 'Reset', () => void act(async () => (await api('DELETE', resetPath(c)), `Reset ${c.phone} with ${c.applicationNumber} to step 0.`))),
           ])),
-          button('Reset every conversation', 'Reset all', () => void act(async () => `Reset ${(await api<{ reset: number }>('DELETE', resetPath())).reset} conversations to step 0.`)),
+          actionButton('Reset every conversation', 'Reset all', () => void act(async () => `Reset ${(await api<{ reset: number }>('DELETE', resetPath())).reset} conversations to step 0.`)),
         ],
     );
   };

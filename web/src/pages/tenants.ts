@@ -3,7 +3,7 @@
 // audit trail; an account's user sees its own applications and numbers and changes its applications'
 // callback URL and credentials — the server scopes every call, the page only leaves out what it refuses.
 import { api } from '../api.js';
-import { field, h, replace, select, table, time, type Child } from '../dom.js';
+import { actionButton, actionRunner, field, h, replace, select, table, time, type Child } from '../dom.js';
 import { state } from '../state.js';
 
 interface App {
@@ -38,16 +38,7 @@ export async function tenantsPage(main: HTMLElement): Promise<void> {
   let fillSettings = () => {};
   let filled = false;
 
-  const act = async (what: () => Promise<string>) => {
-    alert.textContent = '';
-    done.textContent = '';
-    try {
-      done.textContent = await what();
-      await load();
-    } catch (err) {
-      alert.textContent = (err as Error).message;
-    }
-  };
+  const act = actionRunner(alert, done, () => load());
   const submit = (form: HTMLFormElement, what: () => Promise<string>) =>
     form.addEventListener('submit', (event) => {
       event.preventDefault();
@@ -68,7 +59,6 @@ export async function tenantsPage(main: HTMLElement): Promise<void> {
     }
   };
   const appName = (id: string) => apps.find((a) => a.id === id)?.name ?? id;
-  const button = (label: string, text: string, onclick: () => void) => h('button', { type: 'button', 'aria-label': label, onclick }, text);
 
   const load = async () => {
     const query = new URLSearchParams({ limit: '500' });
@@ -84,19 +74,19 @@ export async function tenantsPage(main: HTMLElement): Promise<void> {
       h('h2', {}, 'Applications'),
       table('Applications', ['Name', 'Id', 'Account', 'Callback URL', 'Callback user', ...(admin ? ['Action'] : [])], apps.map((a) => [
         a.name, a.id, a.accountId, a.callbackUrl ?? '', a.callbackUsername ?? '',
-        admin && button(`Delete application ${a.name}`, 'Delete', () => void act(async () => (await api('DELETE', `${D}/applications/${encodeURIComponent(a.id)}`), `Deleted ${a.name}.`))),
+        admin && actionButton(`Delete application ${a.name}`, 'Delete', () => void act(async () => (await api('DELETE', `${D}/applications/${encodeURIComponent(a.id)}`), `Deleted ${a.name}.`))),
       ])),
       h('h2', {}, 'Numbers'),
       table('Numbers', ['Number', 'Application', 'Account', ...(admin ? ['Action'] : [])], numbers.map((n) => [
         n.number, appName(n.applicationId), n.accountId,
-        admin && button(`Release ${n.number}`, 'Release', () => void act(async () => (await api('DELETE', `${D}/numbers/${encodeURIComponent(n.number)}`), `Released ${n.number}.`))),
+        admin && actionButton(`Release ${n.number}`, 'Release', () => void act(async () => (await api('DELETE', `${D}/numbers/${encodeURIComponent(n.number)}`), `Released ${n.number}.`))),
       ])),
     );
     if (admin) {
       const smpp = (await api<Page<Smpp>>('GET', `${D}/smpp-users?limit=500`)).items;
       sections.push(h('h2', {}, 'SMPP users'), table('SMPP users', ['System id', 'Application', 'Account', 'Max binds', 'Enabled', 'Action'], smpp.map((s) => [
         s.systemId, appName(s.applicationId), s.accountId, s.maxBinds, s.enabled ? 'yes' : 'no',
-        button(`Remove SMPP user ${s.systemId}`, 'Remove', () => void act(async () => (await api('DELETE', `${D}/smpp-users/${encodeURIComponent(s.systemId)}`), `Removed ${s.systemId}.`))),
+        actionButton(`Remove SMPP user ${s.systemId}`, 'Remove', () => void act(async () => (await api('DELETE', `${D}/smpp-users/${encodeURIComponent(s.systemId)}`), `Removed ${s.systemId}.`))),
       ])));
     }
     const audit = (await api<{ items: Audit[] }>('GET', `${D}/audit?limit=50`)).items;
