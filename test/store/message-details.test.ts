@@ -3,9 +3,10 @@
 // recipient, events, callbacks); an id that is not stored is left out, and an empty list reads nothing.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { Message, MessageRecord } from '../../src/core/messages/message.js';
+import type { Message } from '../../src/core/messages/message.js';
 import { openStore } from '../../src/store/open-store.js';
 import { BACKENDS, createTestDatabase } from '../helpers/databases.js';
+import { recordOf } from '../helpers/store-rows.js';
 
 const T0 = 1_700_000_000_000;
 
@@ -30,33 +31,6 @@ function message(id: string, direction: 'in' | 'out', to: string[], time: number
   };
 }
 
-function recordOf(m: Message, destinationTn: string): MessageRecord {
-  return {
-    messageId: m.id,
-    accountId: m.accountId,
-    sourceTn: m.from,
-    destinationTn,
-    messageStatus: m.direction === 'out' ? 'QUEUED' : 'RECEIVED',
-    messageDirection: m.direction === 'out' ? 'OUTBOUND' : 'INBOUND',
-    messageType: m.type,
-    segmentCount: 1,
-    errorCode: 0,
-    receiveTime: m.time,
-    carrierName: null,
-    messageSize: 20,
-    messageLength: 20,
-    attachmentCount: 0,
-    recipientCount: m.to.length,
-    callingNumberCountryA3: 'USA',
-    calledNumberCountryA3: 'USA',
-    product: 'LOCAL_A2P',
-    campaignClass: null,
-    campaignId: null,
-    location: null,
-    bwLatency: null,
-    carrierLatency: null,
-  };
-}
 
 for (const backend of BACKENDS) {
   describe(`message details, many at once (${backend})`, () => {

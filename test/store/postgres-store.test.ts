@@ -12,6 +12,7 @@ import pg from 'pg';
 import type { Message, MessageRecord } from '../../src/core/messages/message.js';
 import type { CallbackToSend, DeliveryJob, MessageQuery, RatePolicy, StatusChange } from '../../src/core/ports.js';
 import { migratePostgres, postgresMigrations } from '../../src/store/postgres/migrate.js';
+import { recordOf } from '../helpers/store-rows.js';
 import { parsePostgresUrl, PostgresStore } from '../../src/store/postgres/postgres-store.js';
 
 const ADMIN_URL = process.env.PIGEON_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -98,35 +99,6 @@ function outbound(
     time,
   };
   return { message, records: to.map((tn) => recordOf(message, tn)) };
-}
-
-function recordOf(message: Message, destinationTn: string, overrides: Partial<MessageRecord> = {}): MessageRecord {
-  return {
-    messageId: message.id,
-    accountId: message.accountId,
-    sourceTn: message.from,
-    destinationTn,
-    messageStatus: message.direction === 'out' ? 'QUEUED' : 'RECEIVED',
-    messageDirection: message.direction === 'out' ? 'OUTBOUND' : 'INBOUND',
-    messageType: message.type,
-    segmentCount: message.segmentCount,
-    errorCode: 0,
-    receiveTime: message.time,
-    carrierName: null,
-    messageSize: 20,
-    messageLength: 20,
-    attachmentCount: 0,
-    recipientCount: message.to.length,
-    callingNumberCountryA3: 'USA',
-    calledNumberCountryA3: 'USA',
-    product: 'LOCAL_A2P',
-    campaignClass: null,
-    campaignId: null,
-    location: null,
-    bwLatency: null,
-    carrierLatency: null,
-    ...overrides,
-  };
 }
 
 function callbackFor(message: Message, eventType: string): CallbackToSend {
