@@ -11,6 +11,7 @@ import {
   type CarrierState,
   type CarrierSubmission,
   type DeliveryReceipt,
+  type SubmitResult,
 } from '../core/delivery/carrier.js';
 import type { MessageKind, RouteConfig } from './carrier-config.js';
 
@@ -55,7 +56,7 @@ export class RoutingCarrier implements CarrierAdapter {
     this.current = this.aggregate();
   }
 
-  async submit(submission: CarrierSubmission): Promise<{ carrierMessageIds: readonly string[] }> {
+  async submit(submission: CarrierSubmission): Promise<SubmitResult> {
     const route = this.routeOf(submission, submission.destination);
     if (route === undefined) {
       throw new CarrierError(`no route matches ${submission.destination} from ${submission.from}`, false, NO_ROUTE_CODE);
@@ -72,10 +73,14 @@ export class RoutingCarrier implements CarrierAdapter {
     const carrier = this.carriers.get(chosen);
     if (carrier === undefined) throw new CarrierError(`route names unknown carrier '${chosen}'`, false, NO_ROUTE_CODE);
     const routedRecipients = submission.recipients.filter((to) => this.routeOf(submission, to) === route);
-    const { carrierMessageIds } = await carrier.adapter.submit(
+    const { carrierMessageIds, receipt } = await carrier.adapter.submit(
       routedRecipients.length === submission.recipients.length ? submission : { ...submission, routedRecipients },
     );
-    return { carrierMessageIds: carrierMessageIds.map((id) => `${chosen}:${id}`) };
+    const routed = (id: string) => `${chosen}:${id}`;
+    return {
+      carrierMessageIds: carrierMessageIds.map(routed),
+      ...(receipt && { receipt: { ...receipt, carrierMessageId: routed(receipt.carrierMessageId) } }),
+    };
   }
 
   state(): CarrierState {

@@ -310,7 +310,20 @@ export interface CallbackRecord {
   attempts: Array<CallbackAttempt & { attempt: number }>;
 }
 
+/**
+ * What a recorded submit also writes: `sending`, the SENDING change the worker did not write before
+ * the submit (it had no callback: an SMS), recorded first unless the recipient reached SENDING
+ * before; `terminal`, the outcome the carrier gave with the submit (a simulated receipt due at
+ * once), recorded after SENT in the same write, with its callback, instead of a receipt later.
+ */
+export interface SubmitWith {
+  sending?: StatusChange;
+  terminal?: StatusChange;
+}
+
 export interface SubmitRecorded {
+  /** Whether SubmitWith.terminal ended the recipient (false: it had ended before). */
+  ended: boolean;
   owned: boolean;
   receiptsWaiting: boolean;
 }
@@ -375,10 +388,12 @@ export interface DeliveryStore {
     carrier: string,
     carrierMessageIds: readonly string[],
     time: number,
+    also?: SubmitWith,
   ): Promise<SubmitRecorded>;
   /**
    * Puts a claimed recipient back in the queue, due at `runAt`. The claim counted an attempt; with
    * `attemptSpent: false` (the carrier never offered it: throttled, not bound) the count is restored.
+   * `sending`: the SENDING of the attempt, when the worker did not write it before (SubmitWith).
    */
   recordRetry(
     job: DeliveryJob,
@@ -386,15 +401,16 @@ export interface DeliveryStore {
     runAt: number,
     error: string,
     time: number,
-    options?: { attemptSpent: boolean },
+    options?: { attemptSpent: boolean; sending?: StatusChange },
   ): Promise<boolean>;
   /** The recipients of a message still in the delivery queue, for the admin view. */
   queueEntries(messageId: string, now: number): Promise<QueueEntry[]>;
   /**
    * DELIVERED or FAILED, once per recipient: a second terminal change is ignored (returns false) and
    * enqueues nothing, so duplicates from the carrier never produce a second terminal callback.
+   * `sending`: as for recordRetry, the SENDING of the attempt that ended it, written first.
    */
-  recordTerminal(change: StatusChange): Promise<boolean>;
+  recordTerminal(change: StatusChange, sending?: StatusChange): Promise<boolean>;
   /**
    * Records a receipt's outcome on the submitted part known by any of `carrierMessageIds`, and
    * returns that part's recipient with how many parts of its submit are now delivered. An SMSC may

@@ -28,10 +28,16 @@ export function instrumentStore(store: Store, metrics: PigeonMetrics): Store {
     },
   });
   const instrumentedDelivery = intercept<DeliveryStore>(delivery, {
-    recordTerminal: async (change) => {
-      const ended = await delivery.recordTerminal(change);
+    recordTerminal: async (change, sending) => {
+      const ended = await delivery.recordTerminal(change, sending);
       if (ended) metrics.recipientsEnded.inc({ status: change.status, error_code: String(change.errorCode ?? 0) });
       return ended;
+    },
+    recordSubmitted: async (...args: Parameters<DeliveryStore['recordSubmitted']>) => {
+      const recorded = await delivery.recordSubmitted(...args);
+      const terminal = args[5]?.terminal;
+      if (terminal && recorded.ended) metrics.recipientsEnded.inc({ status: terminal.status, error_code: String(terminal.errorCode ?? 0) });
+      return recorded;
     },
     acceptInbound: async (copies) => {
       await delivery.acceptInbound(copies);
@@ -75,6 +81,11 @@ export function instrumentCarrier(carrier: CarrierAdapter, metrics: PigeonMetric
         const result = await carrier.submit(submission);
         metrics.carrierSubmits.inc({ ...labels, outcome: 'accepted' });
         const time = now();
+        if (result.receipt) {
+          // The outcome came with the submit: no receipt event will follow.
+          observe(result.receipt.delivered ? 'delivered' : 'failed', (time - started) / 1000);
+          return result;
+        }
         for (const id of result.carrierMessageIds) {
           const early = receivedEarly.get(id);
           if (early === undefined) remember(submittedAt, id, time, MAX_TRACKED_SUBMITS);

@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { CallbackReceiver, ReceivedCallback } from '../helpers/callback-receiver.js';
+import { eventsOfRecipient } from '../../src/store/sql/event-log.js';
 import { spawnPigeon } from '../helpers/cli.js';
 import { createTestDatabase, withSql, type Backend } from '../helpers/databases.js';
 import { ACCOUNT_A, AUTH_A, fixtureConfigYaml } from '../helpers/fixtures.js';
@@ -234,14 +235,15 @@ export function auditDatabase(databaseUrl: string): Promise<DbAudit> {
         `SELECT message_id, destination_tn, status, error_code FROM message_recipients WHERE direction = 'OUTBOUND'`,
       )
     ).map((r) => ({ ...r, error_code: Number(r.error_code) }));
-    const countsOf = async (status: string) =>
+    // Each recipient's timeline is in its row (store/sql/event-log.ts).
+    const timelines = await db.all<{ message_id: string; destination_tn: string; events: string | null }>(
+      `SELECT message_id, destination_tn, events FROM message_recipients WHERE direction = 'OUTBOUND'`,
+    );
+    const countsOf = async (statuses: readonly string[]) =>
       new Map(
-        (
-          await db.all<{ message_id: string; destination_tn: string; n: number | string }>(
-            `SELECT message_id, destination_tn, count(*) AS n FROM message_events WHERE status IN (${status})
-              GROUP BY message_id, destination_tn`,
-          )
-        ).map((r) => [recipientKey(r.message_id, r.destination_tn), Number(r.n)]),
+        timelines
+          .map((r) => [recipientKey(r.message_id, r.destination_tn), eventsOfRecipient(r.destination_tn, r.events).filter((e) => statuses.includes(e.status)).length] as const)
+          .filter(([, n]) => n > 0),
       );
     const terminalOutbox = new Map<string, string[]>();
     const outboxStates: Record<string, number> = {};
@@ -256,8 +258,8 @@ export function auditDatabase(databaseUrl: string): Promise<DbAudit> {
     }
     return {
       recipients,
-      terminalEvents: await countsOf(`'DELIVERED', 'FAILED'`),
-      sentEvents: await countsOf(`'SENT'`),
+      terminalEvents: await countsOf(['DELIVERED', 'FAILED']),
+      sentEvents: await countsOf(['SENT']),
       queueRows: await db.count('SELECT count(*) AS n FROM delivery_queue'),
       terminalOutbox,
       outboxStates,

@@ -84,7 +84,7 @@ for (const backend of BACKENDS) {
       assert.deepEqual(await applyParkedReceipts(deps), 0, 'nothing to apply while the submit is unrecorded');
 
       const recorded = await store.recordSubmitted(job, 'w', 'smsc-a', ['early-1'], clock);
-      assert.deepEqual(recorded, { owned: true, receiptsWaiting: true });
+      assert.deepEqual(recorded, { owned: true, receiptsWaiting: true, ended: false });
       assert.equal(await applyParkedReceipts(deps), 1);
       assert.equal(await statusOf(job), 'DELIVERED');
       assert.equal(await applyParkedReceipts(deps), 0, 'the parked receipt is gone once applied');
@@ -94,7 +94,7 @@ for (const backend of BACKENDS) {
     it('keeps parked receipts per carrier: the same id from another carrier does not match', async () => {
       const job = await claimed();
       assert.equal(await applyReceipt(deps, 'smsc-b', { carrierMessageId: 'shared-9', delivered: false, errorCode: 4720, time: clock }), 'parked');
-      assert.deepEqual(await store.recordSubmitted(job, 'w', 'smsc-a', ['shared-9'], clock), { owned: true, receiptsWaiting: false });
+      assert.deepEqual(await store.recordSubmitted(job, 'w', 'smsc-a', ['shared-9'], clock), { owned: true, receiptsWaiting: false, ended: false });
       assert.equal(await applyParkedReceipts(deps), 0);
       assert.equal(await statusOf(job), 'SENT');
       assert.equal(await applyReceipt(deps, 'smsc-a', { carrierMessageId: 'shared-9', delivered: true, time: clock }), 'applied');
@@ -134,7 +134,7 @@ for (const backend of BACKENDS) {
 
       const early = await claimed();
       assert.equal(await applyReceipt(deps, 'smsc-a', { carrierMessageId: '501', alternateIds: ['1F5'], delivered: true, time: clock }), 'parked');
-      assert.deepEqual(await store.recordSubmitted(early, 'w', 'smsc-a', ['1F5'], clock), { owned: true, receiptsWaiting: true });
+      assert.deepEqual(await store.recordSubmitted(early, 'w', 'smsc-a', ['1F5'], clock), { owned: true, receiptsWaiting: true, ended: false });
       assert.equal(await applyParkedReceipts(deps), 1);
       assert.equal(await statusOf(early), 'DELIVERED');
     });
@@ -230,7 +230,7 @@ for (const backend of BACKENDS) {
       const receiptOfFresh = { carrierMessageId: 'early-r', destination: '+19195550104', delivered: false, errorCode: 4720, time: clock };
       assert.equal(await applyReceipt(deps, 'smsc-a', receiptOfFresh), 'parked');
       assert.equal(await applyParkedReceipts(deps), 0, "the ended submit's ref does not take it out of the park");
-      assert.deepEqual(await store.recordSubmitted(fresh, 'w', 'smsc-a', ['early-r'], clock), { owned: true, receiptsWaiting: true });
+      assert.deepEqual(await store.recordSubmitted(fresh, 'w', 'smsc-a', ['early-r'], clock), { owned: true, receiptsWaiting: true, ended: false });
       assert.equal(await applyParkedReceipts(deps), 1);
       assert.equal(await statusOf(fresh), 'FAILED');
       assert.equal(await statusOf(old), 'DELIVERED');

@@ -1,6 +1,7 @@
 // Rows for store tests that write through a store directly: a message's recipient record as the
 // accept path makes it (QUEUED outbound, RECEIVED inbound), with fields a test may override.
 import type { Message, MessageRecord } from '../../src/core/messages/message.js';
+import { reachedMarker } from '../../src/store/sql/event-log.js';
 
 export function recordOf(message: Message, destinationTn: string, overrides: Partial<MessageRecord> = {}): MessageRecord {
   return {
@@ -29,4 +30,17 @@ export function recordOf(message: Message, destinationTn: string, overrides: Par
     carrierLatency: null,
     ...overrides,
   };
+}
+
+/**
+ * SQL (both engines) for how many events of these statuses a recipient's row holds (its `events`
+ * column, store/sql/event-log.ts): each event line starts with the status's marker.
+ */
+export function eventCountSql(statuses: readonly string[]): string {
+  return statuses
+    .map((status) => {
+      const marker = reachedMarker(status).replaceAll("'", "''");
+      return `((length(coalesce(events, '')) - length(replace(coalesce(events, ''), '${marker}', ''))) / length('${marker}'))`;
+    })
+    .join(' + ');
 }

@@ -24,9 +24,9 @@ export const SQLITE_HOT: readonly HotStatement[] = [
   { name: 'lease', sql: DELIVERY_SQL.lease, params: ['w', NOW, 1] },
   { name: 'postpone', sql: DELIVERY_SQL.postpone, params: [NOW, 1] },
   { name: 'rate bucket', sql: DELIVERY_SQL.bucket, params: ['acc'] },
-  { name: 'status change', sql: DELIVERY_SQL.status, params: ['FAILED', 4720, NOW, ...RECIPIENT] },
-  { name: 'status change without error', sql: DELIVERY_SQL.statusOnly, params: ['SENT', NOW, ...RECIPIENT] },
-  { name: 'status reported before', sql: DELIVERY_SQL.hasEvent, params: [...RECIPIENT, 'SENT'] },
+  { name: 'status change', sql: DELIVERY_SQL.status, params: ['FAILED', 4720, NOW, null, null, '', 'x', ...RECIPIENT] },
+  { name: 'status change without error', sql: DELIVERY_SQL.statusOnly, params: ['SENT', NOW, 'm', 'm', 'y', 'x', ...RECIPIENT] },
+  { name: 'status reported before', sql: DELIVERY_SQL.reached, params: ['{"s":"SENT"', ...RECIPIENT] },
   { name: 'dequeue owned', sql: DELIVERY_SQL.dequeueOwned, params: [...RECIPIENT, 'w'] },
   { name: 'dequeue', sql: DELIVERY_SQL.dequeue, params: RECIPIENT },
   { name: 'retry', sql: DELIVERY_SQL.retry, params: [NOW, 'e', ...RECIPIENT, 'w'] },
@@ -51,6 +51,7 @@ export const SQLITE_HOT: readonly HotStatement[] = [
   { name: 'endpoint circuit', sql: CALLBACK_OUTBOX_SQL.circuit, params: ['callbacks', 'http://127.0.0.1:9/cb'] },
   { name: 'callback owned', sql: CALLBACK_OUTBOX_SQL.owned, params: [1, 'w'] },
   { name: 'callback attempt', sql: CALLBACK_OUTBOX_SQL.finish, params: ['delivered', NOW, null, 1, 'w'] },
+  { name: 'callback delivered', sql: CALLBACK_OUTBOX_SQL.delivered, params: [NOW, NOW, 200, 3, 1, 'w'] },
   { name: 'simulator receipts due', sql: SIMULATOR_SQL.due, params: [NOW, 100] },
   { name: 'simulator next receipt', sql: SIMULATOR_SQL.next, params: [] },
   { name: 'simulator receipt deletion', sql: SIMULATOR_SQL.delete, params: ['c1'] },
@@ -92,7 +93,7 @@ export const SQLITE_DESIGNED: Readonly<Record<string, readonly string[]>> = {
     'SEARCH message_recipients USING PRIMARY KEY (message_id=? AND destination_tn=?)',
   ],
   'status reported before': [
-    'SEARCH message_events USING INDEX message_events_message (message_id=?)',
+    'SEARCH message_recipients USING PRIMARY KEY (message_id=? AND destination_tn=?)',
   ],
   'dequeue owned': [
     'SEARCH delivery_queue USING INDEX delivery_queue_recipient (message_id=? AND destination_tn=?)',
@@ -190,6 +191,9 @@ export const SQLITE_DESIGNED: Readonly<Record<string, readonly string[]>> = {
     'SEARCH callback_outbox USING INTEGER PRIMARY KEY (rowid=?)',
   ],
   'callback attempt': [
+    'SEARCH callback_outbox USING INTEGER PRIMARY KEY (rowid=?)',
+  ],
+  'callback delivered': [
     'SEARCH callback_outbox USING INTEGER PRIMARY KEY (rowid=?)',
   ],
   'simulator receipts due': [

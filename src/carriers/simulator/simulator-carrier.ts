@@ -5,6 +5,9 @@
 // Receipts are store-and-forward, as in a real SMSC: a receipt is written to the store before the
 // submit is acknowledged and deleted only after Pigeon has recorded it, so a crash at any point delays
 // a receipt but never loses it. One timer, re-armed to the earliest due receipt, drains them in batches.
+// A receipt due at once (no latency) is not stored: it comes with the submit's answer, and the worker
+// records both in one write (SubmitResult.receipt), so there is nothing to lose between them; storing
+// it, leasing it and deleting it was three rows written per message for nothing.
 import { randomBytes } from 'node:crypto';
 import type { ReceiptOwner, SimulatorStore } from '../../core/ports.js';
 import {
@@ -14,6 +17,8 @@ import {
   type CarrierInbound,
   type CarrierState,
   type CarrierSubmission,
+  type DeliveryReceipt,
+  type SubmitResult,
 } from '../../core/delivery/carrier.js';
 import { mulberry32 } from '../../shared/seeded-random.js';
 import {
@@ -183,13 +188,13 @@ export class SimulatorCarrier implements CarrierAdapter {
     this.handset = listener;
   }
 
-  async submit(submission: CarrierSubmission): Promise<{ carrierMessageIds: readonly string[] }> {
-    const taken = await this.take(submission);
-    if (taken.reachedHandset) this.handset?.(submission, this.now());
-    return { carrierMessageIds: taken.carrierMessageIds };
+  async submit(submission: CarrierSubmission): Promise<SubmitResult> {
+    const { reachedHandset, ...result } = await this.take(submission);
+    if (reachedHandset) this.handset?.(submission, this.now());
+    return result;
   }
 
-  private async take(submission: CarrierSubmission): Promise<{ carrierMessageIds: readonly string[]; reachedHandset: boolean }> {
+  private async take(submission: CarrierSubmission): Promise<SubmitResult & { reachedHandset: boolean }> {
     if (this.current !== 'connected') {
       throw new CarrierError('simulator carrier is not connected', true, NOT_CONNECTED_CODE);
     }
@@ -317,8 +322,9 @@ export class SimulatorCarrier implements CarrierAdapter {
     return this.idPrefix + (this.idCounter++).toString(36);
   }
 
-  private async accept(delayMs: number, receipt: StoredReceipt): Promise<{ carrierMessageIds: readonly string[] }> {
+  private async accept(delayMs: number, receipt: StoredReceipt): Promise<SubmitResult> {
     const carrierMessageId = this.nextId();
+    if (delayMs <= 0) return { carrierMessageIds: [carrierMessageId], receipt: this.receiptOf(carrierMessageId, receipt) };
     const dueAt = this.now() + delayMs;
     // Durable before the submit is acknowledged: a crash right after still yields the receipt.
     await this.store.scheduleReceipt(carrierMessageId, dueAt, JSON.stringify(receipt));
@@ -505,12 +511,7 @@ export class SimulatorCarrier implements CarrierAdapter {
       return this.forget(carrierMessageId);
     }
     try {
-      await events.receipt({
-        carrierMessageId,
-        delivered: receipt.delivered,
-        ...(receipt.delivered ? {} : { errorCode: receipt.errorCode ?? DEFAULT_SIMULATOR_DEFAULTS.failureErrorCode }),
-        time: this.now(),
-      });
+      await events.receipt(this.receiptOf(carrierMessageId, receipt));
     } catch (err) {
       // Pigeon takes every receipt it can store, matched or parked, so a refusal is a store failure.
       const tries = (receipt.tries ?? 0) + 1;
@@ -527,6 +528,15 @@ export class SimulatorCarrier implements CarrierAdapter {
       }
     }
     return this.forget(carrierMessageId);
+  }
+
+  private receiptOf(carrierMessageId: string, receipt: StoredReceipt): DeliveryReceipt {
+    return {
+      carrierMessageId,
+      delivered: receipt.delivered,
+      ...(receipt.delivered ? {} : { errorCode: receipt.errorCode ?? DEFAULT_SIMULATOR_DEFAULTS.failureErrorCode }),
+      time: this.now(),
+    };
   }
 
   private async forget(carrierMessageId: string): Promise<boolean> {

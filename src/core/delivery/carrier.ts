@@ -110,15 +110,23 @@ export interface CarrierEvents {
   stateChanged(state: CarrierState): void;
 }
 
+/** What a carrier answers to a submit it took. */
+export interface SubmitResult {
+  /** The carrier's id of each part submitted (one for a message sent whole), in part order. */
+  carrierMessageIds: readonly string[];
+  /**
+   * The message's outcome, when the carrier knows it as it answers (the simulator's receipt due at
+   * once, for a message in one part): recorded with the submit in one write, and no receipt follows.
+   */
+  receipt?: DeliveryReceipt;
+}
+
 export interface CarrierAdapter {
   /** Stable name, stored with carrier message ids so receipts are correlated per carrier. */
   readonly name: string;
   start(events: CarrierEvents): Promise<void>;
-  /**
-   * Resolves once the carrier has taken the message, with the carrier's id of each part submitted
-   * (one for a message sent whole), in part order; throws CarrierError otherwise.
-   */
-  submit(submission: CarrierSubmission): Promise<{ carrierMessageIds: readonly string[] }>;
+  /** Resolves once the carrier has taken the message (SubmitResult); throws CarrierError otherwise. */
+  submit(submission: CarrierSubmission): Promise<SubmitResult>;
   state(): CarrierState;
   stop(): Promise<void>;
 }

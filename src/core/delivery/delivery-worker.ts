@@ -2,10 +2,11 @@
 // its work taken over when the lease runs out; terminal changes are guarded in the store, so a
 // submit repeated because of that produces at most one terminal callback.
 import type { AccountDirectory } from '../accounts/directory.js';
-import type { DeliveryJob, DeliveryStore, RatePolicy, WorkLog } from '../ports.js';
+import type { DeliveryJob, DeliveryStore, RatePolicy, StatusChange, WorkLog } from '../ports.js';
 import { ClaimLoop } from '../../shared/claim-loop.js';
 import { messageLogContext } from '../../shared/log-context.js';
 import { backoffMs } from './backoff.js';
+import { receiptChange } from './receipts.js';
 import { CarrierError, type CarrierAdapter } from './carrier.js';
 import { ERROR } from './error-codes.js';
 import { statusChange } from './status-change.js';
@@ -151,11 +152,13 @@ export class DeliveryWorker {
       return;
     }
     // Every attempt, not only the first: a process that died between its claim and this write
-    // must not cost the recipient its SENDING event. The store reports it once.
+    // must not cost the recipient its SENDING event. The store reports it once. With a callback
+    // (MMS) it is written before the submit, so the callback leaves while the carrier holds the
+    // message; without one (SMS) it goes into the write that records the submit, one write fewer.
     const sending = statusChange(directory, message, destinationTn, 'SENDING', now());
-    if ((await store.recordProgress(sending)) && sending.callback) this.deps.onChange?.();
+    if (sending.callback && (await store.recordProgress(sending))) this.deps.onChange?.();
     try {
-      const { carrierMessageIds } = await carrier.submit({
+      const { carrierMessageIds, receipt } = await carrier.submit({
         messageId: message.id,
         from: message.from,
         destination: destinationTn,
@@ -170,7 +173,12 @@ export class DeliveryWorker {
         expiresAt: message.expiresAt,
         acceptedAt: message.time,
       });
-      const recording = store.recordSubmitted(job, this.options.workerId, carrier.name, carrierMessageIds, now());
+      // An outcome the carrier gave with its answer is recorded in the same write (SubmitWith), not
+      // before the SENT it follows.
+      const sentAt = now();
+      const terminal = receipt && receiptChange(directory, job, { ...receipt, time: Math.max(receipt.time, sentAt) });
+      const also = { ...(!sending.callback && { sending }), ...(terminal && { terminal }) };
+      const recording = store.recordSubmitted(job, this.options.workerId, carrier.name, carrierMessageIds, sentAt, also);
       for (const id of carrierMessageIds) this.recording.set(id, recording);
       const recorded = await recording.finally(() => {
         for (const id of carrierMessageIds) if (this.recording.get(id) === recording) this.recording.delete(id);
@@ -178,20 +186,23 @@ export class DeliveryWorker {
       this.counters.submitted++;
       this.deps.log?.debug({ carrier: carrier.name, attempt, parts: carrierMessageIds.length }, 'submitted to the carrier');
       if (!recorded.owned) this.counters.duplicateSubmits++;
+      if (terminal?.callback) this.deps.onChange?.();
       if (recorded.receiptsWaiting) this.deps.onReceiptsWaiting?.();
     } catch (err) {
       const carrierError =
         err instanceof CarrierError ? err : new CarrierError(err instanceof Error ? err.message : String(err), true, 5999);
+      // The attempt's SENDING, when it was not written before the submit, goes into this write.
+      const unwritten = sending.callback ? undefined : sending;
       if (!carrierError.transient) {
-        await this.fail(job, carrierError.errorCode, carrierError.message);
+        await this.fail(job, carrierError.errorCode, carrierError.message, unwritten);
         return;
       }
       if (!carrierError.spendsAttempt) {
-        await this.defer(job, carrierError);
+        await this.defer(job, carrierError, unwritten);
         return;
       }
       if (attempt >= this.options.maxAttempts) {
-        await this.fail(job, ERROR.retriesExceeded, `gave up after ${attempt} attempts: ${carrierError.message}`);
+        await this.fail(job, ERROR.retriesExceeded, `gave up after ${attempt} attempts: ${carrierError.message}`, unwritten);
         return;
       }
       // Not failed when the backoff would pass the expiration: 4360 says the expiration passed, and
@@ -200,7 +211,10 @@ export class DeliveryWorker {
       const backoffAt = now() + backoffMs(attempt, this.options.retryInitialMs, this.options.retryMaxMs);
       const runAt = message.expiresAt === undefined ? backoffAt : Math.min(backoffAt, message.expiresAt);
       this.counters.retried++;
-      await store.recordRetry(job, this.options.workerId, runAt, carrierError.message, now());
+      await store.recordRetry(job, this.options.workerId, runAt, carrierError.message, now(), {
+        attemptSpent: true,
+        ...(unwritten && { sending: unwritten }),
+      });
       this.deps.log?.debug(
         { carrier: carrier.name, attempt, errorCode: carrierError.errorCode, error: carrierError.message, retryAt: new Date(runAt).toISOString() },
         'carrier refused for now: retrying',
@@ -213,19 +227,22 @@ export class DeliveryWorker {
    * The carrier could not take the recipient for reasons of its own (throttled, not bound): queued
    * again after the carrier's hint, without spending an attempt; capped by the expiration as a retry is.
    */
-  private async defer(job: DeliveryJob, carrierError: CarrierError): Promise<void> {
+  private async defer(job: DeliveryJob, carrierError: CarrierError, sending: StatusChange | undefined): Promise<void> {
     const { now } = this.deps;
     const delay = Math.min(this.options.retryMaxMs, Math.max(1, carrierError.retryAfterMs ?? this.options.retryInitialMs));
     const expiresAt = job.message.expiresAt;
     const runAt = expiresAt === undefined ? now() + delay : Math.min(now() + delay, expiresAt);
     this.counters.deferred++;
-    await this.deps.store.recordRetry(job, this.options.workerId, runAt, carrierError.message, now(), { attemptSpent: false });
+    await this.deps.store.recordRetry(job, this.options.workerId, runAt, carrierError.message, now(), {
+      attemptSpent: false,
+      ...(sending && { sending }),
+    });
     this.noteDue(runAt);
   }
 
-  private async fail(job: DeliveryJob, errorCode: number, detail: string): Promise<void> {
+  private async fail(job: DeliveryJob, errorCode: number, detail: string, sending?: StatusChange): Promise<void> {
     const change = statusChange(this.deps.directory, job.message, job.destinationTn, 'FAILED', this.deps.now(), { errorCode, detail });
-    if (await this.deps.store.recordTerminal(change)) {
+    if (await this.deps.store.recordTerminal(change, sending)) {
       this.counters.failed++;
       this.deps.log?.info({ errorCode, detail }, 'recipient failed');
       this.deps.onChange?.();

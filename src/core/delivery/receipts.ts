@@ -10,7 +10,7 @@
 // that no submit ever claims (a submit acknowledged to a worker that died before recording it,
 // whose recipient was submitted again) are dropped after the receipt timeout.
 import type { AccountDirectory } from '../accounts/directory.js';
-import type { DeliveryStore, ReceiptMatch } from '../ports.js';
+import type { DeliveryJob, DeliveryStore, ReceiptMatch, StatusChange } from '../ports.js';
 import type { DeliveryReceipt } from './carrier.js';
 import { ERROR } from './error-codes.js';
 import { statusChange } from './status-change.js';
@@ -109,14 +109,15 @@ export function receiptIds(receipt: DeliveryReceipt): string[] {
 
 async function settle(deps: ReceiptDeps, match: ReceiptMatch, receipt: DeliveryReceipt): Promise<ReceiptOutcome> {
   if (receipt.delivered && match.partsDelivered < match.partCount) return 'partial';
-  const { job } = match;
+  const change = receiptChange(deps.directory, match.job, receipt);
+  return (await deps.store.recordTerminal(change)) ? 'applied' : 'duplicate';
+}
+
+/** The terminal change a receipt makes of its recipient, with its callback. */
+export function receiptChange(directory: AccountDirectory, job: DeliveryJob, receipt: DeliveryReceipt): StatusChange {
   const carrierSaid = receipt.carrierDetail === undefined ? '' : ` (${receipt.carrierDetail})`;
   const detail = `receipt ${receipt.carrierMessageId}${carrierSaid}`;
-  const change = receipt.delivered
-    ? statusChange(deps.directory, job.message, job.destinationTn, 'DELIVERED', receipt.time, { detail })
-    : statusChange(deps.directory, job.message, job.destinationTn, 'FAILED', receipt.time, {
-        errorCode: receipt.errorCode ?? 9999,
-        detail,
-      });
-  return (await deps.store.recordTerminal(change)) ? 'applied' : 'duplicate';
+  return receipt.delivered
+    ? statusChange(directory, job.message, job.destinationTn, 'DELIVERED', receipt.time, { detail })
+    : statusChange(directory, job.message, job.destinationTn, 'FAILED', receipt.time, { errorCode: receipt.errorCode ?? 9999, detail });
 }

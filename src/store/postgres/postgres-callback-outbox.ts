@@ -93,15 +93,19 @@ const CLAIM = named(`WITH e AS (SELECT * FROM unnest($1::text[], $2::int[], $3::
 /**
  * The attempt, in one statement: the UPDATE matches only while this worker holds the lease (a worker
  * whose lease was taken over records nothing; the new owner records its own attempt), and hands its
- * attempt number to the INSERT through RETURNING. `dirty` tells whether the endpoint's circuit has
+ * attempt number to the INSERT through RETURNING. The attempt that delivers it is kept in the row
+ * instead (migration 0021), so a callback answered at once writes one row, not two. `dirty` tells whether the endpoint's circuit has
  * anything a success must reset: on the hot path it has not, and nothing more is written.
  */
 const RECORD_ATTEMPT = named(`WITH o AS (
-    UPDATE callback_outbox SET state = $1, run_at = $2, last_error = $3, locked_by = NULL, locked_until = NULL
+    UPDATE callback_outbox SET state = $1, run_at = $2, last_error = $3, locked_by = NULL, locked_until = NULL,
+      delivered_at = CASE WHEN $1 = 'delivered' THEN $6::bigint END,
+      delivered_status = CASE WHEN $1 = 'delivered' THEN $7::integer END,
+      delivered_latency_ms = CASE WHEN $1 = 'delivered' THEN $8::bigint END
     WHERE id = $4 AND locked_by = $5
     RETURNING id, attempts),
   a AS (INSERT INTO callback_attempts (outbox_id, attempt, time, status_code, latency_ms, error)
-    SELECT id, attempts, $6::bigint, $7::integer, $8::bigint, $9::text FROM o
+    SELECT id, attempts, $6::bigint, $7::integer, $8::bigint, $9::text FROM o WHERE $1 <> 'delivered'
     ON CONFLICT (outbox_id, attempt) DO UPDATE SET time = excluded.time, status_code = excluded.status_code,
       latency_ms = excluded.latency_ms, error = excluded.error)
   SELECT EXISTS (SELECT 1 FROM endpoint_circuits WHERE queue = ${QUEUE} AND endpoint = $10

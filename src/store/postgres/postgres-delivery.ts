@@ -28,6 +28,7 @@ import type {
   ReceiptToPark,
   StatusChange,
   SubmitRecorded,
+  SubmitWith,
   CallbackFailure,
 } from '../../core/ports.js';
 import {
@@ -41,7 +42,6 @@ import {
 import {
   byMessage,
   callbacksFromRows,
-  eventFromRow,
   failureFromRow,
   MESSAGE_COLUMNS,
   messageFromRow,
@@ -50,7 +50,6 @@ import {
   recordFromRow,
   recordParams,
   type AttemptRow,
-  type EventRow,
   type FailureRow,
   type MessageRow,
   type RecordRow,
@@ -60,6 +59,7 @@ import { noPin } from '../sql/index-pin.js';
 import { queueEntry, retryDetail } from '../sql/queue-entry.js';
 import { parkedClaimedBy, receiptPreference, refClaims } from '../sql/receipt-match.js';
 import { PostgresCallbackOutbox } from './postgres-callback-outbox.js';
+import { afterSending, eventLine, reachedMarker, submitChange, timelineOf, type EventsAppend, type EventsRow } from '../sql/event-log.js';
 import { CALLBACK_COLUMNS, callbackParams, valuesList } from './rows.js';
 import { INDEX_PATHS_BEGIN, runIndexed } from './hot-settings.js';
 import { named, run } from './statements.js';
@@ -69,12 +69,18 @@ import { inTransaction, type Notifier } from './transaction.js';
 type Int = number | string;
 
 /** A callback as the admin view reads it: the leased shape, in any state, maybe never attempted. */
-type OutboxRow = Omit<LeasedRow, 'first_attempt_at'> & { state: CallbackRecord['state']; first_attempt_at: Int | null };
+type OutboxRow = Omit<LeasedRow, 'first_attempt_at'> & {
+  state: CallbackRecord['state'];
+  first_attempt_at: Int | null;
+  delivered_at: Int | null;
+  delivered_status: number | null;
+  delivered_latency_ms: Int | null;
+};
 
 const TERMINAL = `('DELIVERED', 'FAILED')`;
 
 const OUTBOX_COLUMNS = `id, message_id, account_id, application_id, event_type, url, body, state, attempts, created_at,
-  first_attempt_at`;
+  first_attempt_at, delivered_at, delivered_status, delivered_latency_ms`;
 
 // ---- Static statements, prepared once per connection (statements.ts) ---------------------------
 
@@ -167,9 +173,7 @@ const AWAITING_RECEIPT = named(`SELECT ${qualified(MESSAGE_COLUMNS, 'm')}, a.des
   JOIN messages m ON m.id = a.message_id ORDER BY a.at`);
 const REFS_OF_MESSAGE = named('SELECT carrier, carrier_message_id, destination_tn FROM carrier_refs WHERE message_id = $1');
 const GET_MESSAGE = named(`SELECT ${qualified(MESSAGE_COLUMNS, 'm')} FROM messages m WHERE m.id = $1`);
-const LIST_EVENTS = named(
-  'SELECT destination_tn, status, time, error_code, detail FROM message_events WHERE message_id = $1 ORDER BY id',
-);
+const LIST_EVENTS = named('SELECT destination_tn, events FROM message_recipients WHERE message_id = $1 ORDER BY destination_tn');
 const QUEUE_OF = named(
   'SELECT destination_tn, attempts, run_at, last_error, locked_until FROM delivery_queue WHERE message_id = $1 ORDER BY destination_tn',
 );
@@ -187,8 +191,6 @@ const ATTEMPTS_OF = named(`SELECT a.outbox_id, a.attempt, a.time, a.status_code,
 // The export's page of messages at once (messageDetails).
 const RECORDS_IN = named(`SELECT * FROM message_recipients WHERE message_id = ANY($1::text[]) ORDER BY message_id, destination_tn`);
 const MESSAGES_IN = named(`SELECT ${qualified(MESSAGE_COLUMNS, 'm')} FROM messages m WHERE m.id = ANY($1::text[])`);
-const EVENTS_IN = named(`SELECT message_id, destination_tn, status, time, error_code, detail FROM message_events
-  WHERE message_id = ANY($1::text[]) ORDER BY message_id, id`);
 const CALLBACKS_IN = named(`SELECT ${OUTBOX_COLUMNS} FROM callback_outbox WHERE message_id = ANY($1::text[]) ORDER BY message_id, id`);
 const ATTEMPTS_IN = named(`SELECT a.outbox_id, a.attempt, a.time, a.status_code, a.latency_ms, a.error, o.message_id
   FROM callback_attempts a JOIN callback_outbox o ON o.id = a.outbox_id
@@ -291,44 +293,29 @@ export class PostgresDelivery implements DeliveryStore {
   // (an uncorrelated subquery is a one-time filter evaluated first), which keeps the lock order.
 
   recordProgress(change: StatusChange): Promise<boolean> {
-    // Whether the recipient reached this status before must be read in a snapshot that holds every
-    // event committed for it, including one committed by a concurrent recordProgress of the same
-    // recipient (a worker that took over the lease) while this one waited for the row lock. Every
-    // event is written together with a change of the recipient's row, so when the row this
-    // statement locks is still the version its snapshot holds (`calm`), the snapshot holds them all
-    // and one statement does it. Otherwise it writes nothing, and the two-statement transaction
-    // below, whose second statement takes its snapshot after the lock, does it.
+    // Whether the recipient reached this status before is in its own row (event-log.ts): `cur`
+    // row-locks it and reads the version it locked, after waiting for a concurrent change (READ
+    // COMMITTED returns the newest version to a locking read), and the UPDATE, which follows the row
+    // to that same version, appends the event only if it was not there. The status is written
+    // either way: a retry passes through SENDING again.
     const p = new Params();
     const recipient = recipientKey(p, change);
-    const sql = `WITH ${calmCtes(recipient)},
-        ${guardedUpdate(p, change, 'EXISTS (SELECT 1 FROM calm)', 'st')},
-        upd AS (SELECT 1 FROM st WHERE NOT EXISTS (SELECT 1 FROM message_events
-          WHERE ${recipient} AND status = ${p.add(change.status, 'text')})),
-        ${eventCtes(p, change).join(', ')}
-      ${calmResult(change)}`;
-    return this.calmly(change, sql, p, (client) => this.recordProgressLocked(client, change));
-  }
-
-  private async recordProgressLocked(client: PoolClient, change: StatusChange): Promise<Changed & { applied: number }> {
-    // Two statements in one transaction: whether the recipient reached this status before is read
-    // after taking its row lock, by a statement whose snapshot is taken after that lock was granted
-    // (in READ COMMITTED each statement takes a new snapshot). A concurrent recordProgress of the
-    // same recipient waits on the UPDATE, then sees the event the other one committed.
-    {
-      const p = new Params();
-      const { rowCount } = await run(client, named(guardedUpdate(p, change)), p.values);
-      if ((rowCount ?? 0) === 0) return { applied: 0 };
-      const q = new Params();
-      const seen = `EXISTS (SELECT 1 FROM message_events WHERE ${recipientKey(q, change)} AND status = ${q.add(change.status, 'text')})`;
-      // A status is reported once per recipient, even when a retry or a takeover passes through it again.
-      const { rows } = await run<Changed & { applied: number }>(
-        client,
-        named(`WITH upd AS (SELECT 1 WHERE NOT ${seen}), ${eventCtes(q, change).join(', ')}
-        SELECT (SELECT count(*) FROM upd)::int AS applied${callbacksColumn(change)}`),
-        q.values,
-      );
-      return rows[0] ?? { applied: 0 };
-    }
+    const marker = p.add(reachedMarker(change.status), 'text');
+    const sql = `WITH cur AS (SELECT position(${marker} in coalesce(events, '')) > 0 AS reached FROM message_recipients
+          WHERE ${recipient} FOR UPDATE),
+        st AS (UPDATE message_recipients SET status = ${p.add(change.status, 'text')}, error_code = ${p.add(change.errorCode ?? 0, 'integer')},
+            updated_at = ${p.add(change.time, 'bigint')},
+            events = CASE WHEN (SELECT reached FROM cur) THEN events ELSE coalesce(events, '') || ${p.add(eventLine(change), 'text')} END
+          WHERE ${recipient} AND status NOT IN ${TERMINAL} AND (SELECT count(*) FROM cur) >= 0 RETURNING 1),
+        upd AS (SELECT 1 FROM st WHERE NOT (SELECT reached FROM cur))${callbackCte(p, change)}
+      SELECT (SELECT count(*) FROM upd)::int AS applied${callbacksColumn(change)}`;
+    const statement = named(sql);
+    return this.batch
+      .run(recipientOrder(change), async (client) => {
+        const { rows } = await run<Changed & { applied: number }>(client, statement, p.values);
+        return rows[0] ?? { applied: 0 };
+      })
+      .then((row) => this.committed(row).applied > 0);
   }
 
   recordSubmitted(
@@ -337,44 +324,40 @@ export class PostgresDelivery implements DeliveryStore {
     carrier: string,
     carrierMessageIds: readonly string[],
     time: number,
+    also: SubmitWith = {},
   ): Promise<SubmitRecorded> {
-    const change: StatusChange = {
-      messageId: job.message.id,
-      destinationTn: job.destinationTn,
-      status: 'SENT',
-      time,
-      detail: `${carrier}:${carrierMessageIds.join(',')}`,
-    };
+    const { change, events, outcome } = submitChange(job, carrier, carrierMessageIds, time, also);
     const p = new Params();
     const recipient = `message_id = ${p.add(change.messageId, 'text')} AND destination_tn = ${p.add(change.destinationTn, 'text')}`;
     const carrierParam = p.add(carrier, 'text');
     const ids = p.add(carrierMessageIds, 'text[]');
+    // Settled at once when the receipt came with the submit.
+    const settledNow = outcome ? 'true' : 'NOT EXISTS (SELECT 1 FROM upd)';
     const sql = `WITH dq AS (DELETE FROM delivery_queue WHERE ${recipient} AND locked_by = ${p.add(workerId, 'text')} RETURNING 1),
-          ${guardedUpdate(p, change, '(SELECT count(*) FROM dq) >= 0', 'upd')},
-          ${eventCtes(p, change).join(', ')},
+          ${guardedUpdate(p, change, '(SELECT count(*) FROM dq) >= 0', 'upd', events)}${callbackCte(p, change)},
           -- One ref per part. Kept even for a duplicate submit, so that whichever receipt comes
           -- first can end the recipient; settled at once when the recipient had already ended
           -- (another submit's receipt came first), since then these ids await nothing.
           ref AS (INSERT INTO carrier_refs (carrier, carrier_message_id, message_id, destination_tn, submitted_at, settled,
-              part_index, part_count)
+              part_index, part_count, outcome)
             SELECT ${carrierParam}, u.id, ${p.add(change.messageId, 'text')}, ${p.add(change.destinationTn, 'text')},
-              ${p.add(time, 'bigint')}, CASE WHEN EXISTS (SELECT 1 FROM upd) THEN 0 ELSE 1 END, u.ord - 1,
-              ${p.add(carrierMessageIds.length, 'integer')}
+              ${p.add(time, 'bigint')}, CASE WHEN ${settledNow} THEN 1 ELSE 0 END, u.ord - 1,
+              ${p.add(carrierMessageIds.length, 'integer')}, ${p.add(outcome, 'text')}
             FROM unnest(${ids}) WITH ORDINALITY AS u (id, ord)
             ON CONFLICT DO NOTHING),
           settle AS (UPDATE carrier_refs SET settled = 1 WHERE ${recipient} AND ${UNSETTLED} AND NOT EXISTS (SELECT 1 FROM upd))
-        SELECT (SELECT count(*) FROM dq)::int AS owned,
+        SELECT (SELECT count(*) FROM dq)::int AS owned, (SELECT count(*) FROM upd)::int AS applied,
           EXISTS (SELECT 1 FROM parked_receipts WHERE carrier = ${carrierParam} AND carrier_message_id = ANY(${ids})) AS waiting
           ${callbacksColumn(change)}`;
     const statement = named(sql);
     return this.batch
       .run(recipientOrder(change), async (client) => {
-        const { rows } = await run<Changed & { owned: number; waiting: boolean }>(client, statement, p.values);
-        return rows[0] ?? { owned: 0, waiting: false };
+        const { rows } = await run<Changed & { owned: number; applied: number; waiting: boolean }>(client, statement, p.values);
+        return rows[0] ?? { owned: 0, applied: 0, waiting: false };
       })
       .then((row) => {
         this.committed(row);
-        return { owned: row.owned > 0, receiptsWaiting: row.waiting };
+        return { owned: row.owned > 0, receiptsWaiting: row.waiting, ended: outcome !== null && row.applied > 0 };
       });
   }
 
@@ -384,7 +367,7 @@ export class PostgresDelivery implements DeliveryStore {
     runAt: number,
     error: string,
     time: number,
-    options: { attemptSpent: boolean } = { attemptSpent: true },
+    options: { attemptSpent: boolean; sending?: StatusChange } = { attemptSpent: true },
   ): Promise<boolean> {
     const detail = retryDetail(runAt, error, options.attemptSpent);
     const change: StatusChange = { messageId: job.message.id, destinationTn: job.destinationTn, status: 'QUEUED', time, detail };
@@ -396,13 +379,13 @@ export class PostgresDelivery implements DeliveryStore {
             WHERE message_id = ${p.add(job.message.id, 'text')} AND destination_tn = ${p.add(job.destinationTn, 'text')}
               AND locked_by = ${p.add(workerId, 'text')}
             RETURNING 1),
-          ${guardedUpdate(p, change, 'EXISTS (SELECT 1 FROM rq)', 'upd')},
-          ${eventCtes(p, change).join(', ')}
+          ${guardedUpdate(p, change, 'EXISTS (SELECT 1 FROM rq)', 'upd', afterSending(options.sending, eventLine(change)))}${callbackCte(p, change)}
         SELECT (SELECT count(*) FROM rq)::int AS owned${callbacksColumn(change)}`;
     return this.owned(change, sql, p);
   }
 
-  recordTerminal(change: StatusChange): Promise<boolean> {
+  recordTerminal(change: StatusChange, sending?: StatusChange): Promise<boolean> {
+    const events = afterSending(sending, eventLine(change));
     // Two terminal changes at once (a receipt and the receipt sweeper): the second UPDATE waits
     // for the first's row lock, then re-checks `status NOT IN (…)` on the committed row (READ
     // COMMITTED re-evaluates the WHERE clause of a row it waited for) and matches nothing, so
@@ -421,18 +404,16 @@ export class PostgresDelivery implements DeliveryStore {
     const sql = `WITH qlock AS (SELECT 1 FROM delivery_queue WHERE ${recipient} FOR UPDATE),
         ${calmCtes(recipient, '(SELECT count(*) FROM qlock) >= 0')},
         dq AS (DELETE FROM delivery_queue WHERE ${recipient} AND EXISTS (SELECT 1 FROM calm) RETURNING 1),
-        ${guardedUpdate(p, change, 'EXISTS (SELECT 1 FROM calm)', 'upd')},
-        ${eventCtes(p, change).join(', ')},
+        ${guardedUpdate(p, change, 'EXISTS (SELECT 1 FROM calm)', 'upd', events)}${callbackCte(p, change)},
         settle AS (UPDATE carrier_refs SET settled = 1 WHERE ${recipient} AND ${UNSETTLED} AND EXISTS (SELECT 1 FROM calm))
       ${calmResult(change)}`;
-    return this.calmly(change, sql, p, (client) => this.recordTerminalLocked(client, change));
+    return this.calmly(change, sql, p, (client) => this.recordTerminalLocked(client, change, events));
   }
 
-  private async recordTerminalLocked(client: PoolClient, change: StatusChange): Promise<Changed & { applied: number }> {
+  private async recordTerminalLocked(client: PoolClient, change: StatusChange, events: EventsAppend): Promise<Changed & { applied: number }> {
     const p = new Params();
     const sql = `WITH dq AS (DELETE FROM delivery_queue WHERE ${recipientKey(p, change)} RETURNING 1),
-        ${guardedUpdate(p, change, '(SELECT count(*) FROM dq) >= 0', 'upd')},
-        ${eventCtes(p, change).join(', ')}
+        ${guardedUpdate(p, change, '(SELECT count(*) FROM dq) >= 0', 'upd', events)}${callbackCte(p, change)}
       SELECT (SELECT count(*) FROM upd)::int AS applied${callbacksColumn(change)}`;
     const { rows } = await run<Changed & { applied: number }>(client, named(sql), p.values);
     // A statement of its own, because its snapshot must be taken after the recipient's row lock
@@ -571,28 +552,27 @@ export class PostgresDelivery implements DeliveryStore {
   }
 
   async listEvents(messageId: string): Promise<MessageEvent[]> {
-    const { rows } = await run<EventRow>(this.pool, LIST_EVENTS, [messageId]);
-    return rows.map(eventFromRow);
+    const { rows } = await run<EventsRow>(this.pool, LIST_EVENTS, [messageId]);
+    return timelineOf(rows);
   }
 
   async messageDetails(messageIds: readonly string[]): Promise<MessageDetail[]> {
     // One statement per table for the whole list, side by side on the pool's connections.
     const ids = [...messageIds];
-    // The records first: the rest, read after, holds the events of every status they show.
-    const records = byMessage((await run<RecordRow>(this.pool, RECORDS_IN, [ids])).rows);
-    const [messages, events, outbox, attempts] = await Promise.all([
+    // The records first: the callbacks, read after, hold those of every status they show. A
+    // record's row holds its events, so the timeline always agrees with its status.
+    const records = byMessage((await run<RecordRow & EventsRow>(this.pool, RECORDS_IN, [ids])).rows);
+    const [messages, outbox, attempts] = await Promise.all([
       run<MessageRow>(this.pool, MESSAGES_IN, [ids]),
-      run<EventRow & { message_id: string }>(this.pool, EVENTS_IN, [ids]),
       run<OutboxRow>(this.pool, CALLBACKS_IN, [ids]),
       run<AttemptRow & { message_id: string }>(this.pool, ATTEMPTS_IN, [ids]),
     ]);
-    const eventsOf = byMessage(events.rows);
     const outboxOf = byMessage(outbox.rows);
     const attemptsOf = byMessage(attempts.rows);
     return messages.rows.map((row) => ({
       message: messageFromRow(row),
       records: (records.get(row.id) ?? []).map(recordFromRow),
-      events: (eventsOf.get(row.id) ?? []).map(eventFromRow),
+      events: timelineOf(records.get(row.id) ?? []),
       callbacks: callbacksFromRows(outboxOf.get(row.id) ?? [], attemptsOf.get(row.id) ?? []),
     }));
   }
@@ -680,9 +660,15 @@ function calmResult(change: StatusChange): string {
  * The guarded change: nothing happens to a recipient that already ended. As a CTE (`cte` given) it
  * returns a row when it applied; `gate` is a condition that must hold, evaluated before the scan.
  */
-function guardedUpdate(p: Params, change: StatusChange, gate?: string, cte?: string): string {
+function guardedUpdate(p: Params, change: StatusChange, gate?: string, cte?: string, events: EventsAppend = { lines: eventLine(change) }): string {
+  // The events (event-log.ts) are appended to the version the UPDATE writes: after waiting for a
+  // concurrent change, the newest, so `once` is looked for in everything written before.
+  const first = events.once
+    ? `CASE WHEN position(${p.add(events.once, 'text')} in coalesce(events, '')) > 0 THEN '' ELSE ${p.add(events.first ?? '', 'text')} END || `
+    : '';
   const sql = `UPDATE message_recipients SET status = ${p.add(change.status, 'text')},
-      error_code = ${p.add(change.errorCode ?? 0, 'integer')}, updated_at = ${p.add(change.time, 'bigint')}
+      error_code = ${p.add(change.errorCode ?? 0, 'integer')}, updated_at = ${p.add(change.time, 'bigint')},
+      events = coalesce(events, '') || ${first}${p.add(events.lines, 'text')}
     WHERE ${recipientKey(p, change)} AND status NOT IN ${TERMINAL}${gate ? ` AND ${gate}` : ''}`;
   return cte ? `${cte} AS (${sql} RETURNING 1)` : sql;
 }
@@ -699,26 +685,18 @@ function guardedUpdate(p: Params, change: StatusChange, gate?: string, cte?: str
 const CALLBACK_LOCK_CLASS = 0x70676362;
 
 /**
- * CTEs `ev` and `cb`: the event and the callback of the change, written only if `upd` returned a
- * row; `cb` takes the message's callback-order lock before its id is drawn.
+ * `, cb AS (…)`: the change's callback, written only if `upd` returned a row, after taking the
+ * message's callback-order lock before its id is drawn; empty when the change has none.
  */
-function eventCtes(p: Params, change: StatusChange): string[] {
-  const ctes = [
-    `ev AS (INSERT INTO message_events (message_id, destination_tn, status, time, error_code, detail)
-      SELECT ${p.add(change.messageId, 'text')}, ${p.add(change.destinationTn, 'text')}, ${p.add(change.status, 'text')},
-        ${p.add(change.time, 'bigint')}, ${p.add(change.errorCode ?? null, 'integer')}, ${p.add(change.detail ?? null, 'text')}
-      FROM upd)`,
-  ];
-  if (change.callback) {
-    const values = callbackParams(change.callback, change.time);
-    const types = ['text', 'text', 'text', 'text', 'text', 'text', 'bigint', 'bigint'] as const;
-    const messageId = p.add(change.callback.messageId, 'text');
-    ctes.push(`cb AS (INSERT INTO callback_outbox (${CALLBACK_COLUMNS})
+function callbackCte(p: Params, change: StatusChange): string {
+  if (!change.callback) return '';
+  const values = callbackParams(change.callback, change.time);
+  const types = ['text', 'text', 'text', 'text', 'text', 'text', 'bigint', 'bigint'] as const;
+  const messageId = p.add(change.callback.messageId, 'text');
+  return `, cb AS (INSERT INTO callback_outbox (${CALLBACK_COLUMNS})
       SELECT ${values.map((value, i) => p.add(value, types[i] ?? 'text')).join(', ')}
       FROM upd, LATERAL (SELECT pg_advisory_xact_lock(${CALLBACK_LOCK_CLASS}, hashtext(${messageId}))) AS serialized
-      RETURNING 1)`);
-  }
-  return ctes;
+      RETURNING 1)`;
 }
 
 /**

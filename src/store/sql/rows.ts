@@ -2,7 +2,7 @@
 // mapping to domain objects. Integers go through Number() because drivers differ: better-sqlite3
 // returns numbers, pg returns BIGINT as a string unless told otherwise.
 import type { Message, MessageRecord } from '../../core/messages/message.js';
-import type { CallbackFailure, CallbackRecord, MessageEvent } from '../../core/ports.js';
+import type { CallbackFailure, CallbackRecord } from '../../core/ports.js';
 
 type Int = number | string;
 
@@ -190,19 +190,6 @@ export function failureFromRow(r: FailureRow): CallbackFailure {
   };
 }
 
-/** A row of message_events (both engines; PostgreSQL's bigints come as strings). */
-export interface EventRow {
-  destination_tn: string;
-  status: string;
-  time: number | string;
-  error_code: number | null;
-  detail: string | null;
-}
-
-export function eventFromRow(r: EventRow): MessageEvent {
-  return { destinationTn: r.destination_tn, status: r.status, time: Number(r.time), errorCode: r.error_code ?? undefined, detail: r.detail ?? undefined };
-}
-
 /** A row of callback_outbox as a message's callbacks are read. */
 export interface CallbackRow {
   id: number | string;
@@ -211,6 +198,11 @@ export interface CallbackRow {
   state: CallbackRecord['state'];
   body: string;
   created_at: number | string;
+  attempts: number | string;
+  /** The attempt that delivered it, when it was recorded in the row (migration 0021). */
+  delivered_at: number | string | null;
+  delivered_status: number | null;
+  delivered_latency_ms: number | string | null;
 }
 
 /** A row of callback_attempts. */
@@ -231,15 +223,14 @@ export function callbacksFromRows(outbox: readonly CallbackRow[], attempts: read
     list.push({ attempt: a.attempt, time: Number(a.time), statusCode: a.status_code ?? undefined, latencyMs: Number(a.latency_ms), error: a.error ?? undefined });
     byOutbox.set(Number(a.outbox_id), list);
   }
-  return outbox.map((o) => ({
-    id: Number(o.id),
-    eventType: o.event_type,
-    url: o.url,
-    state: o.state,
-    body: o.body,
-    createdAt: Number(o.created_at),
-    attempts: byOutbox.get(Number(o.id)) ?? [],
-  }));
+  return outbox.map((o) => {
+    const list = byOutbox.get(Number(o.id)) ?? [];
+    if (o.delivered_at !== null && o.delivered_at !== undefined) {
+      const latencyMs = Number(o.delivered_latency_ms);
+      list.push({ attempt: Number(o.attempts), time: Number(o.delivered_at), statusCode: o.delivered_status ?? undefined, latencyMs, error: undefined });
+    }
+    return { id: Number(o.id), eventType: o.event_type, url: o.url, state: o.state, body: o.body, createdAt: Number(o.created_at), attempts: list };
+  });
 }
 
 /** Groups rows by their message_id, keeping their order within each message. */

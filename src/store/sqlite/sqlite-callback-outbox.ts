@@ -56,6 +56,9 @@ export const CALLBACK_OUTBOX_SQL = {
     VALUES (?, ?, ?, ?, ?, ?)`,
   finish: `UPDATE callback_outbox SET state = ?, run_at = ?, last_error = ?, locked_by = NULL,
       locked_until = NULL WHERE id = ? AND locked_by = ?`,
+  // The attempt that delivered it goes into the row (migration 0021): one write, no attempt row.
+  delivered: `UPDATE callback_outbox SET state = 'delivered', run_at = ?, last_error = NULL, locked_by = NULL,
+      locked_until = NULL, delivered_at = ?, delivered_status = ?, delivered_latency_ms = ? WHERE id = ? AND locked_by = ?`,
 };
 
 export class SqliteCallbackOutbox {
@@ -108,12 +111,16 @@ export class SqliteCallbackOutbox {
     report: EndpointReport,
   ): Promise<EndpointChange | undefined> {
     return this.writes.run(() => {
-      const row = this.s.owned.get(id, workerId) as { attempts: number } | undefined;
       // Without the lease (taken over) the new owner records its own attempt; what the endpoint
       // answered is true all the same, so its circuit moves either way.
+      const { state, runAt, error } = attemptOutcome(attempt, next);
+      if (state === 'delivered') {
+        this.s.delivered.run(runAt, attempt.time, attempt.statusCode ?? null, attempt.latencyMs, id, workerId);
+        return this.moveCircuit(report);
+      }
+      const row = this.s.owned.get(id, workerId) as { attempts: number } | undefined;
       if (row) {
         this.s.insertAttempt.run(id, row.attempts, attempt.time, attempt.statusCode ?? null, attempt.latencyMs, attempt.error ?? null);
-        const { state, runAt, error } = attemptOutcome(attempt, next);
         this.s.finish.run(state, runAt, error, id, workerId);
       }
       return this.moveCircuit(report);

@@ -19,16 +19,16 @@ import type {
   ReceiptToPark,
   StatusChange,
   SubmitRecorded,
+  SubmitWith,
   CallbackFailure,
 } from '../../core/ports.js';
 import type { GroupCommitter } from './group-commit.js';
-import { INSERT_EVENT, INSERT_MESSAGE, INSERT_RECORD } from './sqlite-messages.js';
+import { INSERT_MESSAGE, INSERT_RECORD } from './sqlite-messages.js';
 import { candidateOf, candidatesQuery, jobOf, type ClaimSql, type QueueRow } from '../sql/queue-claim.js';
 import { SqliteCallbackOutbox } from './sqlite-callback-outbox.js';
 import {
   byMessage,
   callbacksFromRows,
-  eventFromRow,
   failureFromRow,
   messageFromRow,
   messageParams,
@@ -36,7 +36,6 @@ import {
   recordParams,
   type AttemptRow,
   type CallbackRow,
-  type EventRow,
   type FailureRow,
   type MessageRow,
   type RecordRow,
@@ -45,6 +44,7 @@ import { queueEntry, retryDetail } from '../sql/queue-entry.js';
 import { parkedClaimedBy, receiptPreference, refClaims } from '../sql/receipt-match.js';
 import { sqlitePin } from '../sql/index-pin.js';
 import { prepareAll } from './prepare-all.js';
+import { afterSending, eventLine, reachedMarker, submitChange, timelineOf, type EventsAppend, type EventsRow } from '../sql/event-log.js';
 
 const TERMINAL = `('DELIVERED', 'FAILED')`;
 
@@ -56,6 +56,7 @@ const CLAIM_SQL: ClaimSql = { now: '@now', scan: '@scan', lock: '', rowRef: (ali
 const QUEUE_ENTRY = `delivery_queue ${sqlitePin('delivery_queue', 'delivery_queue_recipient')}`;
 const REFS_OF_RECIPIENT = `carrier_refs ${sqlitePin('carrier_refs', 'carrier_refs_message')}`;
 const RECIPIENT = `message_recipients ${sqlitePin('message_recipients')}`;
+const APPEND_EVENTS = `coalesce(events, '') || CASE WHEN ? IS NULL OR instr(coalesce(events, ''), ?) = 0 THEN ? ELSE '' END || ?`;
 
 /** The statements of the delivery store; exported so that tests can check the plans of the real texts (test/store/hot-plans.test.ts). */
 export const DELIVERY_SQL = {
@@ -66,22 +67,22 @@ export const DELIVERY_SQL = {
   saveBucket: `INSERT INTO rate_buckets (key, tokens, updated_at) VALUES (?, ?, ?)
     ON CONFLICT (key) DO UPDATE SET tokens = excluded.tokens, updated_at = excluded.updated_at`,
   queued: `SELECT count(*) AS n FROM delivery_queue ${sqlitePin('delivery_queue', 'delivery_queue_account')} WHERE account_id = ?`,
-  status: `UPDATE ${RECIPIENT} SET status = ?, error_code = ?, updated_at = ?
+  // The change and its events (event-log.ts) in one write: `first` is appended only while the
+  // events hold no `once` (a status reported once per recipient), then `lines`.
+  status: `UPDATE ${RECIPIENT} SET status = ?, error_code = ?, updated_at = ?, events = ${APPEND_EVENTS}
     WHERE message_id = ? AND destination_tn = ? AND status NOT IN ${TERMINAL}`,
   // SQLite rewrites every index on a column the SET names, changed or not: a change without an
   // error code leaves the (account, error code, time) index alone. A recipient that has not ended
   // has no error code to clear (only FAILED sets one).
-  statusOnly: `UPDATE ${RECIPIENT} SET status = ?, updated_at = ?
+  statusOnly: `UPDATE ${RECIPIENT} SET status = ?, updated_at = ?, events = ${APPEND_EVENTS}
     WHERE message_id = ? AND destination_tn = ? AND status NOT IN ${TERMINAL}`,
-  event: INSERT_EVENT,
-  hasEvent: `SELECT 1 FROM message_events ${sqlitePin('message_events', 'message_events_message')}
-    WHERE message_id = ? AND destination_tn = ? AND status = ?`,
+  reached: `SELECT instr(coalesce(events, ''), ?) > 0 AS reached FROM ${RECIPIENT} WHERE message_id = ? AND destination_tn = ?`,
   callback: `INSERT INTO callback_outbox (message_id, account_id, application_id, event_type, url, body,
       created_at, run_at, request_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   dequeueOwned: `DELETE FROM ${QUEUE_ENTRY} WHERE message_id = ? AND destination_tn = ? AND locked_by = ?`,
   dequeue: `DELETE FROM ${QUEUE_ENTRY} WHERE message_id = ? AND destination_tn = ?`,
   addRef: `INSERT OR IGNORE INTO carrier_refs (carrier, carrier_message_id, message_id, destination_tn,
-      submitted_at, part_index, part_count) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+      submitted_at, part_index, part_count, settled, outcome) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   parkedFor: `SELECT 1 FROM parked_receipts ${sqlitePin('parked_receipts')} WHERE carrier = ? AND carrier_message_id = ?`,
   settleRefs: `UPDATE ${REFS_OF_RECIPIENT} SET settled = 1 WHERE message_id = ? AND destination_tn = ?`,
   refsOfMessage: `SELECT carrier, carrier_message_id, destination_tn FROM ${REFS_OF_RECIPIENT} WHERE message_id = ?`,
@@ -115,8 +116,7 @@ export const DELIVERY_SQL = {
     FROM carrier_refs r ${sqlitePin('carrier_refs', 'carrier_refs_awaiting')} CROSS JOIN messages m ${sqlitePin('messages')}
     WHERE r.settled = 0 AND r.submitted_at < ? AND m.id = r.message_id GROUP BY r.message_id, r.destination_tn ORDER BY min(r.submitted_at) LIMIT ?`,
   message: 'SELECT * FROM messages WHERE id = ?',
-  events: `SELECT destination_tn, status, time, error_code, detail FROM message_events
-    WHERE message_id = ? ORDER BY id`,
+  events: `SELECT destination_tn, events FROM ${RECIPIENT} WHERE message_id = ? ORDER BY destination_tn`,
   insertMessage: INSERT_MESSAGE,
   insertRecord: INSERT_RECORD,
   callbacksOf: 'SELECT * FROM callback_outbox WHERE message_id = ? ORDER BY id',
@@ -134,8 +134,6 @@ export const DELIVERY_SQL = {
   recordsIn: `SELECT * FROM message_recipients WHERE message_id IN (SELECT value FROM json_each(?))
     ORDER BY message_id, destination_tn`,
   messagesIn: 'SELECT * FROM messages WHERE id IN (SELECT value FROM json_each(?))',
-  eventsIn: `SELECT message_id, destination_tn, status, time, error_code, detail FROM message_events
-    WHERE message_id IN (SELECT value FROM json_each(?)) ORDER BY message_id, id`,
   callbacksIn: 'SELECT * FROM callback_outbox WHERE message_id IN (SELECT value FROM json_each(?)) ORDER BY message_id, id',
   attemptsIn: `SELECT a.*, o.message_id FROM callback_attempts a JOIN callback_outbox o ON o.id = a.outbox_id
     WHERE o.message_id IN (SELECT value FROM json_each(?)) ORDER BY a.outbox_id, a.attempt`,
@@ -190,17 +188,18 @@ export class SqliteDelivery implements DeliveryStore {
     return (this.s.queued.get(accountId) as { n: number }).n;
   }
 
-  private setStatus(change: StatusChange): number {
+  /** The guarded change with its events: `events.lines`, after `events.first` unless the events hold `events.once`. */
+  private setStatus(change: StatusChange, events: EventsAppend = { lines: eventLine(change) }): number {
+    const append = [events.once ?? null, events.once ?? null, events.first ?? '', events.lines] as const;
     const key = [change.messageId, change.destinationTn] as const;
     return change.errorCode
-      ? this.s.status.run(change.status, change.errorCode, change.time, ...key).changes
-      : this.s.statusOnly.run(change.status, change.time, ...key).changes;
+      ? this.s.status.run(change.status, change.errorCode, change.time, ...append, ...key).changes
+      : this.s.statusOnly.run(change.status, change.time, ...append, ...key).changes;
   }
 
-  private applyChange(change: StatusChange): boolean {
-    const updated = this.setStatus(change);
+  private applyChange(change: StatusChange, events?: EventsAppend): boolean {
+    const updated = this.setStatus(change, events);
     if (updated === 0) return false;
-    this.s.event.run(change.messageId, change.destinationTn, change.status, change.time, change.errorCode ?? null, change.detail ?? null);
     if (change.callback) this.insertCallback(change.callback, change.time);
     return true;
   }
@@ -214,8 +213,9 @@ export class SqliteDelivery implements DeliveryStore {
   recordProgress(change: StatusChange): Promise<boolean> {
     return this.writes.run(() => {
       // A status is reported once per recipient, even when a retry or a takeover passes through it again.
-      if (this.s.hasEvent.get(change.messageId, change.destinationTn, change.status)) {
-        this.setStatus(change);
+      const seen = this.s.reached.get(reachedMarker(change.status), change.messageId, change.destinationTn) as { reached: number } | undefined;
+      if (seen?.reached) {
+        this.setStatus(change, { lines: '' });
         return false;
       }
       return this.applyChange(change);
@@ -228,24 +228,21 @@ export class SqliteDelivery implements DeliveryStore {
     carrier: string,
     carrierMessageIds: readonly string[],
     time: number,
+    also: SubmitWith = {},
   ): Promise<SubmitRecorded> {
+    const { change, events, outcome } = submitChange(job, carrier, carrierMessageIds, time, also);
     return this.writes.run(() => {
       const owned = this.s.dequeueOwned.run(job.message.id, job.destinationTn, workerId).changes > 0;
-      // Kept even for a duplicate submit, so that whichever receipt comes first can end the recipient.
+      // Kept even for a duplicate submit, so that whichever receipt comes first can end the recipient;
+      // settled at once when the receipt came with the submit.
       carrierMessageIds.forEach((id, part) =>
-        this.s.addRef.run(carrier, id, job.message.id, job.destinationTn, time, part, carrierMessageIds.length),
+        this.s.addRef.run(carrier, id, job.message.id, job.destinationTn, time, part, carrierMessageIds.length, outcome ? 1 : 0, outcome),
       );
-      const progressed = this.applyChange({
-        messageId: job.message.id,
-        destinationTn: job.destinationTn,
-        status: 'SENT',
-        time,
-        detail: `${carrier}:${carrierMessageIds.join(',')}`,
-      });
+      const progressed = this.applyChange(change, events);
       // The recipient already ended (another submit's receipt came first): these ids await nothing.
-      if (!progressed) this.s.settleRefs.run(job.message.id, job.destinationTn);
+      if (!progressed && !outcome) this.s.settleRefs.run(job.message.id, job.destinationTn);
       const receiptsWaiting = carrierMessageIds.some((id) => this.s.parkedFor.get(carrier, id) !== undefined);
-      return { owned, receiptsWaiting };
+      return { owned, receiptsWaiting, ended: progressed && outcome !== null };
     });
   }
 
@@ -255,7 +252,7 @@ export class SqliteDelivery implements DeliveryStore {
     runAt: number,
     error: string,
     time: number,
-    options: { attemptSpent: boolean } = { attemptSpent: true },
+    options: { attemptSpent: boolean; sending?: StatusChange } = { attemptSpent: true },
   ): Promise<boolean> {
     return this.writes.run(() => {
       const key = [job.message.id, job.destinationTn, workerId] as const;
@@ -264,15 +261,16 @@ export class SqliteDelivery implements DeliveryStore {
         : this.s.defer.run(runAt, error, job.attempts, ...key).changes > 0;
       if (owned) {
         const detail = retryDetail(runAt, error, options.attemptSpent);
-        this.applyChange({ messageId: job.message.id, destinationTn: job.destinationTn, status: 'QUEUED', time, detail });
+        const change: StatusChange = { messageId: job.message.id, destinationTn: job.destinationTn, status: 'QUEUED', time, detail };
+        this.applyChange(change, afterSending(options.sending, eventLine(change)));
       }
       return owned;
     });
   }
 
-  recordTerminal(change: StatusChange): Promise<boolean> {
+  recordTerminal(change: StatusChange, sending?: StatusChange): Promise<boolean> {
     return this.writes.run(() => {
-      const applied = this.applyChange(change);
+      const applied = this.applyChange(change, afterSending(sending, eventLine(change)));
       // Also when it had already ended: nothing of the recipient may stay queued or await a receipt.
       this.s.dequeue.run(change.messageId, change.destinationTn);
       this.s.settleRefs.run(change.messageId, change.destinationTn);
@@ -378,21 +376,21 @@ export class SqliteDelivery implements DeliveryStore {
   }
 
   async listEvents(messageId: string): Promise<MessageEvent[]> {
-    return (this.s.events.all(messageId) as EventRow[]).map(eventFromRow);
+    return timelineOf(this.s.events.all(messageId) as EventsRow[]);
   }
 
   async messageDetails(messageIds: readonly string[]): Promise<MessageDetail[]> {
     // One statement per table for the whole list, as a JSON array (one prepared statement whatever its length).
     const ids = JSON.stringify(messageIds);
-    const records = byMessage(this.s.recordsIn.all(ids) as RecordRow[]);
+    // A record's row holds its events: the timeline always agrees with the status it shows.
+    const records = byMessage(this.s.recordsIn.all(ids) as Array<RecordRow & EventsRow>);
     const messages = this.s.messagesIn.all(ids) as MessageRow[];
-    const events = byMessage(this.s.eventsIn.all(ids) as Array<EventRow & { message_id: string }>);
     const outbox = byMessage(this.s.callbacksIn.all(ids) as Array<CallbackRow & { message_id: string }>);
     const attempts = byMessage(this.s.attemptsIn.all(ids) as Array<AttemptRow & { message_id: string }>);
     return messages.map((row) => ({
       message: messageFromRow(row),
       records: (records.get(row.id) ?? []).map(recordFromRow),
-      events: (events.get(row.id) ?? []).map(eventFromRow),
+      events: timelineOf(records.get(row.id) ?? []),
       callbacks: callbacksFromRows(outbox.get(row.id) ?? [], attempts.get(row.id) ?? []),
     }));
   }
