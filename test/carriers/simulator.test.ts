@@ -96,6 +96,15 @@ async function started(store: Store, options: Partial<SimulatorCarrierOptions> =
   const carrier = simulator(store, options);
   const collected = collector();
   await carrier.start(collected.events);
+  // A receipt due at once comes with the submit's answer (SubmitResult.receipt), and the delivery
+  // worker records it with the submit; here it joins the receipts handed over later, so that every
+  // outcome is asserted alike. 'answers a receipt due at once with the submit' covers the difference.
+  const submit = carrier.submit.bind(carrier);
+  carrier.submit = async (submission) => {
+    const result = await submit(submission);
+    if (result.receipt) await collected.events.receipt(result.receipt);
+    return result;
+  };
   return { carrier, ...collected };
 }
 
@@ -555,10 +564,32 @@ for (const backend of BACKENDS) {
       assert.deepEqual(all, [idOf(later), idOf(now)].sort(), 'each receipt handed over once, by one instance');
     });
 
+    it('answers a receipt due at once with the submit and stores nothing, and stores one due later', async () => {
+      const store = await freshStore(backend);
+      const rules = parseRules([{ to: '+15550000010', outcome: 'deliver', delayMs: 60_000 }]);
+      const carrier = simulator(store, { rules });
+      const handed: DeliveryReceipt[] = [];
+      await carrier.start({ receipt: async (r) => void handed.push(r), inbound: async () => {}, stateChanged: () => {} });
+      const before = Date.now();
+      const now = await carrier.submit(message({ destination: '+15550000020' }));
+      const failing = await carrier.submit(message({ destination: '+15005550001' }));
+      assert.deepEqual(now.receipt && [now.receipt.carrierMessageId, now.receipt.delivered], [idOf(now), true]);
+      assert.ok(now.receipt && now.receipt.time >= before && now.receipt.time <= Date.now(), 'the receipt is timed now');
+      assert.deepEqual(failing.receipt && [failing.receipt.delivered, failing.receipt.errorCode], [false, 4720]);
+      assert.equal(await store.simulator.nextReceiptDueAt(), undefined, 'nothing stored for a receipt due at once');
+      const later = await carrier.submit(message({ destination: '+15550000010' }));
+      assert.equal(later.receipt, undefined);
+      const due = await store.simulator.nextReceiptDueAt();
+      assert.ok(due !== undefined && due >= before + 60_000, 'the later receipt is stored, due in a minute');
+      await carrier.stop();
+      assert.deepEqual(handed, [], 'no receipt is handed over again as an event');
+    });
+
     it('retries a receipt Pigeon could not record, and deletes it only once recorded', async () => {
       const store = await freshStore(backend);
       const errors: unknown[] = [];
-      const carrier = simulator(store, { onError: (err) => errors.push(err) });
+      // Due after a millisecond: stored, and handed over by the drain (one due at once comes with the submit).
+      const carrier = simulator(store, { defaults: { ...DEFAULTS, latencyMs: 1 }, onError: (err) => errors.push(err) });
       const recorded: DeliveryReceipt[] = [];
       // Whether the receipt was still owed at each refusal, asserted after the fact: the simulator
       // hands errors thrown here to onError, so an assertion inside the callback could not fail the test.
