@@ -6,7 +6,8 @@ import { after, before, describe, it } from 'node:test';
 import type { Message } from '../../src/core/messages/message.js';
 import type { Store } from '../../src/core/ports.js';
 import { openStore } from '../../src/store/open-store.js';
-import { MESSAGE_COLUMNS, messageParams } from '../../src/store/sql/rows.js';
+import { MESSAGE_COLUMNS, messageParams, RECORD_COLUMNS, recordParams } from '../../src/store/sql/rows.js';
+import { recordOf } from '../helpers/store-rows.js';
 import { BACKENDS, createTestDatabase, type TestDatabase } from '../helpers/databases.js';
 import { schemaAt } from '../helpers/schema-at.js';
 import { outboundSms } from './e2e-support.js';
@@ -31,6 +32,8 @@ for (const backend of BACKENDS) {
       const old = await schemaAt(backend, database.url, 2);
       for (const m of queued) {
         await old.run(`INSERT INTO messages (${SCHEMA_2_COLUMNS}) VALUES (${SCHEMA_2_COLUMNS.split(',').map(() => '?').join(', ')})`, messageParams(m).slice(0, -1));
+        // Its recipient, as every accept wrote it with the queue entry (the queue became its state in 0022).
+        await old.run(`INSERT INTO message_recipients (${RECORD_COLUMNS}) VALUES (${RECORD_COLUMNS.split(',').map(() => '?').join(', ')})`, recordParams(recordOf(m, m.to[0] as string)));
         await old.run(
           `INSERT INTO delivery_queue (message_id, destination_tn, account_id, source_tn, priority, segment_count, enqueued_at, run_at)
             VALUES (?, ?, ?, ?, ?, 1, ?, ?)`,

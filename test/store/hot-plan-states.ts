@@ -6,7 +6,6 @@
 export const WORK_TABLES = [
   'messages',
   'message_recipients',
-  'delivery_queue',
   'carrier_refs',
   'parked_receipts',
   'callback_outbox',
@@ -27,12 +26,11 @@ export function seedRows(from: number, count: number): string[] {
       segment_count, message_type, created_at) SELECT 'm' || i, 'acc', 'app', 'out', '+15550000001', '+15550000001',
       '["+15550000002"]', 'default', 1, 'sms', 1000 + i FROM n`,
     `${n} INSERT INTO message_recipients (message_id, destination_tn, account_id, source_tn, direction, message_type,
-      status, segment_count, message_size, message_length, attachment_count, recipient_count, receive_time, updated_at, events)
+      status, segment_count, message_size, message_length, attachment_count, recipient_count, receive_time, updated_at, events,
+      priority, queue_seq, run_at, locked_by, locked_until)
       SELECT 'm' || i, '+15550000002', 'acc', '+15550000001', 'OUTBOUND', 'sms',
       CASE WHEN i % 2 = 0 THEN 'DELIVERED' ELSE 'SENT' END, 1, 5, 5, 0, 1, 1000 + i, 1000 + i,
-      '{"s":"SENT","t":' || (1000 + i) || ',"e":null,"d":null}\n' FROM n`,
-    `${n} INSERT INTO delivery_queue (message_id, destination_tn, account_id, source_tn, priority, segment_count,
-      enqueued_at, run_at, locked_by, locked_until) SELECT 'm' || i, '+15550000002', 'acc', '+15550000001', 1, 1, 1000 + i, 1000 + i,
+      '{"s":"SENT","t":' || (1000 + i) || ',"e":null,"d":null}\n', 1, i, 1000 + i,
       CASE WHEN i % 10 = 0 THEN 'w' END,
       CASE WHEN i % 100 = 10 THEN 1 WHEN i % 10 = 0 THEN 9000000000000 END FROM n`,
     `${n} INSERT INTO carrier_refs (carrier, carrier_message_id, message_id, destination_tn, submitted_at, settled)

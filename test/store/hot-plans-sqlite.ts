@@ -21,16 +21,18 @@ const RECIPIENT = ['m1', '+15550000002'];
 /** Every statement on the path of a message, of its receipts and of its callbacks. */
 export const SQLITE_HOT: readonly HotStatement[] = [
   { name: 'queue claim', sql: DELIVERY_SQL.candidates, params: { now: NOW, scan: 64 } },
-  { name: 'lease', sql: DELIVERY_SQL.lease, params: ['w', NOW, 1] },
-  { name: 'postpone', sql: DELIVERY_SQL.postpone, params: [NOW, 1] },
+  { name: 'lease', sql: DELIVERY_SQL.lease, params: ['w', NOW, ...RECIPIENT] },
+  { name: 'postpone', sql: DELIVERY_SQL.postpone, params: [NOW, ...RECIPIENT] },
   { name: 'rate bucket', sql: DELIVERY_SQL.bucket, params: ['acc'] },
   { name: 'status change', sql: DELIVERY_SQL.status, params: ['FAILED', 4720, NOW, null, null, '', 'x', ...RECIPIENT] },
   { name: 'status change without error', sql: DELIVERY_SQL.statusOnly, params: ['SENT', NOW, 'm', 'm', 'y', 'x', ...RECIPIENT] },
   { name: 'status reported before', sql: DELIVERY_SQL.reached, params: ['{"s":"SENT"', ...RECIPIENT] },
+  { name: 'status change out of the queue', sql: DELIVERY_SQL.statusDequeued, params: ['DELIVERED', 0, NOW, null, null, '', 'x', ...RECIPIENT] },
+  { name: 'lease holder', sql: DELIVERY_SQL.holder, params: RECIPIENT },
   { name: 'dequeue owned', sql: DELIVERY_SQL.dequeueOwned, params: [...RECIPIENT, 'w'] },
   { name: 'dequeue', sql: DELIVERY_SQL.dequeue, params: RECIPIENT },
-  { name: 'retry', sql: DELIVERY_SQL.retry, params: [NOW, 'e', ...RECIPIENT, 'w'] },
-  { name: 'deferral', sql: DELIVERY_SQL.defer, params: [NOW, 'e', 1, ...RECIPIENT, 'w'] },
+  { name: 'retry', sql: DELIVERY_SQL.retry, params: [NOW, 'e', NOW, null, null, '', 'x', ...RECIPIENT, 'w'] },
+  { name: 'deferral', sql: DELIVERY_SQL.defer, params: [NOW, 'e', 1, NOW, null, null, '', 'x', ...RECIPIENT, 'w'] },
   { name: 'receipt parked for a submit', sql: DELIVERY_SQL.parkedFor, params: ['simulator', 'c1'] },
   { name: 'settle carrier refs', sql: DELIVERY_SQL.settleRefs, params: RECIPIENT },
   { name: 'receipt match', sql: refForReceiptSql(1), params: ['c1', { carrier: 'simulator', destination: '+15550000002' }] },
@@ -68,9 +70,9 @@ export const SQLITE_HOT: readonly HotStatement[] = [
  */
 export const SQLITE_DESIGNED: Readonly<Record<string, readonly string[]>> = {
   'queue claim': [
-    'SCAN q USING INDEX delivery_queue_ready',
+    'SCAN q USING INDEX message_recipients_ready',
     'SCAN ready',
-    'SEARCH q USING INDEX delivery_queue_leased (locked_until<?)',
+    'SEARCH q USING INDEX message_recipients_leased (locked_until<?)',
     'USE TEMP B-TREE FOR ORDER BY',
     'SCAN expired',
     'SCAN c',
@@ -78,10 +80,10 @@ export const SQLITE_DESIGNED: Readonly<Record<string, readonly string[]>> = {
     'USE TEMP B-TREE FOR ORDER BY',
   ],
   'lease': [
-    'SEARCH delivery_queue USING INTEGER PRIMARY KEY (rowid=?)',
+    'SEARCH message_recipients USING PRIMARY KEY (message_id=? AND destination_tn=?)',
   ],
   'postpone': [
-    'SEARCH delivery_queue USING INTEGER PRIMARY KEY (rowid=?)',
+    'SEARCH message_recipients USING PRIMARY KEY (message_id=? AND destination_tn=?)',
   ],
   'rate bucket': [
     'SEARCH rate_buckets USING INDEX sqlite_autoindex_rate_buckets_1 (key=?)',
@@ -92,20 +94,26 @@ export const SQLITE_DESIGNED: Readonly<Record<string, readonly string[]>> = {
   'status change without error': [
     'SEARCH message_recipients USING PRIMARY KEY (message_id=? AND destination_tn=?)',
   ],
+  'status change out of the queue': [
+    'SEARCH message_recipients USING PRIMARY KEY (message_id=? AND destination_tn=?)',
+  ],
+  'lease holder': [
+    'SEARCH message_recipients USING PRIMARY KEY (message_id=? AND destination_tn=?)',
+  ],
   'status reported before': [
     'SEARCH message_recipients USING PRIMARY KEY (message_id=? AND destination_tn=?)',
   ],
   'dequeue owned': [
-    'SEARCH delivery_queue USING INDEX delivery_queue_recipient (message_id=? AND destination_tn=?)',
+    'SEARCH message_recipients USING PRIMARY KEY (message_id=? AND destination_tn=?)',
   ],
   'dequeue': [
-    'SEARCH delivery_queue USING INDEX delivery_queue_recipient (message_id=? AND destination_tn=?)',
+    'SEARCH message_recipients USING PRIMARY KEY (message_id=? AND destination_tn=?)',
   ],
   'retry': [
-    'SEARCH delivery_queue USING INDEX delivery_queue_recipient (message_id=? AND destination_tn=?)',
+    'SEARCH message_recipients USING PRIMARY KEY (message_id=? AND destination_tn=?)',
   ],
   'deferral': [
-    'SEARCH delivery_queue USING INDEX delivery_queue_recipient (message_id=? AND destination_tn=?)',
+    'SEARCH message_recipients USING PRIMARY KEY (message_id=? AND destination_tn=?)',
   ],
   'receipt parked for a submit': [
     'SEARCH parked_receipts USING COVERING INDEX sqlite_autoindex_parked_receipts_1 (carrier=? AND carrier_message_id=?)',
@@ -155,7 +163,7 @@ export const SQLITE_DESIGNED: Readonly<Record<string, readonly string[]>> = {
     'USE TEMP B-TREE FOR ORDER BY',
   ],
   'queued count': [
-    'SEARCH delivery_queue USING COVERING INDEX delivery_queue_account (account_id=?)',
+    'SEARCH message_recipients USING INDEX message_recipients_queued (account_id=?)',
   ],
   'callback endpoints': [
     'SCAN CONSTANT ROW',

@@ -51,7 +51,7 @@ if (BACKENDS.includes('sqlite')) {
       // A second connection, as the worker thread opens at start-up, runs the store's own optimize.
       const other = new SqliteStore({ path: join(dir, 'pigeon.db'), synchronous: 'normal' });
       try {
-        const analyzed = other.db.prepare("SELECT count(*) AS n FROM sqlite_stat1 WHERE tbl = 'delivery_queue'").get() as { n: number };
+        const analyzed = other.db.prepare("SELECT count(*) AS n FROM sqlite_stat1 WHERE tbl = 'message_recipients'").get() as { n: number };
         assert.ok(analyzed.n > 0, 'the store took statistics of the queue at open');
         for (const statement of SQLITE_HOT) {
           assert.deepEqual(sqlitePlan(other.db, statement), SQLITE_DESIGNED[statement.name], statement.name);

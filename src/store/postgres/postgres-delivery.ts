@@ -7,7 +7,8 @@
 // notifies `pigeon_callbacks` so that callback workers in every process wake (Notifier).
 //
 // Lock order, the same everywhere so that two transactions never wait on each other in a circle:
-// delivery_queue row, then message_recipients row, then carrier_refs rows; rate buckets by key.
+// message_recipients row (whose state includes the queue entry, migration 0022), then carrier_refs
+// rows; rate buckets by key.
 import type { Pool, PoolClient } from 'pg';
 import { bucketLimits, claimScan, planClaim } from '../../core/delivery/claim-plan.js';
 import type { BucketLimit, BucketState } from '../../core/delivery/token-bucket.js';
@@ -104,9 +105,9 @@ const CLAIM_BEGIN = INDEX_PATHS_BEGIN;
 // join on the key through unnest() got a generic plan that scanned the whole queue). A row this
 // transaction has locked cannot be updated or moved by another until it commits, so the ctid that
 // SELECT … FOR UPDATE returned (that of the version it locked) stays the row's.
-const LEASE = named(`UPDATE delivery_queue SET locked_by = $1, locked_until = $2, attempts = attempts + 1
+const LEASE = named(`UPDATE message_recipients SET locked_by = $1, locked_until = $2, attempts = attempts + 1
   WHERE ctid = ANY($3::tid[])`);
-const POSTPONE = named(`UPDATE delivery_queue q SET run_at = j.run_at
+const POSTPONE = named(`UPDATE message_recipients q SET run_at = j.run_at
   FROM unnest($1::tid[], $2::bigint[]) AS j (row_ref, run_at) WHERE q.ctid = j.row_ref`);
 const SAVE_BUCKETS = named(`UPDATE rate_buckets b SET tokens = s.tokens, updated_at = s.updated_at
   FROM unnest($1::text[], $2::float8[], $3::bigint[]) AS s (key, tokens, updated_at)
@@ -115,7 +116,9 @@ const CREATE_BUCKETS = named(`INSERT INTO rate_buckets (key, tokens, updated_at)
   SELECT key, tokens, $3 FROM unnest($1::text[], $2::float8[]) AS n (key, tokens) ORDER BY key
   ON CONFLICT (key) DO NOTHING`);
 const LOCK_BUCKETS = named('SELECT key, tokens, updated_at FROM rate_buckets WHERE key = ANY($1::text[]) ORDER BY key FOR UPDATE');
-const QUEUED_COUNT = named('SELECT count(*) AS n FROM delivery_queue WHERE account_id = $1');
+const QUEUED_COUNT = named('SELECT count(*) AS n FROM message_recipients WHERE account_id = $1 AND run_at IS NOT NULL');
+/** Out of the queue (migration 0022). */
+const DEQUEUED = 'run_at = NULL, locked_by = NULL, locked_until = NULL';
 // `settled + 0 = 0`, not `settled = 0`, wherever a recipient's refs are settled: the planner cannot
 // prove the partial index of refs awaiting a receipt (carrier_refs_awaiting) from it, so the refs
 // are found through carrier_refs_message; with `settled = 0` a plan made on young statistics walked
@@ -175,7 +178,8 @@ const REFS_OF_MESSAGE = named('SELECT carrier, carrier_message_id, destination_t
 const GET_MESSAGE = named(`SELECT ${qualified(MESSAGE_COLUMNS, 'm')} FROM messages m WHERE m.id = $1`);
 const LIST_EVENTS = named('SELECT destination_tn, events FROM message_recipients WHERE message_id = $1 ORDER BY destination_tn');
 const QUEUE_OF = named(
-  'SELECT destination_tn, attempts, run_at, last_error, locked_until FROM delivery_queue WHERE message_id = $1 ORDER BY destination_tn',
+  `SELECT destination_tn, attempts, run_at, last_error, locked_until FROM message_recipients
+    WHERE message_id = $1 AND run_at IS NOT NULL ORDER BY destination_tn`,
 );
 const RESEND_CALLBACK = named(`INSERT INTO callback_outbox (${CALLBACK_COLUMNS})
   SELECT message_id, account_id, application_id, event_type, $4, body, $3, $3, request_id FROM callback_outbox
@@ -333,8 +337,13 @@ export class PostgresDelivery implements DeliveryStore {
     const ids = p.add(carrierMessageIds, 'text[]');
     // Settled at once when the receipt came with the submit.
     const settledNow = outcome ? 'true' : 'NOT EXISTS (SELECT 1 FROM upd)';
-    const sql = `WITH dq AS (DELETE FROM delivery_queue WHERE ${recipient} AND locked_by = ${p.add(workerId, 'text')} RETURNING 1),
-          ${guardedUpdate(p, change, '(SELECT count(*) FROM dq) >= 0', 'upd', events)}${callbackCte(p, change)},
+    // Out of the queue only for the lease's holder (`cur` reads it from the version it locked, which
+    // the UPDATE then writes): a worker that took the lease over submits again.
+    const worker = p.add(workerId, 'text');
+    const ownedOnly = (column: string) => `${column} = CASE WHEN locked_by = ${worker} THEN NULL ELSE ${column} END`;
+    const dequeue = ['run_at', 'locked_until', 'locked_by'].map(ownedOnly).join(', ');
+    const sql = `WITH cur AS (SELECT locked_by = ${worker} AS owned FROM message_recipients WHERE ${recipient} FOR UPDATE),
+          ${guardedUpdate(p, change, '(SELECT count(*) FROM cur) >= 0', 'upd', events, dequeue)}${callbackCte(p, change)},
           -- One ref per part. Kept even for a duplicate submit, so that whichever receipt comes
           -- first can end the recipient; settled at once when the recipient had already ended
           -- (another submit's receipt came first), since then these ids await nothing.
@@ -346,7 +355,7 @@ export class PostgresDelivery implements DeliveryStore {
             FROM unnest(${ids}) WITH ORDINALITY AS u (id, ord)
             ON CONFLICT DO NOTHING),
           settle AS (UPDATE carrier_refs SET settled = 1 WHERE ${recipient} AND ${UNSETTLED} AND NOT EXISTS (SELECT 1 FROM upd))
-        SELECT (SELECT count(*) FROM dq)::int AS owned, (SELECT count(*) FROM upd)::int AS applied,
+        SELECT coalesce((SELECT owned FROM cur), false)::int AS owned, (SELECT count(*) FROM upd)::int AS applied,
           EXISTS (SELECT 1 FROM parked_receipts WHERE carrier = ${carrierParam} AND carrier_message_id = ANY(${ids})) AS waiting
           ${callbacksColumn(change)}`;
     const statement = named(sql);
@@ -374,13 +383,10 @@ export class PostgresDelivery implements DeliveryStore {
     const p = new Params();
     // A deferral gives the claim's attempt back: the carrier never offered the recipient.
     const attempts = options.attemptSpent ? '' : `, attempts = ${p.add(job.attempts, 'integer')}`;
-    const sql = `WITH rq AS (UPDATE delivery_queue SET run_at = ${p.add(runAt, 'bigint')}, last_error = ${p.add(error, 'text')},
-              locked_by = NULL, locked_until = NULL${attempts}
-            WHERE message_id = ${p.add(job.message.id, 'text')} AND destination_tn = ${p.add(job.destinationTn, 'text')}
-              AND locked_by = ${p.add(workerId, 'text')}
-            RETURNING 1),
-          ${guardedUpdate(p, change, 'EXISTS (SELECT 1 FROM rq)', 'upd', afterSending(options.sending, eventLine(change)))}${callbackCte(p, change)}
-        SELECT (SELECT count(*) FROM rq)::int AS owned${callbacksColumn(change)}`;
+    const queued = `run_at = ${p.add(runAt, 'bigint')}, last_error = ${p.add(error, 'text')}, locked_by = NULL, locked_until = NULL${attempts}`;
+    // While this worker holds the lease; a QUEUED change has no callback.
+    const sql = `WITH ${guardedUpdate(p, change, `locked_by = ${p.add(workerId, 'text')}`, 'upd', afterSending(options.sending, eventLine(change)), queued)}
+        SELECT (SELECT count(*) FROM upd)::int AS owned`;
     return this.owned(change, sql, p);
   }
 
@@ -389,22 +395,19 @@ export class PostgresDelivery implements DeliveryStore {
     // Two terminal changes at once (a receipt and the receipt sweeper): the second UPDATE waits
     // for the first's row lock, then re-checks `status NOT IN (…)` on the committed row (READ
     // COMMITTED re-evaluates the WHERE clause of a row it waited for) and matches nothing, so
-    // exactly one of them records an event and a callback. The queue entry goes also when the
-    // recipient had already ended: nothing of it may stay queued; and nothing may await a receipt.
+    // exactly one of them records an event and a callback, and takes the recipient out of the queue
+    // (every terminal change does, so one that ended before is not queued); nothing may await a receipt.
     //
     // The carrier refs to settle must all be visible to the statement that settles them. A submit
     // that committed after this statement's snapshot, holding the recipient's row lock this one then
     // waited for, inserted a ref this snapshot cannot see; but such a submit also changed the
     // recipient's row, so when the row this statement locks is still the version its snapshot holds
-    // (`calm`) there is no such ref, and one statement does everything. Otherwise it writes nothing
-    // (the queue row is only locked, first, to keep the lock order), and the transaction below
-    // settles in a statement of its own, whose snapshot is taken after the lock.
+    // (`calm`) there is no such ref, and one statement does everything. Otherwise it writes nothing,
+    // and the transaction below settles in a statement of its own, whose snapshot is taken after the lock.
     const p = new Params();
     const recipient = recipientKey(p, change);
-    const sql = `WITH qlock AS (SELECT 1 FROM delivery_queue WHERE ${recipient} FOR UPDATE),
-        ${calmCtes(recipient, '(SELECT count(*) FROM qlock) >= 0')},
-        dq AS (DELETE FROM delivery_queue WHERE ${recipient} AND EXISTS (SELECT 1 FROM calm) RETURNING 1),
-        ${guardedUpdate(p, change, 'EXISTS (SELECT 1 FROM calm)', 'upd', events)}${callbackCte(p, change)},
+    const sql = `WITH ${calmCtes(recipient)},
+        ${guardedUpdate(p, change, 'EXISTS (SELECT 1 FROM calm)', 'upd', events, DEQUEUED)}${callbackCte(p, change)},
         settle AS (UPDATE carrier_refs SET settled = 1 WHERE ${recipient} AND ${UNSETTLED} AND EXISTS (SELECT 1 FROM calm))
       ${calmResult(change)}`;
     return this.calmly(change, sql, p, (client) => this.recordTerminalLocked(client, change, events));
@@ -412,8 +415,7 @@ export class PostgresDelivery implements DeliveryStore {
 
   private async recordTerminalLocked(client: PoolClient, change: StatusChange, events: EventsAppend): Promise<Changed & { applied: number }> {
     const p = new Params();
-    const sql = `WITH dq AS (DELETE FROM delivery_queue WHERE ${recipientKey(p, change)} RETURNING 1),
-        ${guardedUpdate(p, change, '(SELECT count(*) FROM dq) >= 0', 'upd', events)}${callbackCte(p, change)}
+    const sql = `WITH ${guardedUpdate(p, change, undefined, 'upd', events, DEQUEUED)}${callbackCte(p, change)}
       SELECT (SELECT count(*) FROM upd)::int AS applied${callbacksColumn(change)}`;
     const { rows } = await run<Changed & { applied: number }>(client, named(sql), p.values);
     // A statement of its own, because its snapshot must be taken after the recipient's row lock
@@ -660,7 +662,15 @@ function calmResult(change: StatusChange): string {
  * The guarded change: nothing happens to a recipient that already ended. As a CTE (`cte` given) it
  * returns a row when it applied; `gate` is a condition that must hold, evaluated before the scan.
  */
-function guardedUpdate(p: Params, change: StatusChange, gate?: string, cte?: string, events: EventsAppend = { lines: eventLine(change) }): string {
+function guardedUpdate(
+  p: Params,
+  change: StatusChange,
+  gate?: string,
+  cte?: string,
+  events: EventsAppend = { lines: eventLine(change) },
+  /** More columns to set (the queue state), `column = value, …`. */
+  set?: string,
+): string {
   // The events (event-log.ts) are appended to the version the UPDATE writes: after waiting for a
   // concurrent change, the newest, so `once` is looked for in everything written before.
   const first = events.once
@@ -668,7 +678,7 @@ function guardedUpdate(p: Params, change: StatusChange, gate?: string, cte?: str
     : '';
   const sql = `UPDATE message_recipients SET status = ${p.add(change.status, 'text')},
       error_code = ${p.add(change.errorCode ?? 0, 'integer')}, updated_at = ${p.add(change.time, 'bigint')},
-      events = coalesce(events, '') || ${first}${p.add(events.lines, 'text')}
+      events = coalesce(events, '') || ${first}${p.add(events.lines, 'text')}${set ? `, ${set}` : ''}
     WHERE ${recipientKey(p, change)} AND status NOT IN ${TERMINAL}${gate ? ` AND ${gate}` : ''}`;
   return cte ? `${cte} AS (${sql} RETURNING 1)` : sql;
 }

@@ -4,14 +4,25 @@ import type { Message, MessageRecord } from '../../core/messages/message.js';
 import type { MessageFeedQuery, MessageQuery, MessageStore } from '../../core/ports.js';
 import { buildMessageFeedQuery } from '../sql/message-feed.js';
 import { buildMessageListQuery } from '../sql/message-list-query.js';
-import { MESSAGE_COLUMNS, messageFromRow, messageParams, RECORD_COLUMNS, recordFromRow, recordParams, type MessageRow, type RecordRow } from '../sql/rows.js';
+import {
+  MESSAGE_COLUMNS,
+  messageFromRow,
+  messageParams,
+  QUEUE_COLUMNS,
+  queueParams,
+  RECORD_COLUMNS,
+  recordFromRow,
+  recordParams,
+  type MessageRow,
+  type RecordRow,
+} from '../sql/rows.js';
 import { storeError } from './errors.js';
 import { valuesList } from './rows.js';
 import type { Combined, PostgresGroupCommitter } from './group-commit.js';
 import type { Notifier } from './transaction.js';
 
-const QUEUE_COLUMNS = `message_id, destination_tn, account_id, source_tn, priority, segment_count, enqueued_at, run_at,
-  expires_at`;
+/** An outbound recipient with its queue state (migration 0022); queue_seq comes from its sequence. */
+const QUEUED_RECORD_COLUMNS = `${RECORD_COLUMNS}, ${QUEUE_COLUMNS.replace(', queue_seq', '')}`;
 
 interface Accepted {
   message: Message;
@@ -34,7 +45,7 @@ const ACCEPTS: Combined<Accepted> = {
     let chunk: Accepted[] = [];
     let params = 0;
     for (const a of accepted) {
-      const size = 17 + a.records.length * 33;
+      const size = 17 + a.records.length * 26;
       if (chunk.length > 0 && params + size > MAX_PARAMS) {
         await insertAccepted(client, chunk);
         chunk = [];
@@ -50,32 +61,13 @@ const ACCEPTS: Combined<Accepted> = {
 async function insertAccepted(client: PoolClient, accepted: readonly Accepted[]): Promise<void> {
   const msg = valuesList(accepted.map((a) => messageParams(a.message)));
   const recs = valuesList(
-    accepted.flatMap((a) => a.records.map(recordParams)),
+    accepted.flatMap((a) => a.records.map((record) => [...recordParams(record), ...queueParams(a.message)])),
     msg.params.length,
   );
-  const queue = valuesList(
-    accepted.flatMap(({ message, records }) =>
-      records.map((record) => [
-        message.id,
-        record.destinationTn,
-        message.accountId,
-        message.from,
-        message.priority === 'high' ? 0 : 1,
-        message.segmentCount,
-        message.time,
-        message.time,
-        message.expiresAt ?? null,
-      ]),
-    ),
-    msg.params.length + recs.params.length,
-  );
   const ctes = [`m AS (INSERT INTO messages (${MESSAGE_COLUMNS}) VALUES ${msg.sql})`];
-  if (recs.params.length > 0) {
-    ctes.push(`r AS (INSERT INTO message_recipients (${RECORD_COLUMNS}) VALUES ${recs.sql})`);
-    ctes.push(`q AS (INSERT INTO delivery_queue (${QUEUE_COLUMNS}) VALUES ${queue.sql})`);
-  }
+  if (recs.params.length > 0) ctes.push(`r AS (INSERT INTO message_recipients (${QUEUED_RECORD_COLUMNS}) VALUES ${recs.sql})`);
   try {
-    await client.query(`WITH ${ctes.join(',\n')} SELECT 1`, [...msg.params, ...recs.params, ...queue.params]);
+    await client.query(`WITH ${ctes.join(',\n')} SELECT 1`, [...msg.params, ...recs.params]);
   } catch (err) {
     throw storeError(err);
   }

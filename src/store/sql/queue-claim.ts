@@ -3,9 +3,10 @@
 // candidates is decided by the core (core/delivery/claim-plan.ts). The callback outbox is claimed
 // per endpoint instead (callback-claim.ts).
 //
-// An entry is free when nobody holds it (locked_by IS NULL) or when its holder's lease ran out
-// (locked_until < now: the holder died or stalled, and the entry is taken over). The two kinds are
-// read separately, each through a partial index of its own (migration 0004): free entries through an
+// The queue is the state of the recipients' own rows (migration 0022): a recipient is queued while
+// its run_at is set. An entry is free when nobody holds it (locked_by IS NULL) or when its holder's
+// lease ran out (locked_until < now: the holder died or stalled, and the entry is taken over). The
+// two kinds are read separately, each through a partial index of its own: free entries through an
 // index in claim order that holds only them, so a claim never walks past the entries in flight,
 // which sit at the head of the queue; expired leases through the index of lease ends, which is
 // empty of due rows but for a worker's failure. Both are read in claim order and merged.
@@ -22,8 +23,8 @@ export type QueueRow = MessageRow & {
   source_tn: string;
   q_segment_count: Int;
   attempts: Int;
-  /** The engine's physical address of the queue row (see ClaimSql.rowRef), to lease exactly the row read. */
-  row_ref: string | number;
+  /** The engine's physical address of the recipient's row (see ClaimSql.rowRef), to lease exactly the row read. */
+  row_ref: string | number | null;
 };
 
 /** How an engine writes the parts of a claim query that differ. */
@@ -37,7 +38,7 @@ export interface ClaimSql {
    * claim runs under the database's write lock.
    */
   lock: string;
-  /** An expression for the row's physical address: PostgreSQL's `ctid`, SQLite's rowid. */
+  /** An expression for the row's physical address: PostgreSQL's `ctid`; SQLite's rows are written back by their key. */
   rowRef: (alias: string) => string;
   /** Pins each table read to the index the claim is designed around (index-pin.ts). */
   pin: IndexPin;
@@ -90,22 +91,22 @@ function freeEntries(
  * for expired leases, so each claim read what the burst had queued (issue 21).
  */
 export function candidatesQuery(sql: ClaimSql): string {
-  const order = 'q.priority, q.enqueued_at, q.seq';
+  const order = 'q.priority, q.receive_time, q.queue_seq';
   const columns = `q.message_id, q.destination_tn, q.account_id, q.source_tn, q.segment_count, q.attempts, q.priority,
-    q.enqueued_at, q.seq, ${sql.rowRef('q')} AS row_ref`;
+    q.receive_time, q.queue_seq, ${sql.rowRef('q')} AS row_ref`;
   // Expired leases in dequeue order too: FIFO per sender holds for work taken over from a dead worker.
   const table = {
-    from: 'delivery_queue',
+    from: 'message_recipients',
     alias: 'q',
     select: columns,
-    indexes: { ready: 'delivery_queue_ready', expired: 'delivery_queue_leased' },
+    indexes: { ready: 'message_recipients_ready', expired: 'message_recipients_leased' },
   };
-  return `WITH ${freeEntries(sql, table, `q.run_at <= ${sql.now}`, { ready: order, expired: order })}
+  return `WITH ${freeEntries(sql, table, `q.run_at IS NOT NULL AND q.run_at <= ${sql.now}`, { ready: order, expired: order })}
     SELECT ${M_COLUMNS}, c.destination_tn, c.account_id AS queue_account_id, c.source_tn,
       c.segment_count AS q_segment_count, c.attempts, c.row_ref
     FROM (SELECT * FROM ready UNION ALL SELECT * FROM expired) c CROSS JOIN messages m ${sql.pin('messages')}
     WHERE m.id = c.message_id
-    ORDER BY c.priority, c.enqueued_at, c.seq
+    ORDER BY c.priority, c.receive_time, c.queue_seq
     LIMIT ${sql.scan}`;
 }
 

@@ -136,6 +136,15 @@ export const RECORD_COLUMNS = `message_id, destination_tn, account_id, source_tn
   calling_a3, called_a3, product, campaign_class, campaign_id, location, bw_latency, carrier_latency,
   receive_time, updated_at`;
 
+/** An outbound recipient's queue state as accepted (migration 0022): due now, never tried. */
+export const QUEUE_COLUMNS = 'priority, run_at, queue_seq';
+
+/** Parameters in the column order of QUEUE_COLUMNS; `seq` undefined where the engine draws it. */
+export function queueParams(message: Message, seq?: number): unknown[] {
+  const queue = [message.priority === 'high' ? 0 : 1, message.time];
+  return seq === undefined ? queue : [...queue, seq];
+}
+
 /** Parameters in the column order of RECORD_COLUMNS. */
 export function recordParams(r: MessageRecord): unknown[] {
   return [

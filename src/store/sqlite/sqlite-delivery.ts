@@ -49,24 +49,27 @@ import { afterSending, eventLine, reachedMarker, submitChange, timelineOf, type 
 const TERMINAL = `('DELIVERED', 'FAILED')`;
 
 // No row locks: a claim runs in one write transaction, which no other writer overlaps. Rows are
-// written back by rowid (the queue's seq), as PostgreSQL writes them back by ctid.
-const CLAIM_SQL: ClaimSql = { now: '@now', scan: '@scan', lock: '', rowRef: (alias) => `${alias}.seq`, pin: sqlitePin };
+// written back by their key (the recipient's primary key, a WITHOUT ROWID table's only address).
+const CLAIM_SQL: ClaimSql = { now: '@now', scan: '@scan', lock: '', rowRef: () => 'NULL', pin: sqlitePin };
 
 // The indexes the hot statements are pinned to (index-pin.ts): a recipient's queue entry, its carrier refs.
-const QUEUE_ENTRY = `delivery_queue ${sqlitePin('delivery_queue', 'delivery_queue_recipient')}`;
 const REFS_OF_RECIPIENT = `carrier_refs ${sqlitePin('carrier_refs', 'carrier_refs_message')}`;
 const RECIPIENT = `message_recipients ${sqlitePin('message_recipients')}`;
+// Out of the queue (migration 0022: the queue is the recipient row's state).
+const DEQUEUED = 'run_at = NULL, locked_by = NULL, locked_until = NULL';
+const KEY = 'message_id = ? AND destination_tn = ?';
 const APPEND_EVENTS = `coalesce(events, '') || CASE WHEN ? IS NULL OR instr(coalesce(events, ''), ?) = 0 THEN ? ELSE '' END || ?`;
 
 /** The statements of the delivery store; exported so that tests can check the plans of the real texts (test/store/hot-plans.test.ts). */
 export const DELIVERY_SQL = {
   candidates: candidatesQuery(CLAIM_SQL),
-  lease: 'UPDATE delivery_queue SET locked_by = ?, locked_until = ?, attempts = attempts + 1 WHERE seq = ?',
-  postpone: 'UPDATE delivery_queue SET run_at = ? WHERE seq = ?',
+  lease: `UPDATE ${RECIPIENT} SET locked_by = ?, locked_until = ?, attempts = attempts + 1 WHERE ${KEY}`,
+  postpone: `UPDATE ${RECIPIENT} SET run_at = ? WHERE ${KEY}`,
   bucket: `SELECT tokens, updated_at AS updatedAt FROM rate_buckets ${sqlitePin('rate_buckets')} WHERE key = ?`,
   saveBucket: `INSERT INTO rate_buckets (key, tokens, updated_at) VALUES (?, ?, ?)
     ON CONFLICT (key) DO UPDATE SET tokens = excluded.tokens, updated_at = excluded.updated_at`,
-  queued: `SELECT count(*) AS n FROM delivery_queue ${sqlitePin('delivery_queue', 'delivery_queue_account')} WHERE account_id = ?`,
+  queued: `SELECT count(*) AS n FROM message_recipients ${sqlitePin('message_recipients', 'message_recipients_queued')}
+    WHERE account_id = ? AND run_at IS NOT NULL`,
   // The change and its events (event-log.ts) in one write: `first` is appended only while the
   // events hold no `once` (a status reported once per recipient), then `lines`.
   status: `UPDATE ${RECIPIENT} SET status = ?, error_code = ?, updated_at = ?, events = ${APPEND_EVENTS}
@@ -76,23 +79,30 @@ export const DELIVERY_SQL = {
   // has no error code to clear (only FAILED sets one).
   statusOnly: `UPDATE ${RECIPIENT} SET status = ?, updated_at = ?, events = ${APPEND_EVENTS}
     WHERE message_id = ? AND destination_tn = ? AND status NOT IN ${TERMINAL}`,
+  // A change that also takes the recipient out of the queue: a terminal one, or a submit by the lease's holder.
+  statusDequeued: `UPDATE ${RECIPIENT} SET status = ?, error_code = ?, updated_at = ?, events = ${APPEND_EVENTS}, ${DEQUEUED}
+    WHERE ${KEY} AND status NOT IN ${TERMINAL}`,
+  holder: `SELECT locked_by FROM ${RECIPIENT} WHERE ${KEY}`,
   reached: `SELECT instr(coalesce(events, ''), ?) > 0 AS reached FROM ${RECIPIENT} WHERE message_id = ? AND destination_tn = ?`,
   callback: `INSERT INTO callback_outbox (message_id, account_id, application_id, event_type, url, body,
       created_at, run_at, request_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-  dequeueOwned: `DELETE FROM ${QUEUE_ENTRY} WHERE message_id = ? AND destination_tn = ? AND locked_by = ?`,
-  dequeue: `DELETE FROM ${QUEUE_ENTRY} WHERE message_id = ? AND destination_tn = ?`,
+  dequeueOwned: `UPDATE ${RECIPIENT} SET ${DEQUEUED} WHERE ${KEY} AND locked_by = ?`,
+  dequeue: `UPDATE ${RECIPIENT} SET ${DEQUEUED} WHERE ${KEY} AND run_at IS NOT NULL`,
   addRef: `INSERT OR IGNORE INTO carrier_refs (carrier, carrier_message_id, message_id, destination_tn,
       submitted_at, part_index, part_count, settled, outcome) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   parkedFor: `SELECT 1 FROM parked_receipts ${sqlitePin('parked_receipts')} WHERE carrier = ? AND carrier_message_id = ?`,
   settleRefs: `UPDATE ${REFS_OF_RECIPIENT} SET settled = 1 WHERE message_id = ? AND destination_tn = ?`,
   refsOfMessage: `SELECT carrier, carrier_message_id, destination_tn FROM ${REFS_OF_RECIPIENT} WHERE message_id = ?`,
-  retry: `UPDATE ${QUEUE_ENTRY} SET run_at = ?, last_error = ?, locked_by = NULL, locked_until = NULL
-    WHERE message_id = ? AND destination_tn = ? AND locked_by = ?`,
+  // Back in the queue, with the QUEUED event, while this worker holds the lease.
+  retry: `UPDATE ${RECIPIENT} SET run_at = ?, last_error = ?, locked_by = NULL, locked_until = NULL,
+      status = 'QUEUED', updated_at = ?, events = ${APPEND_EVENTS}
+    WHERE ${KEY} AND locked_by = ? AND status NOT IN ${TERMINAL}`,
   // A deferral: the claim's attempt is given back (the carrier never offered the recipient).
-  defer: `UPDATE ${QUEUE_ENTRY} SET run_at = ?, last_error = ?, locked_by = NULL, locked_until = NULL, attempts = ?
-    WHERE message_id = ? AND destination_tn = ? AND locked_by = ?`,
-  queueOf: `SELECT destination_tn, attempts, run_at, last_error, locked_until FROM ${QUEUE_ENTRY}
-    WHERE message_id = ? ORDER BY destination_tn`,
+  defer: `UPDATE ${RECIPIENT} SET run_at = ?, last_error = ?, locked_by = NULL, locked_until = NULL, attempts = ?,
+      status = 'QUEUED', updated_at = ?, events = ${APPEND_EVENTS}
+    WHERE ${KEY} AND locked_by = ? AND status NOT IN ${TERMINAL}`,
+  queueOf: `SELECT destination_tn, attempts, run_at, last_error, locked_until FROM ${RECIPIENT}
+    WHERE message_id = ? AND run_at IS NOT NULL ORDER BY destination_tn`,
   setOutcome: 'UPDATE carrier_refs SET outcome = ? WHERE rowid = ?',
   partsDelivered: `SELECT count(DISTINCT part_index) AS n FROM ${REFS_OF_RECIPIENT}
     WHERE message_id = ? AND destination_tn = ? AND carrier = ? AND part_count = ? AND outcome = 'delivered'`,
@@ -178,8 +188,8 @@ export class SqliteDelivery implements DeliveryStore {
   private claimNow({ workerId, now, limit, leaseMs, rates }: ClaimRequest): ClaimResult {
     const candidates = this.s.candidates.all({ now, scan: claimScan(rates, limit) }) as QueueRow[];
     const plan = planClaim(candidates, candidateOf, (key) => this.s.bucket.get(key) as BucketState | undefined, rates, now, limit);
-    for (const { candidate, runAt } of plan.postponed) this.s.postpone.run(runAt, candidate.row_ref);
-    for (const row of plan.claimed) this.s.lease.run(workerId, now + leaseMs, row.row_ref);
+    for (const { candidate, runAt } of plan.postponed) this.s.postpone.run(runAt, candidate.id, candidate.destination_tn);
+    for (const row of plan.claimed) this.s.lease.run(workerId, now + leaseMs, row.id, row.destination_tn);
     for (const [key, bucket] of plan.buckets) this.s.saveBucket.run(key, bucket.tokens, bucket.updatedAt);
     return { jobs: plan.claimed.map(jobOf), nextDueAt: plan.nextDueAt };
   }
@@ -188,17 +198,21 @@ export class SqliteDelivery implements DeliveryStore {
     return (this.s.queued.get(accountId) as { n: number }).n;
   }
 
-  /** The guarded change with its events: `events.lines`, after `events.first` unless the events hold `events.once`. */
-  private setStatus(change: StatusChange, events: EventsAppend = { lines: eventLine(change) }): number {
+  /**
+   * The guarded change with its events: `events.lines`, after `events.first` unless the events hold
+   * `events.once`; `dequeue` also takes the recipient out of the queue.
+   */
+  private setStatus(change: StatusChange, events: EventsAppend = { lines: eventLine(change) }, dequeue = false): number {
     const append = [events.once ?? null, events.once ?? null, events.first ?? '', events.lines] as const;
     const key = [change.messageId, change.destinationTn] as const;
+    if (dequeue) return this.s.statusDequeued.run(change.status, change.errorCode ?? 0, change.time, ...append, ...key).changes;
     return change.errorCode
       ? this.s.status.run(change.status, change.errorCode, change.time, ...append, ...key).changes
       : this.s.statusOnly.run(change.status, change.time, ...append, ...key).changes;
   }
 
-  private applyChange(change: StatusChange, events?: EventsAppend): boolean {
-    const updated = this.setStatus(change, events);
+  private applyChange(change: StatusChange, events?: EventsAppend, dequeue = false): boolean {
+    const updated = this.setStatus(change, events, dequeue);
     if (updated === 0) return false;
     if (change.callback) this.insertCallback(change.callback, change.time);
     return true;
@@ -231,16 +245,19 @@ export class SqliteDelivery implements DeliveryStore {
     also: SubmitWith = {},
   ): Promise<SubmitRecorded> {
     const { change, events, outcome } = submitChange(job, carrier, carrierMessageIds, time, also);
+    const key = [job.message.id, job.destinationTn] as const;
     return this.writes.run(() => {
-      const owned = this.s.dequeueOwned.run(job.message.id, job.destinationTn, workerId).changes > 0;
+      const owned = (this.s.holder.get(...key) as { locked_by: string | null } | undefined)?.locked_by === workerId;
       // Kept even for a duplicate submit, so that whichever receipt comes first can end the recipient;
       // settled at once when the receipt came with the submit.
       carrierMessageIds.forEach((id, part) =>
         this.s.addRef.run(carrier, id, job.message.id, job.destinationTn, time, part, carrierMessageIds.length, outcome ? 1 : 0, outcome),
       );
-      const progressed = this.applyChange(change, events);
+      // Out of the queue only for the lease's holder: a worker that took the lease over submits again.
+      const progressed = this.applyChange(change, events, owned);
+      if (owned && !progressed) this.s.dequeueOwned.run(...key, workerId);
       // The recipient already ended (another submit's receipt came first): these ids await nothing.
-      if (!progressed && !outcome) this.s.settleRefs.run(job.message.id, job.destinationTn);
+      if (!progressed && !outcome) this.s.settleRefs.run(...key);
       const receiptsWaiting = carrierMessageIds.some((id) => this.s.parkedFor.get(carrier, id) !== undefined);
       return { owned, receiptsWaiting, ended: progressed && outcome !== null };
     });
@@ -254,25 +271,24 @@ export class SqliteDelivery implements DeliveryStore {
     time: number,
     options: { attemptSpent: boolean; sending?: StatusChange } = { attemptSpent: true },
   ): Promise<boolean> {
-    return this.writes.run(() => {
-      const key = [job.message.id, job.destinationTn, workerId] as const;
-      const owned = options.attemptSpent
-        ? this.s.retry.run(runAt, error, ...key).changes > 0
-        : this.s.defer.run(runAt, error, job.attempts, ...key).changes > 0;
-      if (owned) {
-        const detail = retryDetail(runAt, error, options.attemptSpent);
-        const change: StatusChange = { messageId: job.message.id, destinationTn: job.destinationTn, status: 'QUEUED', time, detail };
-        this.applyChange(change, afterSending(options.sending, eventLine(change)));
-      }
-      return owned;
-    });
+    const detail = retryDetail(runAt, error, options.attemptSpent);
+    const change: StatusChange = { messageId: job.message.id, destinationTn: job.destinationTn, status: 'QUEUED', time, detail };
+    const events = afterSending(options.sending, eventLine(change));
+    const append = [events.once ?? null, events.once ?? null, events.first ?? '', events.lines] as const;
+    const owner = [job.message.id, job.destinationTn, workerId] as const;
+    // A QUEUED change has no callback: the write is the whole of it.
+    return this.writes.run(() =>
+      options.attemptSpent
+        ? this.s.retry.run(runAt, error, time, ...append, ...owner).changes > 0
+        : this.s.defer.run(runAt, error, job.attempts, time, ...append, ...owner).changes > 0,
+    );
   }
 
   recordTerminal(change: StatusChange, sending?: StatusChange): Promise<boolean> {
     return this.writes.run(() => {
-      const applied = this.applyChange(change, afterSending(sending, eventLine(change)));
+      const applied = this.applyChange(change, afterSending(sending, eventLine(change)), true);
       // Also when it had already ended: nothing of the recipient may stay queued or await a receipt.
-      this.s.dequeue.run(change.messageId, change.destinationTn);
+      if (!applied) this.s.dequeue.run(change.messageId, change.destinationTn);
       this.s.settleRefs.run(change.messageId, change.destinationTn);
       return applied;
     });

@@ -5,7 +5,7 @@ import type { MessageFeedQuery, MessageQuery, MessageStore } from '../../core/po
 import { buildMessageFeedQuery } from '../sql/message-feed.js';
 import { buildMessageListQuery } from '../sql/message-list-query.js';
 import type { GroupCommitter } from './group-commit.js';
-import { MESSAGE_COLUMNS, messageFromRow, messageParams, RECORD_COLUMNS, recordFromRow, recordParams, type MessageRow, type RecordRow } from '../sql/rows.js';
+import { MESSAGE_COLUMNS, messageFromRow, messageParams, QUEUE_COLUMNS, queueParams, RECORD_COLUMNS, recordFromRow, recordParams, type MessageRow, type RecordRow } from '../sql/rows.js';
 
 const placeholders = (columns: string) => columns.split(',').map(() => '?').join(', ');
 
@@ -13,13 +13,17 @@ export const INSERT_MESSAGE = `INSERT INTO messages (${MESSAGE_COLUMNS}) VALUES 
 
 export const INSERT_RECORD = `INSERT INTO message_recipients (${RECORD_COLUMNS}) VALUES (${placeholders(RECORD_COLUMNS)})`;
 
-export const INSERT_EVENT = `INSERT INTO message_events (message_id, destination_tn, status, time, error_code, detail)
-  VALUES (?, ?, ?, ?, ?, ?)`;
+/**
+ * An outbound recipient, queued (migration 0022). Its arrival order within a millisecond is its
+ * message's rowid, which SQLite gives each new row above every other, times 1024, plus its place
+ * among the message's recipients.
+ */
+const INSERT_QUEUED_RECORD = `INSERT INTO message_recipients (${RECORD_COLUMNS}, ${QUEUE_COLUMNS})
+  VALUES (${placeholders(RECORD_COLUMNS)}, ${placeholders(QUEUE_COLUMNS)})`;
 
 export class SqliteMessages implements MessageStore {
   private readonly insertMessage;
-  private readonly insertRecord;
-  private readonly enqueue;
+  private readonly insertQueued;
 
   constructor(
     private readonly db: Database.Database,
@@ -28,30 +32,13 @@ export class SqliteMessages implements MessageStore {
     private readonly queued: () => void = () => {},
   ) {
     this.insertMessage = db.prepare(INSERT_MESSAGE);
-    this.insertRecord = db.prepare(INSERT_RECORD);
-    this.enqueue = db.prepare(`INSERT INTO delivery_queue (message_id, destination_tn, account_id, source_tn,
-        priority, segment_count, enqueued_at, run_at, expires_at)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+    this.insertQueued = db.prepare(INSERT_QUEUED_RECORD);
   }
 
   async acceptOutbound(message: Message, records: readonly MessageRecord[]): Promise<void> {
     await this.writes.run(() => {
-      this.insertMessage.run(...messageParams(message));
-      const priority = message.priority === 'high' ? 0 : 1;
-      for (const record of records) {
-        this.insertRecord.run(...recordParams(record));
-        this.enqueue.run(
-          message.id,
-          record.destinationTn,
-          message.accountId,
-          message.from,
-          priority,
-          message.segmentCount,
-          message.time,
-          message.time,
-          message.expiresAt ?? null,
-        );
-      }
+      const seq = Number(this.insertMessage.run(...messageParams(message)).lastInsertRowid) * 1024;
+      records.forEach((record, i) => this.insertQueued.run(...recordParams(record), ...queueParams(message, seq + i)));
     });
     this.queued();
   }
