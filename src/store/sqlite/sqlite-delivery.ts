@@ -164,6 +164,11 @@ export function refForReceiptSql(count: number): string {
     ORDER BY ${receiptPreference('r', '@destination')} LIMIT 1`;
 }
 
+/** The parameters of APPEND_EVENTS, in its order. */
+function appendParams(events: EventsAppend): readonly [string | null, string | null, string, string] {
+  return [events.once ?? null, events.once ?? null, events.first ?? '', events.lines];
+}
+
 export class SqliteDelivery implements DeliveryStore {
   private readonly s;
   private readonly outbox: SqliteCallbackOutbox;
@@ -203,7 +208,7 @@ export class SqliteDelivery implements DeliveryStore {
    * `events.once`; `dequeue` also takes the recipient out of the queue.
    */
   private setStatus(change: StatusChange, events: EventsAppend = { lines: eventLine(change) }, dequeue = false): number {
-    const append = [events.once ?? null, events.once ?? null, events.first ?? '', events.lines] as const;
+    const append = appendParams(events);
     const key = [change.messageId, change.destinationTn] as const;
     if (dequeue) return this.s.statusDequeued.run(change.status, change.errorCode ?? 0, change.time, ...append, ...key).changes;
     return change.errorCode
@@ -274,7 +279,7 @@ export class SqliteDelivery implements DeliveryStore {
     const detail = retryDetail(runAt, error, options.attemptSpent);
     const change: StatusChange = { messageId: job.message.id, destinationTn: job.destinationTn, status: 'QUEUED', time, detail };
     const events = afterSending(options.sending, eventLine(change));
-    const append = [events.once ?? null, events.once ?? null, events.first ?? '', events.lines] as const;
+    const append = appendParams(events);
     const owner = [job.message.id, job.destinationTn, workerId] as const;
     // A QUEUED change has no callback: the write is the whole of it.
     return this.writes.run(() =>
