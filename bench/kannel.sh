@@ -17,11 +17,13 @@
 # then prints the same-run figures and a table of every target with met or missed.
 #
 # Env: KANNEL_BENCH, BENCH_N (100000), BENCH_DURATION (10 s per acceptance run), BENCH_ENGINES
-# (sqlite,postgres), BENCH_SMPP_ENGINES (sqlite).
+# (sqlite,postgres), BENCH_SMPP_ENGINES (sqlite), BENCH_E2E_OUTPUT (a file to keep the whole output of
+# steps 3 and 4 in: SQL rows by table, the capacity model, the run tables).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
-KANNEL_BENCH=${KANNEL_BENCH:-$ROOT/../shared/bench-kannel}
+# Beside the main checkout, or beside a worktree's parent folder (/work/wt/<name>).
+KANNEL_BENCH=${KANNEL_BENCH:-$([ -d "$ROOT/../shared/bench-kannel" ] && echo "$ROOT/../shared/bench-kannel" || echo "$ROOT/../../shared/bench-kannel")}
 N=${BENCH_N:-100000}
 DURATION=${BENCH_DURATION:-10}
 ENGINES=${BENCH_ENGINES:-sqlite,postgres}
@@ -70,7 +72,7 @@ BENCH_SKIP_BUILD=1 BENCH_SCENARIOS=e2e,smpp BENCH_ENGINES=$ENGINES BENCH_SMPP_EN
   BENCH_SQL_ROWS=1 BENCH_RESULTS_JSON="$RUN_DIR/e2e.json" \
   node --import tsx bench/run.ts >"$RUN_DIR/e2e.txt" 2>&1 || { tail -40 "$RUN_DIR/e2e.txt"; exit 1; }
 [ -z "${BENCH_E2E_OUTPUT:-}" ] || cp "$RUN_DIR/e2e.txt" "$BENCH_E2E_OUTPUT"
-grep -E "^(postgres|sqlite) work per message|^  rows (read|written) per message|end-to-end \(|acceptance during|CPU over|memory flat" "$RUN_DIR/e2e.txt" || true
+grep -E "^e2e [^:]*:$|^(postgres|sqlite) work per message|^  rows (read|written) per message|end-to-end \(|acceptance during|CPU over|memory flat" "$RUN_DIR/e2e.txt" || true
 # The SMPP table, and the PostgreSQL primary's work per message with what it means for a production primary.
 awk '/^== (capacity (inputs|model)|smpp)/ { on = 1; print ""; print; next } /^== |^machine after/ { on = 0 } on' "$RUN_DIR/e2e.txt"
 

@@ -699,7 +699,7 @@ export async function runEndToEnd(options: E2eOptions): Promise<E2eResult> {
     for (const server of servers) printComplaints(server);
     await verifyStore(db, options.label, acknowledged, hangingAcknowledged, failures);
     if (db.engine === 'postgres') await printDatabaseWork(db, acknowledged);
-    if (sqliteRows !== undefined) printSqlRows(sqliteRows);
+    if (sqliteRows !== undefined) printSqlRows(sqliteRows, options.label);
     if (pgWork !== undefined) {
       printCapacityInputs(pgWork, result.pigeonCpuUsPerMessage);
       printCapacity(pgWork, result.pigeonCpuUsPerMessage);

@@ -41,8 +41,8 @@ export function readSqlRows(dir: string, messages: number): SqlRows | undefined 
   };
 }
 
-export function printSqlRows(rows: SqlRows): void {
-  console.log(`sqlite work per message: ${fixed(rows.writtenPerMessage, 1)} rows written (every connection's total_changes(), start-up and smoke included)`);
+export function printSqlRows(rows: SqlRows, label: string): void {
+  console.log(`sqlite work per message (e2e ${label}): ${fixed(rows.writtenPerMessage, 1)} rows written (every connection's total_changes(), start-up and smoke included)`);
   // Start-up's rows (migrations, the directory from the config) round to nothing per message.
   const shown = rows.byTable.filter((t) => t.perMessage >= 0.05);
   console.log(`  rows written per message by table: ${shown.map((t) => `${t.table}×${fixed(t.perMessage, 1)}`).join(', ')}`);
