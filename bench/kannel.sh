@@ -72,7 +72,7 @@ BENCH_SKIP_BUILD=1 BENCH_SCENARIOS=e2e,smpp BENCH_ENGINES=$ENGINES BENCH_SMPP_EN
   BENCH_SQL_ROWS=1 BENCH_RESULTS_JSON="$RUN_DIR/e2e.json" \
   node --import tsx bench/run.ts >"$RUN_DIR/e2e.txt" 2>&1 || { tail -40 "$RUN_DIR/e2e.txt"; exit 1; }
 [ -z "${BENCH_E2E_OUTPUT:-}" ] || cp "$RUN_DIR/e2e.txt" "$BENCH_E2E_OUTPUT"
-grep -E "^e2e [^:]*:$|^(postgres|sqlite) work per message|^  rows (read|written) per message|end-to-end \(|acceptance during|CPU over|memory flat" "$RUN_DIR/e2e.txt" || true
+grep -E "^machine (before|after) the bench|^warning: other processes|^e2e [^:]*:$|^(postgres|sqlite) work per message|^  rows (read|written) per message|end-to-end \(|acceptance during|CPU over|memory flat" "$RUN_DIR/e2e.txt" || true
 # The SMPP table, and the PostgreSQL primary's work per message with what it means for a production primary.
 awk '/^== (capacity (inputs|model)|smpp)/ { on = 1; print ""; print; next } /^== |^machine after/ { on = 0 } on' "$RUN_DIR/e2e.txt"
 
