@@ -64,7 +64,10 @@ if (dir) {
   Database.prototype.close = function (...args) {
     if (this.open && connections.has(this)) closedTotal += totalChanges(this);
     connections.delete(this);
-    return close.apply(this, args);
+    const closed = close.apply(this, args);
+    // A worker thread closes its connection and is then terminated: its 'exit' never comes.
+    write();
+    return closed;
   };
   const file = join(dir, `rows-${process.pid}-${threadId}.json`);
   const write = () => {
