@@ -9,19 +9,25 @@
 #   2. Kannel's burst with delivery reports: N messages from the first request to the last
 #      delivery-report callback;
 #   3. Pigeon's end-to-end scenario (`BENCH_SCENARIOS=e2e`) with the same N on SQLite (one
-#      process, `pigeon serve`'s default of a worker thread) and PostgreSQL;
+#      process, `pigeon serve`'s default of a worker thread) and PostgreSQL (2 API + 2 worker
+#      processes), counting the rows SQLite writes (BENCH_SQL_ROWS=1) and, on PostgreSQL, the
+#      primary's work per message and the capacity model built on it (bench/lib/capacity.ts);
+#   4. the SMPP scenario (the same deployment and N, through `pigeon smsc`) on SQLite;
 #
-# then prints the ratios the performance targets are stated in.
+# then prints the same-run figures and a table of every target with met or missed.
 #
 # Env: KANNEL_BENCH, BENCH_N (100000), BENCH_DURATION (10 s per acceptance run), BENCH_ENGINES
-# (sqlite,postgres).
+# (sqlite,postgres), BENCH_SMPP_ENGINES (sqlite), BENCH_E2E_OUTPUT (a file to keep the whole output of
+# steps 3 and 4 in: SQL rows by table, the capacity model, the run tables).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
-KANNEL_BENCH=${KANNEL_BENCH:-$ROOT/../shared/bench-kannel}
+# Beside the main checkout, or beside a worktree's parent folder (/work/wt/<name>).
+KANNEL_BENCH=${KANNEL_BENCH:-$([ -d "$ROOT/../shared/bench-kannel" ] && echo "$ROOT/../shared/bench-kannel" || echo "$ROOT/../../shared/bench-kannel")}
 N=${BENCH_N:-100000}
 DURATION=${BENCH_DURATION:-10}
 ENGINES=${BENCH_ENGINES:-sqlite,postgres}
+SMPP_ENGINES=${BENCH_SMPP_ENGINES:-sqlite}
 PORT=${PIGEON_BENCH_PORT:-23190}
 [ -x "$KANNEL_BENCH/run-bench.sh" ] || { echo "bench:kannel: no Kannel harness at $KANNEL_BENCH (set KANNEL_BENCH)" >&2; exit 1; }
 
@@ -60,51 +66,81 @@ stop_pigeon
 RAW=$(ls -td "$KANNEL_RUN_DIR"/results-*/raw.jsonl | head -1)
 [ "$(ls -d "$KANNEL_RUN_DIR"/results-* | wc -l)" -gt "$RESULTS_BEFORE" ] || { echo "bench:kannel: no new Kannel results" >&2; exit 1; }
 
-# ---- 3: Pigeon end to end, same size ----
-echo "== Pigeon end to end ($N SMS; engines $ENGINES)"
-BENCH_SKIP_BUILD=1 BENCH_SCENARIOS=e2e BENCH_ENGINES=$ENGINES BENCH_E2E_MESSAGES=$N \
+# ---- 3 and 4: Pigeon end to end, same size, then through SMPP ----
+echo "== Pigeon end to end ($N SMS; engines $ENGINES; SMPP on $SMPP_ENGINES)"
+BENCH_SKIP_BUILD=1 BENCH_SCENARIOS=e2e,smpp BENCH_ENGINES=$ENGINES BENCH_SMPP_ENGINES=$SMPP_ENGINES BENCH_E2E_MESSAGES=$N \
+  BENCH_SQL_ROWS=1 BENCH_RESULTS_JSON="$RUN_DIR/e2e.json" \
   node --import tsx bench/run.ts >"$RUN_DIR/e2e.txt" 2>&1 || { tail -40 "$RUN_DIR/e2e.txt"; exit 1; }
-grep -E "^postgres work per message|^  rows (read|written) per message|end-to-end \(|acceptance during|CPU over|memory flat" "$RUN_DIR/e2e.txt" || true
+[ -z "${BENCH_E2E_OUTPUT:-}" ] || cp "$RUN_DIR/e2e.txt" "$BENCH_E2E_OUTPUT"
+grep -E "^machine (before|after) the bench|^warning: other processes|^e2e [^:]*:$|^(postgres|sqlite) work per message|^  rows (read|written) per message|end-to-end \(|acceptance during|CPU over|memory flat" "$RUN_DIR/e2e.txt" || true
+# The SMPP table, and the PostgreSQL primary's work per message with what it means for a production primary.
+awk '/^== (capacity (inputs|model)|smpp)/ { on = 1; print ""; print; next } /^== |^machine after/ { on = 0 } on' "$RUN_DIR/e2e.txt"
 
-# ---- the ratios ----
-node - "$RAW" "$RUN_DIR/e2e.txt" <<'EOF'
+# ---- the figures and the targets ----
+node - "$RAW" "$RUN_DIR/e2e.json" <<'EOF'
 const { readFileSync } = require('node:fs');
-const [raw, e2e] = process.argv.slice(2);
+const [raw, e2eJson] = process.argv.slice(2);
 const rows = readFileSync(raw, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
 const rps = (target) => rows.find((r) => r.kind === 'load' && r.target === target)?.wrk?.rps;
 const burst = rows.find((r) => r.kind === 'burst' && r.variant === 'dlr');
-const text = readFileSync(e2e, 'utf8');
-const e2eRate = (engine) => {
-  const m = text.match(new RegExp(`e2e ${engine}[^\\n]*end-to-end \\(202 to terminal callback\\)\\s+(\\d+)`));
-  return m ? Number(m[1]) : undefined;
-};
-const acceptRate = (engine) => {
-  const m = text.match(new RegExp(`e2e ${engine}[^\\n]*acceptance during the send\\s+(\\d+)`));
-  return m ? Number(m[1]) : undefined;
-};
-const f = (x, d = 0) => (x === undefined || Number.isNaN(x) ? '—' : x.toFixed(d));
+const results = JSON.parse(readFileSync(e2eJson, 'utf8'));
+const e2e = (engine) => results.e2e.find((r) => r.engine === engine);
+const smpp = (engine) => results.smpp.find((r) => r.engine === engine)?.run;
+const f = (x, d = 0) => (x === undefined || x === null || Number.isNaN(x) ? '—' : x.toFixed(d));
+const ratio = (a, b) => (a && b ? a / b : undefined);
+const sqlite = e2e('sqlite');
+const postgres = e2e('postgres');
 const lines = [
   ['Kannel sendsms without delivery reports (req/s)', f(rps('kannel-nodlr'))],
   ['bare Node http (req/s)', f(rps('node-plain'))],
   ['Pigeon --role api, SQLite, fsync (req/s)', f(rps('pigeon'))],
   ['Kannel burst with delivery reports (callbacks/s)', f(burst?.dlr_rate)],
   ['Kannel CPU per message (µs)', f(burst?.server_cpu_us_per_msg)],
-  ['Pigeon SQLite end to end (callbacks/s)', f(e2eRate('sqlite'))],
-  ['Pigeon SQLite acceptance during the send (req/s)', f(acceptRate('sqlite'))],
-  ['Pigeon PostgreSQL end to end (callbacks/s)', f(e2eRate('postgres'))],
-];
-const ratio = (a, b) => (a && b ? a / b : undefined);
-const targets = [
-  ['SQLite end to end / Kannel burst with delivery reports', ratio(e2eRate('sqlite'), burst?.dlr_rate), 1.5],
-  ['SQLite acceptance (--role api, fsync) / Kannel sendsms without delivery reports', ratio(rps('pigeon'), rps('kannel-nodlr')), 1.5],
-  ['SQLite end to end / its acceptance during the send', ratio(e2eRate('sqlite'), acceptRate('sqlite')), 0.7],
-  ['PostgreSQL end to end / SQLite end to end', ratio(e2eRate('postgres'), e2eRate('sqlite')), 0.5],
+  ['Pigeon SQLite end to end (callbacks/s)', f(sqlite?.endToEndPerSecond)],
+  ['Pigeon SQLite acceptance during the send (req/s)', f(sqlite?.send?.requestsPerSecond)],
+  ['Pigeon SQLite CPU per message (µs)', f(sqlite?.pigeonCpuUsPerMessage)],
+  ['Pigeon PostgreSQL end to end (callbacks/s)', f(postgres?.endToEndPerSecond)],
+  ['Pigeon PostgreSQL CPU per message (µs, Pigeon only)', f(postgres?.pigeonCpuUsPerMessage)],
+  ...results.smpp.map((s) => [`Pigeon ${s.engine} through SMPP end to end (callbacks/s)`, f(s.run.endToEndPerSecond)]),
 ];
 console.log('\n== same-run figures');
 for (const [name, value] of lines) console.log(`${name.padEnd(60)} ${value.padStart(8)}`);
-console.log('\n== targets');
-for (const [name, value, target] of targets) {
-  const verdict = value === undefined ? 'not measured' : value >= target ? 'PASS' : 'MISS';
-  console.log(`${name.padEnd(84)} ${f(value, 2).padStart(6)}  (target >= ${target})  ${verdict}`);
+
+// [item, figure, value, digits, 'min' | 'max', target, unit]: a figure that was not measured is missed.
+const targets = [
+  ['a', 'SQLite end to end / Kannel burst with delivery reports', ratio(sqlite?.endToEndPerSecond, burst?.dlr_rate), 2, 'min', 1.5, '×'],
+  ['b', 'acceptance (--role api, SQLite, fsync) / Kannel sendsms without delivery reports', ratio(rps('pigeon'), rps('kannel-nodlr')), 2, 'min', 1.5, '×'],
+  ['c', 'Pigeon CPU per message, SQLite end to end (µs)', sqlite?.pigeonCpuUsPerMessage, 0, 'max', 300, ' µs'],
+  ['d', 'PostgreSQL end to end (2 API + 2 workers) / SQLite end to end', ratio(postgres?.endToEndPerSecond, sqlite?.endToEndPerSecond), 2, 'min', 0.5, '×'],
+];
+for (const engine of ['sqlite', 'postgres']) {
+  const run = smpp(engine);
+  if (engine === 'sqlite' || run) {
+    targets.push(['e', `SMPP end to end / simulator end to end, ${engine}`, ratio(run?.endToEndPerSecond, e2e(engine)?.endToEndPerSecond), 2, 'min', 0.8, '×']);
+  }
 }
+const flat = [];
+for (const run of [sqlite, postgres]) {
+  if (!run) continue;
+  const m = run.memory;
+  const growth = m.lastQuarterPeakMb == null || m.firstQuarterPeakMb == null ? undefined : m.lastQuarterPeakMb - m.firstQuarterPeakMb;
+  targets.push(['f', `memory: last-quarter peak RSS − first-quarter peak, ${run.engine} (MB)`, growth, 0, 'max', m.allowedGrowthMb ?? undefined, ' MB']);
+  flat.push(`${run.engine}: first-quarter peak ${f(m.firstQuarterPeakMb)} MB, last-quarter peak ${f(m.lastQuarterPeakMb)} MB, allowed growth ${f(m.allowedGrowthMb)} MB`);
+}
+targets.push(['g', 'rows written per message, SQLite', sqlite?.sqliteRows?.writtenPerMessage, 1, 'max', 8, '']);
+targets.push(['g', 'rows written per message, PostgreSQL', postgres?.pgWork?.rowsWrittenPerMessage, 1, 'max', 8, '']);
+targets.push(['g', 'rows read per message, PostgreSQL', postgres?.pgWork?.rowsReadPerMessage, 1, 'max', 20, '']);
+targets.push(['-', 'SQLite end to end / its acceptance during the send', ratio(sqlite?.endToEndPerSecond, sqlite?.send?.requestsPerSecond), 2, 'min', 0.7, '×']);
+
+console.log('\n== targets');
+const width = Math.max(...targets.map((t) => t[1].length));
+console.log(`   ${'figure'.padEnd(width)}  ${'value'.padStart(8)}  ${'target'.padEnd(12)}  verdict`);
+for (const [item, name, value, digits, kind, target, unit] of targets) {
+  const measured = value !== undefined && value !== null && !Number.isNaN(value) && target !== undefined;
+  const ok = measured && (kind === 'min' ? value >= target : value <= target);
+  const stated = target === undefined ? '—' : `${kind === 'min' ? '>=' : '<='} ${f(target, kind === 'min' ? digits : 0)}${unit}`;
+  console.log(`${item}  ${name.padEnd(width)}  ${f(value, digits).padStart(8)}  ${stated.padEnd(12)}  ${measured ? (ok ? 'met' : 'missed') : 'missed (not measured)'}`);
+}
+for (const line of flat) console.log(`   memory ${line}`);
+if (results.failures.length > 0) console.log(`\nbench failures (the figures above may be incomplete):\n${results.failures.map((x) => `  - ${x}`).join('\n')}`);
 EOF

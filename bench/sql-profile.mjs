@@ -45,5 +45,12 @@ if (dir) {
   const file = join(dir, `sql-${process.pid}-${threadId}.json`);
   const write = () => writeFileSync(file, JSON.stringify({ pid: process.pid, thread: threadId, totals: [...totals] }));
   process.on('exit', write);
+  // A worker thread closes its connection and is then terminated: its 'exit' never comes.
+  const close = Database.prototype.close;
+  Database.prototype.close = function (...args) {
+    const closed = close.apply(this, args);
+    write();
+    return closed;
+  };
   setInterval(write, 2000).unref();
 }

@@ -14,6 +14,8 @@ export interface BenchDatabase {
   scalar(sql: string): Promise<number>;
   /** Rows of (k, n), as "k×n, k×n" for the report. */
   groups(sql: string): Promise<string>;
+  /** Every row, as the driver returns it (PostgreSQL bigints as strings). */
+  rows<T extends object>(sql: string): Promise<T[]>;
   drop(): Promise<void>;
 }
 
@@ -29,6 +31,7 @@ export async function createBenchDatabase(engine: Engine, dir: string, name: str
     scalar: (sql) => withSql(database.url, (c) => c.count(sql)),
     groups: (sql) =>
       withSql(database.url, async (c) => (await c.all<{ k: string; n: number | string }>(sql)).map((r) => `${r.k}×${r.n}`).join(', ')),
+    rows: <T extends object>(sql: string) => withSql(database.url, (c) => c.all<T>(sql)),
     drop: () => database.drop(),
   };
 }
