@@ -15,6 +15,8 @@ export interface ReceiverOptions {
   credentials?: { username: string; password: string };
   /** challenge: answer 401 + WWW-Authenticate to requests without credentials, as Bandwidth's 2022 docs describe. */
   authMode?: 'preemptive' | 'challenge';
+  /** A fixed port, for URLs already stored in a database (the upgrade fixtures); a free one otherwise. */
+  port?: number;
 }
 
 export class CallbackReceiver {
@@ -73,7 +75,7 @@ export class CallbackReceiver {
         res.writeHead(this.status).end();
       };
     });
-    await new Promise<void>((resolve) => server.listen(this.port, '127.0.0.1', resolve));
+    await new Promise<void>((resolve) => server.listen(this.port || (this.options.port ?? 0), '127.0.0.1', resolve));
     this.port = (server.address() as AddressInfo).port;
     this.server = server;
     return this;
