@@ -41,7 +41,7 @@ export interface CrashWorkspace {
 }
 
 /** A directory holding the config file, and the database, that every child of one scenario shares. */
-export async function crashWorkspace(callbackUrl: string, backend: Backend): Promise<CrashWorkspace> {
+export async function crashWorkspace(callbackUrl: string, backend: Backend, options: { latencyMs?: number } = {}): Promise<CrashWorkspace> {
   const dir = mkdtempSync(join(tmpdir(), 'pigeon-crash-'));
   const configPath = join(dir, 'pigeon.yaml');
   // A one-second delivery lease, so the work a killed process held is taken over quickly; callback
@@ -54,7 +54,7 @@ callbacks:
   retryInitialSeconds: 0.2
   retryMaxSeconds: 1
 simulator:
-  latencyMs: 5
+  latencyMs: ${options.latencyMs ?? 5}
   # A dead process's taken receipts are another's after this, not after the default 30 s.
   receiptLeaseSeconds: ${RECEIPT_LEASE_MS / 1000}
   rules:
@@ -79,8 +79,8 @@ export interface PigeonChild {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-/** `pigeon serve` (role all unless told) on the workspace's config and database. */
-export async function startChild(workspace: CrashWorkspace, role: 'all' | 'api' = 'all'): Promise<PigeonChild> {
+/** `pigeon serve` (role all unless told) on the workspace's config and database; `env` adds to its environment. */
+export async function startChild(workspace: CrashWorkspace, role: 'all' | 'api' = 'all', env: Record<string, string> = {}): Promise<PigeonChild> {
   const { child, output, match } = await spawnPigeon(
     ['serve', '--role', role],
     {
@@ -89,6 +89,7 @@ export async function startChild(workspace: CrashWorkspace, role: 'all' | 'api' 
       PORT: '0',
       PIGEON_LOG_LEVEL: 'info',
       PIGEON_ADMIN_TOKEN: ADMIN_TOKEN,
+      ...env,
     },
     /"url":"(http:\/\/127\.0\.0\.1:\d+)"/,
   );
@@ -300,10 +301,13 @@ export function errorLines(output: string): Record<string, number> {
 }
 
 /** Work still owed, read while a child may be running (neither engine blocks its writer for a reader). */
-export function outstandingWork(databaseUrl: string): Promise<{ queued: number; pendingCallbacks: number }> {
+export function outstandingWork(databaseUrl: string): Promise<{ queued: number; pendingCallbacks: number; receiptsOwed: number }> {
   return withSql(databaseUrl, async (db) => ({
     queued: await db.count('SELECT count(*) AS n FROM delivery_queue'),
     pendingCallbacks: await db.count(`SELECT count(*) AS n FROM callback_outbox WHERE state = 'pending'`),
+    // Receipts the simulator still owes: a recipient stored but never answered (cut off by the kill)
+    // ends only once its receipt, leased to the dead process, is delivered by the next one.
+    receiptsOwed: await db.count('SELECT count(*) AS n FROM simulator_receipts'),
   }));
 }
 

@@ -47,20 +47,24 @@ interface Scenario {
    * request has been answered, so the next process finds all the work untouched.
    * mid-batch: a process in role all is killed once `share` of the planned recipients have a
    * recorded submit, while its group commits are writing (on PostgreSQL: with a batch open).
+   * failpoint: a process in role all kills itself at a batch edge (PIGEON_TEST_FAILPOINT, see
+   * src/shared/failpoint.ts: `<write>:<before|after>:<n>`), with the simulator answering receipts
+   * at once, so that the submit, its receipt and its callback are one write.
    */
-  kill: { when: 'mid-delivery'; share: number } | { when: 'mid-batch'; share: number } | { when: 'after-202' };
+  kill: { when: 'mid-delivery'; share: number } | { when: 'mid-batch'; share: number } | { when: 'after-202' } | { when: 'failpoint'; at: string };
 }
 
 async function runScenario(t: TestContext, backend: Backend, scenario: Scenario): Promise<void> {
   const receiver = await new CallbackReceiver().start();
   const children: PigeonChild[] = [];
-  const workspace = await crashWorkspace(receiver.url, backend);
+  const workspace = await crashWorkspace(receiver.url, backend, scenario.kill.when === 'failpoint' ? { latencyMs: 0 } : {});
   try {
     const tracker = new TerminalTracker(receiver);
     const plannedRecipients = Array.from({ length: scenario.messages }, (_, i) => destinationsOf(i).length).reduce((a, b) => a + b, 0);
 
     // ---- First life: accept, (start to) deliver, die. ----
-    const first = await startChild(workspace, scenario.kill.when === 'after-202' ? 'api' : 'all');
+    const failpoint = scenario.kill.when === 'failpoint' ? { PIGEON_TEST_FAILPOINT: scenario.kill.at } : undefined;
+    const first = await startChild(workspace, scenario.kill.when === 'after-202' ? 'api' : 'all', failpoint);
     children.push(first);
     await warmUp(first.url);
     const started = Date.now();
@@ -82,6 +86,9 @@ async function runScenario(t: TestContext, backend: Backend, scenario: Scenario)
       } else {
         batchesAtKill = { ...batches, submitted };
       }
+    } else if (scenario.kill.when === 'failpoint') {
+      const died = await Promise.race([first.exited, new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), 30_000).unref())]);
+      assert.equal(died?.signal, 'SIGKILL', `the process killed itself at ${scenario.kill.at}: ${JSON.stringify(died)}`);
     } else {
       await sending;
     }
@@ -134,10 +141,10 @@ async function runScenario(t: TestContext, backend: Backend, scenario: Scenario)
     await pollUntil(
       async () => {
         const owed = await outstandingWork(workspace.databaseUrl);
-        return owed.queued === 0 && owed.pendingCallbacks === 0;
+        return owed.queued === 0 && owed.pendingCallbacks === 0 && owed.receiptsOwed === 0;
       },
-      20_000,
-      'an empty delivery queue and callback outbox',
+      20_000 + (backend === 'postgres' ? RECEIPT_LEASE_MS : 0),
+      'an empty delivery queue, callback outbox and simulator receipt store',
     );
     const status = await childStatus(second);
     assert.equal(await stopGracefully(second), 0, 'the second process stops cleanly');
@@ -226,5 +233,29 @@ for (const backend of BACKENDS) {
     it('kill right after the 202s, before any delivery: the next process delivers everything', async (t) => {
       await runScenario(t, backend, { label: 'after-202', messages: 150, kill: { when: 'after-202' } });
     });
+  });
+
+  // Every kind of batch a message's way is made of, cut at both edges of its COMMIT: the accepts
+  // (message and queued recipient), the claim's leases, the submit recorded with SENT and, for a
+  // receipt due at once, the outcome and its callback in the same write, a receipt that came later
+  // (the slow destinations), and the callback's delivered attempt.
+  describe(`crash recovery at every batch edge (${backend})`, () => {
+    // The warm-up message is the first accept batch; PostgreSQL batches a burst's accepts by the
+    // dozen, so the accept edge gets a longer burst to reach its third batch.
+    const edges: Array<[string, number]> = [
+      ['accept:after:3', 600],
+      ['claim:after:2', 120],
+      ['submit:before:3', 120],
+      ['submit:after:3', 120],
+      ['terminal:before:2', 120],
+      ['terminal:after:2', 120],
+      ['callback:before:3', 120],
+      ['callback:after:3', 120],
+    ];
+    for (const [at, messages] of edges) {
+      it(`killed at ${at}: each recipient ends exactly once, its terminal callback arrives at least once`, async (t) => {
+        await runScenario(t, backend, { label: `failpoint ${at}`, messages, kill: { when: 'failpoint', at } });
+      });
+    }
   });
 }

@@ -23,6 +23,7 @@
 // therefore be safe to run again after a rollback: it may only change the database, and keep what
 // it tells its caller (or does in memory) in its result. A COMMIT that fails leaves the outcome
 // unknown, as for a single statement: every caller of the batch is told.
+import { afterCommit, beforeCommit, type WriteKind } from '../../shared/failpoint.js';
 import type { Pool, PoolClient } from 'pg';
 import { isRetriable, storeError } from './errors.js';
 import { inTransaction } from './transaction.js';
@@ -42,6 +43,8 @@ export interface Combined<I> {
 interface Pending {
   key: string;
   work: Work<unknown>;
+  /** What the write is, for the crash tests' failpoints (shared/failpoint.ts). */
+  kind?: WriteKind | undefined;
   /** Set for a write that may run together with the others of its kind (runCombined). */
   combined?: { of: Combined<unknown>; input: unknown };
   resolve: (value: unknown) => void;
@@ -90,9 +93,9 @@ export class PostgresGroupCommitter {
    * Runs `work` in the next batch's transaction and resolves with its result after the COMMIT.
    * `key` orders the writes of a batch (see the lock order above).
    */
-  run<T>(key: string, work: Work<T>): Promise<T> {
+  run<T>(key: string, work: Work<T>, kind?: WriteKind): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      this.pending.push({ key, work, resolve: resolve as (value: unknown) => void, reject });
+      this.pending.push({ key, work, kind, resolve: resolve as (value: unknown) => void, reject });
       this.schedule();
     });
   }
@@ -103,11 +106,12 @@ export class PostgresGroupCommitter {
    * the key order. Alone (a batch of one, or run again after a failed batch) it is that statement
    * with a single input.
    */
-  runCombined<I>(key: string, combined: Combined<I>, input: I): Promise<void> {
+  runCombined<I>(key: string, combined: Combined<I>, input: I, kind?: WriteKind): Promise<void> {
     const of = combined as Combined<unknown>;
     return new Promise<void>((resolve, reject) => {
       this.pending.push({
         key,
+        kind,
         work: (client) => of.execute(client, [input]),
         combined: { of, input },
         resolve: resolve as (value: unknown) => void,
@@ -199,12 +203,14 @@ export class PostgresGroupCommitter {
         await client.query('ROLLBACK').catch((rollbackErr: Error) => (broken = rollbackErr));
         throw err;
       }
+      const failpoint = beforeCommit(items.map((p) => p.kind));
       try {
         await client.query('COMMIT');
       } catch (err) {
         broken = err as Error;
         throw new CommitUnknown(storeError(err));
       }
+      afterCommit(failpoint);
       return results;
     } finally {
       client.release(broken);

@@ -178,7 +178,7 @@ export class PostgresCallbackOutbox {
     ];
     // Keyed by the outbox id: batches lock outbox rows in id order.
     const key = `5|${String(id).padStart(16, '0')}`;
-    const { rows } = await this.batch.run(key, (client) => run<{ dirty: boolean }>(client, RECORD_ATTEMPT, values));
+    const { rows } = await this.batch.run(key, (client) => run<{ dirty: boolean }>(client, RECORD_ATTEMPT, values), 'callback');
     if (report.outcome.ok && !rows[0]?.dirty) return undefined;
     return inTransaction(this.pool, (client) => this.moveCircuit(client, report));
   }

@@ -221,7 +221,7 @@ export class PostgresDelivery implements DeliveryStore {
   // ---- Claiming -------------------------------------------------------------------------------
 
   claimDeliveries(request: ClaimRequest): Promise<ClaimResult> {
-    return inTransaction(this.pool, (client) => this.claim(client, request), CLAIM_BEGIN);
+    return inTransaction(this.pool, (client) => this.claim(client, request), CLAIM_BEGIN, 'claim');
   }
 
   private async claim(client: PoolClient, { workerId, now, limit, leaseMs, rates }: ClaimRequest): Promise<ClaimResult> {
@@ -363,7 +363,7 @@ export class PostgresDelivery implements DeliveryStore {
       .run(recipientOrder(change), async (client) => {
         const { rows } = await run<Changed & { owned: number; applied: number; waiting: boolean }>(client, statement, p.values);
         return rows[0] ?? { owned: 0, applied: 0, waiting: false };
-      })
+      }, 'submit')
       .then((row) => {
         this.committed(row);
         return { owned: row.owned > 0, receiptsWaiting: row.waiting, ended: outcome !== null && row.applied > 0 };
@@ -453,7 +453,7 @@ export class PostgresDelivery implements DeliveryStore {
         const { rows } = await run<Changed & { applied: number; calm: boolean }>(client, statement, p.values);
         const row = rows[0];
         return row?.calm ? row : locked(client);
-      })
+      }, 'terminal')
       .then((row) => this.committed(row).applied > 0);
   }
 

@@ -84,7 +84,7 @@ export class PostgresMessages implements MessageStore {
   async acceptOutbound(message: Message, records: readonly MessageRecord[]): Promise<void> {
     // Accepts of one group commit are written by one statement (ACCEPTS); the promise resolves
     // after that batch's COMMIT (durable with the default synchronous_commit=on).
-    await this.batch.runCombined(`0|${message.id}`, ACCEPTS, { message, records });
+    await this.batch.runCombined(`0|${message.id}`, ACCEPTS, { message, records }, 'accept');
     // Workers in other processes learn of it after the commit (Notifier).
     this.notifier.wake('delivery');
   }

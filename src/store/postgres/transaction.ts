@@ -2,6 +2,7 @@
 // what every store method is written for: each statement sees what committed before it started,
 // and an UPDATE or SELECT … FOR UPDATE that waited on a row lock re-reads the row's newest version
 // and re-checks its WHERE clause, which is what makes the guarded status changes safe.
+import { afterCommit, beforeCommit, type WriteKind } from '../../shared/failpoint.js';
 import type { Pool, PoolClient } from 'pg';
 import { isRetriable, storeError } from './errors.js';
 import { named, run } from './statements.js';
@@ -35,8 +36,8 @@ const MAX_TRIES = 3;
  * that opens it: BEGIN, optionally followed by SET LOCAL settings for this transaction only, in
  * the same round trip.
  */
-export function inTransaction<T>(pool: Pool, work: (client: PoolClient) => Promise<T>, begin = 'BEGIN'): Promise<T> {
-  return retrying(() => once(pool, work, begin));
+export function inTransaction<T>(pool: Pool, work: (client: PoolClient) => Promise<T>, begin = 'BEGIN', kind?: WriteKind): Promise<T> {
+  return retrying(() => once(pool, work, begin, kind));
 }
 
 /**
@@ -54,14 +55,16 @@ export async function retrying<T>(attempt: () => Promise<T>): Promise<T> {
   }
 }
 
-async function once<T>(pool: Pool, work: (client: PoolClient) => Promise<T>, begin: string): Promise<T> {
+async function once<T>(pool: Pool, work: (client: PoolClient) => Promise<T>, begin: string, kind: WriteKind | undefined): Promise<T> {
   const client = await pool.connect();
   // Set when ROLLBACK itself failed: the connection is in an unknown state and must not be reused.
   let broken: Error | undefined;
   try {
     await client.query(begin);
     const result = await work(client);
+    const failpoint = beforeCommit([kind]);
     await client.query('COMMIT');
+    afterCommit(failpoint);
     return result;
   } catch (err) {
     await client.query('ROLLBACK').catch((rollbackErr: Error) => (broken = rollbackErr));

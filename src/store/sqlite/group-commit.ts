@@ -15,9 +15,12 @@
 import type Database from 'better-sqlite3';
 import { StoreBusyError, StoreUnavailableError } from '../../core/errors.js';
 import { isBusy, sqliteStoreError } from './errors.js';
+import { afterCommit, beforeCommit, type WriteKind } from '../../shared/failpoint.js';
 
 interface Pending {
   work: () => unknown;
+  /** What the write is, for the crash tests' failpoints (shared/failpoint.ts). */
+  kind?: WriteKind | undefined;
   resolve: (value: unknown) => void;
   reject: (err: unknown) => void;
 }
@@ -52,9 +55,9 @@ export class GroupCommitter {
   }
 
   /** Runs `work` inside the next batch's transaction and resolves with its result after the COMMIT. */
-  run<T>(work: () => T): Promise<T> {
+  run<T>(work: () => T, kind?: WriteKind): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      this.pending.push({ work, resolve: resolve as (value: unknown) => void, reject });
+      this.pending.push({ work, kind, resolve: resolve as (value: unknown) => void, reject });
       // While a batch waits for the lock, new writes wait with it and join it at its next try.
       if (this.waiting) return;
       if (this.pending.length >= this.maxBatch) this.flush();
@@ -160,7 +163,9 @@ export class GroupCommitter {
   private inBegunTransaction(batch: readonly Pending[]): unknown[] {
     try {
       const results = batch.map((p) => p.work());
+      const failpoint = beforeCommit(batch.map((p) => p.kind));
       this.db.exec('COMMIT');
+      afterCommit(failpoint);
       return results;
     } catch (err) {
       if (this.db.inTransaction) this.db.exec('ROLLBACK');

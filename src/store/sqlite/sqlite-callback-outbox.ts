@@ -124,7 +124,7 @@ export class SqliteCallbackOutbox {
         this.s.finish.run(state, runAt, error, id, workerId);
       }
       return this.moveCircuit(report);
-    });
+    }, 'callback');
   }
 
   private moveCircuit({ endpoint, outcome, policy }: EndpointReport): EndpointChange | undefined {

@@ -187,7 +187,7 @@ export class SqliteDelivery implements DeliveryStore {
   }
 
   claimDeliveries(request: ClaimRequest): Promise<ClaimResult> {
-    return this.writes.run(() => this.claimNow(request));
+    return this.writes.run(() => this.claimNow(request), 'claim');
   }
 
   private claimNow({ workerId, now, limit, leaseMs, rates }: ClaimRequest): ClaimResult {
@@ -265,7 +265,7 @@ export class SqliteDelivery implements DeliveryStore {
       if (!progressed && !outcome) this.s.settleRefs.run(...key);
       const receiptsWaiting = carrierMessageIds.some((id) => this.s.parkedFor.get(carrier, id) !== undefined);
       return { owned, receiptsWaiting, ended: progressed && outcome !== null };
-    });
+    }, 'submit');
   }
 
   recordRetry(
@@ -296,7 +296,7 @@ export class SqliteDelivery implements DeliveryStore {
       if (!applied) this.s.dequeue.run(change.messageId, change.destinationTn);
       this.s.settleRefs.run(change.messageId, change.destinationTn);
       return applied;
-    });
+    }, 'terminal');
   }
 
   /** The ref a receipt goes to, of those with any of `count` ids (receipt-match.ts); prepared once per count. */

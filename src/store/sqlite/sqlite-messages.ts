@@ -39,7 +39,7 @@ export class SqliteMessages implements MessageStore {
     await this.writes.run(() => {
       const seq = Number(this.insertMessage.run(...messageParams(message)).lastInsertRowid) * 1024;
       records.forEach((record, i) => this.insertQueued.run(...recordParams(record), ...queueParams(message, seq + i)));
-    });
+    }, 'accept');
     this.queued();
   }
 
