@@ -32,7 +32,7 @@ export const SQLITE_HOT: readonly HotStatement[] = [
   { name: 'dequeue owned', sql: DELIVERY_SQL.dequeueOwned, params: [...RECIPIENT, 'w'] },
   { name: 'dequeue', sql: DELIVERY_SQL.dequeue, params: RECIPIENT },
   { name: 'retry', sql: DELIVERY_SQL.retry, params: [NOW, 'e', NOW, null, null, '', 'x', ...RECIPIENT, 'w'] },
-  { name: 'deferral', sql: DELIVERY_SQL.defer, params: [NOW, 'e', 1, NOW, null, null, '', 'x', ...RECIPIENT, 'w'] },
+  { name: 'deferral', sql: DELIVERY_SQL.defer, params: [NOW, 'e', 1, NOW, 't', 'x', ...RECIPIENT, 'w'] },
   { name: 'receipt parked for a submit', sql: DELIVERY_SQL.parkedFor, params: ['simulator', 'c1'] },
   { name: 'settle carrier refs', sql: DELIVERY_SQL.settleRefs, params: RECIPIENT },
   { name: 'receipt match', sql: refForReceiptSql(1), params: ['c1', { carrier: 'simulator', destination: '+15550000002' }] },

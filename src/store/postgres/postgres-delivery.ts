@@ -60,7 +60,17 @@ import { noPin } from '../sql/index-pin.js';
 import { queueEntry, retryDetail } from '../sql/queue-entry.js';
 import { parkedClaimedBy, receiptPreference, refClaims } from '../sql/receipt-match.js';
 import { PostgresCallbackOutbox } from './postgres-callback-outbox.js';
-import { afterSending, eventLine, reachedMarker, submitChange, timelineOf, type EventsAppend, type EventsRow } from '../sql/event-log.js';
+import {
+  afterSending,
+  DEFERRAL_TAIL,
+  deferralLine,
+  eventLine,
+  reachedMarker,
+  submitChange,
+  timelineOf,
+  type EventsAppend,
+  type EventsRow,
+} from '../sql/event-log.js';
 import { CALLBACK_COLUMNS, callbackParams, valuesList } from './rows.js';
 import { INDEX_PATHS_BEGIN, runIndexed } from './hot-settings.js';
 import { named, run } from './statements.js';
@@ -384,8 +394,13 @@ export class PostgresDelivery implements DeliveryStore {
     // A deferral gives the claim's attempt back: the carrier never offered the recipient.
     const attempts = options.attemptSpent ? '' : `, attempts = ${p.add(job.attempts, 'integer')}`;
     const queued = `run_at = ${p.add(runAt, 'bigint')}, last_error = ${p.add(error, 'text')}, locked_by = NULL, locked_until = NULL${attempts}`;
-    // While this worker holds the lease; a QUEUED change has no callback.
-    const sql = `WITH ${guardedUpdate(p, change, `locked_by = ${p.add(workerId, 'text')}`, 'upd', afterSending(options.sending, eventLine(change)), queued)}
+    // While this worker holds the lease; a QUEUED change has no callback. A deferral was never
+    // offered to the carrier: no SENDING goes with it, and it is written unless the events end with
+    // a deferral's already (event-log.ts, DEFERRAL_TAIL).
+    const events: EventsAppend = options.attemptSpent
+      ? afterSending(options.sending, eventLine(change))
+      : { lines: deferralLine(change), unlessTail: DEFERRAL_TAIL };
+    const sql = `WITH ${guardedUpdate(p, change, `locked_by = ${p.add(workerId, 'text')}`, 'upd', events, queued)}
         SELECT (SELECT count(*) FROM upd)::int AS owned`;
     return this.owned(change, sql, p);
   }
@@ -676,9 +691,13 @@ function guardedUpdate(
   const first = events.once
     ? `CASE WHEN position(${p.add(events.once, 'text')} in coalesce(events, '')) > 0 THEN '' ELSE ${p.add(events.first ?? '', 'text')} END || `
     : '';
+  const appended = `coalesce(events, '') || ${first}${p.add(events.lines, 'text')}`;
+  const eventsSql = events.unlessTail
+    ? `CASE WHEN right(coalesce(events, ''), ${events.unlessTail.length}) = ${p.add(events.unlessTail, 'text')} THEN events ELSE ${appended} END`
+    : appended;
   const sql = `UPDATE message_recipients SET status = ${p.add(change.status, 'text')},
       error_code = ${p.add(change.errorCode ?? 0, 'integer')}, updated_at = ${p.add(change.time, 'bigint')},
-      events = coalesce(events, '') || ${first}${p.add(events.lines, 'text')}${set ? `, ${set}` : ''}
+      events = ${eventsSql}${set ? `, ${set}` : ''}
     WHERE ${recipientKey(p, change)} AND status NOT IN ${TERMINAL}${gate ? ` AND ${gate}` : ''}`;
   return cte ? `${cte} AS (${sql} RETURNING 1)` : sql;
 }

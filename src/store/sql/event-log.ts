@@ -15,6 +15,20 @@ export function eventLine(change: Pick<StatusChange, 'status' | 'time' | 'errorC
   return `${JSON.stringify({ s: change.status, t: change.time, e: change.errorCode ?? null, d: change.detail ?? null })}\n`;
 }
 
+/**
+ * How a deferral's line ends (the carrier gave the recipient back without offering it: throttled,
+ * not bound). A carrier that is down defers every queued recipient about once a second, for as long
+ * as it is down; each deferral's line would make the row longer and every later write of it longer
+ * still. So a deferral is written only when the events do not already end with one: a run of them
+ * shows as its first, and the queue entry (`run_at`, `last_error`) as its latest.
+ */
+export const DEFERRAL_TAIL = ',"q":1}\n';
+
+/** A deferral's line: an event line ending in DEFERRAL_TAIL. */
+export function deferralLine(change: Pick<StatusChange, 'status' | 'time' | 'errorCode' | 'detail'>): string {
+  return `${eventLine(change).slice(0, -2)}${DEFERRAL_TAIL}`;
+}
+
 /** The text that occurs in a recipient's events exactly when it reached `status`. */
 export function reachedMarker(status: string): string {
   return `{"s":${JSON.stringify(status)}`;
@@ -72,6 +86,8 @@ export interface EventsAppend {
   once?: string;
   first?: string;
   lines: string;
+  /** Nothing is appended when the events end with this (a run of deferrals, DEFERRAL_TAIL). */
+  unlessTail?: string;
 }
 
 /** `lines`, after the SENDING a worker did not write on its own (SubmitWith), once per recipient. */

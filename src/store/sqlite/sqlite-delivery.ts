@@ -44,7 +44,17 @@ import { queueEntry, retryDetail } from '../sql/queue-entry.js';
 import { parkedClaimedBy, receiptPreference, refClaims } from '../sql/receipt-match.js';
 import { sqlitePin } from '../sql/index-pin.js';
 import { prepareAll } from './prepare-all.js';
-import { afterSending, eventLine, reachedMarker, submitChange, timelineOf, type EventsAppend, type EventsRow } from '../sql/event-log.js';
+import {
+  afterSending,
+  DEFERRAL_TAIL,
+  deferralLine,
+  eventLine,
+  reachedMarker,
+  submitChange,
+  timelineOf,
+  type EventsAppend,
+  type EventsRow,
+} from '../sql/event-log.js';
 
 const TERMINAL = `('DELIVERED', 'FAILED')`;
 
@@ -97,9 +107,11 @@ export const DELIVERY_SQL = {
   retry: `UPDATE ${RECIPIENT} SET run_at = ?, last_error = ?, locked_by = NULL, locked_until = NULL,
       status = 'QUEUED', updated_at = ?, events = ${APPEND_EVENTS}
     WHERE ${KEY} AND locked_by = ? AND status NOT IN ${TERMINAL}`,
-  // A deferral: the claim's attempt is given back (the carrier never offered the recipient).
+  // A deferral: the claim's attempt is given back (the carrier never offered the recipient); its
+  // event is written unless the events end with a deferral's already (event-log.ts, DEFERRAL_TAIL).
   defer: `UPDATE ${RECIPIENT} SET run_at = ?, last_error = ?, locked_by = NULL, locked_until = NULL, attempts = ?,
-      status = 'QUEUED', updated_at = ?, events = ${APPEND_EVENTS}
+      status = 'QUEUED', updated_at = ?,
+      events = CASE WHEN substr(coalesce(events, ''), -${DEFERRAL_TAIL.length}) = ? THEN events ELSE coalesce(events, '') || ? END
     WHERE ${KEY} AND locked_by = ? AND status NOT IN ${TERMINAL}`,
   queueOf: `SELECT destination_tn, attempts, run_at, last_error, locked_until FROM ${RECIPIENT}
     WHERE message_id = ? AND run_at IS NOT NULL ORDER BY destination_tn`,
@@ -278,15 +290,15 @@ export class SqliteDelivery implements DeliveryStore {
   ): Promise<boolean> {
     const detail = retryDetail(runAt, error, options.attemptSpent);
     const change: StatusChange = { messageId: job.message.id, destinationTn: job.destinationTn, status: 'QUEUED', time, detail };
-    const events = afterSending(options.sending, eventLine(change));
-    const append = appendParams(events);
     const owner = [job.message.id, job.destinationTn, workerId] as const;
-    // A QUEUED change has no callback: the write is the whole of it.
-    return this.writes.run(() =>
-      options.attemptSpent
-        ? this.s.retry.run(runAt, error, time, ...append, ...owner).changes > 0
-        : this.s.defer.run(runAt, error, job.attempts, time, ...append, ...owner).changes > 0,
-    );
+    // A QUEUED change has no callback: the write is the whole of it. A deferral was never offered
+    // to the carrier: no SENDING goes with it (the submit that follows writes it).
+    if (!options.attemptSpent) {
+      const line = deferralLine(change);
+      return this.writes.run(() => this.s.defer.run(runAt, error, job.attempts, time, DEFERRAL_TAIL, line, ...owner).changes > 0);
+    }
+    const append = appendParams(afterSending(options.sending, eventLine(change)));
+    return this.writes.run(() => this.s.retry.run(runAt, error, time, ...append, ...owner).changes > 0);
   }
 
   recordTerminal(change: StatusChange, sending?: StatusChange): Promise<boolean> {
