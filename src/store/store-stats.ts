@@ -13,7 +13,8 @@ export interface StoreStats {
   onCommit?: (observer: (batch: { size: number; commitSeconds: number; syncSeconds: number | undefined }) => void) => void;
 }
 
-const QUEUED = 'SELECT count(*) AS n, min(enqueued_at) AS oldest FROM delivery_queue';
+// The queued recipients' own rows (migration 0022), through their partial index, not the view's join.
+const QUEUED = 'SELECT count(*) AS n, min(receive_time) AS oldest FROM message_recipients WHERE run_at IS NOT NULL';
 // Recipients, not parts: a message sent in parts has a carrier_refs row per part.
 const AWAITING = `SELECT carrier, count(*) AS n FROM
   (SELECT DISTINCT carrier, message_id, destination_tn FROM carrier_refs WHERE settled = 0) awaiting GROUP BY carrier`;

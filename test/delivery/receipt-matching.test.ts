@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { AccountDirectory } from '../../src/core/accounts/directory.js';
 import { applyParkedReceipts, applyReceipt, expireOverdueReceipts } from '../../src/core/delivery/receipts.js';
+import { statusChange } from '../../src/core/delivery/status-change.js';
 import type { DeliveryJob, DeliveryStore } from '../../src/core/ports.js';
 import { CallbackReceiver } from '../helpers/callback-receiver.js';
 import { withSql } from '../helpers/databases.js';
@@ -75,6 +76,29 @@ for (const backend of BACKENDS) {
       );
       return rows.map((r) => `${r.carrier_message_id}:${Number(r.settled)}`);
     }
+
+    it('ends and dequeues a recipient whose outcome came with a submit recorded after its lease was taken over', async () => {
+      const job = await claimed('taken over');
+      // The lease runs out; another worker takes the recipient over.
+      clock += 61_000;
+      const { jobs } = await store.claimDeliveries({ workerId: 'w2', now: clock, limit: 10, leaseMs: 60_000, rates: NO_LIMITS });
+      const takeover = jobs.find((j) => j.message.id === job.message.id);
+      assert.ok(takeover, 'the second worker took the recipient over');
+      const terminal = statusChange(deps.directory, job.message, job.destinationTn, 'DELIVERED', clock, { detail: 'receipt inline-1' });
+      // The first worker's submit comes back with its outcome (a receipt due at once).
+      const late = await store.recordSubmitted(job, 'w', 'sim', ['inline-1'], clock, { terminal });
+      assert.deepEqual(late, { owned: false, receiptsWaiting: false, ended: true });
+      assert.equal(await store.queuedCount(job.message.accountId), 0, 'an ended recipient is not queued, whoever held it');
+      // The second worker's own submit changes nothing and settles at once; nobody claims it again.
+      const second = await store.recordSubmitted(takeover, 'w2', 'sim', ['inline-2'], clock + 1, { terminal: { ...terminal, time: clock + 1 } });
+      assert.deepEqual(second, { owned: false, receiptsWaiting: false, ended: false });
+      clock += 61_000;
+      const again = await store.claimDeliveries({ workerId: 'w3', now: clock, limit: 10, leaseMs: 60_000, rates: NO_LIMITS });
+      assert.equal(again.jobs.filter((j) => j.message.id === job.message.id).length, 0, 'not claimed again');
+      assert.equal(await statusOf(job), 'DELIVERED');
+      assert.deepEqual(await terminalCallbacks(job), ['message-delivered']);
+      assert.deepEqual(await refsOf(job), ['inline-1:1', 'inline-2:1']);
+    });
 
     it('parks a receipt that comes before its submit is recorded, and applies it when the submit is', async () => {
       const job = await claimed();
@@ -296,7 +320,7 @@ for (const backend of BACKENDS) {
           `SELECT message_id, count(*) AS n FROM callback_outbox WHERE event_type IN ('message-delivered', 'message-failed') GROUP BY message_id`,
         ),
       );
-      assert.equal(counts.length, 60, 'every recipient above ended');
+      assert.equal(counts.length, 61, 'every recipient above ended');
       assert.deepEqual(counts.filter((r) => Number(r.n) !== 1), []);
     });
   });

@@ -29,7 +29,6 @@ export const SQLITE_HOT: readonly HotStatement[] = [
   { name: 'status reported before', sql: DELIVERY_SQL.reached, params: ['{"s":"SENT"', ...RECIPIENT] },
   { name: 'status change out of the queue', sql: DELIVERY_SQL.statusDequeued, params: ['DELIVERED', 0, NOW, null, null, '', 'x', ...RECIPIENT] },
   { name: 'lease holder', sql: DELIVERY_SQL.holder, params: RECIPIENT },
-  { name: 'dequeue owned', sql: DELIVERY_SQL.dequeueOwned, params: [...RECIPIENT, 'w'] },
   { name: 'dequeue', sql: DELIVERY_SQL.dequeue, params: RECIPIENT },
   { name: 'retry', sql: DELIVERY_SQL.retry, params: [NOW, 'e', NOW, null, null, '', 'x', ...RECIPIENT, 'w'] },
   { name: 'deferral', sql: DELIVERY_SQL.defer, params: [NOW, 'e', 1, NOW, 't', 'x', ...RECIPIENT, 'w'] },
@@ -101,9 +100,6 @@ export const SQLITE_DESIGNED: Readonly<Record<string, readonly string[]>> = {
     'SEARCH message_recipients USING PRIMARY KEY (message_id=? AND destination_tn=?)',
   ],
   'status reported before': [
-    'SEARCH message_recipients USING PRIMARY KEY (message_id=? AND destination_tn=?)',
-  ],
-  'dequeue owned': [
     'SEARCH message_recipients USING PRIMARY KEY (message_id=? AND destination_tn=?)',
   ],
   'dequeue': [

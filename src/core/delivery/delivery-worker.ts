@@ -186,7 +186,7 @@ export class DeliveryWorker {
       this.counters.submitted++;
       this.deps.log?.debug({ carrier: carrier.name, attempt, parts: carrierMessageIds.length }, 'submitted to the carrier');
       if (!recorded.owned) this.counters.duplicateSubmits++;
-      if (terminal?.callback) this.deps.onChange?.();
+      if (recorded.ended && terminal?.callback) this.deps.onChange?.();
       if (recorded.receiptsWaiting) this.deps.onReceiptsWaiting?.();
     } catch (err) {
       const carrierError =

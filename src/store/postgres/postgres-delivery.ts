@@ -129,6 +129,9 @@ const LOCK_BUCKETS = named('SELECT key, tokens, updated_at FROM rate_buckets WHE
 const QUEUED_COUNT = named('SELECT count(*) AS n FROM message_recipients WHERE account_id = $1 AND run_at IS NOT NULL');
 /** Out of the queue (migration 0022). */
 const DEQUEUED = 'run_at = NULL, locked_by = NULL, locked_until = NULL';
+/** A recipient that ended is out of the queue, whoever held it (written only where one is still queued). */
+const DEQUEUE_ENDED = named(`UPDATE message_recipients SET ${DEQUEUED}
+  WHERE message_id = $1 AND destination_tn = $2 AND run_at IS NOT NULL AND status IN ('DELIVERED', 'FAILED')`);
 // `settled + 0 = 0`, not `settled = 0`, wherever a recipient's refs are settled: the planner cannot
 // prove the partial index of refs awaiting a receipt (carrier_refs_awaiting) from it, so the refs
 // are found through carrier_refs_message; with `settled = 0` a plan made on young statistics walked
@@ -347,12 +350,17 @@ export class PostgresDelivery implements DeliveryStore {
     const ids = p.add(carrierMessageIds, 'text[]');
     // Settled at once when the receipt came with the submit.
     const settledNow = outcome ? 'true' : 'NOT EXISTS (SELECT 1 FROM upd)';
-    // Out of the queue only for the lease's holder (`cur` reads it from the version it locked, which
-    // the UPDATE then writes): a worker that took the lease over submits again.
+    // Out of the queue for the lease's holder (`cur` reads it from the version it locked, which the
+    // UPDATE then writes): a worker that took the lease over submits again. Whoever holds it when the
+    // outcome came with the submit: an ended recipient is never queued.
     const worker = p.add(workerId, 'text');
     const ownedOnly = (column: string) => `${column} = CASE WHEN locked_by = ${worker} THEN NULL ELSE ${column} END`;
-    const dequeue = ['run_at', 'locked_until', 'locked_by'].map(ownedOnly).join(', ');
-    const sql = `WITH cur AS (SELECT locked_by = ${worker} AS owned FROM message_recipients WHERE ${recipient} FOR UPDATE),
+    const dequeue = outcome ? DEQUEUED : ['run_at', 'locked_until', 'locked_by'].map(ownedOnly).join(', ');
+    // `calm` (calmCtes): no transaction changed the row between this statement's snapshot and its
+    // lock, so the snapshot holds every ref of the recipient and `settle` reaches them all.
+    const sql = `WITH snap AS (SELECT xmin FROM message_recipients WHERE ${recipient}),
+          cur AS (SELECT locked_by = ${worker} AS owned, xmin FROM message_recipients WHERE ${recipient} FOR UPDATE),
+          calm AS (SELECT 1 WHERE (SELECT xmin FROM snap) IS NOT DISTINCT FROM (SELECT xmin FROM cur)),
           ${guardedUpdate(p, change, '(SELECT count(*) FROM cur) >= 0', 'upd', events, dequeue)}${callbackCte(p, change)},
           -- One ref per part. Kept even for a duplicate submit, so that whichever receipt comes
           -- first can end the recipient; settled at once when the recipient had already ended
@@ -364,15 +372,23 @@ export class PostgresDelivery implements DeliveryStore {
               ${p.add(carrierMessageIds.length, 'integer')}, ${p.add(outcome, 'text')}
             FROM unnest(${ids}) WITH ORDINALITY AS u (id, ord)
             ON CONFLICT DO NOTHING),
-          settle AS (UPDATE carrier_refs SET settled = 1 WHERE ${recipient} AND ${UNSETTLED} AND NOT EXISTS (SELECT 1 FROM upd))
+          -- The recipient's earlier refs await nothing once it ended: before (no upd), or now.
+          settle AS (UPDATE carrier_refs SET settled = 1 WHERE ${recipient} AND ${UNSETTLED}
+            AND (NOT EXISTS (SELECT 1 FROM upd) OR ${outcome ? 'true' : 'false'}))
         SELECT coalesce((SELECT owned FROM cur), false)::int AS owned, (SELECT count(*) FROM upd)::int AS applied,
+          EXISTS (SELECT 1 FROM calm) AS calm,
           EXISTS (SELECT 1 FROM parked_receipts WHERE carrier = ${carrierParam} AND carrier_message_id = ANY(${ids})) AS waiting
           ${callbacksColumn(change)}`;
     const statement = named(sql);
     return this.batch
       .run(recipientOrder(change), async (client) => {
-        const { rows } = await run<Changed & { owned: number; applied: number; waiting: boolean }>(client, statement, p.values);
-        return rows[0] ?? { owned: 0, applied: 0, waiting: false };
+        const { rows } = await run<Changed & { owned: number; applied: number; calm: boolean; waiting: boolean }>(client, statement, p.values);
+        const row = rows[0] ?? { owned: 0, applied: 0, calm: true, waiting: false };
+        // Statements of their own, whose snapshots are taken after the row lock: an ended recipient
+        // is never queued, and its refs (a concurrent submit's among them) await nothing.
+        if (row.applied === 0) await run(client, DEQUEUE_ENDED, [change.messageId, change.destinationTn]);
+        if ((row.applied === 0 || outcome) && !row.calm) await run(client, SETTLE_REFS, [change.messageId, change.destinationTn]);
+        return row;
       }, 'submit')
       .then((row) => {
         this.committed(row);
@@ -466,8 +482,11 @@ export class PostgresDelivery implements DeliveryStore {
     return this.batch
       .run(recipientOrder(change), async (client) => {
         const { rows } = await run<Changed & { applied: number; calm: boolean }>(client, statement, p.values);
-        const row = rows[0];
-        return row?.calm ? row : locked(client);
+        const first = rows[0];
+        const row = first?.calm ? first : await locked(client);
+        // Also when it had ended before: nothing of it may stay queued.
+        if (row.applied === 0) await run(client, DEQUEUE_ENDED, [change.messageId, change.destinationTn]);
+        return row;
       }, 'terminal')
       .then((row) => this.committed(row).applied > 0);
   }

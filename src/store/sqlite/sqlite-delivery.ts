@@ -96,12 +96,12 @@ export const DELIVERY_SQL = {
   reached: `SELECT instr(coalesce(events, ''), ?) > 0 AS reached FROM ${RECIPIENT} WHERE message_id = ? AND destination_tn = ?`,
   callback: `INSERT INTO callback_outbox (message_id, account_id, application_id, event_type, url, body,
       created_at, run_at, request_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-  dequeueOwned: `UPDATE ${RECIPIENT} SET ${DEQUEUED} WHERE ${KEY} AND locked_by = ?`,
   dequeue: `UPDATE ${RECIPIENT} SET ${DEQUEUED} WHERE ${KEY} AND run_at IS NOT NULL`,
   addRef: `INSERT OR IGNORE INTO carrier_refs (carrier, carrier_message_id, message_id, destination_tn,
       submitted_at, part_index, part_count, settled, outcome) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   parkedFor: `SELECT 1 FROM parked_receipts ${sqlitePin('parked_receipts')} WHERE carrier = ? AND carrier_message_id = ?`,
-  settleRefs: `UPDATE ${REFS_OF_RECIPIENT} SET settled = 1 WHERE message_id = ? AND destination_tn = ?`,
+  // Only the unsettled: SQLite writes every row an UPDATE matches, changed or not.
+  settleRefs: `UPDATE ${REFS_OF_RECIPIENT} SET settled = 1 WHERE message_id = ? AND destination_tn = ? AND settled = 0`,
   refsOfMessage: `SELECT carrier, carrier_message_id, destination_tn FROM ${REFS_OF_RECIPIENT} WHERE message_id = ?`,
   // Back in the queue, with the QUEUED event, while this worker holds the lease.
   retry: `UPDATE ${RECIPIENT} SET run_at = ?, last_error = ?, locked_by = NULL, locked_until = NULL,
@@ -270,11 +270,12 @@ export class SqliteDelivery implements DeliveryStore {
       carrierMessageIds.forEach((id, part) =>
         this.s.addRef.run(carrier, id, job.message.id, job.destinationTn, time, part, carrierMessageIds.length, outcome ? 1 : 0, outcome),
       );
-      // Out of the queue only for the lease's holder: a worker that took the lease over submits again.
-      const progressed = this.applyChange(change, events, owned);
-      if (owned && !progressed) this.s.dequeueOwned.run(...key, workerId);
-      // The recipient already ended (another submit's receipt came first): these ids await nothing.
-      if (!progressed && !outcome) this.s.settleRefs.run(...key);
+      // Out of the queue for the lease's holder: a worker that took the lease over submits again.
+      // Whoever holds it when the outcome came with the submit: an ended recipient is never queued.
+      const progressed = this.applyChange(change, events, owned || outcome !== null);
+      if (!progressed) this.s.dequeue.run(...key);
+      // Once it ended (before, or now), its refs await nothing.
+      if (!progressed || outcome) this.s.settleRefs.run(...key);
       const receiptsWaiting = carrierMessageIds.some((id) => this.s.parkedFor.get(carrier, id) !== undefined);
       return { owned, receiptsWaiting, ended: progressed && outcome !== null };
     }, 'submit');
