@@ -36,3 +36,15 @@ export function assertNoNulls(value: unknown, path = '$'): void {
     for (const [k, v] of Object.entries(value)) assertNoNulls(v, `${path}.${k}`);
   }
 }
+
+/** A call to the admin API of the Pigeon at `baseUrl` with bearer `token`; throws on a non-2xx answer. */
+export async function adminRequest<T>(baseUrl: string, token: string, method: string, path: string, body?: unknown): Promise<T> {
+  const res = await fetch(`${baseUrl}/admin/v1${path}`, {
+    method,
+    headers: { authorization: `Bearer ${token}`, ...(body !== undefined && { 'content-type': 'application/json' }) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  if (!res.ok) throw new Error(`${method} /admin/v1${path}: ${res.status} ${text}`);
+  return (text ? JSON.parse(text) : undefined) as T;
+}

@@ -10,6 +10,7 @@ import type { MessageView } from '../../src/core/admin/message-view.js';
 import { createLogger } from '../../src/shared/logger.js';
 import { createTestDatabase, type Backend } from './databases.js';
 import { fixtureConfigYaml } from './fixtures.js';
+import { adminRequest } from './http.js';
 
 export { BACKENDS, type Backend } from './databases.js';
 
@@ -87,16 +88,7 @@ export async function startPigeon(options: StartOptions = {}): Promise<TestPigeo
       })
     : undefined;
   const server = threaded?.server ?? (await startServer(config, logger));
-  const admin = async <T>(method: string, path: string, body?: unknown): Promise<T> => {
-    const res = await fetch(`${server.url}/admin/v1${path}`, {
-      method,
-      headers: { authorization: `Bearer ${ADMIN_TOKEN}`, ...(body !== undefined && { 'content-type': 'application/json' }) },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await res.text();
-    if (!res.ok) throw new Error(`${method} /admin/v1${path}: ${res.status} ${text}`);
-    return (text ? JSON.parse(text) : undefined) as T;
-  };
+  const admin = <T>(method: string, path: string, body?: unknown): Promise<T> => adminRequest<T>(server.url, ADMIN_TOKEN, method, path, body);
   return {
     url: server.url,
     config,
