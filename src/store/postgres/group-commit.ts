@@ -23,10 +23,10 @@
 // therefore be safe to run again after a rollback: it may only change the database, and keep what
 // it tells its caller (or does in memory) in its result. A COMMIT that fails leaves the outcome
 // unknown, as for a single statement: every caller of the batch is told.
-import { afterCommit, beforeCommit, type WriteKind } from '../../shared/failpoint.js';
 import type { Pool, PoolClient } from 'pg';
 import { isRetriable, storeError } from './errors.js';
 import { inTransaction } from './transaction.js';
+import { afterCommit, beforeCommit, type WriteKind } from '../../shared/failpoint.js';
 
 export type Work<T> = (client: PoolClient) => Promise<T>;
 

@@ -316,23 +316,13 @@ export class PostgresDelivery implements DeliveryStore {
     // to that same version, appends the event only if it was not there. The status is written
     // either way: a retry passes through SENDING again.
     const p = new Params();
-    const recipient = recipientKey(p, change);
-    const marker = p.add(reachedMarker(change.status), 'text');
-    const sql = `WITH cur AS (SELECT position(${marker} in coalesce(events, '')) > 0 AS reached FROM message_recipients
-          WHERE ${recipient} FOR UPDATE),
-        st AS (UPDATE message_recipients SET status = ${p.add(change.status, 'text')}, error_code = ${p.add(change.errorCode ?? 0, 'integer')},
-            updated_at = ${p.add(change.time, 'bigint')},
-            events = CASE WHEN (SELECT reached FROM cur) THEN events ELSE coalesce(events, '') || ${p.add(eventLine(change), 'text')} END
-          WHERE ${recipient} AND status NOT IN ${TERMINAL} AND (SELECT count(*) FROM cur) >= 0 RETURNING 1),
+    const marker = reachedMarker(change.status);
+    const sql = `WITH cur AS (SELECT position(${p.add(marker, 'text')} in coalesce(events, '')) > 0 AS reached FROM message_recipients
+          WHERE ${recipientKey(p, change)} FOR UPDATE),
+        ${guardedUpdate(p, change, '(SELECT count(*) FROM cur) >= 0', 'st', { once: marker, first: eventLine(change), lines: '' })},
         upd AS (SELECT 1 FROM st WHERE NOT (SELECT reached FROM cur))${callbackCte(p, change)}
       SELECT (SELECT count(*) FROM upd)::int AS applied${callbacksColumn(change)}`;
-    const statement = named(sql);
-    return this.batch
-      .run(recipientOrder(change), async (client) => {
-        const { rows } = await run<Changed & { applied: number }>(client, statement, p.values);
-        return rows[0] ?? { applied: 0 };
-      })
-      .then((row) => this.committed(row).applied > 0);
+    return this.single(change, sql, p, 'applied');
   }
 
   recordSubmitted(
@@ -418,7 +408,7 @@ export class PostgresDelivery implements DeliveryStore {
       : { lines: deferralLine(change), unlessTail: DEFERRAL_TAIL };
     const sql = `WITH ${guardedUpdate(p, change, `locked_by = ${p.add(workerId, 'text')}`, 'upd', events, queued)}
         SELECT (SELECT count(*) FROM upd)::int AS owned`;
-    return this.owned(change, sql, p);
+    return this.single(change, sql, p, 'owned');
   }
 
   recordTerminal(change: StatusChange, sending?: StatusChange): Promise<boolean> {
@@ -457,14 +447,15 @@ export class PostgresDelivery implements DeliveryStore {
     return rows[0] ?? { applied: 0 };
   }
 
-  private owned(change: StatusChange, sql: string, p: Params): Promise<boolean> {
+  /** Runs a one-statement change in the next batch; resolves whether its result's `column` counted a row. */
+  private single(change: StatusChange, sql: string, p: Params, column: 'owned' | 'applied'): Promise<boolean> {
     const statement = named(sql);
     return this.batch
       .run(recipientOrder(change), async (client) => {
-        const { rows } = await run<Changed & { owned: number }>(client, statement, p.values);
-        return rows[0] ?? { owned: 0 };
+        const { rows } = await run<Changed & Record<typeof column, number>>(client, statement, p.values);
+        return rows[0] ?? { [column]: 0 };
       })
-      .then((row) => this.committed(row).owned > 0);
+      .then((row) => Number(this.committed(row)[column]) > 0);
   }
 
   /**

@@ -2,10 +2,10 @@
 // what every store method is written for: each statement sees what committed before it started,
 // and an UPDATE or SELECT … FOR UPDATE that waited on a row lock re-reads the row's newest version
 // and re-checks its WHERE clause, which is what makes the guarded status changes safe.
-import { afterCommit, beforeCommit, type WriteKind } from '../../shared/failpoint.js';
 import type { Pool, PoolClient } from 'pg';
 import { isRetriable, storeError } from './errors.js';
 import { named, run } from './statements.js';
+import { afterCommit, beforeCommit, type WriteKind } from '../../shared/failpoint.js';
 
 /** The notification channels: one per kind of background work, and `changes` for the console's live views. */
 export const CHANNELS = {
